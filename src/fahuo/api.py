@@ -1,0 +1,52 @@
+"""The JSON API (django-ninja): one NinjaAPI, routers from each domain, errors mapped in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer
+
+from fahuo.accounts.models import ApiToken, hash_token
+from fahuo.kit.errors import FahuoError
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer fh_…`` — tokens are issued with ``fahuo token create``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        try:
+            api_token = ApiToken.objects.select_related("user").get(key_hash=hash_token(token), revoked=False)
+        except ApiToken.DoesNotExist:
+            return None
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        request.user = api_token.user
+        return api_token.user
+
+
+api = NinjaAPI(
+    title="fahuo API",
+    version="1",
+    description="发货 — shipping desk API. Authenticate with `Authorization: Bearer <token>`.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(FahuoError)
+def _fahuo_error(request: HttpRequest, exc: FahuoError) -> HttpResponse:
+    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
+    if exc.detail is not None:
+        body["detail"] = exc.detail
+    return api.create_response(request, body, status=exc.status)
+
+
+def _register_routers() -> None:
+    from fahuo.orders.api import router as orders_router
+
+    api.add_router("/orders", orders_router, tags=["orders"])
+
+
+_register_routers()

@@ -1,0 +1,83 @@
+"""The ``fahuo`` command line. Each subcommand parses arguments, calls a service, prints the result."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+# (command path, module, help). The module provides add_arguments(parser) and run(args) -> int.
+COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
+    (("demo",), "fahuo.demo.cli", "(re)create the demo data set and serve it"),
+    (("serve",), "fahuo.desk.cli_serve", "serve the desk and API"),
+    (("worker",), "fahuo.desk.cli_worker", "run the background worker (Huey)"),
+    (("address", "parse"), "fahuo.kit.cli_address", "parse pasted addresses from stdin to JSON lines"),
+    (("import", "orders"), "fahuo.orders.cli", "import an order export (CSV or XLSX)"),
+    (("labels", "print"), "fahuo.fulfilment.cli", "issue waybills and print labels into one PDF"),
+    (("allocate",), "fahuo.routing.cli", "allocate orders to carrier x warehouse at minimum cost"),
+    (("token", "create"), "fahuo.accounts.cli", "create an API token for a user"),
+    (("user", "create"), "fahuo.accounts.cli_user", "create a desk user with a role"),
+]
+
+NEEDS_DJANGO_EXEMPT = {("address", "parse"), ("allocate",)}
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fahuo.settings")
+    import django
+
+    django.setup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fahuo", description="发货 — shipping desk for Chinese e-commerce sellers")
+    sub = parser.add_subparsers(dest="command", required=True)
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    for path, module_name, help_text in COMMANDS:
+        if len(path) == 1:
+            cmd = sub.add_parser(path[0], help=help_text)
+        else:
+            if path[0] not in groups:
+                group_parser = sub.add_parser(path[0], help=f"{path[0]} commands")
+                groups[path[0]] = group_parser.add_subparsers(dest="subcommand", required=True)
+            cmd = groups[path[0]].add_parser(path[1], help=help_text)
+        cmd.set_defaults(_module=module_name, _path=path)
+    sub.add_parser("manage", help="run a Django management command", add_help=False).set_defaults(
+        _module="", _path=("manage",)
+    )
+    return parser
+
+
+def _load(module_name: str) -> tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]:
+    module = importlib.import_module(module_name)
+    return module.add_arguments, module.run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "manage":
+        setup_django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["fahuo manage", *argv[1:]])
+        return 0
+    parser = build_parser()
+    # Two passes: find the command, then let its module add its own arguments.
+    known, _ = parser.parse_known_args(argv)
+    path = known._path
+    sub_parser = parser
+    for part in path:
+        actions = [a for a in sub_parser._actions if isinstance(a, argparse._SubParsersAction)]
+        sub_parser = actions[0].choices[part]
+    add_arguments, run = _load(known._module)
+    add_arguments(sub_parser)
+    args = parser.parse_args(argv)
+    if path not in NEEDS_DJANGO_EXEMPT or getattr(args, "pending", False):
+        setup_django()
+    return int(run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

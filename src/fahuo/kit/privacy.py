@@ -1,0 +1,116 @@
+"""Personal data: field encryption, lookup hashes and masking — the one place for all three.
+
+Name, phone and street address are stored encrypted (AES-256-GCM, random nonce per value) and
+shown masked by default. Lookups and de-duplication use a keyed HMAC of the normalised value.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from functools import lru_cache
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import models
+
+_PREFIX = "v1:"
+
+
+@lru_cache(maxsize=4)
+def _keys(secret: str) -> tuple[AESGCM, bytes]:
+    material = hashlib.sha256(("fahuo-field-key:" + secret).encode()).digest()
+    hash_key = hashlib.sha256(("fahuo-hash-key:" + secret).encode()).digest()
+    return AESGCM(material), hash_key
+
+
+def _current_keys() -> tuple[AESGCM, bytes]:
+    return _keys(settings.FAHUO_FIELD_KEY)
+
+
+def encrypt(value: str) -> str:
+    """Encrypt a string; the output is ASCII and safe for any text column."""
+    aead, _ = _current_keys()
+    nonce = os.urandom(12)
+    blob = aead.encrypt(nonce, value.encode("utf-8"), None)
+    return _PREFIX + base64.b64encode(nonce + blob).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    if not token.startswith(_PREFIX):
+        return token
+    aead, _ = _current_keys()
+    raw = base64.b64decode(token[len(_PREFIX) :])
+    return aead.decrypt(raw[:12], raw[12:], None).decode("utf-8")
+
+
+def lookup_hash(value: str) -> str:
+    """Keyed hash of a normalised value, for equality lookups without decrypting."""
+    _, key = _current_keys()
+    norm = re.sub(r"\s+", "", value or "").lower()
+    return hmac.new(key, norm.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
+
+
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+    """A text field whose value is encrypted at rest; Python code sees plain text."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        if isinstance(value, str) and value.startswith(_PREFIX):
+            return value
+        return encrypt(str(value))
+
+
+# --- masking -----------------------------------------------------------------------------------
+
+_DIGITS = re.compile(r"\d")
+
+
+def mask_name(name: str | None) -> str:
+    """张三 -> 张*, 欧阳娜娜 -> 欧***; keeps only the first character."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    """13812345678 -> 138****5678; any other number keeps at most its last 4 digits."""
+    digits = "".join(_DIGITS.findall(phone or ""))
+    if not digits:
+        return ""
+    if len(digits) >= 11 and digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]}****{digits[7:]}"
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def mask_detail(detail: str | None) -> str:
+    """Street detail: keep the first 4 characters (road name) and hide the rest (number, room)."""
+    detail = (detail or "").strip()
+    if not detail:
+        return ""
+    keep = min(4, max(1, len(detail) // 3))
+    return detail[:keep] + "****"
+
+
+PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def scrub(text: str) -> str:
+    """Remove anything that looks like a full mobile number from free text (logs, errors)."""
+    return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)

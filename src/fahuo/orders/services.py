@@ -1,0 +1,156 @@
+"""Order verification, correction and the audited reveal of personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest
+
+from fahuo.accounts.services import REVEAL_PERMISSION, audit
+from fahuo.kit.address import normalize_phone, parse_address, resolve_region
+from fahuo.kit.errors import Conflict, PermissionDenied
+from fahuo.kit.privacy import lookup_hash
+from fahuo.orders.models import Customer, Order, OrderStatus, Shop
+
+
+@dataclass(slots=True)
+class Verification:
+    """The result of checking one recipient: normalised values and the reasons it needs review."""
+
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    adcode: str
+    reasons: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+def verify_recipient(
+    *,
+    name: str,
+    phone: str,
+    province: str = "",
+    city: str = "",
+    district: str = "",
+    street: str = "",
+    detail: str = "",
+    raw_address: str = "",
+) -> Verification:
+    """Check a recipient's phone and address; never raises for bad data, returns reasons instead."""
+    reasons: list[dict[str, str]] = []
+    if raw_address and not (province or city or district):
+        parsed = parse_address(raw_address)
+        name = name or parsed.name
+        phone = phone or parsed.phone
+    else:
+        parsed = resolve_region(
+            province=province, city=city, district=district, detail=f"{street}{detail}".strip()
+        )
+    if not (name or "").strip():
+        reasons.append({"code": "name", "message": "收件人姓名为空"})
+    norm_phone, phone_error = normalize_phone(phone or "")
+    if phone_error:
+        reasons.append({"code": "phone", "message": phone_error})
+    for err in parsed.errors:
+        if "手机" in err or "phone" in err:
+            continue  # the phone was checked above, from its own column
+        reasons.append({"code": "address", "message": err})
+    detail_out = parsed.detail if (raw_address and not (province or city or district)) else detail
+    if not (detail_out or street or "").strip():
+        reasons.append({"code": "address", "message": "详细地址为空"})
+    return Verification(
+        name=(name or "").strip(),
+        phone=norm_phone or (phone or "").strip(),
+        province=parsed.province,
+        city=parsed.city,
+        district=parsed.district,
+        detail=(detail_out or "").strip(),
+        adcode=parsed.adcode,
+        reasons=reasons,
+    )
+
+
+def apply_verification(*, order: Order, verification: Verification, street: str = "") -> None:
+    """Copy a verification onto an order (not saved) and set its status."""
+    order.recipient_name = verification.name
+    order.recipient_phone = verification.phone
+    order.province = verification.province
+    order.city = verification.city
+    order.district = verification.district
+    order.street = street
+    order.address_detail = verification.detail
+    order.adcode = verification.adcode
+    order.review_reasons = verification.reasons
+    if order.status in (OrderStatus.NEEDS_REVIEW, OrderStatus.READY):
+        order.status = OrderStatus.READY if verification.ok else OrderStatus.NEEDS_REVIEW
+
+
+def customer_for(*, shop: Shop, name: str, phone: str, cache: dict[str, Customer] | None = None) -> Customer | None:
+    """Find or create the shop's customer with this phone (matched by keyed hash)."""
+    if not phone:
+        return None
+    key = lookup_hash(phone)
+    if cache is not None and key in cache:
+        return cache[key]
+    customer, _ = Customer.objects.get_or_create(
+        shop=shop, phone_hash=key, defaults={"name": name, "phone": phone}
+    )
+    if cache is not None:
+        cache[key] = customer
+    return customer
+
+
+def update_recipient(
+    *,
+    order: Order,
+    name: str,
+    phone: str,
+    province: str,
+    city: str,
+    district: str,
+    detail: str,
+    user: Any = None,
+) -> Verification:
+    """Correct a flagged order's recipient and verify again; the order becomes ready when it passes."""
+    if order.status not in (OrderStatus.NEEDS_REVIEW, OrderStatus.READY):
+        raise Conflict(f"订单 {order.platform_order_id} 已打单，不能修改收件信息（请先取消面单）")
+    verification = verify_recipient(
+        name=name, phone=phone, province=province, city=city, district=district, detail=detail
+    )
+    apply_verification(order=order, verification=verification, street="")
+    order.customer = customer_for(shop=order.shop, name=verification.name, phone=verification.phone)
+    order.save()
+    audit(
+        user=user,
+        action="order.edit_recipient",
+        object_type="order",
+        object_id=order.pk,
+        detail={"ok": verification.ok, "reasons": [r["code"] for r in verification.reasons]},
+    )
+    return verification
+
+
+def reveal_recipient(
+    *, order: Order, user: AbstractBaseUser | AnonymousUser, request: HttpRequest | None = None
+) -> dict[str, str]:
+    """Return the clear recipient data of one order; needs the reveal permission; always audited."""
+    if not user.has_perm(REVEAL_PERMISSION):
+        audit(user=user, action="order.reveal_denied", object_type="order", object_id=order.pk, request=request)
+        raise PermissionDenied("没有查看完整收件信息的权限")
+    audit(user=user, action="order.reveal", object_type="order", object_id=order.pk, request=request)
+    return {
+        "name": order.recipient_name,
+        "phone": order.recipient_phone,
+        "province": order.province,
+        "city": order.city,
+        "district": order.district,
+        "detail": order.address_detail,
+    }

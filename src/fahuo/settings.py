@@ -1,0 +1,163 @@
+"""Django settings for fahuo. Everything a deployment changes comes from FAHUO_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("FAHUO_DATA_DIR", "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _persistent_secret(name: str, env: str) -> str:
+    """A secret from the environment, else one generated once and kept in the data dir."""
+    if os.environ.get(env):
+        return os.environ[env]
+    path = DATA_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _persistent_secret("secret.key", "FAHUO_SECRET_KEY")
+# Key for personal-data field encryption; losing it loses the encrypted names/phones/addresses.
+FAHUO_FIELD_KEY = _persistent_secret("field.key", "FAHUO_FIELD_KEY")
+
+DEBUG = os.environ.get("FAHUO_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("FAHUO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [f"http://{h}:8000" for h in ("127.0.0.1", "localhost")]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "fahuo.accounts",
+    "fahuo.catalog",
+    "fahuo.inventory",
+    "fahuo.orders",
+    "fahuo.carriers",
+    "fahuo.fulfilment",
+    "fahuo.routing",
+    "fahuo.desk",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "fahuo.urls"
+WSGI_APPLICATION = "fahuo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "fahuo.desk.context.desk",
+            ],
+        },
+    }
+]
+
+_db_url = os.environ.get("FAHUO_DATABASE_URL", "")
+if _db_url:
+    DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "fahuo.sqlite3"),
+            "OPTIONS": {
+                # WAL lets the web server read while the worker writes; IMMEDIATE avoids
+                # "database is locked" upgrade deadlocks between two writers.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                    " PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            "TEST": {"NAME": os.environ.get("FAHUO_TEST_SQLITE", "")} if os.environ.get("FAHUO_TEST_SQLITE") else {},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+MEDIA_ROOT = DATA_DIR / "files"
+FAHUO_OUTPUT_DIR = DATA_DIR / "output"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Huey: SQLite in the data dir by default, Redis when FAHUO_REDIS_URL is set.
+_redis_url = os.environ.get("FAHUO_REDIS_URL", "")
+_TESTING = "pytest" in sys.modules
+HUEY: dict[str, object]
+if _redis_url:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": os.environ.get("FAHUO_HUEY_NAME", "fahuo"),
+        "url": _redis_url,
+        "immediate": os.environ.get("FAHUO_HUEY_IMMEDIATE", "0") == "1",
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "fahuo",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        # Under pytest tasks run inline unless a test opts into a real queue.
+        "immediate": os.environ.get("FAHUO_HUEY_IMMEDIATE", "1" if _TESTING else "0") == "1",
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("FAHUO_LOG_LEVEL", "WARNING")},
+}
