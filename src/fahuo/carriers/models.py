@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from fahuo.kit.privacy import EncryptedTextField
+
 
 class Carrier(models.Model):
     code = models.CharField(max_length=16, unique=True)  # ZTO, YTO, SF, JD, EMS, SANDBOX …
@@ -61,3 +63,30 @@ class Capacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier.code}@{self.warehouse.code}: {self.max_parcels}"
+
+
+class ProviderAccount(models.Model):
+    """Credentials for one provider account (Kdniao, Kuaidi100, a carrier's own API), stored encrypted.
+
+    ``credentials`` is a JSON object whose keys the provider's ``settings.py`` defines.
+    """
+
+    provider = models.CharField(max_length=20)  # registry key: sandbox, kdniao, kuaidi100, douyin …
+    name = models.CharField(max_length=80)
+    carrier = models.ForeignKey(Carrier, null=True, blank=True, on_delete=models.CASCADE, related_name="accounts")
+    shop = models.ForeignKey("orders.Shop", null=True, blank=True, on_delete=models.CASCADE, related_name="accounts")
+    base_url = models.CharField(max_length=200, blank=True)
+    credentials = EncryptedTextField(default="{}")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["provider", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.name}"
+
+    def credential_dict(self) -> dict[str, str]:
+        import json
+
+        data = json.loads(self.credentials or "{}")
+        return {str(k): str(v) for k, v in data.items()}

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fahuo.integrations.base import WaybillProvider
 from fahuo.kit.errors import NotSupported
 
+if TYPE_CHECKING:
+    from fahuo.carriers.models import ProviderAccount
 
-def _sandbox() -> WaybillProvider:
+
+def _sandbox(account: ProviderAccount | None) -> WaybillProvider:
     from fahuo.integrations.sandbox.client import SandboxWaybillProvider
 
     return SandboxWaybillProvider()
 
 
-WAYBILL_PROVIDERS: dict[str, Callable[[], WaybillProvider]] = {"sandbox": _sandbox}
+# Each factory takes the (optional) account with credentials and returns a ready adapter.
+WAYBILL_PROVIDERS: dict[str, Callable[[ProviderAccount | None], WaybillProvider]] = {"sandbox": _sandbox}
 
 
-def waybill_provider(key: str) -> WaybillProvider:
+def waybill_provider(key: str, account: ProviderAccount | None = None) -> WaybillProvider:
     try:
         factory = WAYBILL_PROVIDERS[key]
     except KeyError:
         raise NotSupported(f"没有可用的电子面单服务: {key}") from None
-    return factory()
+    return factory(account)
