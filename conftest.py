@@ -51,7 +51,12 @@ def warehouse(db: Any) -> Any:
     from fahuo.inventory.models import Warehouse
 
     return Warehouse.objects.create(
-        code="HZ", name="杭州仓", province="浙江省", city="杭州市", district="余杭区", address="文一西路1000号"
+        code="HZ",
+        name="杭州仓",
+        province="浙江省",
+        city="杭州市",
+        district="余杭区",
+        address="文一西路1000号",
     )
 
 

@@ -32,7 +32,9 @@ def setup_django() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fahuo", description="发货 — shipping desk for Chinese e-commerce sellers")
+    parser = argparse.ArgumentParser(
+        prog="fahuo", description="发货 — shipping desk for Chinese e-commerce sellers"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for path, module_name, help_text in COMMANDS:
@@ -50,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(module_name: str) -> tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]:
+def _load(
+    module_name: str,
+) -> tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]:
     module = importlib.import_module(module_name)
     return module.add_arguments, module.run
 

@@ -30,7 +30,9 @@ SECRET_KEY = _persistent_secret("secret.key", "FAHUO_SECRET_KEY")
 FAHUO_FIELD_KEY = _persistent_secret("field.key", "FAHUO_FIELD_KEY")
 
 DEBUG = os.environ.get("FAHUO_DEBUG", "0") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("FAHUO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("FAHUO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [f"http://{h}:8000" for h in ("127.0.0.1", "localhost")]
 
 INSTALLED_APPS = [
@@ -101,7 +103,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": os.environ.get("FAHUO_TEST_SQLITE", "")} if os.environ.get("FAHUO_TEST_SQLITE") else {},
+            "TEST": {"NAME": os.environ.get("FAHUO_TEST_SQLITE", "")}
+            if os.environ.get("FAHUO_TEST_SQLITE")
+            else {},
         }
     }
 

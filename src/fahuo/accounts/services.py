@@ -37,7 +37,7 @@ def ensure_roles() -> dict[str, Group]:
     groups: dict[str, Group] = {}
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=str(role))
-        objs = []
+        objs: list[Permission] = []
         for full in perms:
             app_label, codename = full.split(".")
             objs.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))

@@ -73,8 +73,12 @@ class ProviderAccount(models.Model):
 
     provider = models.CharField(max_length=20)  # registry key: sandbox, kdniao, kuaidi100, douyin …
     name = models.CharField(max_length=80)
-    carrier = models.ForeignKey(Carrier, null=True, blank=True, on_delete=models.CASCADE, related_name="accounts")
-    shop = models.ForeignKey("orders.Shop", null=True, blank=True, on_delete=models.CASCADE, related_name="accounts")
+    carrier = models.ForeignKey(
+        Carrier, null=True, blank=True, on_delete=models.CASCADE, related_name="accounts"
+    )
+    shop = models.ForeignKey(
+        "orders.Shop", null=True, blank=True, on_delete=models.CASCADE, related_name="accounts"
+    )
     base_url = models.CharField(max_length=200, blank=True)
     credentials = EncryptedTextField(default="{}")
     active = models.BooleanField(default=True)

@@ -94,14 +94,24 @@ def _party(order: Order) -> Party:
 
 def _sender(order: Order) -> Party:
     shop = order.shop
-    return Party(name=shop.sender_name or shop.name, phone=shop.sender_phone, province="", city="",
-                 district="", detail=shop.sender_address)
+    return Party(
+        name=shop.sender_name or shop.name,
+        phone=shop.sender_phone,
+        province="",
+        city="",
+        district="",
+        detail=shop.sender_address,
+    )
 
 
-def issue_waybills(*, orders: Sequence[Order], parcels: dict[int, Parcel]) -> tuple[int, list[tuple[int, str]]]:
+def issue_waybills(
+    *, orders: Sequence[Order], parcels: dict[int, Parcel]
+) -> tuple[int, list[tuple[int, str]]]:
     """Issue e-waybills for parcels that have none; returns (issued count, failures)."""
     with_waybill = set(
-        Waybill.objects.filter(parcel_id__in=[p.pk for p in parcels.values()]).values_list("parcel_id", flat=True)
+        Waybill.objects.filter(parcel_id__in=[p.pk for p in parcels.values()]).values_list(
+            "parcel_id", flat=True
+        )
     )
     todo: dict[str, list[tuple[Order, Parcel]]] = defaultdict(list)
     carriers = {c.pk: c for c in Carrier.objects.filter(pk__in={p.carrier_id for p in parcels.values()})}

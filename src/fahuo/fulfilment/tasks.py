@@ -11,7 +11,9 @@ from fahuo.orders.models import Order
 
 
 @db_task()
-def print_orders_task(order_ids: list[int], size: str = "100x180", out: str | None = None) -> dict[str, object]:
+def print_orders_task(
+    order_ids: list[int], size: str = "100x180", out: str | None = None
+) -> dict[str, object]:
     """Issue waybills and render labels for the given orders in the worker; returns the summary."""
     result = print_orders(
         orders=Order.objects.filter(pk__in=order_ids), size=size, out=Path(out) if out else None

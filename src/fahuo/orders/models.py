@@ -59,8 +59,12 @@ class OrderStatus(models.TextChoices):
 class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
     platform_order_id = models.CharField(max_length=64)
-    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
-    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.READY, db_index=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.READY, db_index=True
+    )
     # [{"code": "phone", "message": "手机号码无效 …"}]; empty when the order verified cleanly.
     review_reasons = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=16, default="import")  # import, api, demo, manual

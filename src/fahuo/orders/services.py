@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 
 from fahuo.accounts.services import REVEAL_PERMISSION, audit
@@ -93,7 +92,9 @@ def apply_verification(*, order: Order, verification: Verification, street: str 
         order.status = OrderStatus.READY if verification.ok else OrderStatus.NEEDS_REVIEW
 
 
-def customer_for(*, shop: Shop, name: str, phone: str, cache: dict[str, Customer] | None = None) -> Customer | None:
+def customer_for(
+    *, shop: Shop, name: str, phone: str, cache: dict[str, Customer] | None = None
+) -> Customer | None:
     """Find or create the shop's customer with this phone (matched by keyed hash)."""
     if not phone:
         return None
@@ -139,11 +140,13 @@ def update_recipient(
 
 
 def reveal_recipient(
-    *, order: Order, user: AbstractBaseUser | AnonymousUser, request: HttpRequest | None = None
+    *, order: Order, user: Any, request: HttpRequest | None = None
 ) -> dict[str, str]:
     """Return the clear recipient data of one order; needs the reveal permission; always audited."""
     if not user.has_perm(REVEAL_PERMISSION):
-        audit(user=user, action="order.reveal_denied", object_type="order", object_id=order.pk, request=request)
+        audit(
+            user=user, action="order.reveal_denied", object_type="order", object_id=order.pk, request=request
+        )
         raise PermissionDenied("没有查看完整收件信息的权限")
     audit(user=user, action="order.reveal", object_type="order", object_id=order.pk, request=request)
     return {

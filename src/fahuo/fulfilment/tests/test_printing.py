@@ -15,15 +15,24 @@ from fahuo.orders.services import apply_verification, verify_recipient
 
 
 def make_order(shop: Any, n: int, *, phone: str = "13812345678", status: str = OrderStatus.READY) -> Order:
-    order = Order(shop=shop, platform_order_id=f"P{n:06d}", status=status, total_fen=int(Decimal("59.90") * 100))
+    order = Order(
+        shop=shop, platform_order_id=f"P{n:06d}", status=status, total_fen=int(Decimal("59.90") * 100)
+    )
     apply_verification(
         order=order,
         verification=verify_recipient(
-            name="张三丰", phone=phone, province="浙江省", city="杭州市", district="临平区", detail=f"南苑街道{n}号"
+            name="张三丰",
+            phone=phone,
+            province="浙江省",
+            city="杭州市",
+            district="临平区",
+            detail=f"南苑街道{n}号",
         ),
     )
     order.save()
-    OrderLine.objects.create(order=order, platform_line_id=f"{n}-1", title="玻尿酸面膜", spec="10片装", quantity=2)
+    OrderLine.objects.create(
+        order=order, platform_line_id=f"{n}-1", title="玻尿酸面膜", spec="10片装", quantity=2
+    )
     return order
 
 
@@ -55,7 +64,9 @@ def test_reprinting_reuses_the_waybill_instead_of_issuing_a_second(shop: Any, tm
 
 
 @pytest.mark.django_db
-def test_a_run_interrupted_after_the_provider_call_gets_the_same_number_again(shop: Any, tmp_path: Any) -> None:
+def test_a_run_interrupted_after_the_provider_call_gets_the_same_number_again(
+    shop: Any, tmp_path: Any
+) -> None:
     order = make_order(shop, 7)
     print_orders(orders=Order.objects.filter(pk=order.pk), out=tmp_path / "a.pdf")
     number = Waybill.objects.get().tracking_no

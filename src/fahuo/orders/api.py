@@ -1,0 +1,123 @@
+"""Orders API: push a batch of orders (idempotent), list and read orders (recipients masked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from fahuo.kit.errors import Conflict, NotFound, PermissionDenied
+from fahuo.orders.formats import yuan_to_fen
+from fahuo.orders.importing import LineDraft, OrderDraft, create_orders
+from fahuo.orders.models import Order, OrderStatus, Shop
+from fahuo.orders.schemas import (
+    OrderDetailOut,
+    OrderFilters,
+    OrderIn,
+    OrderListOut,
+    OrderResultOut,
+    OrdersCreatedOut,
+    OrdersIn,
+)
+from fahuo.orders.selectors import order_list
+
+router = Router()
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("此 API 令牌的用户没有该操作的权限")
+
+
+def _draft(order: OrderIn) -> OrderDraft:
+    r = order.recipient
+    region_given = bool(r.province or r.city or r.district)
+    return OrderDraft(
+        platform_order_id=order.platform_order_id,
+        lines=[
+            LineDraft(
+                line_id=line.line_id,
+                sku_code=line.sku_code,
+                title=line.title,
+                spec=line.spec,
+                quantity=line.quantity,
+                unit_price_fen=yuan_to_fen(line.unit_price),
+            )
+            for line in order.lines
+        ],
+        name=r.name,
+        phone=r.phone,
+        province=r.province,
+        city=r.city,
+        district=r.district,
+        detail=r.address if region_given else "",
+        raw_address="" if region_given else r.address,
+        buyer_note=order.buyer_note,
+        paid_at=order.paid_at,
+        promise_hours=order.promise_hours,
+        door_delivery=order.door_delivery,
+        channel=order.channel or "",
+    )
+
+
+@router.post("", response=OrdersCreatedOut, summary="Create orders (idempotent on shop + platform order id)")
+def create(request: HttpRequest, payload: OrdersIn) -> dict[str, Any]:
+    """Up to 1,000 orders per call. Orders the shop already has come back as ``duplicate``, unchanged.
+
+    Recipients are verified like imported ones: a bad phone or an address that cannot be resolved
+    creates the order with status ``needs_review`` and the reasons listed.
+    """
+    _require(request, "orders.add_order")
+    shop = Shop.objects.filter(code=payload.shop).first()
+    if shop is None:
+        raise NotFound(f"店铺不存在：{payload.shop}")
+    try:
+        with transaction.atomic():
+            result = create_orders(shop=shop, drafts=[_draft(o) for o in payload.orders], source="api")
+    except IntegrityError:
+        # another request created one of these orders between our check and our insert
+        raise Conflict("部分订单正被另一个请求同时写入，请稍后重试（重试是安全的）")
+    results = [
+        OrderResultOut(
+            id=o.order.pk,
+            platform_order_id=o.order.platform_order_id,
+            status="created" if o.created else "duplicate",
+            order_status=o.order.status,
+            needs_review=o.order.review_reasons or [],
+        )
+        for o in result.outcomes
+    ]
+    created = result.created
+    return {
+        "created": len(created),
+        "duplicates": result.duplicates,
+        "needs_review": sum(1 for o in created if o.status == OrderStatus.NEEDS_REVIEW),
+        "orders": results,
+    }
+
+
+@router.get("", response=OrderListOut, summary="List orders")
+def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str, Any]:
+    """Newest paid first; ``paid_from``/``paid_to`` are Beijing dates, both inclusive."""
+    _require(request, "orders.view_order")
+    qs = order_list(
+        status=filters.status,
+        shop=filters.shop,
+        reason=filters.reason,
+        date_from=filters.paid_from,
+        date_to=filters.paid_to,
+        q=filters.q,
+    )
+    items = list(qs[filters.offset : filters.offset + filters.limit])
+    return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset, "items": items}
+
+
+@router.get("/{order_id}", response=OrderDetailOut, summary="Read one order with its lines")
+def get_order(request: HttpRequest, order_id: int) -> Order:
+    _require(request, "orders.view_order")
+    order = order_list().filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(f"订单不存在：{order_id}")
+    return order

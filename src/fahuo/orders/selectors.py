@@ -1,0 +1,83 @@
+"""Reads of orders for lists, the API and the dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from fahuo.kit.address import normalize_phone
+from fahuo.kit.privacy import lookup_hash
+from fahuo.orders.formats import SHANGHAI
+from fahuo.orders.models import Order, OrderLine, OrderStatus, Shop
+
+
+def order_list(
+    *,
+    status: str | None = None,
+    shop: Shop | str | None = None,
+    reason: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    q: str | None = None,
+) -> QuerySet[Order]:
+    """Orders, newest paid first, filtered; dates are paid dates in Beijing time, both ends inclusive."""
+    qs = Order.objects.select_related("shop", "customer", "carrier", "warehouse").prefetch_related("lines")
+    if status:
+        qs = qs.filter(status=status)
+    if isinstance(shop, Shop):
+        qs = qs.filter(shop=shop)
+    elif shop:
+        qs = qs.filter(shop__code=shop)
+    if reason:
+        qs = qs.filter(_has_reason(reason))
+    if date_from:
+        qs = qs.filter(paid_at__gte=_day_start(date_from))
+    if date_to:
+        qs = qs.filter(paid_at__lt=_day_start(date_to + dt.timedelta(days=1)))
+    if q and q.strip():
+        qs = qs.filter(_search(q.strip()))
+    return qs
+
+
+def dashboard_counts(*, day: dt.date, shop: Shop | str | None = None) -> dict[str, int]:
+    """Orders created on ``day`` (Beijing time), and the orders now waiting in each desk queue."""
+    qs = Order.objects.all()
+    if isinstance(shop, Shop):
+        qs = qs.filter(shop=shop)
+    elif shop:
+        qs = qs.filter(shop__code=shop)
+    start = _day_start(day)
+    counts = qs.aggregate(
+        new_today=Count("id", filter=Q(created_at__gte=start, created_at__lt=start + dt.timedelta(days=1))),
+        needs_review=Count("id", filter=Q(status=OrderStatus.NEEDS_REVIEW)),
+        ready=Count("id", filter=Q(status=OrderStatus.READY)),
+        printed=Count("id", filter=Q(status=OrderStatus.PRINTED)),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=SHANGHAI)
+
+
+def _has_reason(code: str) -> Q:
+    if connection.features.supports_json_field_contains:
+        return Q(review_reasons__contains=[{"code": code}])
+    # SQLite keeps the JSON text as json.dumps wrote it: match the serialised key/value pair.
+    return Q(review_reasons__icontains=json.dumps({"code": code})[1:-1])
+
+
+def _search(q: str) -> Q:
+    lines = OrderLine.objects.filter(order=OuterRef("pk"))
+    cond = (
+        Q(platform_order_id__icontains=q)
+        | Exists(lines.filter(sku_code__iexact=q))
+        | Exists(lines.filter(title__icontains=q))
+    )
+    phone, error = normalize_phone(q)
+    if not error and phone:
+        cond |= Q(customer__phone_hash=lookup_hash(phone))
+    return cond
