@@ -1,0 +1,354 @@
+"""A small Kuaidi100 e-waybill v2 gateway (WSGI, plain functions) for tests and ``make demo``.
+
+It speaks the real protocol on the real path: ``POST /label/order`` with ``method``/``key``/``t``/
+``param``/``sign``, and answers ``{"success", "code", "message", "time", "data"}``. What it does:
+
+* checks the signature (``30002 验证签名失败``) and the key (``30003``), and required params (``30001``);
+* issues a carrier-looking ``kuaidinum`` that is a function of (kuaidicom, orderId) — the same
+  orderId gets the same waybill back, which fahuo relies on for crash-safe re-runs;
+* derives ``bulkpen`` and origin/destination/sorting codes from the sender/recipient addresses;
+* returns ``count - 1`` child numbers (``childNum``) when ``needChild`` is "1";
+* scripted failures: a recipient ``printAddr`` containing "超区" is refused by the "carrier"
+  (``30005``, Chinese message); a key with zero balance gets ``30004 账号单量不足``;
+  ``state.fail_next(n)`` makes the next n calls answer HTTP 503 (to exercise retries);
+* ``method=cancel`` voids a waybill; the same orderId ordered again afterwards gets a new number.
+
+State is in memory and guarded by one lock, so the threaded test server can be hit concurrently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from fahuo.integrations.kuaidi100.client import sign
+from fahuo.integrations.kuaidi100.settings import ORDER_PATH, Kuaidi100Settings
+
+DEMO_KEY = "fahuo-demo-key"
+DEMO_SECRET = "fahuo-demo-secret"  # public: the offline simulator's demo account
+DEMO_PARTNER_ID = "fahuo-demo"
+
+# kuaidicom -> number prefix; the simulator accepts these companies and no others.
+COMPANIES: dict[str, str] = {
+    "zhongtong": "78",
+    "yuantong": "YT",
+    "yunda": "43",
+    "shentong": "77",
+    "shunfeng": "SF",
+    "jd": "JDVA",
+    "ems": "11",
+    "jtexpress": "JT",
+    "debangkuaidi": "DPK",
+    "youzhengguonei": "98",
+}
+# Companies whose orders carry a carrier order number (kdComOrderNum) that cancel must echo back.
+CARRIER_ORDER_NUMBERS = frozenset({"shunfeng", "jd"})
+PRINT_TYPES = frozenset({"NON", "IMAGE", "HTML", "CLOUD", "ORDERFIRST"})
+OUT_OF_RANGE_MESSAGE = "收件地址超区，快递公司暂不支持派送该地址"
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class Refusal(Exception):
+    """A business error answered as ``{"success": false, "code": ..., "message": ...}``."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class _Waybill:
+    kuaidicom: str
+    order_id: str
+    key: str
+    data: dict[str, Any]
+    cancelled: bool = False
+
+
+@dataclass
+class SimulatorState:
+    """Accounts, balances and issued waybills. ``balances`` maps key -> waybills left (absent = unlimited)."""
+
+    accounts: dict[str, str] = field(default_factory=lambda: {DEMO_KEY: DEMO_SECRET})
+    balances: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    calls: int = 0
+    orders: dict[tuple[str, str], _Waybill] = field(default_factory=dict)  # (kuaidicom, orderId)
+    numbers: dict[tuple[str, str], _Waybill] = field(default_factory=dict)  # (kuaidicom, kuaidinum)
+    generations: dict[tuple[str, str], int] = field(default_factory=dict)  # bumped by cancel
+    http_failures: list[int] = field(default_factory=list)
+    seq: int = 0
+
+    def fail_next(self, times: int = 1, status: int = 503) -> None:
+        """Answer the next ``times`` calls with a bare HTTP ``status`` (before any other checks)."""
+        with self.lock:
+            self.http_failures.extend([status] * times)
+
+    def count_call(self) -> int | None:
+        """Count one incoming call; the HTTP status to fail it with, if one is scripted."""
+        with self.lock:
+            self.calls += 1
+            return self.http_failures.pop(0) if self.http_failures else None
+
+    def add_account(self, key: str, secret: str, *, balance: int | None = None) -> None:
+        with self.lock:
+            self.accounts[key] = secret
+            if balance is not None:
+                self.balances[key] = balance
+
+
+def demo_settings(base_url: str, **overrides: Any) -> Kuaidi100Settings:
+    """Settings that talk to a simulator at ``base_url`` with the demo credentials."""
+    values: dict[str, Any] = {
+        "key": DEMO_KEY,
+        "secret": DEMO_SECRET,
+        "base_url": base_url,
+        "partner_id": DEMO_PARTNER_ID,
+    }
+    values.update(overrides)
+    return Kuaidi100Settings(**values)
+
+
+# -- addresses -> routing codes ---------------------------------------------------------------
+
+_PROVINCES = (
+    "黑龙江", "内蒙古", "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "江苏", "浙江",
+    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南",
+    "陕西", "甘肃", "青海", "台湾", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)  # fmt: skip
+_PROVINCE_SUFFIX = re.compile(r"^(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)")
+_CITY = re.compile(r"^(.{1,12}?(?:自治州|地区|盟|市))")
+_DISTRICT = re.compile(r"^(.{1,10}?(?:新区|区|县|旗|市))")
+
+
+def split_address(addr: str) -> tuple[str, str, str]:
+    """(province, city, district) short names from a one-line address; blanks when not found."""
+    addr = re.sub(r"\s+", "", addr)
+    province = next((p for p in _PROVINCES if addr.startswith(p)), "")
+    rest = _PROVINCE_SUFFIX.sub("", addr[len(province) :], count=1)
+    city = province if province in ("北京", "天津", "上海", "重庆") else ""
+    if not city and (m := _CITY.match(rest)):
+        city = m.group(1)
+        rest = rest[len(city) :]
+        city = re.sub(r"(?:市|地区|盟)$", "", city)
+    elif city and rest.startswith(city):
+        rest = _PROVINCE_SUFFIX.sub("", rest[len(city) :], count=1)
+    district = m.group(1) if (m := _DISTRICT.match(rest)) else ""
+    return province, city, district
+
+
+def _digits(seed: str, n: int) -> str:
+    value = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:12], "big")
+    return f"{value % 10**n:0{n}d}"
+
+
+def _routing(send_addr: str, rec_addr: str) -> dict[str, str]:
+    o_prov, o_city, _ = split_address(send_addr)
+    d_prov, d_city, d_district = split_address(rec_addr)
+    o_code = str(100 + int(_digits(f"area:{o_prov}{o_city}", 3)) % 900)
+    d_code = str(100 + int(_digits(f"area:{d_prov}{d_city}", 3)) % 900)
+    d_short = re.sub(r"(?:新区|区|县|旗|市)$", "", d_district) or d_district
+    grid = int(_digits(f"grid:{d_prov}{d_city}{d_district}", 4))
+    return {
+        "bulkpen": f"{d_city or d_prov} {d_district}".strip(),
+        "orgCode": o_code,
+        "orgName": f"{o_city or o_prov}转运中心",
+        "destCode": d_code,
+        "destName": f"{d_city or d_prov}{d_short}网点",
+        "orgSortingCode": f"{o_code}-{chr(65 + int(_digits('o' + send_addr, 2)) % 26)}",
+        "orgSortingName": f"{o_city or o_prov}分拨中心",
+        "destSortingCode": f"{d_code}-{chr(65 + grid % 26)}{grid % 90 + 10:02d}",
+        "destSortingName": f"{d_city or d_prov}分拨中心",
+    }
+
+
+# -- protocol --------------------------------------------------------------------------------
+
+
+def _man(param: Mapping[str, Any], field_name: str, who: str) -> Mapping[str, Any]:
+    man = param.get(field_name)
+    if not isinstance(man, Mapping):
+        raise Refusal(30001, f"参数错误：缺少{who}信息 {field_name}")
+    if not str(man.get("name") or "").strip():
+        raise Refusal(30001, f"参数错误：{who}姓名不能为空")
+    if not str(man.get("mobile") or "").strip() and not str(man.get("tel") or "").strip():
+        raise Refusal(30001, f"参数错误：{who}手机号和电话号不能同时为空")
+    if not str(man.get("printAddr") or "").strip():
+        raise Refusal(30001, f"参数错误：{who}地址 printAddr 不能为空")
+    return man
+
+
+def _number(state: SimulatorState, kuaidicom: str, seed: str, taken: set[str]) -> str:
+    """A carrier-looking number, a function of ``seed``, unique among issued numbers."""
+    prefix = COMPANIES[kuaidicom]
+    width = 13 if prefix.isdigit() else 12
+    salt = 0
+    while True:
+        number = prefix + _digits(f"{kuaidicom}:{seed}:{salt}", width)
+        if (kuaidicom, number) not in state.numbers and number not in taken:
+            taken.add(number)
+            return number
+        salt += 1
+
+
+def _order(state: SimulatorState, key: str, param: Mapping[str, Any], host: str) -> dict[str, Any]:
+    kuaidicom = str(param.get("kuaidicom") or "")
+    if kuaidicom not in COMPANIES:
+        raise Refusal(30001, "参数错误：kuaidicom 快递公司编码不正确或不支持")
+    print_type = str(param.get("printType") or "")
+    if print_type not in PRINT_TYPES:
+        raise Refusal(30001, "参数错误：printType 不正确")
+    if print_type in ("CLOUD", "ORDERFIRST") and not param.get("siid"):
+        raise Refusal(30001, "参数错误：使用云打印时 siid 必填")
+    if not str(param.get("partnerId") or "").strip():
+        raise Refusal(30001, "参数错误：partnerId 电子面单账号不能为空")
+    rec = _man(param, "recMan", "收件人")
+    send = _man(param, "sendMan", "寄件人")
+    try:
+        count = int(param.get("count") or 1)
+    except (TypeError, ValueError):
+        raise Refusal(30001, "参数错误：count 必须是整数") from None
+    if count < 1:
+        raise Refusal(30001, "参数错误：count 必须大于 0")
+
+    order_id = str(param.get("orderId") or "")
+    existing = state.orders.get((kuaidicom, order_id)) if order_id else None
+    if existing is not None:
+        return existing.data  # same orderId: same waybill, no new charge
+    if "超区" in str(rec["printAddr"]):
+        raise Refusal(30005, OUT_OF_RANGE_MESSAGE)
+    left = state.balances.get(key)
+    if left is not None and left <= 0:
+        raise Refusal(30004, "账号单量不足，需要充值")
+
+    state.seq += 1
+    generation = state.generations.get((kuaidicom, order_id), 0)
+    seed = f"{order_id}#{generation}" if order_id else f"anonymous#{state.seq}"
+    taken: set[str] = set()
+    kuaidinum = _number(state, kuaidicom, seed, taken)
+    children: list[str] = []
+    if str(param.get("needChild") or "0") == "1":
+        children = [_number(state, kuaidicom, f"{seed}/child{i}", taken) for i in range(1, count)]
+    task_id = hashlib.md5(f"task:{kuaidicom}:{kuaidinum}".encode()).hexdigest().upper()
+    back = _number(state, kuaidicom, f"{seed}/back", taken) if str(param.get("needBack")) == "1" else ""
+    label = f"http://{host}/label/{print_type.lower()}/{task_id}" if print_type in ("IMAGE", "HTML") else ""
+    data: dict[str, Any] = {
+        "taskId": task_id,
+        "kuaidinum": kuaidinum,
+        "childNum": ",".join(children),
+        "returnNum": back,
+        "label": label,
+        **_routing(str(send["printAddr"]), str(rec["printAddr"])),
+    }
+    if kuaidicom in CARRIER_ORDER_NUMBERS:
+        data["kdComOrderNum"] = "KD" + _digits(f"kdcom:{kuaidinum}", 14)
+    waybill = _Waybill(kuaidicom=kuaidicom, order_id=order_id, key=key, data=data)
+    for number in (kuaidinum, *children):
+        state.numbers[(kuaidicom, number)] = waybill
+    if order_id:
+        state.orders[(kuaidicom, order_id)] = waybill
+    if left is not None:
+        state.balances[key] = left - 1
+    return data
+
+
+def _cancel(state: SimulatorState, param: Mapping[str, Any]) -> None:
+    kuaidicom = str(param.get("kuaidicom") or "")
+    kuaidinum = str(param.get("kuaidinum") or "")
+    if not kuaidicom or not kuaidinum:
+        raise Refusal(30001, "参数错误：kuaidicom 和 kuaidinum 不能为空")
+    waybill = state.numbers.get((kuaidicom, kuaidinum))
+    if waybill is None or waybill.data["kuaidinum"] != kuaidinum:
+        raise Refusal(30009, "查无此单")
+    carrier_order = waybill.data.get("kdComOrderNum")
+    if carrier_order and str(param.get("orderId") or "") != carrier_order:
+        raise Refusal(30001, "参数错误：该快递公司取消时 orderId（kdComOrderNum）必填且需正确")
+    if waybill.cancelled:
+        return  # cancelling twice is harmless
+    waybill.cancelled = True
+    if waybill.order_id:
+        ident = (kuaidicom, waybill.order_id)
+        state.orders.pop(ident, None)
+        state.generations[ident] = state.generations.get(ident, 0) + 1
+
+
+def handle(state: SimulatorState, form: Mapping[str, str], host: str = "127.0.0.1") -> dict[str, Any]:
+    """Answer one call given its form fields; the whole of the protocol, without HTTP."""
+    started = time.monotonic()
+    try:
+        for name in ("method", "key", "t", "param", "sign"):
+            if not form.get(name):
+                raise Refusal(30001, f"参数错误：缺少 {name}")
+        secret = state.accounts.get(form["key"])
+        if secret is None:
+            raise Refusal(30003, "账号信息不正确")
+        if sign(form["param"], form["t"], form["key"], secret) != form["sign"]:
+            raise Refusal(30002, "验证签名失败")
+        try:
+            param = json.loads(form["param"])
+        except ValueError:
+            raise Refusal(30001, "参数错误：param 不是合法的 JSON") from None
+        if not isinstance(param, dict):
+            raise Refusal(30001, "参数错误：param 必须是 JSON 对象")
+        with state.lock:
+            if form["method"] == "order":
+                data: dict[str, Any] | None = dict(_order(state, form["key"], param, host))
+            elif form["method"] == "cancel":
+                _cancel(state, param)
+                data = None
+            else:
+                raise Refusal(30001, f"参数错误：不支持的 method {form['method']}")
+    except Refusal as refusal:
+        return _envelope(False, refusal.code, refusal.message, started)
+    body = _envelope(True, 200, "success", started)
+    if data is not None:
+        body["data"] = data
+    return body
+
+
+def _envelope(ok: bool, code: int, message: str, started: float) -> dict[str, Any]:
+    body: dict[str, Any] = {"success": ok, "code": code, "message": message}
+    body["time"] = int((time.monotonic() - started) * 1000)
+    if not ok:
+        body["data"] = None
+    return body
+
+
+def _read_form(environ: Mapping[str, Any]) -> dict[str, str]:
+    if environ.get("REQUEST_METHOD") == "GET":
+        raw = str(environ.get("QUERY_STRING", ""))
+    else:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length).decode("utf-8") if length else ""
+    return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+
+
+def make_app(state: SimulatorState | None = None) -> WsgiApp:
+    """The WSGI app; keep ``state`` to script failures or inspect what was issued."""
+    sim = state if state is not None else SimulatorState()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def reply(status: str, payload: bytes, ctype: str = "application/json;charset=UTF-8") -> list[bytes]:
+            start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(payload)))])
+            return [payload]
+
+        if environ.get("PATH_INFO") != ORDER_PATH:
+            return reply("404 Not Found", b'{"message":"not found"}')
+        if environ.get("REQUEST_METHOD") not in ("GET", "POST"):
+            return reply("405 Method Not Allowed", b'{"message":"method not allowed"}')
+        failure = sim.count_call()
+        if failure is not None:
+            return reply(f"{failure} Simulated Failure", b"upstream unavailable", "text/plain")
+        body = handle(sim, _read_form(environ), host=str(environ.get("HTTP_HOST", "127.0.0.1")))
+        return reply("200 OK", json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+    return app
