@@ -28,3 +28,22 @@ def waybill_provider(key: str, account: ProviderAccount | None = None) -> Waybil
     except KeyError:
         raise NotSupported(f"没有可用的电子面单服务: {key}") from None
     return factory(account)
+
+
+def _kdniao(account: ProviderAccount | None) -> WaybillProvider:
+    from fahuo.integrations.kdniao.client import KdniaoWaybillProvider
+    from fahuo.integrations.kdniao.settings import KdniaoSettings
+
+    return KdniaoWaybillProvider(KdniaoSettings.for_account(account))
+
+
+WAYBILL_PROVIDERS["kdniao"] = _kdniao
+
+
+def _kuaidi100(account: ProviderAccount | None) -> WaybillProvider:
+    from fahuo.integrations.kuaidi100.client import provider_for_account
+
+    return provider_for_account(account)
+
+
+WAYBILL_PROVIDERS["kuaidi100"] = _kuaidi100

@@ -1,0 +1,403 @@
+"""A Kdniao EOrderService look-alike (plain WSGI, in-memory, thread-safe) for tests and the demo.
+
+Run it with ``fahuo.integrations.simserver.serve(KdniaoSimulator(...))`` and point a Kdniao account's
+base_url at the address it yields. It speaks the same protocol as Kdniao:
+
+* form POST to /api/EOrderService with EBusinessID, RequestType, RequestData, DataType=2, DataSign;
+  the signature is checked the way Kdniao does (see ``_kdniao_decode``), a wrong one is refused
+  with Success=false and the Reason "验证数据签名失败";
+* 1007 issues a waybill: required fields are validated, the number is deterministic and unique per
+  (EBusinessID, ShipperCode, OrderCode), and the same OrderCode again answers ResultCode 106
+  "该订单号已下单成功" with the same number (fahuo's crash-safe re-runs rely on it); Quantity > 1
+  adds child numbers (SubCount, SubOrders); MarkDestination (大头笔) and SortingCode come from the
+  receiver's city and district;
+* 1147 cancels a waybill; a cancelled number is never issued again (the OrderCode may be re-issued
+  and gets a new number).
+
+Scripted failures for tests: a receiver address containing "超区" is refused as out of delivery range
+(ResultCode 105), an account with ``balance=0`` is refused with "余额不足", and ``fail_next(n)``
+makes the next n HTTP requests answer 503.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus
+
+from fahuo.integrations.kdniao.client import sign
+from fahuo.integrations.kdniao.settings import EORDER_PATH
+
+DEMO_EBUSINESS_ID = "fahuo-demo"
+DEMO_APP_KEY = "fahuo-demo-app-key"
+
+StartResponse = Callable[..., Any]
+
+# ShipperCode -> (prefix, digits) of the numbers the simulator hands out; shaped like each carrier's.
+NUMBER_FORMATS: dict[str, tuple[str, int]] = {
+    "ZTO": ("7", 11),
+    "YTO": ("YT", 13),
+    "YD": ("43", 11),
+    "STO": ("77", 11),
+    "SF": ("SF", 13),
+    "JD": ("JDVA", 11),
+    "EMS": ("11", 11),
+    "YZPY": ("98", 11),
+    "HTKY": ("5", 13),
+    "JTSD": ("JT", 13),
+    "DBL": ("DPK", 12),
+    "UC": ("73", 10),
+    "ZJS": ("", 10),
+}
+# Carriers whose e-waybill numbers come from an outlet account: CustomerName is required.
+NEEDS_CUSTOMER_NAME = frozenset({"ZTO", "YTO", "YD", "STO", "HTKY", "JTSD", "JD", "UC", "DBL"})
+MAX_QUANTITY = 50
+
+_PROVINCE_ABBR = {
+    "北京": "京", "天津": "津", "上海": "沪", "重庆": "渝", "河北": "冀", "山西": "晋", "内蒙古": "蒙",
+    "辽宁": "辽", "吉林": "吉", "黑龙江": "黑", "江苏": "苏", "浙江": "浙", "安徽": "皖", "福建": "闽",
+    "江西": "赣", "山东": "鲁", "河南": "豫", "湖北": "鄂", "湖南": "湘", "广东": "粤", "广西": "桂",
+    "海南": "琼", "四川": "川", "贵州": "贵", "云南": "云", "西藏": "藏", "陕西": "陕", "甘肃": "甘",
+    "青海": "青", "宁夏": "宁", "新疆": "新", "香港": "港", "澳门": "澳", "台湾": "台",
+}  # fmt: skip
+_MUNICIPALITY_ABBR = frozenset({"京", "津", "沪", "渝"})
+
+REASON_SIGN = "验证数据签名失败"
+REASON_USER = "用户ID不存在或未开通电子面单服务"
+REASON_OUT_OF_RANGE = "收件地址超区，快递公司不派送（超出派送范围）"
+REASON_BALANCE = "电子面单余额不足，请联系快递网点充值"
+REASON_DUPLICATE = "该订单号已下单成功"
+
+
+@dataclass
+class SimAccount:
+    app_key: str
+    balance: int | None = None  # e-waybill numbers left; None = unlimited
+
+
+@dataclass
+class _Issued:
+    ebusiness_id: str
+    shipper: str
+    order_code: str
+    order: dict[str, Any]
+    children: tuple[str, ...]
+    cancelled: bool = False
+
+
+@dataclass
+class _Call:
+    request_type: str
+    order_code: str
+
+
+class _Refusal(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass
+class KdniaoSimulator:
+    """The WSGI app. ``accounts`` maps EBusinessID -> AppKey (or a SimAccount)."""
+
+    accounts: dict[str, SimAccount] = field(default_factory=dict)
+    calls: list[_Call] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _active: dict[tuple[str, str, str], _Issued] = field(default_factory=dict, repr=False)
+    _by_number: dict[tuple[str, str], _Issued] = field(default_factory=dict, repr=False)
+    _numbers: set[str] = field(default_factory=set, repr=False)
+    _generation: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False)
+    _fail_statuses: list[int] = field(default_factory=list, repr=False)
+    _serial: int = 0
+
+    @classmethod
+    def with_accounts(cls, accounts: Mapping[str, str | SimAccount]) -> KdniaoSimulator:
+        sim = cls()
+        for ebusiness_id, account in accounts.items():
+            sim.accounts[ebusiness_id] = account if isinstance(account, SimAccount) else SimAccount(account)
+        return sim
+
+    # -- test controls -------------------------------------------------------------------------
+
+    def set_balance(self, ebusiness_id: str, balance: int | None) -> None:
+        with self._lock:
+            self.accounts[ebusiness_id].balance = balance
+
+    def fail_next(self, count: int = 1, status: int = 503) -> None:
+        """The next ``count`` HTTP requests answer ``status`` without being processed."""
+        with self._lock:
+            self._fail_statuses.extend([status] * count)
+
+    def issued_number(self, ebusiness_id: str, shipper: str, order_code: str) -> str | None:
+        with self._lock:
+            issued = self._active.get((ebusiness_id, shipper, order_code))
+            return str(issued.order["LogisticCode"]) if issued else None
+
+    # -- WSGI ----------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "") != EORDER_PATH:
+            return _respond(start_response, "404 Not Found", {"Message": "接口地址不存在"})
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _respond(start_response, "405 Method Not Allowed", {"Message": "只支持 POST"})
+        with self._lock:
+            if self._fail_statuses:
+                status = self._fail_statuses.pop(0)
+                return _respond(start_response, f"{status} Service Unavailable", {"Message": "服务繁忙"})
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
+        form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        return _respond(start_response, "200 OK", self.handle(form))
+
+    def handle(self, form: Mapping[str, str]) -> dict[str, Any]:
+        """Answer one decoded form (the fields as a form decoder hands them over)."""
+        ebusiness_id = form.get("EBusinessID", "")
+        base: dict[str, Any] = {"EBusinessID": ebusiness_id}
+        try:
+            with self._lock:
+                return base | self._dispatch(ebusiness_id, form)
+        except _Refusal as refusal:
+            return base | {
+                "Success": False,
+                "ResultCode": refusal.code,
+                "Reason": refusal.reason,
+                "UniquerRequestNumber": str(uuid.uuid4()),
+            }
+
+    def _dispatch(self, ebusiness_id: str, form: Mapping[str, str]) -> dict[str, Any]:
+        account = self.accounts.get(ebusiness_id)
+        if account is None:
+            raise _Refusal("104", REASON_USER)
+        request_data = _kdniao_decode(form.get("RequestData", ""))
+        data_sign = _kdniao_decode(form.get("DataSign", ""))
+        if not request_data or not data_sign:
+            raise _Refusal("101", "缺少必要参数：RequestData 或 DataSign")
+        if data_sign != sign(request_data, account.app_key):
+            raise _Refusal("102", REASON_SIGN)
+        if form.get("DataType", "2") != "2":
+            raise _Refusal("103", "不支持的数据格式，DataType 只支持 2(JSON)")
+        try:
+            data = json.loads(request_data)
+        except ValueError:
+            raise _Refusal("103", "RequestData格式有误") from None
+        if not isinstance(data, dict):
+            raise _Refusal("103", "RequestData格式有误")
+        request_type = form.get("RequestType", "")
+        self.calls.append(_Call(request_type, str(data.get("OrderCode", ""))))
+        if request_type == "1007":
+            return self._issue(ebusiness_id, account, data)
+        if request_type == "1147":
+            return self._cancel(ebusiness_id, account, data)
+        raise _Refusal("101", f"不支持的指令类型: {request_type}")
+
+    # -- 1007 ----------------------------------------------------------------------------------
+
+    def _issue(self, ebusiness_id: str, account: SimAccount, data: dict[str, Any]) -> dict[str, Any]:
+        order_code, shipper = _text(data, "OrderCode"), _text(data, "ShipperCode")
+        if not order_code:
+            raise _Refusal("101", "缺少必要参数：OrderCode")
+        if not shipper:
+            raise _Refusal("101", "缺少必要参数：ShipperCode")
+        if shipper not in NUMBER_FORMATS:
+            raise _Refusal("105", f"暂不支持该快递公司：{shipper}")
+        existing = self._active.get((ebusiness_id, shipper, order_code))
+        if existing is not None:
+            return _issue_body(existing, code="106", reason=REASON_DUPLICATE)
+        _validate_issue(shipper, data)
+        receiver = data["Receiver"]
+        if "超区" in _text(receiver, "Address") or "超区" in _text(receiver, "ExpAreaName"):
+            raise _Refusal("105", REASON_OUT_OF_RANGE)
+        quantity = _quantity(data)
+        if account.balance is not None and account.balance < quantity:
+            raise _Refusal("105", REASON_BALANCE)
+        key = (ebusiness_id, shipper, order_code)
+        generation = self._generation.get(key, 0)
+        self._generation[key] = generation + 1
+        numbers = [
+            self._new_number(ebusiness_id, shipper, order_code, generation, i) for i in range(quantity)
+        ]
+        if account.balance is not None:
+            account.balance -= quantity
+        self._serial += 1
+        issued = _Issued(
+            ebusiness_id=ebusiness_id,
+            shipper=shipper,
+            order_code=order_code,
+            order=_order_fields(order_code, shipper, numbers[0], data, serial=self._serial),
+            children=tuple(numbers[1:]),
+        )
+        self._active[key] = issued
+        for number in numbers:
+            self._by_number[(shipper, number)] = issued
+        return _issue_body(issued, code="100", reason="成功")
+
+    def _new_number(
+        self, ebusiness_id: str, shipper: str, order_code: str, generation: int, index: int
+    ) -> str:
+        prefix, digits = NUMBER_FORMATS[shipper]
+        salt = 0
+        while True:
+            seed = f"kdniao-sim|{ebusiness_id}|{shipper}|{order_code}|{generation}|{index}|{salt}"
+            value = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big") % 10**digits
+            number = f"{prefix}{value:0{digits}d}"
+            if number not in self._numbers:
+                self._numbers.add(number)
+                return number
+            salt += 1
+
+    # -- 1147 ----------------------------------------------------------------------------------
+
+    def _cancel(self, ebusiness_id: str, account: SimAccount, data: dict[str, Any]) -> dict[str, Any]:
+        shipper, number, order_code = (
+            _text(data, "ShipperCode"),
+            _text(data, "ExpNo"),
+            _text(data, "OrderCode"),
+        )
+        if not shipper or not number:
+            raise _Refusal("101", "缺少必要参数：ShipperCode 或 ExpNo")
+        issued = self._by_number.get((shipper, number))
+        if issued is None or issued.ebusiness_id != ebusiness_id:
+            raise _Refusal("105", "运单号不存在，无法取消")
+        if order_code and order_code != issued.order_code:
+            raise _Refusal("105", "订单编号与运单号不匹配")
+        if issued.cancelled:
+            raise _Refusal("105", "该运单已取消，请勿重复操作")
+        if shipper in NEEDS_CUSTOMER_NAME and not _text(data, "CustomerName"):
+            raise _Refusal("101", "缺少必要参数：CustomerName")
+        issued.cancelled = True
+        self._active.pop((ebusiness_id, shipper, issued.order_code), None)
+        if account.balance is not None:
+            account.balance += 1 + len(issued.children)
+        return {"Success": True, "ResultCode": "100", "Reason": "成功"}
+
+
+def make_app(ebusiness_id: str = DEMO_EBUSINESS_ID, app_key: str = DEMO_APP_KEY) -> KdniaoSimulator:
+    """A simulator with one account (the demo's, unless given)."""
+    return KdniaoSimulator.with_accounts({ebusiness_id: app_key})
+
+
+def _kdniao_decode(value: str) -> str:
+    # Kdniao URL-decodes RequestData and DataSign once more after the form decoding (its docs tell
+    # clients to URL-encode both, and the official demos then concatenate them into the body). So a
+    # value encoded once or twice both verify, and a literal + or % inside RequestData breaks the
+    # signature — the behaviour sellers report. Modelled here so the client is tested against it.
+    return unquote_plus(value)
+
+
+def _text(obj: Mapping[str, Any], key: str) -> str:
+    value = obj.get(key)
+    return str(value).strip() if value is not None else ""
+
+
+def _quantity(data: Mapping[str, Any]) -> int:
+    raw = data.get("Quantity", 1)
+    try:
+        quantity = int(raw)
+    except (TypeError, ValueError):
+        raise _Refusal("103", "Quantity格式错误") from None
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise _Refusal("103", f"Quantity 必须在 1 到 {MAX_QUANTITY} 之间")
+    return quantity
+
+
+def _validate_issue(shipper: str, data: Mapping[str, Any]) -> None:
+    for key in ("PayType", "ExpType"):
+        if _text(data, key) == "":
+            raise _Refusal("101", f"缺少必要参数：{key}")
+    if shipper in NEEDS_CUSTOMER_NAME and not _text(data, "CustomerName"):
+        raise _Refusal("101", "缺少必要参数：CustomerName（电子面单客户号）")
+    for role in ("Sender", "Receiver"):
+        party = data.get(role)
+        if not isinstance(party, Mapping):
+            raise _Refusal("101", f"缺少必要参数：{role}")
+        for key in ("Name", "ProvinceName", "CityName", "Address"):
+            if not _text(party, key):
+                raise _Refusal("101", f"缺少必要参数：{role}.{key}")
+        if not _text(party, "Mobile") and not _text(party, "Tel"):
+            raise _Refusal("101", f"缺少必要参数：{role}.Mobile 或 {role}.Tel")
+        if _abbr(_text(party, "ProvinceName")) is None:
+            raise _Refusal("102", f"{role}.ProvinceName 不是有效的省份")
+    commodity = data.get("Commodity")
+    if not isinstance(commodity, list) or not commodity:
+        raise _Refusal("101", "缺少必要参数：Commodity")
+    if not all(isinstance(c, Mapping) and _text(c, "GoodsName") for c in commodity):
+        raise _Refusal("101", "缺少必要参数：Commodity.GoodsName")
+
+
+def _abbr(province: str) -> str | None:
+    for stem, abbr in _PROVINCE_ABBR.items():
+        if province.startswith(stem):
+            return abbr
+    return None
+
+
+def _short(name: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _digits(text: str, modulo: int) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") % modulo
+
+
+def _order_fields(
+    order_code: str, shipper: str, number: str, data: Mapping[str, Any], *, serial: int
+) -> dict[str, Any]:
+    receiver, sender = data["Receiver"], data["Sender"]
+    abbr = _abbr(_text(receiver, "ProvinceName")) or ""
+    city = _short(_text(receiver, "CityName"), ("自治州", "地区", "市", "盟"))
+    district = _short(_text(receiver, "ExpAreaName"), ("自治县", "区", "县", "市"))
+    origin = _short(_text(sender, "CityName"), ("自治州", "地区", "市", "盟"))
+    route = _digits(f"{abbr}|{city}|{district}", 9) + 1
+    if abbr in _MUNICIPALITY_ABBR:
+        mark = f"{abbr}-{district}({abbr}-{route})" if district else f"{abbr}({abbr}-{route})"
+    else:
+        mark = f"{city}-{district}({abbr}-{route})" if district else f"{city}({abbr}-{route})"
+    hub = _digits(f"{abbr}|{city}", 900) + 100
+    sorting = f"{hub:03d}-{_digits(f'{city}|{district}', 90) + 10:02d}-{_digits(district, 90) + 10:02d}"
+    return {
+        "OrderCode": order_code,
+        "ShipperCode": shipper,
+        "LogisticCode": number,
+        "MarkDestination": mark,
+        "SortingCode": sorting,
+        "OriginCode": f"{_digits(origin, 900000) + 100000:06d}",
+        "OriginName": f"{origin}分拨中心",
+        "DestinatioCode": f"{hub:03d}",
+        "DestinatioName": f"{city}分拨中心",
+        "PackageCode": f"{hub:03d}",
+        "PackageName": f"{city}转",
+        "KDNOrderCode": f"KDN{serial:014d}",
+    }
+
+
+def _issue_body(issued: _Issued, *, code: str, reason: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Order": dict(issued.order),
+        "Success": True,
+        "ResultCode": code,
+        "Reason": reason,
+        "UniquerRequestNumber": str(uuid.uuid4()),
+    }
+    if issued.children:
+        body["SubCount"] = len(issued.children)
+        body["SubOrders"] = ",".join(issued.children)
+    return body
+
+
+def _respond(start_response: StartResponse, status: str, body: Mapping[str, Any]) -> list[bytes]:
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    start_response(
+        status,
+        [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
