@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 
 from fahuo.kit.privacy import EncryptedTextField
@@ -18,6 +20,9 @@ class Carrier(models.Model):
     privacy_waybill = models.BooleanField(default=True)
     volumetric_divisor = models.PositiveIntegerField(default=8000)
     max_weight_g = models.PositiveIntegerField(default=30000)
+    # 保价: insurance premium in per-mille of the declared value, with a minimum fee.
+    insurance_rate_permille = models.PositiveIntegerField(default=5)
+    insurance_min_fen = models.PositiveIntegerField(default=100)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -27,8 +32,16 @@ class Carrier(models.Model):
         return self.name
 
 
+ALWAYS = date(2000, 1, 1)
+
+
 class RateLine(models.Model):
-    """One lane of a rate card. No row for a lane means the carrier does not serve it."""
+    """One lane of a rate card (首重/续重 by destination province) from one origin province.
+
+    No row for a lane means the carrier does not serve it. A price change is a new set of rows with
+    a later ``effective_from``; it must be announced ``Contract.notice_days`` ahead
+    (``announced_on``), which ``fahuo.carriers.services`` enforces.
+    """
 
     carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="rates")
     origin_province = models.CharField(max_length=20)
@@ -38,13 +51,17 @@ class RateLine(models.Model):
     step_weight_g = models.PositiveIntegerField(default=1000)
     step_price_fen = models.PositiveIntegerField()
     transit_hours = models.PositiveIntegerField(default=48)
+    remote_surcharge_fen = models.PositiveIntegerField(default=0)  # 偏远附加费 per parcel
+    effective_from = models.DateField(default=ALWAYS)
+    announced_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["carrier", "origin_province", "dest_province"], name="uniq_rate_lane"
+                fields=["carrier", "origin_province", "dest_province", "effective_from"], name="uniq_rate_lane"
             )
         ]
+        indexes = [models.Index(fields=["carrier", "effective_from"])]
 
     def __str__(self) -> str:
         return f"{self.carrier.code} {self.origin_province}->{self.dest_province}"
@@ -94,3 +111,40 @@ class ProviderAccount(models.Model):
 
         data = json.loads(self.credentials or "{}")
         return {str(k): str(v) for k, v in data.items()}
+
+
+class Contract(models.Model):
+    """A carrier contract: volume tiers, minimum guaranteed volume, notice period, peak capacity."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="contracts")
+    name = models.CharField(max_length=80)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    min_daily_parcels = models.PositiveIntegerField(default=0)  # 保底: billed as this many if fewer
+    notice_days = models.PositiveIntegerField(default=30)  # price changes announced this far ahead
+    peak_capacity_per_stream = models.PositiveIntegerField(null=True, blank=True)
+    pickup_capacity_per_hour = models.PositiveIntegerField(null=True, blank=True)
+    pickup_window = models.CharField(max_length=40, blank=True)  # e.g. "08:00-22:00"
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["carrier__code", "-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier.code} {self.name}"
+
+
+class VolumeTier(models.Model):
+    """阶梯价: on a daily average of at least ``min_daily_avg`` parcels, the first-weight price of
+    every lane changes by ``first_price_delta_fen`` (negative = cheaper)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="tiers")
+    min_daily_avg = models.PositiveIntegerField()
+    first_price_delta_fen = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["contract", "min_daily_avg"]
+        constraints = [models.UniqueConstraint(fields=["contract", "min_daily_avg"], name="uniq_tier")]
+
+    def __str__(self) -> str:
+        return f">= {self.min_daily_avg}/day: {self.first_price_delta_fen:+d} fen"
