@@ -1,0 +1,55 @@
+"""Template helpers for the desk: money, status badges, reason and role labels."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from fahuo.desk.forms import REASON_LABELS, STATUS_LABELS
+
+register = template.Library()
+
+ROLE_LABELS: dict[str, Any] = {"owner": _("Owner"), "operator": _("Operator"), "packer": _("Packer")}
+ACTION_LABELS: dict[str, Any] = {
+    "order.reveal": _("Viewed full personal data"),
+    "order.reveal_denied": _("Tried to view full personal data (refused)"),
+    "order.edit_recipient": _("Changed the recipient"),
+}
+
+
+@register.filter
+def yuan(fen: int | None) -> str:
+    """Integer fen as yuan with two decimals: 10280 -> ¥102.80."""
+    if fen is None:
+        return ""
+    return f"¥{Decimal(fen) / 100:,.2f}"
+
+
+@register.simple_tag
+def status_badge(status: str) -> SafeString:
+    return format_html('<span class="badge badge-{}">{}</span>', status, STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def reason_label(code: str) -> str:
+    return str(REASON_LABELS.get(code, code))
+
+
+@register.filter
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+@register.filter
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

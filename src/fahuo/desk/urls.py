@@ -1,0 +1,21 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from fahuo.desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/recipient/", views.order_edit, name="order_edit"),
+    path("orders/<int:pk>/reveal/", views.order_reveal, name="order_reveal"),
+    path("labels/print/", views.print_labels, name="print_labels"),
+    path("labels/<str:key>/", views.print_result, name="print_result"),
+    path("labels/<str:key>/pdf/", views.print_download, name="print_download"),
+    path("import/", views.import_orders, name="import"),
+    path("import/<int:pk>/", views.import_report, name="import_report"),
+]
