@@ -13,6 +13,8 @@ from fahuo.kit.errors import Conflict, PermissionDenied
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.models import Customer, Order, OrderStatus, Shop
 
+RECIPIENT_REASON_CODES = frozenset({"name", "phone", "address"})
+
 
 @dataclass(slots=True)
 class Verification:
@@ -87,9 +89,11 @@ def apply_verification(*, order: Order, verification: Verification, street: str 
     order.street = street
     order.address_detail = verification.detail
     order.adcode = verification.adcode
-    order.review_reasons = verification.reasons
+    # Reasons that are not about the recipient (e.g. an after-sale in progress) stay until resolved.
+    kept = [r for r in order.review_reasons or [] if r.get("code") not in RECIPIENT_REASON_CODES]
+    order.review_reasons = kept + verification.reasons
     if order.status in (OrderStatus.NEEDS_REVIEW, OrderStatus.READY):
-        order.status = OrderStatus.READY if verification.ok else OrderStatus.NEEDS_REVIEW
+        order.status = OrderStatus.NEEDS_REVIEW if order.review_reasons else OrderStatus.READY
 
 
 def customer_for(

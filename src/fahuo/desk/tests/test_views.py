@@ -395,3 +395,12 @@ def test_a_print_job_is_only_downloadable_from_its_own_session(
     other.force_login(operator)
     assert other.get(location).status_code == 404
     assert other.get(location + "pdf/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_desk_is_chinese_even_for_an_english_browser_until_the_user_switches(client: Any) -> None:
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert page["Content-Language"] == "zh-hans"
+    client.cookies["django_language"] = "en"
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert page["Content-Language"] == "en"

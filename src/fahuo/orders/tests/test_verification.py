@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
+import pytest
 from django.db import connection
 
 from fahuo.orders.importing import import_orders_file
@@ -173,3 +175,31 @@ def test_a_flagged_import_becomes_ready_once_corrected(shop):
     order.refresh_from_db()
     assert order.status == OrderStatus.READY
     assert order.customer is not None
+
+
+@pytest.mark.django_db
+def test_fixing_the_recipient_keeps_an_after_sale_flag(shop: Any) -> None:
+    from fahuo.orders.models import Order, OrderStatus
+    from fahuo.orders.services import update_recipient
+
+    order = Order.objects.create(
+        shop=shop,
+        platform_order_id="AS-1",
+        status=OrderStatus.NEEDS_REVIEW,
+        review_reasons=[
+            {"code": "after_sale", "message": "售后处理中"},
+            {"code": "phone", "message": "手机号码无效 (phone)"},
+        ],
+    )
+    update_recipient(
+        order=order,
+        name="李雷",
+        phone="13912345678",
+        province="浙江省",
+        city="杭州市",
+        district="西湖区",
+        detail="文三路100号",
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.NEEDS_REVIEW
+    assert [r["code"] for r in order.review_reasons] == ["after_sale"]
