@@ -143,9 +143,7 @@ def update_recipient(
     return verification
 
 
-def reveal_recipient(
-    *, order: Order, user: Any, request: HttpRequest | None = None
-) -> dict[str, str]:
+def reveal_recipient(*, order: Order, user: Any, request: HttpRequest | None = None) -> dict[str, str]:
     """Return the clear recipient data of one order; needs the reveal permission; always audited."""
     if not user.has_perm(REVEAL_PERMISSION):
         audit(
