@@ -58,7 +58,8 @@ class RateLine(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["carrier", "origin_province", "dest_province", "effective_from"], name="uniq_rate_lane"
+                fields=["carrier", "origin_province", "dest_province", "effective_from"],
+                name="uniq_rate_lane",
             )
         ]
         indexes = [models.Index(fields=["carrier", "effective_from"])]
