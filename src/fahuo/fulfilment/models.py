@@ -21,6 +21,15 @@ class Parcel(models.Model):
     status = models.CharField(max_length=16, choices=ParcelStatus.choices, default=ParcelStatus.PENDING)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped when a waybill is cancelled, so the next request id (and number) is a new one.
+    attempt = models.PositiveSmallIntegerField(default=0)
+    carton = models.ForeignKey("Carton", null=True, blank=True, on_delete=models.SET_NULL)
+    packed_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    volumetric_weight_g = models.PositiveIntegerField(null=True, blank=True)
+    packed_at = models.DateTimeField(null=True, blank=True)
+    packed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order", "seq"], name="uniq_parcel_seq")]
@@ -45,6 +54,8 @@ class Waybill(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     print_count = models.PositiveIntegerField(default=0)
     last_printed_at = models.DateTimeField(null=True, blank=True)
+    children = models.JSONField(default=list, blank=True)  # child numbers of a multi-parcel shipment
+    provider_ref = models.CharField(max_length=64, blank=True)  # provider's order ref (cancel needs it)
 
     class Meta:
         constraints = [
@@ -53,3 +64,159 @@ class Waybill(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_no
+
+
+class VoidedWaybill(models.Model):
+    """A cancelled waybill, kept for the record (作废): the number, who, when and why."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="voided_waybills")
+    carrier = models.ForeignKey("carriers.Carrier", on_delete=models.PROTECT)
+    provider = models.CharField(max_length=20)
+    tracking_no = models.CharField(max_length=40)
+    request_id = models.CharField(max_length=64)
+    reason = models.CharField(max_length=200)
+    voided_at = models.DateTimeField(auto_now_add=True)
+    voided_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"{self.tracking_no} (void: {self.reason})"
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "打印中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+    CANCELLED = "cancelled", "已取消"
+
+
+class PrintBatch(models.Model):
+    """A wave (波次): orders grouped by warehouse, carrier and SKU mix, printed together in the worker.
+
+    Items are worked in ``seq`` order; a batch interrupted half-way resumes from its pending items,
+    and the parcels' stable request ids make the provider return numbers it already issued.
+    """
+
+    name = models.CharField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=12, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    warehouse = models.ForeignKey("inventory.Warehouse", null=True, blank=True, on_delete=models.SET_NULL)
+    carrier = models.ForeignKey("carriers.Carrier", null=True, blank=True, on_delete=models.SET_NULL)
+    criteria = models.JSONField(default=dict, blank=True)  # the filter or selection it was made from
+    size = models.CharField(max_length=10, default="100x180")
+    total = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    pdf_path = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BatchItemStatus(models.TextChoices):
+    PENDING = "pending", "待处理"
+    ISSUED = "issued", "已出单"
+    FAILED = "failed", "失败"
+
+
+class PrintBatchItem(models.Model):
+    batch = models.ForeignKey(PrintBatch, on_delete=models.CASCADE, related_name="items")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="batch_items")
+    seq = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=BatchItemStatus.choices, default=BatchItemStatus.PENDING)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["batch", "seq"]
+        constraints = [models.UniqueConstraint(fields=["batch", "order"], name="uniq_batch_order")]
+        indexes = [models.Index(fields=["batch", "status", "seq"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}#{self.seq}"
+
+
+class PackagingRule(models.Model):
+    """Packing instructions per product trait (易碎 → 气泡膜/珍珠棉 + 硬纸箱 …), edited by the seller."""
+
+    trait = models.CharField(max_length=30)  # a catalog.Trait value, or "multi_sku" / "default"
+    instructions = models.CharField(max_length=300)
+    materials = models.CharField(max_length=200, blank=True)
+    eco_alternative = models.CharField(max_length=200, blank=True)
+    priority = models.PositiveIntegerField(default=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "trait"]
+
+    def __str__(self) -> str:
+        return f"{self.trait}: {self.instructions}"
+
+
+class Carton(models.Model):
+    """A box size a warehouse packs in (inner dimensions)."""
+
+    warehouse = models.ForeignKey("inventory.Warehouse", null=True, blank=True, on_delete=models.CASCADE)
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=40)
+    length_mm = models.PositiveIntegerField()
+    width_mm = models.PositiveIntegerField()
+    height_mm = models.PositiveIntegerField()
+    weight_g = models.PositiveIntegerField(default=0)  # the empty carton
+    cost_fen = models.PositiveIntegerField(default=0)
+    rigid = models.BooleanField(default=True)
+    insulated = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["length_mm", "width_mm", "height_mm"]
+        constraints = [models.UniqueConstraint(fields=["warehouse", "code"], name="uniq_carton_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.length_mm}x{self.width_mm}x{self.height_mm}"
+
+
+class BrandInsert(models.Model):
+    """What goes in the box besides the goods: thank-you card, small gift, usage tips (per shop/SKU)."""
+
+    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="inserts")
+    sku = models.ForeignKey("catalog.Sku", null=True, blank=True, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=20)  # thank_you, gift, tips
+    text = models.CharField(max_length=300)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:20]}"
+
+
+class ShipBackStatus(models.TextChoices):
+    PENDING = "pending", "待回传"
+    SENT = "sent", "已回传"
+    FAILED = "failed", "回传失败"
+
+
+class ShipBack(models.Model):
+    """Uploading the tracking number to the shop platform (抖店 logisticsAdd), retried until it lands."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipbacks")
+    waybill_no = models.CharField(max_length=40)
+    company_code = models.CharField(max_length=20)
+    line_ids = models.JSONField(default=list, blank=True)  # platform sub-order ids; empty = whole order
+    status = models.CharField(max_length=10, choices=ShipBackStatus.choices, default=ShipBackStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "waybill_no"], name="uniq_shipback")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.waybill_no} {self.status}"

@@ -45,7 +45,9 @@ def default_carrier() -> Carrier:
 def request_id_for(parcel: Parcel, shop_code: str, platform_order_id: str) -> str:
     # Stable per parcel: after a crash the same id goes to the provider, which answers with the
     # waybill it already issued rather than a new one.
-    return f"{shop_code}-{platform_order_id}-{parcel.seq}"
+    # A cancelled waybill bumps ``attempt`` so the replacement is a new request.
+    base = f"{shop_code}-{platform_order_id}-{parcel.seq}"
+    return f"{base}-r{parcel.attempt}" if parcel.attempt else base
 
 
 def ensure_parcels(*, orders: Sequence[Order]) -> dict[int, Parcel]:
@@ -154,6 +156,8 @@ def issue_waybills(
                             sort_code=result.sort_code,
                             mark_destination=result.mark_destination,
                             request_id=result.request_id,
+                            children=list(result.children),
+                            provider_ref=result.provider_ref,
                         )
                     )
                     parcel.status = ParcelStatus.LABELLED

@@ -39,6 +39,8 @@ class WaybillResult:
     sort_code: str = ""
     mark_destination: str = ""
     error: str = ""  # the provider's own message (Chinese) when this parcel failed
+    children: tuple[str, ...] = ()  # child waybill numbers of a multi-parcel shipment (子母件)
+    provider_ref: str = ""  # the provider's own order reference, needed by some to cancel
 
     @property
     def ok(self) -> bool:
@@ -53,4 +55,8 @@ class WaybillProvider(Protocol):
         ``error`` set; a failure of the whole call raises ``fahuo.kit.errors.ProviderError``."""
         ...
 
-    def cancel(self, *, carrier_code: str, tracking_no: str) -> None: ...
+    def cancel(
+        self, *, carrier_code: str, tracking_no: str, request_id: str = "", provider_ref: str = ""
+    ) -> None:
+        """Cancel an issued waybill; raises ``ProviderError`` with the provider's message on refusal."""
+        ...

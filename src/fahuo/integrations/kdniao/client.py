@@ -11,6 +11,7 @@ bytes on the wire).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import threading
 from collections.abc import Mapping, Sequence
@@ -139,7 +140,10 @@ class KdniaoWaybillProvider:
         self._order_codes: dict[str, str] = {}
 
     def issue(self, requests: Sequence[WaybillRequest]) -> list[WaybillResult]:
-        return [outcome.result for outcome in self.issue_detailed(requests)]
+        return [
+            dataclasses.replace(o.result, children=o.children) if o.children else o.result
+            for o in self.issue_detailed(requests)
+        ]
 
     def issue_detailed(self, requests: Sequence[WaybillRequest]) -> list[mapper.IssueOutcome]:
         """Like ``issue`` but with Kdniao's detail: child waybill numbers, ResultCode, failure kind."""
@@ -172,7 +176,9 @@ class KdniaoWaybillProvider:
                 self._order_codes[outcome.result.tracking_no] = request.request_id
         return outcome
 
-    def cancel(self, *, carrier_code: str, tracking_no: str, request_id: str = "") -> None:
+    def cancel(
+        self, *, carrier_code: str, tracking_no: str, request_id: str = "", provider_ref: str = ""
+    ) -> None:
         """Cancel (1147) one e-waybill so the number is returned to the account.
 
         Kdniao wants the OrderCode with the number: pass ``request_id`` (Waybill.request_id); without

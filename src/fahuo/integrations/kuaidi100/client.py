@@ -7,6 +7,7 @@ Every call is ``POST {base_url}/label/order`` (form-encoded) with ``method``, ``
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import hashlib
 import logging
 import threading
@@ -145,7 +146,12 @@ class Kuaidi100WaybillProvider:
         self._carrier_orders: dict[str, str] = {}
 
     def issue(self, requests: Sequence[WaybillRequest]) -> list[WaybillResult]:
-        return [outcome.result for outcome in self.issue_detailed(requests)]
+        return [
+            dataclasses.replace(o.result, children=o.children, provider_ref=o.kd_com_order_num)
+            if o.result.ok
+            else o.result
+            for o in self.issue_detailed(requests)
+        ]
 
     def issue_detailed(self, requests: Sequence[WaybillRequest]) -> list[OrderOutcome]:
         """Like ``issue`` but keeps child numbers, the carrier order number and the task id."""
@@ -184,7 +190,14 @@ class Kuaidi100WaybillProvider:
         return done + failed
 
     def cancel(
-        self, *, carrier_code: str, tracking_no: str, carrier_order_no: str = "", reason: str = ""
+        self,
+        *,
+        carrier_code: str,
+        tracking_no: str,
+        request_id: str = "",
+        provider_ref: str = "",
+        carrier_order_no: str = "",
+        reason: str = "",
     ) -> None:
         """Cancel an unused waybill. ``carrier_order_no`` is the order's ``kdComOrderNum``, which
         Kuaidi100 requires for cancel when the order returned one."""
@@ -195,7 +208,7 @@ class Kuaidi100WaybillProvider:
             self.settings,
             kuaidicom=kuaidicom,
             kuaidinum=tracking_no,
-            order_id=carrier_order_no or self._carrier_orders.get(tracking_no, ""),
+            order_id=provider_ref or carrier_order_no or self._carrier_orders.get(tracking_no, ""),
             reason=reason,
         )
         body = self.client.call("cancel", param)

@@ -61,5 +61,7 @@ class SandboxWaybillProvider:
             )
         return results
 
-    def cancel(self, *, carrier_code: str, tracking_no: str) -> None:
+    def cancel(
+        self, *, carrier_code: str, tracking_no: str, request_id: str = "", provider_ref: str = ""
+    ) -> None:
         return None
