@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "fahuo.carriers",
     "fahuo.fulfilment",
     "fahuo.routing",
+    "fahuo.tracking",
     "fahuo.desk",
 ]
 

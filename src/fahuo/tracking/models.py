@@ -1,0 +1,167 @@
+"""Parcel tracking: one state row per tracked waybill, its normalised events, pushes, and alerts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class TrackStatus(models.TextChoices):
+    CREATED = "created", "已下单"
+    AWAITING_PICKUP = "awaiting_pickup", "待揽收"
+    PICKED_UP = "picked_up", "已揽收"
+    IN_TRANSIT = "in_transit", "运输中"
+    OUT_FOR_DELIVERY = "out_for_delivery", "派送中"
+    IN_LOCKER = "in_locker", "待取件"  # 快递柜/驿站
+    DELIVERED = "delivered", "已签收"
+    EXCEPTION = "exception", "疑难件"
+    RETURNING = "returning", "退回中"
+    RETURNED = "returned", "已退回"
+    REFUSED = "refused", "拒收"
+    LOST = "lost", "丢失"
+
+
+FINAL_STATUSES = (TrackStatus.DELIVERED, TrackStatus.RETURNED, TrackStatus.LOST)
+
+
+class Track(models.Model):
+    """The current tracking state of one waybill; the sweep reads this table only (set-based)."""
+
+    waybill = models.OneToOneField(
+        "fulfilment.Waybill", null=True, blank=True, on_delete=models.SET_NULL, related_name="track"
+    )
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tracking_no = models.CharField(max_length=40)
+    carrier_code = models.CharField(max_length=16)
+    status = models.CharField(max_length=20, choices=TrackStatus.choices, default=TrackStatus.CREATED)
+    status_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_location = models.CharField(max_length=100, blank=True)
+    dest_province = models.CharField(max_length=20, blank=True)
+    promised_hours = models.PositiveIntegerField(null=True, blank=True)
+    door_delivery = models.BooleanField(default=False)
+    signed_by_proxy = models.BooleanField(default=False)
+    provider_code = models.CharField(max_length=20, blank=True)  # last raw State/StateEx or state code
+    subscribed_provider = models.CharField(max_length=20, blank=True)
+    subscribed_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    token = models.CharField(max_length=32, unique=True, null=True, blank=True)  # buyer tracking page
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["carrier_code", "tracking_no"], name="uniq_track_number")
+        ]
+        indexes = [
+            models.Index(fields=["tracking_no"]),
+            models.Index(fields=["active", "status", "last_event_at"]),
+            models.Index(fields=["active", "issued_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_code} {self.tracking_no} {self.status}"
+
+
+class TrackEvent(models.Model):
+    """One trace line. ``event_key`` makes a duplicate push change nothing."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=TrackStatus.choices)
+    provider = models.CharField(max_length=20)
+    provider_code = models.CharField(max_length=20, blank=True)
+    description = models.CharField(max_length=500)
+    location = models.CharField(max_length=100, blank=True)
+    event_key = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["track", "at", "id"]
+        indexes = [models.Index(fields=["track", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.status} {self.description[:30]}"
+
+
+class PushLog(models.Model):
+    """Every push received, good or bad: bad signatures and malformed bodies are logged, not lost."""
+
+    provider = models.CharField(max_length=20)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    http_status = models.PositiveSmallIntegerField()
+    accepted_events = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    body_excerpt = models.TextField(blank=True)  # personal data scrubbed
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.http_status} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AlertKind(models.TextChoices):
+    SHIP_BY_SOON = "ship_by_soon", "即将超时未发货"
+    SHIP_BY_OVERDUE = "ship_by_overdue", "已超时未发货"
+    NO_PICKUP = "no_pickup", "出单后未揽收"
+    STALLED = "stalled", "物流停滞"
+    PROBLEM = "problem", "疑难件"
+    REFUSED = "refused", "拒收"
+    RETURNING = "returning", "退回"
+    LATE = "late", "超时效未签收"
+    PROXY_SIGNED = "proxy_signed", "代签/放柜（要求送货上门）"
+    ADDRESS_CHANGED = "address_changed", "已打单后改地址"
+
+
+class AlertRule(models.Model):
+    """A tunable rule: ``params`` holds hours/leads, e.g. {"hours": 24, "remote_hours": 48}."""
+
+    kind = models.CharField(max_length=20, choices=AlertKind.choices, unique=True)
+    params = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.params}"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    ASSIGNED = "assigned", "处理中"
+    RESOLVED = "resolved", "已解决"
+
+
+class Alert(models.Model):
+    kind = models.CharField(max_length=20, choices=AlertKind.choices, db_index=True)
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    track = models.ForeignKey(Track, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    tracking_no = models.CharField(max_length=40, blank=True)
+    since = models.DateTimeField()
+    severity = models.CharField(max_length=10, default="warning")  # warning, critical
+    status = models.CharField(
+        max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True
+    )
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One unresolved alert per order (or parcel) and kind; a new one may open after resolution.
+            models.UniqueConstraint(
+                fields=["kind", "order", "tracking_no"],
+                condition=~Q(status="resolved"),
+                name="uniq_open_alert",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.tracking_no or self.order_id}"
