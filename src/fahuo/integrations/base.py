@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -60,3 +61,41 @@ class WaybillProvider(Protocol):
     ) -> None:
         """Cancel an issued waybill; raises ``ProviderError`` with the provider's message on refusal."""
         ...
+
+
+# --- tracking (waybill/tracking providers) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEvent:
+    """One trace line from a tracking provider, already mapped to fahuo's status set
+    (``fahuo.tracking.models.TrackStatus`` values) by the provider's ``codes.py``."""
+
+    tracking_no: str
+    carrier_code: str  # fahuo carrier code (ZTO, YTO, SF …)
+    at: datetime  # aware
+    status: str
+    provider: str  # kdniao, kuaidi100 …
+    provider_code: str  # the raw State/StateEx or state code
+    description: str
+    location: str = ""
+    signed_by_proxy: bool = False  # 代签 / 快递柜 / 驿站 signature
+
+
+@dataclass(slots=True)
+class ParsedPush:
+    """A push decoded and verified: its events, per-item errors that did not stop the rest, and the
+    exact body the provider expects as the acknowledgement."""
+
+    events: list[TraceEvent]
+    errors: list[str]
+    ack_body: str
+    ack_content_type: str = "application/json"
+
+
+class SignatureInvalid(Exception):
+    """A push whose signature does not verify: answer 401 and log it."""
+
+
+class MalformedPush(Exception):
+    """A push body that cannot be decoded: answer 400 and log it."""
