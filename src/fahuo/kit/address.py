@@ -67,7 +67,9 @@ class ParsedAddress:
 # --------------------------------------------------------------------------- phones
 
 _EXT = r"(?: ?(?:-|转|#|ext\.?|分机|x) ?(\d{1,6}))?"
-_MOBILE_CORE = r"(?:(?:\+|00)?86[ -]*)?(1[3-9]\d[ -]?\d{4}[ -]?\d{4})"
+# country code: 86, +86, 0086, and in brackets (+86) — the brackets go with the number
+_COUNTRY_CODE = r"(?:\( ?(?:\+|00)?86 ?\)|(?:\+|00)?86)"
+_MOBILE_CORE = rf"(?:{_COUNTRY_CODE}[ -]*)?(1[3-9]\d[ -]?\d{{4}}[ -]?\d{{4}})"
 _LANDLINE_CORE = r"(?:\((0[1-9]\d{1,2})\)|(0[1-9]\d{1,2}))[ -]?([2-9]\d{6,7})"
 _SERVICE_CORE = r"([48]00[ -]?\d{3}[ -]?\d{4})"
 
@@ -81,7 +83,7 @@ _PHONE_RE = re.compile(
 _PHONE_FULL_RE = re.compile(rf"\s*(?:{_MOBILE_CORE}{_EXT}|{_LANDLINE_CORE}{_EXT}|{_SERVICE_CORE})\s*", re.I)
 # a run of digits that looks like a phone attempt but is not a valid one (not a room or house number)
 _BAD_PHONE_RE = re.compile(
-    r"(?<![\dA-Za-z-])(?:\+?86[ -]?)?1\d{2}[ -]?\d{2,5}[ -]?\d{2,6}(?![\dA-Za-z号室栋楼幢层弄座]|单元)"
+    r"(?<![\dA-Za-z-])(?:\(?\+?86\)?[ -]?)?1\d{2}[ -]?\d{2,5}[ -]?\d{2,6}(?![\dA-Za-z号室栋楼幢层弄座]|单元)"
 )
 # digits and letters glued into a line where a phone would be (张三13800abc123浙江省…)
 _BAD_MIXED_RE = re.compile(r"(?<![\dA-Za-z])\+?1\d+[A-Za-z][\dA-Za-z-]{2,12}(?![\dA-Za-z])")
@@ -158,12 +160,22 @@ _LABEL_KINDS = {
     "地址": "A",
     "邮编": "Z",
     "邮政编码": "Z",
+    # headings some shops put before the block (【收货信息】): dropped
+    "收货信息": "H",
+    "收件信息": "H",
+    "收货人信息": "H",
+    "收件人信息": "H",
 }
+_LABEL_ALTERNATION = "|".join(sorted(map(re.escape, _LABEL_KINDS), key=len, reverse=True))
+# at the start or after a separator: 电话:138…, 收货人 王芳, 收货人王芳
 _LABEL_RE = re.compile(
-    r"(?:^|(?<=[\s,;|/、:]))("
-    + "|".join(sorted(map(re.escape, _LABEL_KINDS), key=len, reverse=True))
-    + r")(?:\s*[:=]\s*|\s+|(?=[\d+(\u4e00-\u9fff]))",
+    rf"(?:^|(?<=[\s,;|/、:]))({_LABEL_ALTERNATION})(?:\s*[:=]\s*|\s+|(?=[\d+(\u4e00-\u9fff)\]】]))",
     re.IGNORECASE,
+)
+# right after an opening bracket only with a value or the closing bracket next: 王芳(电话:138…),
+# 【收货信息】 — but not a remark like (电话联系)
+_BRACKET_LABEL_RE = re.compile(
+    rf"(?<=[(\[【])({_LABEL_ALTERNATION})(?:\s*[:=]\s*|(?=\s*[\d+]|[)\]】]))", re.IGNORECASE
 )
 _SPLIT_RE = re.compile(r"[\s,;|/、:!?【】]+")
 _MARK = "\ue000"  # label marker prefix inside the working text (private use, not \\s)
@@ -172,6 +184,15 @@ _COUNTRY_RE = re.compile(r"^(?:中华人民共和国|中国大陆|中国)\s*")
 _COUNTRY_NAMES = frozenset({"中华人民共和国", "中国大陆", "中国"})
 _LATIN_SPACE_RE = re.compile(r"(?<=[A-Za-z]) (?=[A-Za-z])")
 _KEEP_SPACE = "\ue002"
+# brackets around nothing but a phone or a label that were cut out: 王芳(138…), 王芳(电话:138…),
+# 【收货信息】
+_WRAPPED_MARKS_RE = re.compile(
+    rf"[(\[【]\s*((?:{_MARK}[A-Z]|{_PHONE_MARK})(?:\s*(?:{_MARK}[A-Z]|{_PHONE_MARK}))*)\s*[)\]】]"
+)
+_EMPTY_BRACKETS_RE = re.compile(r"[(\[【<《]\s*[)\]】>》]")
+_OPEN_BRACKET_RE = re.compile(r"[(\[【<《]")
+# a country code left on its own (the number after it was not a valid phone)
+_LONE_COUNTRY_CODE_RE = re.compile(r"\(?(?:\+|00)86\)?")
 _POSTCODE_RE = re.compile(r"[1-8]\d{5}")
 _WRAPPED_RE = re.compile(r"^[【\[(<《]([^【】\[\]()<>《》]*)[】\])>》]$")
 _NAME_CJK_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·]{1,5}")
@@ -182,13 +203,43 @@ _ADDRESS_TAIL = frozenset(
 _COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 慕容 令狐 皇甫 尉迟 公孙 长孙 宇文 夏侯 轩辕 端木 独孤 南宫 西门 司徒 申屠".split()
 )
-_ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200f\ufeff]")
+# Characters that might be symbols or invisible format marks: everything except ASCII letters,
+# digits and punctuation (but ^ and ` are symbols), the CJK ideograph blocks, and ranges that hold
+# only punctuation, letters and digits (· – ” …, 、。【】〔〕, full-width ，：１２ but not ＾ ｀), so
+# an ordinary line is one failed search. Every So/Sk/Cs/Co/Cn/Cf/Me code point matches (checked
+# over all of Unicode in the tests). The category of each candidate is looked up once and cached.
+_MAYBE_SYMBOL_RE = re.compile(
+    r"[\^`\x80-\xb6\xb8-\u200f\u2028-\u2fff\u3004\u3012\u3013\u3020-\u33ff\u4dc0-\u4dff"
+    r"\ua000-\uff00\uff3e\uff40\uff5f-\U0001ffff\U00040000-\U0010ffff]"
+)
+_SEPARATOR_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_SYMBOL_CACHE: dict[str, str] = {}
+
+
+def _symbol_replacement(ch: str) -> str:
+    """What ``ch`` becomes before parsing: " " for emoji and other symbols (📦 📱 ☎ ★ 🏻, any
+    So/Sk category, surrogates, private-use and unassigned code points) and the zero width joiner,
+    so they separate the parts of a line like a space; "" for other invisible marks (zero-width
+    space, BOM, soft hyphen, variation selectors, the keycap mark) — they modify the character
+    before them and must not split a word or a number; the character itself otherwise."""
+    hit = _SYMBOL_CACHE.get(ch)
+    if hit is None:
+        cat = unicodedata.category(ch)
+        if ch == "\u200d" or cat in _SEPARATOR_CATEGORIES:
+            hit = " "
+        elif cat == "Cf" or cat == "Me" or "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef":
+            hit = ""
+        else:
+            hit = ch
+        _SYMBOL_CACHE[ch] = hit
+    return hit
 
 
 def _clean(raw: str) -> str:
+    """Symbols out (before NFKC, which would spell ™ as TM), NFKC, single spaces."""
+    if _MAYBE_SYMBOL_RE.search(raw):
+        raw = _MAYBE_SYMBOL_RE.sub(lambda m: _symbol_replacement(m.group()), raw)
     text = unicodedata.normalize("NFKC", raw)
-    if _ZERO_WIDTH_RE.search(text):
-        text = _ZERO_WIDTH_RE.sub("", text)
     return " ".join(text.split())
 
 
@@ -242,7 +293,13 @@ def _split_pieces(text: str) -> _Pieces:
         phones.append(_format_phone(m))
         return f" {_PHONE_MARK} "
 
-    text = _LABEL_RE.sub(lambda m: f" {_MARK}{_LABEL_KINDS[m.group(1).lower()]} ", text)
+    def on_label(m: re.Match[str]) -> str:
+        return f" {_MARK}{_LABEL_KINDS[m.group(1).lower()]} "
+
+    text = _LABEL_RE.sub(on_label, text)
+    bracket = _OPEN_BRACKET_RE.search(text) is not None
+    if bracket:
+        text = _BRACKET_LABEL_RE.sub(on_label, text)
     text = _PHONE_RE.sub(on_phone, text)
     phone_error: str | None = None
     if not phones:
@@ -255,6 +312,9 @@ def _split_pieces(text: str) -> _Pieces:
             phone_error = normalize_phone(bad.group(0))[1]
             text = text[: bad.start()] + f" {_PHONE_MARK} " + text[bad.end() :]
 
+    if bracket:
+        text = _EMPTY_BRACKETS_RE.sub(" ", _WRAPPED_MARKS_RE.sub(r" \1 ", text))
+
     latin_space = " " in text and _LATIN_SPACE_RE.search(text) is not None
     if latin_space:  # keep "Tom Lee" in one piece
         text = _LATIN_SPACE_RE.sub(_KEEP_SPACE, text)
@@ -264,7 +324,14 @@ def _split_pieces(text: str) -> _Pieces:
     if latin_space:
         items = [s.replace(_KEEP_SPACE, " ") for s in items]
     # a stray six-digit segment is a postcode
-    items = [s for s in items if s and s not in _COUNTRY_NAMES and not _POSTCODE_RE.fullmatch(s)]
+    items = [
+        s
+        for s in items
+        if s
+        and s not in _COUNTRY_NAMES
+        and not _POSTCODE_RE.fullmatch(s)
+        and not _LONE_COUNTRY_CODE_RE.fullmatch(s)
+    ]
     segments: list[str] = []
     kinds: list[str] = []  # "" for text, "P" phone, or the label kind ("N", "P:", "A", "Z")
     for item in items:
@@ -419,7 +486,8 @@ def parse_address(raw: str) -> ParsedAddress:
 
 _FIELD_ZH = {"province": "省份", "city": "城市", "district": "区县"}
 _FILLERS = frozenset(FILLER_TOKENS)
-# what exports put in the city column of a municipality (北京 / 城区 / 朝阳区)
+# what exports put in the city column of a municipality (北京 / 城区 / 朝阳区); 城区 and 郊区 are
+# also the official names of real counties (阳泉市城区, 汕尾市城区, 铜陵市郊区), see _blank_city
 _BLANK_CITY = frozenset({"县", "郊县", "城区", "郊区"})
 
 
@@ -438,7 +506,7 @@ def resolve_region(
     chain_text = ""
     for field, value in (("province", province), ("city", city), ("district", district)):
         v = "".join(_clean(value or "").split())
-        if not v or v in _FILLERS or (field == "city" and v in _BLANK_CITY):
+        if not v or v in _FILLERS or (field == "city" and _blank_city(v, state, district)):
             continue
         if v in ix.aliases:
             new = _advance_field(v, state)
@@ -472,6 +540,18 @@ def resolve_region(
         end, state, chain_text = match.end, match.state, text[match.start : match.end]
     prov, c, d, code, region_errors = _region_result(state, chain_text, text, end)
     return ParsedAddress("", "", prov, c, d, _trim(text[end:]), tuple(region_errors), code)
+
+
+def _blank_city(value: str, state: frozenset[str], district: str) -> bool:
+    """A city-column value that stands for "no city": 县/郊县/城区/郊区 under a municipality.
+    城区 and 郊区 are real counties too; with the district column empty and a province that has
+    a single one (广东省 / 城区 -> 汕尾市城区) the value is read as that county instead of being
+    dropped; 山西省 / 城区 (阳泉 or 晋城) stays dropped: the province alone is kept."""
+    if value not in _BLANK_CITY:
+        return False
+    if not state or "".join(_clean(district or "").split()) or value not in get_index().aliases:
+        return True
+    return len(deepest(_advance_field(value, state))) != 1
 
 
 def _advance_field(value: str, state: frozenset[str]) -> frozenset[str]:

@@ -7,7 +7,9 @@ resolved when that set, reduced to its deepest members, has one node. Every way 
 text into tokens is tried (there are few), and the cut that consumes the most text wins.
 
 Guards against street names: a *short* name (南京, 中山, 北京, 解放) directly followed by a road
-word (路, 街, 大道, 巷 …) is not a region — unless another region name follows it (台州路桥区).
+word (路, 街, 大道, 巷 …) is not a region — unless another region name follows it (台州路桥区), or
+the word is a landmark (公园, 大学, 广场 …) that starts a longer name of its own (公园路, 大学城):
+舟山普陀公园路 is 普陀区 + 公园路, while 北京路 and 西湖大道 stay streets.
 The chain stops at the first non-region text, so region names inside the detail are never read.
 """
 
@@ -24,8 +26,14 @@ SEPARATORS = frozenset(" \t,，;；|/、-_·.:：()（）[]【】<>《》\"'")
 _FILLERS = frozenset(FILLER_TOKENS)
 
 _ROAD_RE = re.compile(
-    r"[东西南北中]?[一二三四五六七八九十\d]*(?:路|街|大街|大道|道|巷|弄|胡同|广场|公园|大厦|大学|商场|小区|花园|新村|村|里)"
+    r"[东西南北中]?[一二三四五六七八九十\d]*"
+    r"(?:路|街|大街|大道|道|巷|弄|胡同|(广场|公园|大厦|大学|商场|小区|花园)|新村|村|里)"
 )
+# A landmark word that is itself the head of a longer place name (公园路, 大学城, 花园街, 广场北路):
+# the name is that compound, not "<region> + landmark", so the short name before it stays a
+# region (舟山普陀公园路 -> 普陀区, 楚雄双柏大学城 -> 双柏县). 北京路, 中山大道 and 西湖文化广场 are
+# unaffected: there the road word directly ends the name.
+_COMPOUND_TAIL_RE = re.compile(r"[东西南北中]?(?:路|街|大街|大道|道|巷|弄|城)")
 
 # How far into an address we look for a chain that does not start at its first character
 # (a name glued in front: 王小明浙江省…).
@@ -40,7 +48,12 @@ class RegionMatch:
 
 
 def _road_follows(ix: RegionIndex, text: str, pos: int) -> bool:
-    if pos >= len(text) or not _ROAD_RE.match(text, pos):
+    if pos >= len(text):
+        return False
+    m = _ROAD_RE.match(text, pos)
+    if m is None:
+        return False
+    if m.group(1) and _COMPOUND_TAIL_RE.match(text, m.end()):
         return False
     # another region name right after a short name means it really was a region (台州路桥区)
     lens = ix.lengths.get(text[pos])

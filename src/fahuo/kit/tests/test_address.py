@@ -388,6 +388,273 @@ def test_resolve_region_special_units() -> None:
     assert region(got) == ("广东省", "东莞市", "") and got.errors == ()
 
 
+# --------------------------------------------------------------------------- decorated lines
+
+# Chat pastes decorate lines with emoji, glue the name to a bracketed phone and write the country
+# code in brackets. Each row: raw, name, phone, (province, city, district), detail.
+DECORATED = [
+    # emoji and other symbols separate parts like a space and leave no trace in the detail
+    (
+        "🎁祁晓雯 ☎️13912340001 📍浙江省宁波市鄞州区桂香路18号",
+        "祁晓雯",
+        "13912340001",
+        ("浙江省", "宁波市", "鄞州区"),
+        "桂香路18号",
+    ),
+    (
+        "👤甘立诚 📞 139-1234-0002 🏡四川 绵阳 涪城区 映月街9号✨",
+        "甘立诚",
+        "13912340002",
+        ("四川省", "绵阳市", "涪城区"),
+        "映月街9号",
+    ),
+    (  # a ZWJ family sequence and a skin-tone modifier
+        "👩\u200d👧冉志远👍🏽13912340003🏠湖南省长沙市岳麓区青枫路3号★",
+        "冉志远",
+        "13912340003",
+        ("湖南省", "长沙市", "岳麓区"),
+        "青枫路3号",
+    ),
+    (  # invisible marks inside a word do not split it
+        "单\u200b雨桐 13912340004 湖南省长沙市岳麓区青枫路3号",
+        "单雨桐",
+        "13912340004",
+        ("湖南省", "长沙市", "岳麓区"),
+        "青枫路3号",
+    ),
+    (  # private-use characters in the input cannot pose as the parser's own markers
+        "\ue000柏文清\ue001 13912340005 湖南省长沙市岳麓区青枫路3号",
+        "柏文清",
+        "13912340005",
+        ("湖南省", "长沙市", "岳麓区"),
+        "青枫路3号",
+    ),
+    # a name glued to a bracketed phone
+    (
+        "蓝海鹰(13912340006) 江西省 九江市 浔阳区 映湖路66号",
+        "蓝海鹰",
+        "13912340006",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号",
+    ),
+    (
+        "鲁晴（13912340007）江西省九江市浔阳区映湖路66号",
+        "鲁晴",
+        "13912340007",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号",
+    ),
+    (
+        "蓝海鹰(+86)13912340008江西省九江市浔阳区映湖路66号",
+        "蓝海鹰",
+        "13912340008",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号",
+    ),
+    (
+        "鲁晴((+86)139 1234 0009) 江西九江浔阳区映湖路66号",
+        "鲁晴",
+        "13912340009",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号",
+    ),
+    (
+        "鲁晴(手机:13912340010) 江西九江浔阳区映湖路66号",
+        "鲁晴",
+        "13912340010",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号",
+    ),
+    # the name after the address, before a phone with a country code in any spelling
+    (
+        "江西省九江市浔阳区映湖路66号5栋201 甘立诚 (+86)13912340011",
+        "甘立诚",
+        "13912340011",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号5栋201",
+    ),
+    (
+        "江西省九江市浔阳区映湖路66号5栋201 甘立诚 （+86）13912340012",
+        "甘立诚",
+        "13912340012",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号5栋201",
+    ),
+    (
+        "江西省九江市浔阳区映湖路66号5栋201 甘立诚 +86-13912340013",
+        "甘立诚",
+        "13912340013",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号5栋201",
+    ),
+    (
+        "江西省九江市浔阳区映湖路66号5栋201 甘立诚 +86 139 1234 0014",
+        "甘立诚",
+        "13912340014",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号5栋201",
+    ),
+    (
+        "(+86)13912340015 江西省九江市浔阳区映湖路66号",
+        "",
+        "13912340015",
+        ("江西省", "九江市", "浔阳区"),
+        "映湖路66号",
+    ),
+    # a bracketed heading is not part of the address
+    (
+        "[收件人信息] 祁晓雯 13912340016 浙江省宁波市鄞州区桂香路18号",
+        "祁晓雯",
+        "13912340016",
+        ("浙江省", "宁波市", "鄞州区"),
+        "桂香路18号",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "phone", "expected", "detail"), DECORATED, ids=[d[1] or d[0][:10] for d in DECORATED]
+)
+def test_decorated_lines(
+    raw: str, name: str, phone: str, expected: tuple[str, str, str], detail: str
+) -> None:
+    got = parse_address(raw)
+    assert (got.name, got.phone, region(got), got.detail) == (name, phone, expected, detail)
+    assert got.errors == ()
+
+
+def test_bracketed_country_code_phone_forms() -> None:
+    assert normalize_phone("(+86)139 1234 0017") == ("13912340017", None)
+    assert normalize_phone("（＋８６）13912340018") == ("13912340018", None)
+    # too short after the country code: reported, and the "+86" does not linger in the detail
+    got = parse_address("鲁晴 (+86)1391234001 江西省九江市浔阳区映湖路66号")
+    assert got.phone == "" and has_error(got, "手机号码无效")
+    assert got.name == "鲁晴" and got.detail == "映湖路66号"
+
+
+def test_detail_keeps_remarks_but_drops_empty_brackets() -> None:
+    got = parse_address("祁晓雯 13912340019 浙江省宁波市鄞州区桂香路18号(放快递柜)（ ）")
+    assert got.detail == "桂香路18号(放快递柜)"
+    # a label word inside a remark is part of the remark, not a label
+    got = parse_address("浙江省宁波市鄞州区桂香路18号(电话联系后再送) 祁晓雯 13912340020")
+    assert (got.name, got.phone, got.detail) == ("祁晓雯", "13912340020", "桂香路18号(电话联系后再送)")
+
+
+def test_every_symbol_code_point_separates() -> None:
+    """The fast pre-check in _clean must let every symbol and format character through to the
+    category lookup; each So/Sk symbol then splits a line like a space."""
+    from fahuo.kit.address import _MAYBE_SYMBOL_RE, _clean
+
+    symbols = []
+    for cp in range(0x110000):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat in ("So", "Sk", "Cs", "Co", "Cf", "Me") or (cat == "Cn" and not 0x20000 <= cp <= 0x3FFFF):
+            assert _MAYBE_SYMBOL_RE.match(ch), hex(cp)
+            if cat in ("So", "Sk") and cp > 0x7F:
+                symbols.append(ch)
+    assert len(symbols) > 5000
+    for ch in symbols:
+        assert _clean("祁" + ch + "晓雯") == "祁 晓雯", hex(ord(ch))
+
+
+_DECORATIONS = ["", "📦", "☎️", "✉️", "👤", "📍", "🏠", "❤️", "👍🏻", "\u200d", "\ufe0f", "★"]
+_PHONE_FORMS = [
+    "13912345678",
+    "139 1234 5678",
+    "139-1234-5678",
+    "+86 139 1234 5678",
+    "+86-13912345678",
+    "(+86)13912345678",
+    "（+86）13912345678",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_DECORATIONS), min_size=4, max_size=4),
+    st.sampled_from(_PHONE_FORMS),
+    st.sampled_from(["{n}{d0}{p} {d1}{a}{d2}", "{d0}{n}({p}){d1}{a}{d2}", "{a}{d0} {n} {d1}{p}{d2}"]),
+)
+def test_decorations_never_reach_the_detail(decor: list[str], phone: str, shape: str) -> None:
+    d0, d1, d2, d3 = decor
+    line = shape.format(n=d3 + "柏文清", p=phone, a="湖南省长沙市岳麓区青枫路3号", d0=d0, d1=d1, d2=d2)
+    got = parse_address(line)
+    assert (got.name, got.phone, got.district) == ("柏文清", "13912345678", "岳麓区"), line
+    assert got.detail == "青枫路3号", line
+
+
+# --------------------------------------------------------------------------- road words after a short name
+
+ROAD_COMPOUNDS = [
+    # a landmark word that starts a longer name (公园路, 大学城, 花园街, 广场北路) leaves the short
+    # county name before it a county
+    ("宁波鄞州公园路12号", "鄞州区", "公园路12号"),
+    ("绵阳涪城大学城7号", "涪城区", "大学城7号"),
+    ("长沙岳麓大学城桃子湖路", "岳麓区", "大学城桃子湖路"),
+    ("九江浔阳花园街3号", "浔阳区", "花园街3号"),
+    ("九江浔阳广场北路2号", "浔阳区", "广场北路2号"),
+    ("上海杨浦大学路88号", "杨浦区", "大学路88号"),
+    # ... while a road or landmark word that ends the name still makes it a street, not a region
+    ("九江浔阳路1号", "", "浔阳路1号"),
+    ("宁波鄞州大道1000号", "", "鄞州大道1000号"),
+    ("长沙岳麓大学", "", "岳麓大学"),
+    ("宁波鄞州公园", "", "鄞州公园"),
+    ("九江浔阳新村路5号", "", "浔阳新村路5号"),
+]
+
+
+@pytest.mark.parametrize(("raw", "district", "detail"), ROAD_COMPOUNDS, ids=[r[0] for r in ROAD_COMPOUNDS])
+def test_short_name_before_road_words(raw: str, district: str, detail: str) -> None:
+    got = parse_address(raw)
+    assert (got.district, got.detail) == (district, detail)
+    assert got.errors == () if district else has_error(got, "地址缺少区县")
+
+
+def test_street_named_after_another_region_still_stays_detail() -> None:
+    for raw, expected, detail in [
+        ("江西省九江市浔阳区北京公园路9号", ("江西省", "九江市", "浔阳区"), "北京公园路9号"),
+        ("湖南省长沙市岳麓区南京大学城1号", ("湖南省", "长沙市", "岳麓区"), "南京大学城1号"),
+        ("四川省绵阳市涪城区中山公园路2号", ("四川省", "绵阳市", "涪城区"), "中山公园路2号"),
+    ]:
+        got = parse_address(raw)
+        assert (region(got), got.detail, got.errors) == (expected, detail, ()), raw
+
+
+# --------------------------------------------------------------------------- 城区 and 郊区 are real counties
+
+
+def test_chengqu_and_jiaoqu_are_real_districts() -> None:
+    cases = [
+        ("广东省汕尾市城区凤山街道海滨大道1号", ("广东省", "汕尾市", "城区"), "凤山街道海滨大道1号"),
+        ("山西阳泉城区义井街道", ("山西省", "阳泉市", "城区"), "义井街道"),
+        ("晋城市 城区 北石店镇", ("山西省", "晋城市", "城区"), "北石店镇"),
+        ("安徽铜陵郊区大通镇", ("安徽省", "铜陵市", "郊区"), "大通镇"),
+    ]
+    for raw, expected, detail in cases:
+        got = parse_address(raw)
+        assert (region(got), got.detail, got.errors) == (expected, detail, ()), raw
+        again = resolve_region(province=expected[0], city=expected[1], district=expected[2], detail=detail)
+        assert (region(again), again.detail, again.errors) == (expected, detail, ()), raw
+    # alone, 城区 names three counties: an error, never a guess
+    got = parse_address("城区凤山街道")
+    assert region(got) == ("", "", "") and has_error(got, "地址不明确")
+
+
+def test_chengqu_in_the_city_column() -> None:
+    # municipality exports write 城区/郊县 in the city column: no information
+    got = resolve_region(province="北京", city="城区", district="东城区", detail="东四北大街1号")
+    assert region(got) == ("北京市", "北京市", "东城区") and got.errors == ()
+    # shifted one column left, a province with a single such county resolves to it
+    got = resolve_region(province="广东省", city="城区", detail="凤山街道")
+    assert region(got) == ("广东省", "汕尾市", "城区") and got.errors == ()
+    got = resolve_region(province="安徽", city="郊区", detail="大通镇")
+    assert region(got) == ("安徽省", "铜陵市", "郊区") and got.errors == ()
+    # 山西 has two (阳泉, 晋城): the province is kept, the rest is missing
+    got = resolve_region(province="山西省", city="城区", detail="北石店镇")
+    assert region(got) == ("山西省", "", "") and has_error(got, "地址缺少城市和区县")
+
+
 # --------------------------------------------------------------------------- batch and CLI
 
 
