@@ -12,7 +12,12 @@ base_url at the address it yields. It speaks the same protocol as Kdniao:
   adds child numbers (SubCount, SubOrders); MarkDestination (大头笔) and SortingCode come from the
   receiver's city and district;
 * 1147 cancels a waybill; a cancelled number is never issued again (the OrderCode may be re-issued
-  and gets a new number).
+  and gets a new number);
+* tracking, on Kdniao's tracking endpoints: 1008 at /api/dist subscribes a waybill (remembered in
+  ``subscriptions``; SF without CustomerName is refused as Kdniao does), 1002 at
+  /Ebusiness/EbusinessOrderHandle.aspx answers the trace the simulator holds for the number.
+  ``add_trace`` gives a number trace lines; ``push_to(url)`` POSTs the subscribed numbers' traces
+  as a signed 101 push, exactly as Kdniao would (``build_push_form`` builds one without HTTP).
 
 Scripted failures for tests: a receiver address containing "超区" is refused as out of delivery range
 (ResultCode 105), an account with ``balance=0`` is refused with "余额不足", and ``fail_next(n)``
@@ -25,13 +30,24 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
+import httpx
+
 from fahuo.integrations.kdniao.client import sign
 from fahuo.integrations.kdniao.settings import EORDER_PATH
+from fahuo.integrations.kdniao.tracking import (
+    PUSH_TRACES,
+    QUERY_PATH,
+    REQUEST_QUERY,
+    REQUEST_SUBSCRIBE,
+    SHANGHAI,
+    SUBSCRIBE_PATH,
+)
 
 DEMO_EBUSINESS_ID = "fahuo-demo"
 DEMO_APP_KEY = "fahuo-demo-app-key"
@@ -96,6 +112,29 @@ class _Call:
     order_code: str
 
 
+@dataclass
+class Subscription:
+    ebusiness_id: str
+    shipper: str
+    number: str
+    order_code: str = ""
+    customer_name: str = ""
+
+
+@dataclass
+class _Track:
+    traces: list[dict[str, str]] = field(default_factory=list)
+    location: str = ""
+
+
+# Which RequestTypes each endpoint takes (Kdniao answers a command on the wrong endpoint with an error).
+_ENDPOINT_COMMANDS: dict[str, frozenset[str]] = {
+    EORDER_PATH: frozenset({"1007", "1147"}),
+    SUBSCRIBE_PATH: frozenset({REQUEST_SUBSCRIBE}),
+    QUERY_PATH: frozenset({REQUEST_QUERY}),
+}
+
+
 class _Refusal(Exception):
     def __init__(self, code: str, reason: str) -> None:
         super().__init__(reason)
@@ -116,6 +155,8 @@ class KdniaoSimulator:
     _generation: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False)
     _fail_statuses: list[int] = field(default_factory=list, repr=False)
     _serial: int = 0
+    subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)  # (shipper, number)
+    _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict, repr=False)
 
     @classmethod
     def with_accounts(cls, accounts: Mapping[str, str | SimAccount]) -> KdniaoSimulator:
@@ -140,10 +181,72 @@ class KdniaoSimulator:
             issued = self._active.get((ebusiness_id, shipper, order_code))
             return str(issued.order["LogisticCode"]) if issued else None
 
+    def add_trace(
+        self, shipper: str, number: str, *, at: str, station: str, action: str = "", location: str = ""
+    ) -> None:
+        """Append one trace line (AcceptTime ``at``, AcceptStation ``station``, Action ``action``)."""
+        trace = {"AcceptTime": at, "AcceptStation": station}
+        if location:
+            trace["Location"] = location
+        if action:
+            trace["Action"] = action
+        with self._lock:
+            track = self._tracks.setdefault((shipper, number), _Track())
+            track.traces.append(trace)
+            if location:
+                track.location = location
+
+    def push_item(self, shipper: str, number: str) -> dict[str, Any]:
+        """The Data item Kdniao would push (and answer 1002 with) for one number."""
+        with self._lock:
+            return self._item(shipper, number)
+
+    def push_to(
+        self,
+        url: str,
+        *,
+        ebusiness_id: str = "",
+        numbers: Sequence[tuple[str, str]] = (),
+        timeout: float = 5.0,
+    ) -> httpx.Response:
+        """POST a signed 101 push of ``numbers`` ((ShipperCode, LogisticCode) pairs; default: every
+        number subscribed by the account) to ``url``, as Kdniao does; returns the receiver's answer."""
+        with self._lock:
+            if not ebusiness_id:
+                ebusiness_id = next(iter(self.accounts))
+            account = self.accounts[ebusiness_id]
+            keys = list(numbers) or [
+                key for key, sub in self.subscriptions.items() if sub.ebusiness_id == ebusiness_id
+            ]
+            items = [self._item(shipper, number) for shipper, number in keys]
+        form = build_push_form(ebusiness_id=ebusiness_id, app_key=account.app_key, items=items)
+        return httpx.post(url, data=form, timeout=timeout)
+
+    def _item(self, shipper: str, number: str) -> dict[str, Any]:
+        track = self._tracks.get((shipper, number), _Track())
+        subscription = self.subscriptions.get((shipper, number))
+        state_ex = next((t["Action"] for t in reversed(track.traces) if t.get("Action")), "0")
+        # State is the one-digit family of StateEx; 待揽件 (10) has no trace of its own yet: 0.
+        state = "0" if state_ex in {"0", "10"} else state_ex[0]
+        item: dict[str, Any] = {
+            "EBusinessID": subscription.ebusiness_id if subscription else "",
+            "OrderCode": subscription.order_code if subscription else "",
+            "ShipperCode": shipper,
+            "LogisticCode": number,
+            "Success": True,
+            "Reason": "" if track.traces else "暂无轨迹信息",
+            "State": state,
+            "StateEx": state_ex,
+            "Location": track.location,
+            "Traces": [dict(t) for t in track.traces],
+        }
+        return item
+
     # -- WSGI ----------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "") != EORDER_PATH:
+        path = environ.get("PATH_INFO", "")
+        if path not in _ENDPOINT_COMMANDS:
             return _respond(start_response, "404 Not Found", {"Message": "接口地址不存在"})
         if environ.get("REQUEST_METHOD") != "POST":
             return _respond(start_response, "405 Method Not Allowed", {"Message": "只支持 POST"})
@@ -154,15 +257,15 @@ class KdniaoSimulator:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        return _respond(start_response, "200 OK", self.handle(form))
+        return _respond(start_response, "200 OK", self.handle(form, path=path))
 
-    def handle(self, form: Mapping[str, str]) -> dict[str, Any]:
-        """Answer one decoded form (the fields as a form decoder hands them over)."""
+    def handle(self, form: Mapping[str, str], *, path: str = EORDER_PATH) -> dict[str, Any]:
+        """Answer one decoded form (the fields as a form decoder hands them over) sent to ``path``."""
         ebusiness_id = form.get("EBusinessID", "")
         base: dict[str, Any] = {"EBusinessID": ebusiness_id}
         try:
             with self._lock:
-                return base | self._dispatch(ebusiness_id, form)
+                return base | self._dispatch(ebusiness_id, form, path)
         except _Refusal as refusal:
             return base | {
                 "Success": False,
@@ -171,7 +274,7 @@ class KdniaoSimulator:
                 "UniquerRequestNumber": str(uuid.uuid4()),
             }
 
-    def _dispatch(self, ebusiness_id: str, form: Mapping[str, str]) -> dict[str, Any]:
+    def _dispatch(self, ebusiness_id: str, form: Mapping[str, str], path: str) -> dict[str, Any]:
         account = self.accounts.get(ebusiness_id)
         if account is None:
             raise _Refusal("104", REASON_USER)
@@ -191,6 +294,12 @@ class KdniaoSimulator:
             raise _Refusal("103", "RequestData格式有误")
         request_type = form.get("RequestType", "")
         self.calls.append(_Call(request_type, str(data.get("OrderCode", ""))))
+        if request_type not in _ENDPOINT_COMMANDS.get(path, frozenset()):
+            raise _Refusal("101", f"该接口地址不支持指令类型: {request_type}")
+        if request_type == REQUEST_SUBSCRIBE:
+            return self._subscribe(ebusiness_id, data)
+        if request_type == REQUEST_QUERY:
+            return self._query(data)
         if request_type == "1007":
             return self._issue(ebusiness_id, account, data)
         if request_type == "1147":
@@ -276,6 +385,57 @@ class KdniaoSimulator:
         if account.balance is not None:
             account.balance += 1 + len(issued.children)
         return {"Success": True, "ResultCode": "100", "Reason": "成功"}
+
+    # -- 1008 / 1002 ----------------------------------------------------------------------------
+
+    def _lookup(self, data: Mapping[str, Any]) -> tuple[str, str]:
+        shipper, number = _text(data, "ShipperCode"), _text(data, "LogisticCode")
+        if not shipper or not number:
+            raise _Refusal("101", "缺少必要参数：ShipperCode 或 LogisticCode")
+        if shipper not in NUMBER_FORMATS:
+            raise _Refusal("105", f"暂不支持该快递公司：{shipper}")
+        if shipper == "SF" and len(_text(data, "CustomerName")) != 4:
+            raise _Refusal("105", "顺丰单号需要提供寄件人或收件人手机号后四位(CustomerName)")
+        return shipper, number
+
+    def _subscribe(self, ebusiness_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        shipper, number = self._lookup(data)
+        self.subscriptions[(shipper, number)] = Subscription(
+            ebusiness_id=ebusiness_id,
+            shipper=shipper,
+            number=number,
+            order_code=_text(data, "OrderCode"),
+            customer_name=_text(data, "CustomerName"),
+        )
+        now = datetime.now(tz=SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        return {"UpdateTime": now, "Success": True, "Reason": ""}
+
+    def _query(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        shipper, number = self._lookup(data)
+        item = self._item(shipper, number)
+        item.pop("EBusinessID")
+        item["OrderCode"] = _text(data, "OrderCode")
+        return item
+
+
+def build_push_form(
+    *,
+    ebusiness_id: str,
+    app_key: str,
+    items: Sequence[Mapping[str, Any]],
+    push_time: str = "",
+    request_type: str = PUSH_TRACES,
+) -> dict[str, str]:
+    """A Kdniao trace push as the form fields it POSTs: RequestData (EBusinessID, PushTime, Count,
+    Data), RequestType and DataSign, signed with the account's AppKey."""
+    payload = {
+        "EBusinessID": ebusiness_id,
+        "PushTime": push_time or datetime.now(tz=SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+        "Count": str(len(items)),
+        "Data": [dict(item) for item in items],
+    }
+    request_data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return {"RequestData": request_data, "RequestType": request_type, "DataSign": sign(request_data, app_key)}
 
 
 def make_app(ebusiness_id: str = DEMO_EBUSINESS_ID, app_key: str = DEMO_APP_KEY) -> KdniaoSimulator:

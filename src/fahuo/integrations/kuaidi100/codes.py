@@ -57,3 +57,128 @@ def lookup(code: int | str | None) -> Code:
     if known is not None:
         return known
     return Code(number, "未知错误", "unknown error code", Scope.PARCEL, False)
+
+
+# --- tracking: state (基础物流状态) and advanced status (高级物流状态, resultv2) ----------------------
+#
+# A Kuaidi100 answer carries ``state`` per parcel and, with ``resultv2`` set, ``status`` (the state's
+# name) and ``statusCode`` (the advanced code) per trace line. Every documented code is mapped onto
+# fahuo's status set — the values of ``fahuo.tracking.models.TrackStatus``, spelled out here so this
+# module stays free of Django imports (a test checks they are all TrackStatus values). Sources in
+# docs/integrations/tracking.md.
+
+CREATED = "created"
+AWAITING_PICKUP = "awaiting_pickup"
+PICKED_UP = "picked_up"
+IN_TRANSIT = "in_transit"
+OUT_FOR_DELIVERY = "out_for_delivery"
+IN_LOCKER = "in_locker"
+DELIVERED = "delivered"
+EXCEPTION = "exception"
+RETURNING = "returning"
+RETURNED = "returned"
+REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackCode:
+    code: str
+    zh: str
+    status: str  # a fahuo TrackStatus value
+    signed_by_proxy: bool = False  # 代签, 投柜或站签收
+
+
+TRACK_CODES: dict[str, TrackCode] = {
+    c.code: c
+    for c in (
+        # 0 在途 and its advanced codes
+        TrackCode("0", "在途", IN_TRANSIT),
+        TrackCode("1001", "到达派件城市", IN_TRANSIT),
+        TrackCode("1002", "干线", IN_TRANSIT),
+        TrackCode("1003", "转递", IN_TRANSIT),
+        # 1 揽收
+        TrackCode("1", "揽收", PICKED_UP),
+        TrackCode("101", "已下单", CREATED),
+        TrackCode("102", "待揽收", AWAITING_PICKUP),
+        TrackCode("103", "已揽收", PICKED_UP),
+        # 2 疑难
+        TrackCode("2", "疑难", EXCEPTION),
+        TrackCode("201", "超时未签收", EXCEPTION),
+        TrackCode("202", "超时未更新", EXCEPTION),
+        TrackCode("203", "拒收", REFUSED),
+        TrackCode("204", "派件异常", EXCEPTION),
+        TrackCode("205", "柜或驿站超时未取", EXCEPTION),
+        TrackCode("206", "无法联系", EXCEPTION),
+        TrackCode("207", "超区", EXCEPTION),
+        TrackCode("208", "滞留", EXCEPTION),
+        TrackCode("209", "破损", EXCEPTION),
+        TrackCode("210", "销单", EXCEPTION),
+        # 3 签收
+        TrackCode("3", "签收", DELIVERED),
+        TrackCode("301", "本人签收", DELIVERED),
+        TrackCode("302", "派件异常后签收", DELIVERED),
+        TrackCode("303", "代签", DELIVERED, signed_by_proxy=True),
+        TrackCode("304", "投柜或站签收", DELIVERED, signed_by_proxy=True),
+        # 4 退签
+        TrackCode("4", "退签", RETURNED),
+        TrackCode("401", "已销单", EXCEPTION),
+        TrackCode("14", "拒签", REFUSED),
+        # 5 派件
+        TrackCode("5", "派件", OUT_FOR_DELIVERY),
+        TrackCode("501", "投柜或驿站", IN_LOCKER),
+        # 6 退回, 7 转投
+        TrackCode("6", "退回", RETURNING),
+        TrackCode("7", "转投", IN_TRANSIT),
+        # 8 清关 (international)
+        TrackCode("8", "清关", IN_TRANSIT),
+        TrackCode("10", "待清关", IN_TRANSIT),
+        TrackCode("11", "清关中", IN_TRANSIT),
+        TrackCode("12", "已清关", IN_TRANSIT),
+        TrackCode("13", "清关异常", EXCEPTION),
+    )
+}
+
+# A trace line's ``status`` is the state's *name* (resultv2=1 gives only that): name → code.
+TRACK_NAMES: dict[str, str] = {c.zh: c.code for c in TRACK_CODES.values()}
+TRACK_NAMES.update({"揽件": "1", "在途中": "0", "已签收": "3", "派送中": "5", "转单": "7"})
+
+
+def track_code(code: object) -> TrackCode | None:
+    """The meaning of a state/statusCode (or a status name). A sub-code Kuaidi100 adds later falls
+    back to its family (2xx → 2 疑难, 100x → 0 在途); blank or unrecognisable → None."""
+    text = str(code).strip() if code is not None else ""
+    if not text:
+        return None
+    known = TRACK_CODES.get(text) or TRACK_CODES.get(TRACK_NAMES.get(text, ""))
+    if known is not None:
+        return known
+    family = ""
+    if text.isdigit() and len(text) == 4 and text.startswith("10"):
+        family = "0"
+    elif text.isdigit() and len(text) == 3:
+        family = text[0]
+    parent = TRACK_CODES.get(family)
+    return TrackCode(text, parent.zh, parent.status) if parent is not None else None
+
+
+# --- tracking: answers of the subscribe (poll) and real-time query (poll/query.do) calls -------------
+
+SUBSCRIBE_OK = "200"
+SUBSCRIBE_DUPLICATE = "501"  # already subscribed and still polling: nothing to do
+QUERY_NO_RESULT = "500"  # 查询无结果，请隔段时间再查: no trace yet (or the number is not this carrier's)
+
+# returnCode → what it means, for messages and logs.
+POLL_RETURN_CODES: dict[str, str] = {
+    "200": "提交成功",
+    "400": "数据不完整或快递公司不支持",
+    "408": "电话号码校验失败（顺丰等需要收/寄件人手机号）",
+    "500": "查询无结果，请隔段时间再查（实时查询）；服务器错误（订阅）",
+    "501": "重复订阅（单号仍在监控中）",
+    "502": "服务器繁忙",
+    "503": "验证签名失败",
+    "600": "授权key错误（不是合法的订阅者）",
+    "601": "key已过期或没有可用单量",
+    "700": "订阅参数错误（公司、单号或回调地址）",
+    "701": "拒绝订阅的快递公司",
+    "702": "识别不到该单号对应的快递公司",
+}

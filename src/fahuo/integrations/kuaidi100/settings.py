@@ -65,6 +65,8 @@ class Kuaidi100Settings:
     timeout_s: float = 15.0
     retries: int = 3  # attempts in all, for transport errors and HTTP 5xx
     carrier_code_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CARRIER_CODES))
+    # 授权码 "customer" of the real-time tracking query (poll/query.do signs with key + customer).
+    customer: str = ""
 
     @property
     def order_url(self) -> str:
@@ -111,6 +113,7 @@ class Kuaidi100Settings:
             key=key,
             secret=secret,
             base_url=base_url or creds.get("base_url", "") or BASE_URL,
+            customer=creds.get("customer", ""),
             timeout_s=float(creds.get("timeout_s") or 15.0),
             retries=int(creds.get("retries") or 3),
             carrier_code_map=codes,

@@ -11,7 +11,13 @@ It speaks the real protocol on the real path: ``POST /label/order`` with ``metho
 * scripted failures: a recipient ``printAddr`` containing "超区" is refused by the "carrier"
   (``30005``, Chinese message); a key with zero balance gets ``30004 账号单量不足``;
   ``state.fail_next(n)`` makes the next n calls answer HTTP 503 (to exercise retries);
-* ``method=cancel`` voids a waybill; the same orderId ordered again afterwards gets a new number.
+* ``method=cancel`` voids a waybill; the same orderId ordered again afterwards gets a new number;
+* tracking, on the real paths of poll.kuaidi100.com: ``POST /poll`` subscribes a number (501 重复订阅
+  while one is monitored; SF without ``phone`` refused), ``POST /poll/query.do`` checks
+  ``sign = upper(md5(param + key + customer))`` (503) and answers the trace held for the number
+  (500 查询无结果 when there is none; 408 for SF without ``phone``). ``add_trace`` gives a number trace
+  lines; ``push_to`` POSTs the signed callback Kuaidi100 would send to the subscription's callbackurl
+  (``build_callback_form`` builds one without HTTP).
 
 State is in memory and guarded by one lock, so the threaded test server can be hit concurrently.
 """
@@ -28,12 +34,26 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
+
 from fahuo.integrations.kuaidi100.client import sign
+from fahuo.integrations.kuaidi100.codes import TRACK_CODES
+from fahuo.integrations.kuaidi100.mapper import dumps
 from fahuo.integrations.kuaidi100.settings import ORDER_PATH, Kuaidi100Settings
+from fahuo.integrations.kuaidi100.tracking import (
+    ABORT,
+    POLLING,
+    QUERY_PATH,
+    SHUTDOWN,
+    SUBSCRIBE_PATH,
+    callback_sign,
+    query_sign,
+)
 
 DEMO_KEY = "fahuo-demo-key"
 DEMO_SECRET = "fahuo-demo-secret"  # public: the offline simulator's demo account
 DEMO_PARTNER_ID = "fahuo-demo"
+DEMO_CUSTOMER = "FAHUODEMOCUSTOMER"  # the real-time query's 授权码 of the demo account
 
 # kuaidicom -> number prefix; the simulator accepts these companies and no others.
 COMPANIES: dict[str, str] = {
@@ -75,6 +95,17 @@ class _Waybill:
 
 
 @dataclass
+class Subscription:
+    kuaidicom: str
+    number: str
+    key: str
+    callbackurl: str
+    salt: str
+    phone: str = ""
+    monitoring: bool = True  # False after a shutdown/abort callback: subscribing again is allowed
+
+
+@dataclass
 class SimulatorState:
     """Accounts, balances and issued waybills. ``balances`` maps key -> waybills left (absent = unlimited)."""
 
@@ -87,6 +118,72 @@ class SimulatorState:
     generations: dict[tuple[str, str], int] = field(default_factory=dict)  # bumped by cancel
     http_failures: list[int] = field(default_factory=list)
     seq: int = 0
+    customers: dict[str, str] = field(default_factory=lambda: {DEMO_CUSTOMER: DEMO_KEY})  # customer -> key
+    subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)  # (kuaidicom, number)
+    traces: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)  # oldest first
+
+    def add_trace(
+        self, kuaidicom: str, number: str, *, time: str, context: str, status_code: str, area_name: str = ""
+    ) -> None:
+        """Append one trace line as Kuaidi100 reports it with resultv2=4 (status name + statusCode)."""
+        known = TRACK_CODES.get(status_code)
+        row = {
+            "time": time,
+            "ftime": time,
+            "context": context,
+            "areaName": area_name,
+            "status": known.zh if known else "",
+            "statusCode": status_code,
+        }
+        with self.lock:
+            self.traces.setdefault((kuaidicom, number), []).append(row)
+
+    def last_result(self, kuaidicom: str, number: str) -> dict[str, Any]:
+        """The ``lastResult`` object of a callback (and the body of a query answer)."""
+        with self.lock:
+            return _last_result(self, kuaidicom, number)
+
+    def callback_param(
+        self, kuaidicom: str, number: str, *, status: str = "", message: str = ""
+    ) -> dict[str, Any]:
+        """A callback's ``param``: status defaults to shutdown once signed for, else polling."""
+        result = self.last_result(kuaidicom, number)
+        if not status:
+            status = SHUTDOWN if result["ischeck"] == "1" else POLLING
+        return {
+            "status": status,
+            "billstatus": "got",
+            "message": message,
+            "autoCheck": "0",
+            "comOld": "",
+            "comNew": "",
+            "lastResult": result,
+        }
+
+    def push_to(
+        self,
+        kuaidicom: str,
+        number: str,
+        *,
+        url: str = "",
+        status: str = "",
+        message: str = "",
+        timeout: float = 5.0,
+    ) -> httpx.Response:
+        """POST the signed callback Kuaidi100 would send for a subscribed number to ``url`` (default:
+        the subscription's callbackurl); a shutdown/abort ends the monitoring as Kuaidi100's does."""
+        with self.lock:
+            subscription = self.subscriptions[(kuaidicom, number)]
+        param = self.callback_param(kuaidicom, number, status=status, message=message)
+        response = httpx.post(
+            url or subscription.callbackurl,
+            data=build_callback_form(param, subscription.salt),
+            timeout=timeout,
+        )
+        if param["status"] in (SHUTDOWN, ABORT):
+            with self.lock:
+                subscription.monitoring = False
+        return response
 
     def fail_next(self, times: int = 1, status: int = 503) -> None:
         """Answer the next ``times`` calls with a bare HTTP ``status`` (before any other checks)."""
@@ -113,6 +210,7 @@ def demo_settings(base_url: str, **overrides: Any) -> Kuaidi100Settings:
         "secret": DEMO_SECRET,
         "base_url": base_url,
         "partner_id": DEMO_PARTNER_ID,
+        "customer": DEMO_CUSTOMER,
     }
     values.update(overrides)
     return Kuaidi100Settings(**values)
@@ -323,6 +421,100 @@ def _envelope(ok: bool, code: int, message: str, started: float) -> dict[str, An
     return body
 
 
+# -- tracking ----------------------------------------------------------------------------------
+
+
+def build_callback_form(param: Mapping[str, Any], salt: str) -> dict[str, str]:
+    """A Kuaidi100 callback as the form fields it POSTs: ``param`` and ``sign = upper(md5(param+salt))``."""
+    text = dumps(param)
+    return {"param": text, "sign": callback_sign(text, salt)}
+
+
+def _state_of(code: str) -> str:
+    """The base state (0-8, 10-14) an advanced code belongs to."""
+    if len(code) == 4 and code.startswith("10"):
+        return "0"
+    return code[0] if len(code) == 3 else code
+
+
+def _last_result(state: SimulatorState, kuaidicom: str, number: str) -> dict[str, Any]:
+    rows = state.traces.get((kuaidicom, number), [])
+    base = _state_of(rows[-1]["statusCode"]) if rows else "0"
+    return {
+        "message": "ok",
+        "nu": number,
+        "ischeck": "1" if base == "3" else "0",
+        "condition": "F00",
+        "com": kuaidicom,
+        "status": "200",
+        "state": base,
+        "data": [dict(row) for row in reversed(rows)],  # newest first
+    }
+
+
+def _poll_refusal(code: str, message: str) -> dict[str, Any]:
+    return {"result": False, "returnCode": code, "message": message}
+
+
+def handle_subscribe(state: SimulatorState, form: Mapping[str, str]) -> dict[str, Any]:
+    """Answer one ``POST /poll`` (subscribe)."""
+    try:
+        param = json.loads(form.get("param") or "")
+    except ValueError:
+        return _poll_refusal("700", "订阅参数错误：param 不是合法的 JSON")
+    if not isinstance(param, dict):
+        return _poll_refusal("700", "订阅参数错误：param 必须是 JSON 对象")
+    raw_parameters = param.get("parameters")
+    parameters: dict[str, Any] = raw_parameters if isinstance(raw_parameters, dict) else {}
+    company, number = str(param.get("company") or ""), str(param.get("number") or "").strip()
+    with state.lock:
+        if param.get("key") not in state.accounts:
+            return _poll_refusal("600", "您不是合法的订阅者（授权key错误）")
+        if company not in COMPANIES:
+            return _poll_refusal("700", "订阅参数错误：不支持的快递公司")
+        if not 6 <= len(number) <= 32:
+            return _poll_refusal("700", "订阅参数错误：单号长度应为6到32个字符")
+        if not str(parameters.get("callbackurl") or ""):
+            return _poll_refusal("700", "订阅参数错误：回调地址 callbackurl 不能为空")
+        if company == "shunfeng" and not str(parameters.get("phone") or ""):
+            return _poll_refusal("700", "订阅参数错误：顺丰单号需要提供收/寄件人电话 phone")
+        existing = state.subscriptions.get((company, number))
+        if existing is not None and existing.monitoring:
+            return _poll_refusal("501", "重复订阅")
+        state.subscriptions[(company, number)] = Subscription(
+            kuaidicom=company,
+            number=number,
+            key=str(param["key"]),
+            callbackurl=str(parameters["callbackurl"]),
+            salt=str(parameters.get("salt") or ""),
+            phone=str(parameters.get("phone") or ""),
+        )
+    return {"result": True, "returnCode": "200", "message": "提交成功"}
+
+
+def handle_query(state: SimulatorState, form: Mapping[str, str]) -> dict[str, Any]:
+    """Answer one ``POST /poll/query.do`` (real-time query)."""
+    customer, param_text = form.get("customer") or "", form.get("param") or ""
+    with state.lock:
+        key = state.customers.get(customer)
+        if key is None:
+            return _poll_refusal("400", "提交的数据不完整，或者贵公司没授权")
+        if query_sign(param_text, key, customer) != (form.get("sign") or ""):
+            return _poll_refusal("503", "验证签名失败")
+        try:
+            param = json.loads(param_text)
+        except ValueError:
+            return _poll_refusal("400", "提交的数据不完整")
+        if not isinstance(param, dict) or str(param.get("com") or "") not in COMPANIES:
+            return _poll_refusal("400", "找不到对应公司")
+        com, num = str(param["com"]), str(param.get("num") or "")
+        if com == "shunfeng" and not str(param.get("phone") or ""):
+            return _poll_refusal("408", "快递公司参数异常：验证码错误")
+        if not state.traces.get((com, num)):
+            return _poll_refusal("500", "查询无结果，请隔段时间再查")
+        return _last_result(state, com, num)
+
+
 def _read_form(environ: Mapping[str, Any]) -> dict[str, str]:
     if environ.get("REQUEST_METHOD") == "GET":
         raw = str(environ.get("QUERY_STRING", ""))
@@ -341,14 +533,21 @@ def make_app(state: SimulatorState | None = None) -> WsgiApp:
             start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(payload)))])
             return [payload]
 
-        if environ.get("PATH_INFO") != ORDER_PATH:
+        path = environ.get("PATH_INFO")
+        if path not in (ORDER_PATH, SUBSCRIBE_PATH, QUERY_PATH):
             return reply("404 Not Found", b'{"message":"not found"}')
         if environ.get("REQUEST_METHOD") not in ("GET", "POST"):
             return reply("405 Method Not Allowed", b'{"message":"method not allowed"}')
         failure = sim.count_call()
         if failure is not None:
             return reply(f"{failure} Simulated Failure", b"upstream unavailable", "text/plain")
-        body = handle(sim, _read_form(environ), host=str(environ.get("HTTP_HOST", "127.0.0.1")))
+        form = _read_form(environ)
+        if path == SUBSCRIBE_PATH:
+            body = handle_subscribe(sim, form)
+        elif path == QUERY_PATH:
+            body = handle_query(sim, form)
+        else:
+            body = handle(sim, form, host=str(environ.get("HTTP_HOST", "127.0.0.1")))
         return reply("200 OK", json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
     return app
