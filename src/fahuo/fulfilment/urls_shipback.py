@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from fahuo.fulfilment import views_shipback as views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.shipback_list, name="shipback_list"),
+    path("<int:pk>/retry/", views.shipback_retry, name="shipback_retry"),
+    path("retry-failed/", views.shipback_retry_failed, name="shipback_retry_failed"),
+]

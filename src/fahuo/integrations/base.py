@@ -99,3 +99,18 @@ class SignatureInvalid(Exception):
 
 class MalformedPush(Exception):
     """A push body that cannot be decoded: answer 400 and log it."""
+
+
+# --- shop platforms (ship-back of tracking numbers) -----------------------------------------
+
+
+class ShopPlatform(Protocol):
+    key: str
+
+    def ship(
+        self, *, order_id: str, company_code: str, logistics_code: str, line_ids: Sequence[str] = ()
+    ) -> None:
+        """Tell the platform the order shipped with this number (发货回传): the whole order, or only
+        the sub-orders in ``line_ids``. Raises ``ProviderError`` with the platform's own message on
+        refusal; ``detail["retryable"]`` says whether the same call may succeed later unchanged."""
+        ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fahuo.integrations.base import WaybillProvider
+from fahuo.integrations.base import ShopPlatform, WaybillProvider
 from fahuo.kit.errors import NotSupported
 
 if TYPE_CHECKING:
@@ -47,3 +47,25 @@ def _kuaidi100(account: ProviderAccount | None) -> WaybillProvider:
 
 
 WAYBILL_PROVIDERS["kuaidi100"] = _kuaidi100
+
+
+# Shop platforms (ship-back): Shop.platform -> factory taking the shop's account (or None).
+SHOP_PLATFORMS: dict[str, Callable[[ProviderAccount | None], ShopPlatform]] = {}
+
+
+def shop_platform(key: str, account: ProviderAccount | None = None) -> ShopPlatform:
+    try:
+        factory = SHOP_PLATFORMS[key]
+    except KeyError:
+        raise NotSupported(f"不支持向该平台回传发货: {key}") from None
+    return factory(account)
+
+
+def _douyin(account: ProviderAccount | None) -> ShopPlatform:
+    from fahuo.integrations.douyin.client import DouyinShopPlatform
+    from fahuo.integrations.douyin.settings import settings_for
+
+    return DouyinShopPlatform(settings_for(account))
+
+
+SHOP_PLATFORMS["douyin"] = _douyin

@@ -1,0 +1,235 @@
+"""HTTP calls to the 抖店 open platform (httpx + tenacity), request signing, and the ShopPlatform adapter.
+
+Protocol (see docs/integrations/douyin.md), as the official SDKs send it: ``POST {base}/{method with
+'.' -> '/'}`` with the common parameters in the query string — ``app_key, method, access_token,
+timestamp, v=2, sign_method=hmac-sha256, sign`` — and param_json (compact JSON, keys sorted) as the
+JSON body. ``sign = hex(HMAC-SHA256(key=app_secret, app_secret + "app_key" + app_key + "method" +
+method + "param_json" + param_json + "timestamp" + timestamp + "v" + "2" + app_secret))``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from fahuo.integrations.douyin import mapper
+from fahuo.integrations.douyin.codes import RETRYABLE_HTTP_STATUSES, FailureKind
+from fahuo.integrations.douyin.settings import PROVIDER_KEY, DouyinSettings
+from fahuo.kit.errors import ProviderError
+
+USER_AGENT = "fahuo-douyin/1"
+
+_TEMPORARY = {"retryable": True, "kind": str(FailureKind.TEMPORARY)}
+
+
+def sign_pattern(*, app_key: str, app_secret: str, method: str, param_json: str, timestamp: str) -> str:
+    """The string that is signed: the five common parameters in alphabetical order, each name
+    followed by its value, wrapped in app_secret on both ends (access_token and sign_method are
+    not signed)."""
+    pairs = (
+        ("app_key", app_key),
+        ("method", method),
+        ("param_json", param_json),
+        ("timestamp", timestamp),
+        ("v", mapper.API_VERSION),
+    )
+    return app_secret + "".join(name + value for name, value in pairs) + app_secret
+
+
+def sign(*, app_key: str, app_secret: str, method: str, param_json: str, timestamp: str) -> str:
+    """Lowercase hex HMAC-SHA256 of ``sign_pattern`` keyed with app_secret (UTF-8 throughout)."""
+    pattern = sign_pattern(
+        app_key=app_key, app_secret=app_secret, method=method, param_json=param_json, timestamp=timestamp
+    )
+    return hmac.new(app_secret.encode("utf-8"), pattern.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def build_query(*, method: str, param_json: str, timestamp: str, settings: DouyinSettings) -> dict[str, str]:
+    """The common parameters of one call (sent in the query string)."""
+    return {
+        "app_key": settings.app_key,
+        "method": method,
+        "access_token": settings.access_token,
+        "timestamp": timestamp,
+        "v": mapper.API_VERSION,
+        "sign_method": mapper.SIGN_METHOD,
+        "sign": sign(
+            app_key=settings.app_key,
+            app_secret=settings.app_secret,
+            method=method,
+            param_json=param_json,
+            timestamp=timestamp,
+        ),
+    }
+
+
+class _ServerError(Exception):
+    """An HTTP 5xx answer: worth another attempt."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+class DouyinClient:
+    """Signs and posts one API call; answers the platform's JSON object. Thread-safe."""
+
+    def __init__(
+        self,
+        settings: DouyinSettings,
+        *,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._own_http = http is None
+        self._http = http or httpx.Client(
+            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                # Ask for the current error codes (the official SDKs send this header too).
+                "x-open-no-old-err-code": "1",
+            },
+        )
+
+    def timestamp(self) -> str:
+        """Unix seconds, as the official SDKs send it."""
+        return str(int(self._clock()))
+
+    def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """POST one call; raises ProviderError (retryable) when no usable answer comes back."""
+        param_json = mapper.dump_param_json(params)
+        query = build_query(
+            method=method, param_json=param_json, timestamp=self.timestamp(), settings=self.settings
+        )
+        retrying = Retrying(
+            stop=stop_after_attempt(max(self.settings.max_attempts, 1)),
+            wait=wait_exponential(multiplier=self.settings.backoff_s, max=8),
+            retry=retry_if_exception_type((httpx.TransportError, _ServerError)),
+            reraise=True,
+        )
+        url = self.settings.url_for(method)
+        try:
+            response = retrying(self._post, url, query, param_json)
+        except httpx.TransportError as exc:
+            raise ProviderError(
+                f"无法连接抖店开放平台（{type(exc).__name__}），稍后自动重试", detail=_TEMPORARY
+            ) from exc
+        except _ServerError as exc:
+            raise ProviderError(
+                f"抖店开放平台暂时不可用（HTTP {exc.status}），稍后自动重试", detail=_TEMPORARY
+            ) from exc
+        if response.status_code != 200:
+            raise ProviderError(
+                f"抖店开放平台拒绝了请求（HTTP {response.status_code}），请检查接口地址", detail=_TEMPORARY
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            raise ProviderError("抖店开放平台返回了无法解析的内容，稍后自动重试", detail=_TEMPORARY) from None
+        if not isinstance(body, dict):
+            raise ProviderError("抖店开放平台返回了无法解析的内容，稍后自动重试", detail=_TEMPORARY)
+        return body
+
+    def _post(self, url: str, query: Mapping[str, str], param_json: str) -> httpx.Response:
+        response = self._http.post(
+            url,
+            params=dict(query),
+            content=param_json.encode("utf-8"),
+            headers={"Content-Type": "application/json;charset=utf-8"},
+        )
+        if response.status_code in RETRYABLE_HTTP_STATUSES:
+            raise _ServerError(response.status_code)
+        return response
+
+    def close(self) -> None:
+        if self._own_http:
+            self._http.close()
+
+    def __enter__(self) -> DouyinClient:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class DouyinShopPlatform:
+    """fahuo's ShopPlatform for 抖店: tells the platform an order (or some of its sub-orders) shipped.
+
+    A refusal raises ``ProviderError`` with the platform's own message; ``detail["retryable"]`` says
+    whether the same call may succeed later unchanged, ``detail["kind"]`` is a ``FailureKind``.
+    """
+
+    key = PROVIDER_KEY
+
+    def __init__(self, settings: DouyinSettings, *, client: DouyinClient | None = None) -> None:
+        self.settings = settings
+        self.client = client or DouyinClient(settings)
+
+    def ship(
+        self, *, order_id: str, company_code: str, logistics_code: str, line_ids: Sequence[str] = ()
+    ) -> None:
+        try:
+            if line_ids:
+                method = mapper.METHOD_MULTI_PACK
+                params = mapper.multi_pack_params(
+                    order_id=order_id,
+                    company_code=company_code,
+                    logistics_code=logistics_code,
+                    line_ids=line_ids,
+                )
+            else:
+                method = mapper.METHOD_LOGISTICS_ADD
+                params = mapper.logistics_add_params(
+                    order_id=order_id, company_code=company_code, logistics_code=logistics_code
+                )
+        except mapper.MappingError as exc:
+            raise ProviderError(
+                exc.message, detail={"retryable": False, "kind": str(FailureKind.INVALID)}
+            ) from None
+        outcome = mapper.parse_response(self.client.call(method, params))
+        if outcome.ok:
+            return
+        if outcome.kind is FailureKind.ALREADY_SHIPPED:
+            self._confirm_shipped_with(order_id=order_id, logistics_code=logistics_code, refusal=outcome)
+            return
+        raise ProviderError(outcome.message, detail=outcome.detail())
+
+    def _confirm_shipped_with(self, *, order_id: str, logistics_code: str, refusal: mapper.Outcome) -> None:
+        """A "订单已发货" refusal is our own earlier upload when the order lists our number (an answer
+        was lost, or the row was sent twice); any other number means it shipped some other way."""
+        body = self.client.call(mapper.METHOD_ORDER_DETAIL, mapper.order_detail_params(order_id=order_id))
+        detail = mapper.parse_response(body)
+        if not detail.ok:
+            raise ProviderError(
+                f"{refusal.message}；查询抖店订单物流失败：{detail.message}", detail=detail.detail()
+            )
+        numbers = mapper.shipped_numbers(body)
+        if logistics_code.strip() in numbers:
+            return
+        listed = "、".join(sorted(numbers)) or "无"
+        raise ProviderError(
+            f"{refusal.message}（抖店上的单号：{listed}，不是 {logistics_code}）", detail=refusal.detail()
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> DouyinShopPlatform:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

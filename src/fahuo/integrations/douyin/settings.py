@@ -1,0 +1,130 @@
+"""Typed 抖店 open-platform credentials, read from a shop's ProviderAccount (provider "douyin").
+
+One account per shop (``ProviderAccount.shop``): a self-use app (自用型应用) of the 抖店 open
+platform gives ``app_key`` (19 digits) and ``app_secret`` (used only for signing, never sent), and the
+shop's authorisation gives ``access_token`` (it expires: paste the new one into the account).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fahuo.kit.errors import InvalidInput, NotSupported
+
+if TYPE_CHECKING:
+    from fahuo.carriers.models import ProviderAccount
+    from fahuo.orders.models import Shop
+
+PROVIDER_KEY = "douyin"
+BASE_URL = "https://openapi-fxg.jinritemai.com"
+
+
+@dataclass(frozen=True, slots=True)
+class DouyinSettings:
+    app_key: str
+    app_secret: str
+    access_token: str
+    base_url: str = BASE_URL
+    shop_id: str = ""  # the 抖店 shop id, for the record (the token already names the shop)
+    company_codes: Mapping[str, str] = field(default_factory=dict)  # overrides of codes.DEFAULT_COMPANY_CODES
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 12.0  # the official SDKs' default
+    max_attempts: int = 3  # in all, for transport errors and HTTP 5xx only
+    backoff_s: float = 0.5  # first retry wait; doubles per attempt
+
+    def url_for(self, method: str) -> str:
+        """``order.logisticsAdd`` -> ``{base_url}/order/logisticsAdd``."""
+        return self.base_url.rstrip("/") + "/" + method.replace(".", "/")
+
+    @classmethod
+    def from_credentials(cls, creds: Mapping[str, Any], *, base_url: str = "") -> DouyinSettings:
+        """Keys: ``app_key``, ``app_secret``, ``access_token`` (required); ``shop_id``,
+        ``company_codes`` ({"XYZ": "xyzexpress"} or "XYZ=xyzexpress, …"), ``timeout_s``,
+        ``max_attempts``, ``backoff_s``, ``base_url``."""
+        get = _getter(creds)
+        app_key, app_secret, token = get("app_key"), get("app_secret"), get("access_token")
+        missing = [name for name, value in (("app_key", app_key), ("app_secret", app_secret)) if not value]
+        if not token:
+            missing.append("access_token")
+        if missing:
+            raise InvalidInput(f"抖店账号缺少 {', '.join(missing)}")
+        timeout = get("timeout_s")
+        return cls(
+            app_key=app_key,
+            app_secret=app_secret,
+            access_token=token,
+            base_url=base_url or get("base_url") or BASE_URL,
+            shop_id=get("shop_id"),
+            company_codes=parse_company_codes(creds.get("company_codes")),
+            read_timeout_s=float(timeout) if timeout else 12.0,
+            max_attempts=max(1, int(get("max_attempts") or 3)),
+            backoff_s=float(get("backoff_s") or 0.5),
+        )
+
+    @classmethod
+    def from_account(cls, account: ProviderAccount) -> DouyinSettings:
+        return cls.from_credentials(account_credentials(account), base_url=account.base_url)
+
+
+def account_credentials(account: ProviderAccount) -> dict[str, Any]:
+    try:
+        creds = json.loads(account.credentials or "{}")
+    except ValueError:
+        raise InvalidInput("抖店账号的凭据不是有效的 JSON") from None
+    if not isinstance(creds, dict):
+        raise InvalidInput("抖店账号的凭据不是 JSON 对象")
+    return creds
+
+
+def account_for_shop(shop: Shop) -> ProviderAccount | None:
+    """The shop's active 抖店 account; an account without a shop serves every shop."""
+    from fahuo.carriers.models import ProviderAccount
+
+    accounts = ProviderAccount.objects.filter(provider=PROVIDER_KEY, active=True)
+    return accounts.filter(shop=shop).first() or accounts.filter(shop__isnull=True).first()
+
+
+def settings_for(account: ProviderAccount | None) -> DouyinSettings:
+    if account is None:
+        raise NotSupported(
+            "没有可用的抖店开放平台账号，请先在设置中为店铺添加（app_key、app_secret、access_token）"
+        )
+    return DouyinSettings.from_account(account)
+
+
+def company_code_overrides(account: ProviderAccount | None) -> dict[str, str]:
+    """The account's ``company_codes`` credential (empty without an account or with bad JSON)."""
+    if account is None:
+        return {}
+    try:
+        return parse_company_codes(account_credentials(account).get("company_codes"))
+    except InvalidInput:
+        return {}
+
+
+def parse_company_codes(value: object) -> dict[str, str]:
+    """``{"XYZ": "xyzexpress"}`` or ``"XYZ=xyzexpress, ABC=abc"`` -> ``{"XYZ": "xyzexpress", …}``."""
+    out: dict[str, str] = {}
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            out[str(k).strip().upper()] = str(v).strip()
+    elif isinstance(value, str):
+        for part in value.replace(";", ",").split(","):
+            fahuo_code, sep, company = part.partition("=")
+            if sep and fahuo_code.strip():
+                out[fahuo_code.strip().upper()] = company.strip()
+    return out
+
+
+def _getter(creds: Mapping[str, Any]) -> Callable[..., str]:
+    def get(*names: str) -> str:
+        for name in names:
+            value = creds.get(name)
+            if value is not None and value != "":
+                return str(value).strip()
+        return ""
+
+    return get
