@@ -16,7 +16,16 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("address", "parse"), "fahuo.kit.cli_address", "parse pasted addresses from stdin to JSON lines"),
     (("import", "orders"), "fahuo.orders.cli", "import an order export (CSV or XLSX)"),
     (("labels", "print"), "fahuo.fulfilment.cli", "issue waybills and print labels into one PDF"),
+    (("batches", "list"), "fahuo.fulfilment.cli_batches", "list print batches (波次) with their progress"),
+    (("batches", "create"), "fahuo.fulfilment.cli_batches", "group ready orders into print batches"),
+    (("batches", "run"), "fahuo.fulfilment.cli_batches", "work a print batch here (continues an interrupted one)"),
+    (("batches", "resume"), "fahuo.fulfilment.cli_batches", "queue a failed or interrupted batch again"),
+    (("picklist",), "fahuo.fulfilment.cli_packing", "pick list (by SKU and shelf) of a batch or ready orders"),
+    (("packslips",), "fahuo.fulfilment.cli_packing", "packing slips of a batch or orders into one PDF"),
     (("allocate",), "fahuo.routing.cli", "allocate orders to carrier x warehouse at minimum cost"),
+    (("rates", "import"), "fahuo.carriers.cli", "import a carrier's rate card (CSV or XLSX) from one origin"),
+    (("track", "replay"), "fahuo.tracking.cli", "replay decoded tracking/抖店 pushes from a JSON-lines file"),
+    (("track", "sweep"), "fahuo.tracking.cli", "run the alert rules once and print the open alerts"),
     (("token", "create"), "fahuo.accounts.cli", "create an API token for a user"),
     (("user", "create"), "fahuo.accounts.cli_user", "create a desk user with a role"),
 ]
@@ -69,7 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser = build_parser()
     # Two passes: find the command, then let its module add its own arguments.
-    known, _ = parser.parse_known_args(argv)
+    # (--help is held back from the first pass, so it lists the command's own arguments.)
+    first_pass = [a for a in argv if a not in ("-h", "--help")]
+    if not first_pass or first_pass[0].startswith("-"):
+        parser.parse_args(argv)  # prints the top-level help or usage and exits
+    wants_help = len(first_pass) != len(argv)
+    try:
+        known, _ = parser.parse_known_args(first_pass)
+    except SystemExit:
+        if wants_help:  # e.g. `fahuo labels --help`: show the group's help, not a usage error
+            parser.parse_args(argv)
+        raise
     path = known._path
     sub_parser = parser
     for part in path:

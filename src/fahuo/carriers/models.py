@@ -122,6 +122,9 @@ class Contract(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     min_daily_parcels = models.PositiveIntegerField(default=0)  # 保底: billed as this many if fewer
+    # Price of one parcel short of the minimum; blank: the cheapest first-weight price in force that
+    # day (after the volume tier). See docs/pricing.md.
+    shortfall_price_fen = models.PositiveIntegerField(null=True, blank=True)
     notice_days = models.PositiveIntegerField(default=30)  # price changes announced this far ahead
     peak_capacity_per_stream = models.PositiveIntegerField(null=True, blank=True)
     pickup_capacity_per_hour = models.PositiveIntegerField(null=True, blank=True)
