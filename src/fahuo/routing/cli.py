@@ -1,6 +1,11 @@
 """``fahuo allocate``: allocate a scenario's orders to carriers and warehouses at least cost.
 
     fahuo allocate --scenario DIR --out allocation.csv [--json]
+    fahuo allocate --pending [--apply] [--json] [--out allocation.csv]
+
+``--pending`` allocates the database's ready orders instead (``fahuo.routing.services``): it
+stores a preview run (``--apply`` gives the orders their carrier and warehouse) and prints the
+same summary, plus the run; the CSV has the platform order ids.
 
 Prints a summary (orders, served, unservable by reason, total freight, the greedy
 cheapest-first baseline and the saving against it, the LP lower bound, seconds); ``--json``
@@ -11,9 +16,12 @@ was read, validated and solved, and atomically.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +35,10 @@ EXIT_INVALID = 2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", type=Path, metavar="DIR", help="scenario directory (CSV files)")
-    parser.add_argument("--pending", action="store_true", help="allocate the pending orders in the database")
+    parser.add_argument("--pending", action="store_true", help="allocate the ready orders in the database")
+    parser.add_argument(
+        "--apply", action="store_true", help="with --pending: give the orders their carrier and warehouse"
+    )
     parser.add_argument("--out", type=Path, metavar="CSV", help="write the allocation CSV here")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.add_argument(
@@ -67,7 +78,12 @@ def summarise(
 
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "pending", False):
-        print("fahuo allocate: --pending needs the database; see fahuo.routing.services", file=sys.stderr)
+        if args.scenario is not None:
+            print("fahuo allocate: give --scenario DIR or --pending, not both", file=sys.stderr)
+            return EXIT_INVALID
+        return _run_pending(args)
+    if getattr(args, "apply", False):
+        print("fahuo allocate: --apply goes with --pending", file=sys.stderr)
         return EXIT_INVALID
     if args.scenario is None:
         print("fahuo allocate: give --scenario DIR", file=sys.stderr)
@@ -94,8 +110,16 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
         return EXIT_OK
+    lines = _summary_lines(summary)
+    if args.out is not None:
+        lines.append(f"written      {args.out}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _summary_lines(summary: dict[str, Any]) -> list[str]:
     reasons = ", ".join(f"{k} {v}" for k, v in summary["unservable_by_reason"].items()) or "none"
-    lines = [
+    return [
         f"orders       {summary['orders']}",
         f"served       {summary['served']}",
         f"unservable   {summary['unservable']} ({reasons})",
@@ -106,6 +130,76 @@ def run(args: argparse.Namespace) -> int:
         f"method       {summary['method']} over {summary['classes']} order classes",
         f"seconds      {summary['seconds']:.3f} (read {summary['read_seconds']:.3f}, solve {summary['solve_seconds']:.3f})",
     ]
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    """The allocation CSV (same columns as the scenario mode), written atomically like it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(scenario.ALLOCATION_COLUMNS)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _run_pending(args: argparse.Namespace) -> int:
+    """Plan (and with ``--apply`` apply) the database's ready orders; same summary and CSV columns."""
+    from django.db import transaction
+
+    from fahuo.routing import services
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        planned = services.plan_allocation(orders=services.ready_orders(), method=args.method)
+        applied = services.apply_run(run=planned, user=None) if args.apply else None
+    run = applied.run if applied is not None else planned
+    if args.out is not None:
+        rows = (
+            run.decisions.order_by("order__paid_at", "order_id")
+            .values_list(
+                "order__platform_order_id", "carrier__code", "warehouse__code", "freight_fen", "reason"
+            )
+            .iterator(chunk_size=2000)
+        )
+        _write_csv(
+            args.out,
+            [
+                [oid, c, w, str(fen), ""] if c else [oid, "", "", "", reason]
+                for oid, c, w, fen, reason in rows
+            ],
+        )
+    timings = (run.summary or {}).get("timings", {})
+    summary: dict[str, Any] = {
+        k: v for k, v in services.figures(run).items() if k not in ("run", "status", "seconds")
+    }
+    summary["seconds"] = round(time.perf_counter() - t0, 3)
+    summary["read_seconds"] = float(timings.get("build", 0.0))
+    summary["solve_seconds"] = float(timings.get("solve", 0.0))
+    summary["run"] = run.pk
+    summary["status"] = run.status
+    if applied is not None:
+        summary["applied"] = applied.applied
+        summary["not_ready"] = applied.not_ready
+    if args.out is not None:
+        summary["out"] = str(args.out)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return EXIT_OK
+    lines = _summary_lines(summary)
+    if summary["penalty_fen"]:
+        # the optimiser (and so the LP bound) weighs freight + preference penalties
+        lines.insert(
+            6,
+            f"penalties    {_yuan(summary['penalty_fen'])} of preferences "
+            f"(objective {_yuan(summary['objective_fen'])}; the LP bound is on it)",
+        )
+    state = f"applied ({applied.applied} orders got their carrier)" if applied is not None else "preview"
+    lines.append(f"run          #{run.pk} {state}")
     if args.out is not None:
         lines.append(f"written      {args.out}")
     print("\n".join(lines))

@@ -258,11 +258,6 @@ def test_a_scenario_without_orders_allocates_nothing(
     assert out.read_text(encoding="utf-8") == "order_id,carrier,warehouse,freight_fen,reason\n"
 
 
-def test_pending_is_not_wired_yet(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_cli("--pending") == 2
-    assert "--pending needs the database" in capsys.readouterr().err
-
-
 def test_slots_add_a_slot_column(tmp_path: Path) -> None:
     files = with_cell("orders.csv", 2, "promise_hours", "49")  # only 1 h + 48 h fits
     files["slots.csv"] = [

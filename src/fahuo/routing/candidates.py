@@ -1,0 +1,524 @@
+"""Ready orders in the database → every order × carrier × warehouse candidate → a solver ``Problem``.
+
+Set-based: a fixed number of queries whatever the number of orders (orders, lines, SKUs, stock,
+warehouses, rate lines, carriers, capacities, rules, recent parcels, contract tiers, earlier
+allocations), then numpy over ``(n, C, W)`` arrays; no Python loop per candidate.
+
+Checks per candidate, in this order (the first that fails names it; docs/allocation.md):
+``warehouse`` (the order is fixed to another one), ``stock`` (the warehouse lacks stock for a
+line), ``no_lane``, ``cold_chain``, ``insurance``, ``weight``, ``rule`` (a seller rule),
+``promise``. An order with no feasible candidate is reported with the furthest check any
+candidate got to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.db.models import Count, F, QuerySet
+from django.utils import timezone
+
+from fahuo.carriers.models import Capacity, Carrier
+from fahuo.carriers.pricing import freight_fen_np
+from fahuo.carriers.services import current_first_price_delta, effective_rate_lines
+from fahuo.catalog.models import Sku
+from fahuo.fulfilment.models import Parcel
+from fahuo.inventory.models import Stock, Warehouse
+from fahuo.orders.models import Order, OrderLine, OrderStatus
+from fahuo.routing import rules as seller_rules
+from fahuo.routing import solver
+from fahuo.routing.models import AllocationDecision
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+U8Array = npt.NDArray[np.uint8]
+
+OK, WAREHOUSE, STOCK, NO_LANE, COLD_CHAIN, INSURANCE, WEIGHT, RULE, PROMISE = range(9)
+CHECKS: tuple[str, ...] = (
+    "",
+    "warehouse",
+    "stock",
+    "no_lane",
+    "cold_chain",
+    "insurance",
+    "weight",
+    "rule",
+    "promise",
+)
+# The solver knows six checks; ours map onto the nearest (explanations use our own names).
+_TO_SOLVER = np.array(
+    [
+        solver.RULE_OK,
+        solver.RULE_WAREHOUSE,
+        solver.RULE_WAREHOUSE,
+        solver.RULE_NO_LANE,
+        solver.RULE_COLD_CHAIN,
+        solver.RULE_INSURANCE,
+        solver.RULE_WEIGHT,
+        solver.RULE_WEIGHT,
+        solver.RULE_PROMISE,
+    ],
+    dtype=np.uint8,
+)
+REASON_SKU_WEIGHT = "sku_weight"  # an item without a SKU, or a SKU without a weight
+TRAIT_COLD, TRAIT_VALUABLE = "cold", "valuable"
+DAILY_AVG_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CarrierInfo:
+    pk: int
+    code: str
+    name: str
+    cold_chain: bool
+    insured: bool
+    door_delivery: bool
+    volumetric_divisor: int
+    max_weight_g: int
+    insurance_rate_permille: int
+    insurance_min_fen: int
+
+
+@dataclass(frozen=True)
+class WarehouseInfo:
+    pk: int
+    code: str
+    name: str
+    province: str
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """Every ready order and, for those that can be priced, every carrier × warehouse candidate.
+
+    ``all_*`` arrays cover every order read (input order: paid first); ``idx`` maps the ``n``
+    priced orders (those of the problem) into them. Money in fen, ``-1`` = no lane.
+    """
+
+    on: dt.date
+    all_pk: IntArray
+    all_no: list[str]
+    all_province: list[str]
+    all_reason: list[str]  # "" or REASON_SKU_WEIGHT
+    all_missing: list[list[str]]  # items without a weight, for the explanation
+    idx: IntArray  # (n,)
+    carriers: list[CarrierInfo]
+    warehouses: list[WarehouseInfo]
+    weight_g: IntArray  # (n,)
+    volume_mm3: IntArray  # (n,)
+    traits: list[frozenset[str]]
+    declared_value_fen: IntArray
+    insured: BoolArray  # (n,) the order must be insured (valuable or a rule)
+    promise_hours: IntArray  # (n,) effective, -1 = none
+    fixed: IntArray  # (n,) warehouse index the order is fixed to, -1 = optimiser chooses
+    billable_g: IntArray  # (n, C)
+    check: U8Array  # (n, C, W) CHECKS index, OK = allowed
+    price: IntArray  # (n, C, W) real price (freight + remote + insurance), -1 = no lane
+    remote_fen: IntArray  # (n, C, W)
+    insurance_fen: IntArray  # (n, C)
+    transit_hours: IntArray  # (n, C, W)
+    penalty_fen: IntArray  # (n, C) preference penalties
+    tier_delta_fen: dict[str, int]  # carrier code -> first-weight delta from its volume tier
+    daily_avg: dict[str, float]
+    capacity: IntArray  # (C, W), -1 = no cap
+    effects: seller_rules.Effects
+    problem: solver.Problem
+
+    @property
+    def n(self) -> int:
+        return int(self.idx.shape[0])
+
+
+@dataclass
+class _Orders:
+    pk: IntArray
+    no: list[str]
+    province: list[str]
+    warehouse_pk: list[int | None]
+    promise: IntArray
+    door: BoolArray
+    channel: list[str]
+    shop: list[str]
+
+
+def _read_orders(orders: QuerySet[Order]) -> _Orders:
+    rows = list(
+        orders.filter(status=OrderStatus.READY)
+        .order_by("paid_at", "pk")
+        .values_list(
+            "pk",
+            "platform_order_id",
+            "province",
+            "warehouse_id",
+            "promise_hours",
+            "door_delivery",
+            "channel",
+            "shop__code",
+        )
+    )
+    n = len(rows)
+    return _Orders(
+        pk=np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+        no=[r[1] for r in rows],
+        province=[r[2] or "" for r in rows],
+        warehouse_pk=[r[3] for r in rows],
+        promise=np.fromiter((-1 if r[4] is None else r[4] for r in rows), dtype=np.int64, count=n),
+        door=np.fromiter((bool(r[5]) for r in rows), dtype=bool, count=n),
+        channel=[r[6] or "" for r in rows],
+        shop=[r[7] or "" for r in rows],
+    )
+
+
+@dataclass
+class _Parcels:
+    """Each order's parcel from its lines: weight, box volume, traits, declared value."""
+
+    weight_g: IntArray
+    volume_mm3: IntArray
+    declared_value_fen: IntArray
+    traits: list[frozenset[str]]
+    missing: list[list[str]]
+    line_order: IntArray  # per line (SKU known): order position
+    line_sku: IntArray  # per line: SKU position in ``sku_pk``
+    line_qty: IntArray
+    sku_pk: IntArray
+    sku_query: QuerySet[Sku]
+
+
+def _read_parcels(orders: QuerySet[Order], o: _Orders) -> _Parcels:
+    n = o.pk.shape[0]
+    ready = orders.filter(status=OrderStatus.READY).values("pk")
+    lines = list(
+        OrderLine.objects.filter(order_id__in=ready).values_list("order_id", "sku_id", "quantity", "sku_code")
+    )
+    sku_query = Sku.objects.filter(pk__in=OrderLine.objects.filter(order_id__in=ready).values("sku_id"))
+    skus = list(
+        sku_query.values_list(
+            "pk", "code", "weight_g", "length_mm", "width_mm", "height_mm", "traits", "declared_value_fen"
+        )
+    )
+    pos = {int(pk): i for i, pk in enumerate(o.pk.tolist())}
+    sku_pos = {row[0]: k for k, row in enumerate(skus)}
+    s_weight = np.array([-1 if r[2] is None else r[2] for r in skus], dtype=np.int64)
+    s_volume = np.array([(r[3] or 0) * (r[4] or 0) * (r[5] or 0) for r in skus], dtype=np.int64)
+    s_value = np.array([r[7] or 0 for r in skus], dtype=np.int64)
+    s_traits = [frozenset(str(t).strip().lower() for t in (r[6] or []) if str(t).strip()) for r in skus]
+    s_code = [r[1] for r in skus]
+
+    missing: list[list[str]] = [[] for _ in range(n)]
+    known = [(pos[oid], sku_pos[sid], qty) for oid, sid, qty, _ in lines if sid in sku_pos and oid in pos]
+    for oid, sid, _, code in lines:
+        if oid in pos and (sid not in sku_pos or s_weight[sku_pos[sid]] < 0):
+            missing[pos[oid]].append(s_code[sku_pos[sid]] if sid in sku_pos else code or "?")
+    line_order = np.array([k[0] for k in known], dtype=np.int64)
+    line_sku = np.array([k[1] for k in known], dtype=np.int64)
+    line_qty = np.array([k[2] for k in known], dtype=np.int64)
+    has_line = np.zeros(n, dtype=bool)
+    has_line[[pos[oid] for oid, *_ in lines if oid in pos]] = True
+    for i in np.flatnonzero(~has_line).tolist():
+        missing[i].append("—")  # an order without items cannot be weighed either
+    weight = np.bincount(line_order, weights=np.maximum(s_weight[line_sku], 0) * line_qty, minlength=n)
+    volume = np.bincount(line_order, weights=s_volume[line_sku] * line_qty, minlength=n)
+    value = np.bincount(line_order, weights=s_value[line_sku] * line_qty, minlength=n)
+    trait_sets: list[set[str]] = [set() for _ in range(n)]
+    for i, k in zip(line_order.tolist(), line_sku.tolist(), strict=True):
+        trait_sets[i] |= s_traits[k]
+    return _Parcels(
+        weight_g=np.rint(weight).astype(np.int64),
+        volume_mm3=np.rint(volume).astype(np.int64),
+        declared_value_fen=np.rint(value).astype(np.int64),
+        traits=[frozenset(t) for t in trait_sets],
+        missing=missing,
+        line_order=line_order,
+        line_sku=line_sku,
+        line_qty=line_qty,
+        sku_pk=np.array([r[0] for r in skus], dtype=np.int64),
+        sku_query=sku_query,
+    )
+
+
+def _stock_ok(p: _Parcels, warehouses: Sequence[WarehouseInfo], n: int) -> BoolArray:
+    """(n, W): the warehouse has on_hand − reserved ≥ the order's quantity of each of its SKUs."""
+    nw, ns = len(warehouses), p.sku_pk.shape[0]
+    available = np.zeros((nw, ns), dtype=np.int64)
+    w_pos = {w.pk: j for j, w in enumerate(warehouses)}
+    s_pos = {int(pk): k for k, pk in enumerate(p.sku_pk.tolist())}
+    rows = Stock.objects.filter(
+        warehouse_id__in=list(w_pos), sku_id__in=p.sku_query.values("pk")
+    ).values_list("warehouse_id", "sku_id", "on_hand", "reserved")
+    for wid, sid, on_hand, reserved in rows:
+        if sid in s_pos:
+            available[w_pos[wid], s_pos[sid]] = on_hand - reserved
+    # the same SKU on two lines of one order counts once, with both quantities
+    key = p.line_order * max(ns, 1) + p.line_sku
+    uniq, inv = np.unique(key, return_inverse=True)
+    need = np.bincount(inv.reshape(-1), weights=p.line_qty, minlength=uniq.shape[0])
+    u_order, u_sku = uniq // max(ns, 1), uniq % max(ns, 1)
+    short = available[:, u_sku] < need[None, :]  # (W, pairs)
+    bad = np.zeros((n, nw), dtype=np.int64)
+    for j in range(nw):
+        bad[:, j] = np.bincount(u_order, weights=short[j], minlength=n)
+    return bad == 0
+
+
+def _carriers(on: dt.date) -> tuple[list[CarrierInfo], list[tuple[Any, ...]]]:
+    """Active carriers with a lane in force on ``on``, and those rate lines."""
+    rates = list(
+        effective_rate_lines(on=on)
+        .filter(carrier__active=True)
+        .values_list(
+            "carrier_id",
+            "origin_province",
+            "dest_province",
+            "first_weight_g",
+            "first_price_fen",
+            "step_weight_g",
+            "step_price_fen",
+            "transit_hours",
+            "remote_surcharge_fen",
+        )
+    )
+    ids = {r[0] for r in rates}
+    carriers = [
+        CarrierInfo(*row)
+        for row in Carrier.objects.filter(pk__in=ids)
+        .order_by("code")
+        .values_list(
+            "pk",
+            "code",
+            "name",
+            "cold_chain",
+            "insured",
+            "door_delivery",
+            "volumetric_divisor",
+            "max_weight_g",
+            "insurance_rate_permille",
+            "insurance_min_fen",
+        )
+    ]
+    return carriers, rates
+
+
+def _daily_avgs(carriers: Sequence[CarrierInfo], now: dt.datetime) -> dict[int, float]:
+    """Parcels handed to each carrier over the last 7 days, divided by 7."""
+    since = now - dt.timedelta(days=DAILY_AVG_DAYS)
+    counts = dict(
+        Parcel.objects.filter(created_at__gte=since, carrier_id__in=[c.pk for c in carriers])
+        .values("carrier_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("carrier_id", "n")
+    )
+    return {c.pk: counts.get(c.pk, 0) / DAILY_AVG_DAYS for c in carriers}
+
+
+@dataclass(frozen=True, eq=False)
+class _Lanes:
+    lane: BoolArray  # (D, C, W)
+    first_weight_g: IntArray
+    first_price_fen: IntArray
+    step_weight_g: IntArray
+    step_price_fen: IntArray
+    transit_hours: IntArray
+    remote_fen: IntArray
+
+
+def _lanes(
+    rates: Sequence[tuple[Any, ...]],
+    carriers: Sequence[CarrierInfo],
+    warehouses: Sequence[WarehouseInfo],
+    dest_index: dict[str, int],
+    delta: dict[int, int],
+) -> _Lanes:
+    shape = (len(dest_index), len(carriers), len(warehouses))
+    t = _Lanes(*(np.zeros(shape, dtype=bool if k == 0 else np.int64) for k in range(7)))
+    t.step_weight_g[...] = 1
+    c_pos = {c.pk: k for k, c in enumerate(carriers)}
+    wh_of_prov: dict[str, list[int]] = {}
+    for j, w in enumerate(warehouses):
+        wh_of_prov.setdefault(w.province, []).append(j)
+    for cid, origin, dest, fw, fp, sw, sp, hours, remote in rates:
+        d = dest_index.get(dest)
+        c = c_pos.get(cid)
+        if d is None or c is None:
+            continue
+        for j in wh_of_prov.get(origin, ()):
+            t.lane[d, c, j] = True
+            t.first_weight_g[d, c, j] = fw
+            t.first_price_fen[d, c, j] = max(0, fp + delta.get(cid, 0))  # 阶梯价 on the first weight
+            t.step_weight_g[d, c, j] = max(1, sw)
+            t.step_price_fen[d, c, j] = sp
+            t.transit_hours[d, c, j] = hours
+            t.remote_fen[d, c, j] = remote
+    return t
+
+
+def _capacity(carriers: Sequence[CarrierInfo], warehouses: Sequence[WarehouseInfo]) -> IntArray:
+    """Parcels per carrier × warehouse for one run; no row = no cap (as in the scenario reader)."""
+    cap = np.full((len(carriers), len(warehouses)), -1, dtype=np.int64)
+    c_pos = {c.pk: k for k, c in enumerate(carriers)}
+    w_pos = {w.pk: j for j, w in enumerate(warehouses)}
+    rows = Capacity.objects.filter(carrier_id__in=list(c_pos), warehouse_id__in=list(w_pos))
+    for cid, wid, max_parcels in rows.values_list("carrier_id", "warehouse_id", "max_parcels"):
+        cap[c_pos[cid], w_pos[wid]] = max_parcels
+    return cap
+
+
+def _allocated_warehouses(orders: QuerySet[Order]) -> set[int]:
+    """Orders whose warehouse was written by an applied allocation (not fixed by the seller)."""
+    ready = orders.filter(status=OrderStatus.READY, warehouse__isnull=False).values("pk")
+    return set(
+        AllocationDecision.objects.filter(
+            run__status="applied", order_id__in=ready, warehouse_id=F("order__warehouse_id")
+        ).values_list("order_id", flat=True)
+    )
+
+
+def build(
+    *, orders: QuerySet[Order], on: dt.date | None = None, now: dt.datetime | None = None
+) -> Candidates:
+    """Read the ready orders among ``orders`` and everything that prices them; evaluate every candidate."""
+    now = now or timezone.now()
+    on = on or timezone.localdate(now)
+    o = _read_orders(orders)
+    parcels = _read_parcels(orders, o)
+    warehouses = [
+        WarehouseInfo(*row)
+        for row in Warehouse.objects.filter(active=True)
+        .order_by("code")
+        .values_list("pk", "code", "name", "province")
+    ]
+    carriers, rates = _carriers(on)
+    daily = _daily_avgs(carriers, now) if carriers else {}
+    delta = current_first_price_delta(on=on, daily_avgs=daily) if carriers else {}
+    reason = [REASON_SKU_WEIGHT if m else "" for m in parcels.missing]
+    idx = np.flatnonzero(np.array([not r for r in reason], dtype=bool)).astype(np.int64)
+    n, nc, nw = idx.shape[0], len(carriers), len(warehouses)
+
+    # per priced order
+    province = [o.province[i] for i in idx.tolist()]
+    traits = [parcels.traits[i] for i in idx.tolist()]
+    weight, volume = parcels.weight_g[idx], parcels.volume_mm3[idx]
+    value = parcels.declared_value_fen[idx]
+    facts = seller_rules.OrderFacts(
+        province=province,
+        shop=[o.shop[i] for i in idx.tolist()],
+        channel=[o.channel[i] for i in idx.tolist()],
+        traits=traits,
+        declared_value_fen=value,
+        door_delivery=o.door[idx],
+        promise_hours=o.promise[idx],
+    )
+    effects = seller_rules.evaluate(
+        seller_rules.active_rules(),
+        facts,
+        [c.code for c in carriers],
+        np.array([c.door_delivery for c in carriers], dtype=bool),
+    )
+    w_pos = {w.pk: j for j, w in enumerate(warehouses)}
+    mine = _allocated_warehouses(orders)
+    fixed_all = [
+        -1 if wpk is None or int(pk) in mine else w_pos.get(wpk, nw)  # nw: fixed to an inactive one
+        for pk, wpk in zip(o.pk.tolist(), o.warehouse_pk, strict=True)
+    ]
+    fixed = np.array([fixed_all[i] for i in idx.tolist()], dtype=np.int64)
+    cold = np.fromiter((TRAIT_COLD in t for t in traits), dtype=bool, count=n)
+    insured = np.fromiter((TRAIT_VALUABLE in t for t in traits), dtype=bool, count=n) | effects.insure
+
+    c_div = np.array([c.volumetric_divisor for c in carriers], dtype=np.int64).reshape(nc)
+    c_max = np.array([c.max_weight_g for c in carriers], dtype=np.int64).reshape(nc)
+    c_cold = np.array([c.cold_chain for c in carriers], dtype=bool).reshape(nc)
+    c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
+    c_rate = np.array([c.insurance_rate_permille for c in carriers], dtype=np.int64).reshape(nc)
+    c_min = np.array([c.insurance_min_fen for c in carriers], dtype=np.int64).reshape(nc)
+    # billable weight: max(actual, ⌈box volume / divisor⌉) — the box is the items' summed volume
+    billable = np.maximum(weight[:, None], -((-volume[:, None]) // np.maximum(c_div[None, :], 1)))
+    premium = np.maximum(c_min[None, :], -((-value[:, None] * c_rate[None, :]) // 1000))
+    insurance = np.where(insured[:, None] & c_ins[None, :], premium, 0)
+
+    dest_index = {d: k for k, d in enumerate(dict.fromkeys(province))}
+    dest = np.fromiter((dest_index[p] for p in province), dtype=np.int64, count=n)
+    lanes = _lanes(rates, carriers, warehouses, dest_index, delta)
+    lane = lanes.lane[dest]
+    freight = freight_fen_np(
+        billable[:, :, None],
+        lanes.first_weight_g[dest],
+        lanes.first_price_fen[dest],
+        lanes.step_weight_g[dest],
+        lanes.step_price_fen[dest],
+    )
+    remote = np.where(lane, lanes.remote_fen[dest], 0)
+    price = np.where(lane, freight + remote + insurance[:, :, None], -1)
+    transit = lanes.transit_hours[dest]
+
+    stock_ok = _stock_ok(parcels, warehouses, o.pk.shape[0])[idx]  # (n, W)
+    promise = effects.promise_hours
+
+    def per_carrier(mask: BoolArray) -> BoolArray:
+        return np.broadcast_to(mask[:, :, None], (n, nc, nw))
+
+    check = np.zeros((n, nc, nw), dtype=np.uint8)
+    # from the last check to the first, so the first failing check wins
+    check[(promise[:, None, None] >= 0) & (transit > promise[:, None, None])] = PROMISE
+    check[per_carrier(effects.removed_by >= 0)] = RULE
+    check[per_carrier(billable > c_max[None, :])] = WEIGHT
+    check[per_carrier(insured[:, None] & ~c_ins[None, :])] = INSURANCE
+    check[per_carrier(cold[:, None] & ~c_cold[None, :])] = COLD_CHAIN
+    check[~lane] = NO_LANE
+    flexible = fixed < 0
+    check[np.broadcast_to((flexible[:, None] & ~stock_ok)[:, None, :], (n, nc, nw))] = STOCK
+    wrong = ~flexible[:, None] & (fixed[:, None] != np.arange(nw)[None, :])
+    check[np.broadcast_to(wrong[:, None, :], (n, nc, nw))] = WAREHOUSE
+
+    capacity = _capacity(carriers, warehouses)
+    objective = np.where(lane, price + effects.penalty_fen[:, :, None], -1)
+    opt_order, cw = np.nonzero((check == OK).reshape(n, nc * nw))
+    opt_c, opt_w = cw // max(nw, 1), cw % max(nw, 1)
+    problem = solver.Problem(
+        order_ids=[o.no[i] for i in idx.tolist()],
+        carriers=[c.code for c in carriers],
+        warehouses=[w.code for w in warehouses],
+        opt_order=opt_order,
+        opt_carrier=opt_c,
+        opt_warehouse=opt_w,
+        opt_cost=objective[opt_order, opt_c, opt_w],
+        capacity=capacity,
+        candidate_price=objective,
+        candidate_rule=_TO_SOLVER[check],
+    )
+    by_pk = {c.pk: c.code for c in carriers}
+    return Candidates(
+        on=on,
+        all_pk=o.pk,
+        all_no=o.no,
+        all_province=o.province,
+        all_reason=reason,
+        all_missing=parcels.missing,
+        idx=idx,
+        carriers=carriers,
+        warehouses=warehouses,
+        weight_g=weight,
+        volume_mm3=volume,
+        traits=traits,
+        declared_value_fen=value,
+        insured=insured,
+        promise_hours=promise,
+        fixed=fixed,
+        billable_g=billable,
+        check=check,
+        price=price,
+        remote_fen=remote,
+        insurance_fen=insurance,
+        transit_hours=np.where(lane, transit, -1),
+        penalty_fen=effects.penalty_fen,
+        tier_delta_fen={by_pk[k]: v for k, v in delta.items() if k in by_pk and v},
+        daily_avg={by_pk[k]: v for k, v in daily.items() if k in by_pk},
+        capacity=capacity,
+        effects=effects,
+        problem=problem,
+    )
