@@ -1,0 +1,82 @@
+"""JSON API of the live board and the session review (mounted at ``/api/live/review``).
+
+``{ref}`` is a session id, ``latest``, ``next`` or ``current``. Reading needs ``orders.view_order``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from fahuo.kit.errors import PermissionDenied
+from fahuo.livestream import board as live_board
+from fahuo.livestream import exports, review
+
+router = Router()
+VIEW = "orders.view_order"
+
+
+def _require(request: HttpRequest) -> None:
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied("Your role does not allow this.")
+
+
+@router.get("/sessions/{ref}/review")
+def session_review(
+    request: HttpRequest, ref: str, kind: str = "24h", refresh: bool = False
+) -> dict[str, Any]:
+    """The 24 h (pickup/shipped rates per carrier, late parcels) or 7 d (loss/damage) review."""
+    _require(request)
+    session = review.resolve_session(ref)
+    with transaction.atomic():
+        return review.stored_or_computed(session=session, kind=kind, refresh=refresh)
+
+
+def _file(request: HttpRequest, ref: str, fmt: str) -> HttpResponse:
+    _require(request)
+    session = review.resolve_session(ref)
+    with transaction.atomic():
+        r24 = review.stored_or_computed(session=session, kind="24h")
+        r7 = review.stored_or_computed(session=session, kind="7d")
+    if fmt == "xlsx":
+        body = exports.review_xlsx(r24, r7)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = exports.review_pdf(r24, r7)
+        ctype = "application/pdf"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="review-{session.pk}.{fmt}"'
+    return response
+
+
+@router.get("/sessions/{ref}/review.xlsx")
+def session_review_xlsx(request: HttpRequest, ref: str) -> HttpResponse:
+    """The review (24 h and 7 d) as an Excel workbook."""
+    return _file(request, ref, "xlsx")
+
+
+@router.get("/sessions/{ref}/review.pdf")
+def session_review_pdf(request: HttpRequest, ref: str) -> HttpResponse:
+    """The review (24 h and 7 d) as an A4 PDF."""
+    return _file(request, ref, "pdf")
+
+
+@router.get("/sessions/{ref}/board")
+def session_board(request: HttpRequest, ref: str) -> dict[str, Any]:
+    """The live board's panels right now (orders per minute vs forecast, pipeline, carriers, alerts)."""
+    _require(request)
+    data = live_board.board(review.resolve_session(ref))
+    session = data.pop("session")
+    return {**data, "session": {"id": session.pk, "title": session.title}}
+
+
+@router.get("/history")
+def session_history(
+    request: HttpRequest, shop_id: int | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Past sessions side by side: orders, forecast error, pickup 24 h, shipped 48 h, damage rate."""
+    _require(request)
+    return review.history(shop_id=shop_id, limit=min(max(limit, 1), 100))
