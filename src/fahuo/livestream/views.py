@@ -1,0 +1,178 @@
+"""Live pages: sessions list, session form, session detail (forecast, capacity check, plan, notices)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from fahuo.desk.http import desk_view, error_page
+from fahuo.kit.errors import FahuoError
+from fahuo.livestream import notices, selectors, services
+from fahuo.livestream.models import LiveSession
+from fahuo.livestream.planning import plan_session
+from fahuo.orders.models import Shop
+
+READ = "orders.view_order"
+WRITE = "orders.change_order"
+
+
+class SessionForm(forms.ModelForm):
+    featured_text = forms.CharField(
+        label=gettext_lazy("Featured SKUs (one per line: SKU code, planned units)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "MASK-10 500"}),
+    )
+
+    class Meta:
+        model = LiveSession
+        fields = [
+            "shop", "title", "host", "room", "starts_at", "ends_at", "tail_hours", "status", "expected_orders",
+            "packers", "orders_per_packer_hour", "pickup_address", "contact", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "shop": gettext_lazy("Shop"),
+            "title": gettext_lazy("Title"),
+            "host": gettext_lazy("Host"),
+            "room": gettext_lazy("Room"),
+            "starts_at": gettext_lazy("Starts"),
+            "ends_at": gettext_lazy("Ends"),
+            "tail_hours": gettext_lazy("Tail hours (orders after the stream)"),
+            "status": gettext_lazy("Status"),
+            "expected_orders": gettext_lazy("Expected orders (your estimate)"),
+            "packers": gettext_lazy("Packers"),
+            "orders_per_packer_hour": gettext_lazy("Orders per packer per hour"),
+            "pickup_address": gettext_lazy("Pickup address"),
+            "contact": gettext_lazy("Contact"),
+            "notes": gettext_lazy("Notes"),
+        }
+
+
+def _fresh_session() -> LiveSession:
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    start = timezone.make_aware(datetime.combine(tomorrow, datetime.min.time()).replace(hour=20))
+    shop = Shop.objects.order_by("pk").first()
+    return LiveSession(
+        shop=shop, starts_at=start, ends_at=start + timedelta(hours=2),
+        pickup_address=shop.sender_address if shop else "",
+        contact=f"{shop.sender_name} {shop.sender_phone}".strip() if shop else "",
+    )  # fmt: skip
+
+
+@desk_view(READ)
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    rows = list(selectors.sessions().prefetch_related("notices"))
+    return render(request, "livestream/session_list.html", {"nav": "live", "rows": rows})
+
+
+@desk_view(WRITE)
+def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    session = selectors.resolve_session(pk) if pk else _fresh_session()
+    form = SessionForm(
+        request.POST or None,
+        instance=session,
+        initial={"featured_text": services.featured_text(session) if pk else ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            featured = services.parse_featured(form.cleaned_data["featured_text"])
+            with transaction.atomic():
+                saved = services.save_session(session=form.save(commit=False), featured=featured)
+                services.refresh_forecast(session=saved)
+        except FahuoError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect("live:session_detail", pk=saved.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "livestream/session_form.html",
+        {"nav": "live", "form": form, "session": session},
+        status=status,
+    )
+
+
+@desk_view(READ)
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        session = selectors.resolve_session(pk)
+    except FahuoError as exc:
+        return error_page(request, exc.message, status=exc.status)
+    plan = plan_session(session=session)
+    f = plan.forecast
+    peak = max(f.hourly or [0]) or 1
+    bars = [
+        {"label": (timezone.localtime(session.starts_at) + timedelta(hours=k)).strftime("%H:00"), "n": n,
+         "pct": round(100 * n / peak)}
+        for k, n in enumerate(f.hourly)
+    ]  # fmt: skip
+    context: dict[str, Any] = {
+        "nav": "live",
+        "session": session,
+        "plan": plan,
+        "bars": bars,
+        "actual": selectors.session_orders(session).count() if session.status != "planned" else None,
+        "notices": list(session.notices.select_related("carrier", "sent_by")),
+        "channels": notices.SEND_CHANNELS,
+        "can_write": request.user.has_perm(WRITE),
+    }
+    return render(request, "livestream/session_detail.html", context)
+
+
+@desk_view(WRITE)
+@require_POST
+def notices_create(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.resolve_session(pk)
+    with transaction.atomic():
+        services.refresh_forecast(session=session)
+        made = notices.create_notices(session=session)
+    messages.success(request, _("%(n)d peak notices written.") % {"n": len(made)})
+    return redirect("live:session_detail", pk=session.pk)
+
+
+@desk_view(WRITE)
+@require_POST
+def notice_sent(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    session = selectors.resolve_session(pk)
+    with transaction.atomic():
+        notice = notices.notice_for(session=session, code=code)
+        notices.mark_sent(notice=notice, user=request.user, via=request.POST.get("via", "manual"))
+    messages.success(request, _("Marked as sent to %(carrier)s.") % {"carrier": notice.carrier.name})
+    return redirect("live:session_detail", pk=session.pk)
+
+
+@desk_view(READ)
+@require_GET
+def notice_file(request: HttpRequest, pk: int, code: str, ext: str) -> HttpResponse:
+    try:
+        session = selectors.resolve_session(pk)
+        found = notices.notices_for(session=session, code=code)
+    except FahuoError as exc:
+        return error_page(request, exc.message, status=exc.status)
+    name = f"peak-notice-{session.pk}-{code.upper()}.{ext}"
+    if ext == "pdf":
+        response = HttpResponse(notices.render_pdf(found), content_type="application/pdf")
+    else:
+        response = HttpResponse(
+            notices.render_xlsx(found),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
