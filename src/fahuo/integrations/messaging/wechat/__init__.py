@@ -1,0 +1,1 @@
+"""WeChat mini-program subscribe messages (订阅消息) to private-domain buyers, by openid."""
