@@ -73,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from fahuo.desk import cli_serve  # written alongside; imported only when serving
 
-    return int(cli_serve.run(argparse.Namespace(port=args.port, host="127.0.0.1")) or 0)
+    return int(cli_serve.run(argparse.Namespace(port=args.port, host="127.0.0.1", demo_world=True)) or 0)

@@ -26,6 +26,7 @@ from fahuo.desk import selectors
 from fahuo.desk.forms import ImportForm, OrderFilterForm, PrintForm, RecipientForm
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.fulfilment.services import print_orders
+from fahuo.fulfilment.shipback import shipbacks_for_order
 from fahuo.kit.errors import FahuoError
 from fahuo.orders.importing import import_orders_file
 from fahuo.orders.models import Order, OrderStatus
@@ -87,6 +88,8 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **extra: A
         "order": order,
         "lines": list(order.lines.all()),
         "trail": selectors.order_audit_trail(order=order),
+        "parcels": list(order.parcels.select_related("waybill__carrier")),
+        "shipbacks": shipbacks_for_order(order=order),
         "form": _recipient_form(order),
         "editable": order.status in (OrderStatus.NEEDS_REVIEW, OrderStatus.READY),
         **extra,

@@ -1,0 +1,235 @@
+"""The demo's offline world: provider simulators on loopback, accounts pointing at them, and parcels
+that move (揽收 → 运输 → 派送 → 签收, with some stalls, lockers and problems) through Kdniao pushes.
+
+``fahuo serve --demo-world`` (and ``fahuo demo``) start this next to the desk, so a seller sees the
+whole flow — waybills from 快递鸟/快递100 simulators, ship-back to a 抖店 simulator, tracking pushes
+arriving at /hooks/kdniao and alerts appearing — without any network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from fahuo.integrations.simserver import RunningSimulator
+
+log = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Which demo carriers go through which simulated provider; the rest stay on the sandbox.
+KDNIAO_CARRIERS = ("ZTO", "YTO", "YD")
+KUAIDI100_CARRIERS = ("SF", "JD")
+
+# (minutes after the waybill, Kdniao StateEx, station text) — one parcel's normal life, compressed.
+NORMAL_STEPS: tuple[tuple[int, str, str], ...] = (
+    (2, "1", "【{city}】快递员已揽收"),
+    (5, "2", "快件已发往【{dest}转运中心】"),
+    (9, "201", "快件已到达【{dest}】"),
+    (12, "202", "【{dest}】派件员正在为您派件"),
+    (16, "301", "已签收，签收人：本人"),
+)
+
+
+@dataclass
+class DemoWorld:
+    urls: dict[str, str] = field(default_factory=dict)
+    sims: list[RunningSimulator] = field(default_factory=list)
+    kdniao: Any = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for sim in self.sims:
+            sim.stop()
+
+
+def start_world(*, desk_url: str, move_every_s: float = 15.0) -> DemoWorld:
+    """Serve the simulators, point the demo accounts and carriers at them, start parcel movement."""
+    from fahuo.integrations.douyin import simulator as douyin_sim
+    from fahuo.integrations.kdniao import simulator as kdniao_sim
+    from fahuo.integrations.kuaidi100 import simulator as kuaidi100_sim
+
+    world = DemoWorld()
+    world.kdniao = kdniao_sim.make_app()
+    for key, app in (
+        ("kdniao", world.kdniao),
+        ("kuaidi100", kuaidi100_sim.make_app()),
+        ("douyin", douyin_sim.make_app()),
+    ):
+        sim = RunningSimulator(app).start()
+        world.sims.append(sim)
+        world.urls[key] = sim.base_url
+    configure_accounts(world.urls)
+    _start_consumer()
+    thread = threading.Thread(
+        target=_move_forever, args=(world, desk_url, move_every_s), name="fahuo-demo-movement", daemon=True
+    )
+    thread.start()
+    return world
+
+
+def _start_consumer() -> None:
+    """Run the Huey consumer (thread workers) inside the demo process, so queued jobs and periodic
+    tasks (ship-back, alert sweeps, batches) run without a separate ``fahuo worker``."""
+    from huey.contrib.djhuey import HUEY
+
+    if HUEY.immediate:
+        return
+    consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
+    consumer.start()
+
+
+def configure_accounts(urls: dict[str, str]) -> None:
+    """Create (or update) the demo's provider accounts and switch demo carriers to those providers."""
+    from fahuo.carriers.models import Carrier, ProviderAccount
+    from fahuo.integrations.douyin import simulator as douyin_sim
+    from fahuo.integrations.kdniao import simulator as kdniao_sim
+    from fahuo.integrations.kuaidi100 import simulator as kuaidi100_sim
+    from fahuo.orders.models import Shop
+
+    accounts: list[tuple[str, str, dict[str, str], Shop | None]] = [
+        (
+            "kdniao",
+            "快递鸟（模拟器）",
+            {"ebusiness_id": kdniao_sim.DEMO_EBUSINESS_ID, "app_key": kdniao_sim.DEMO_APP_KEY},
+            None,
+        ),
+        (
+            "kuaidi100",
+            "快递100（模拟器）",
+            {
+                "key": kuaidi100_sim.DEMO_KEY,
+                "secret": kuaidi100_sim.DEMO_SECRET,
+                "partner_id": kuaidi100_sim.DEMO_PARTNER_ID,
+                "customer": kuaidi100_sim.DEMO_CUSTOMER,
+            },
+            None,
+        ),
+        (
+            "douyin",
+            "抖店开放平台（模拟器）",
+            {
+                "app_key": douyin_sim.DEMO_APP_KEY,
+                "app_secret": douyin_sim.DEMO_APP_SECRET,
+                "access_token": douyin_sim.DEMO_ACCESS_TOKEN,
+            },
+            Shop.objects.filter(code="demo").first(),
+        ),
+    ]
+    with transaction.atomic():
+        for provider, name, creds, shop in accounts:
+            ProviderAccount.objects.update_or_create(
+                provider=provider,
+                name=name,
+                defaults={
+                    "base_url": urls[provider],
+                    "credentials": json.dumps(creds),
+                    "active": True,
+                    "shop": shop,
+                },
+            )
+        Carrier.objects.filter(code__in=KDNIAO_CARRIERS).update(provider="kdniao")
+        Carrier.objects.filter(code__in=KUAIDI100_CARRIERS).update(provider="kuaidi100")
+
+
+def _fate(number: str) -> str:
+    """A parcel's scripted fate, stable per number: mostly normal, some lockers, stalls, problems."""
+    bucket = int(hashlib.sha256(number.encode()).hexdigest()[:4], 16) % 100
+    if bucket < 6:
+        return "stall"  # stops after leaving the origin: the sweep flags it as stalled
+    if bucket < 9:
+        return "problem"  # 疑难件: address unclear
+    if bucket < 11:
+        return "refused"
+    if bucket < 20:
+        return "locker"
+    return "normal"
+
+
+def steps_for(number: str) -> list[tuple[int, str, str]]:
+    fate = _fate(number)
+    steps = list(NORMAL_STEPS)
+    if fate == "stall":
+        return steps[:2]
+    if fate == "problem":
+        return [*steps[:3], (12, "420", "收件地址不详细，派件员正在联系收件人")]
+    if fate == "refused":
+        return [*steps[:4], (15, "404", "收件人拒收，快件将退回")]
+    if fate == "locker":
+        return [
+            *steps[:4],
+            (15, "211", "快件已放入【丰巢智能柜】，请凭取件码取件"),
+            (20, "311", "已从快递柜取件签收"),
+        ]
+    return steps
+
+
+_pushed: dict[str, int] = {}  # tracking number -> steps already pushed (process-local)
+
+
+def move_once(world: DemoWorld, desk_url: str, *, now: datetime | None = None) -> int:
+    """Add the trace lines that are due for Kdniao parcels and push them to the desk; returns lines."""
+    from fahuo.fulfilment.models import Waybill
+
+    now = now or timezone.now()
+    rows = list(
+        Waybill.objects.filter(provider="kdniao", issued_at__gte=now - timedelta(days=2))
+        .select_related("carrier", "parcel__order")
+        .order_by("issued_at")[:5000]
+    )
+    due: list[tuple[str, str]] = []
+    added = 0
+    for waybill in rows:
+        steps = steps_for(waybill.tracking_no)
+        done = _pushed.get(waybill.tracking_no, 0)
+        order = waybill.parcel.order
+        for minutes, action, text in steps[done:]:
+            at = waybill.issued_at + timedelta(minutes=minutes)
+            if at > now:
+                break
+            world.kdniao.add_trace(
+                waybill.carrier.code,
+                waybill.tracking_no,
+                at=at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+                station=text.format(city="杭州", dest=(order.city or order.province or "")[:6]),
+                action=action,
+                location=order.city or order.province,
+            )
+            done += 1
+            added += 1
+        if done != _pushed.get(waybill.tracking_no, 0):
+            _pushed[waybill.tracking_no] = done
+            due.append((waybill.carrier.code, waybill.tracking_no))
+    for start in range(0, len(due), 100):
+        try:
+            world.kdniao.push_to(f"{desk_url}/hooks/kdniao", numbers=due[start : start + 100], timeout=30.0)
+        except Exception as exc:  # the desk may still be starting; the next round pushes again
+            log.warning("demo movement push failed: %s", exc)
+            for number in due[start:]:
+                _pushed.pop(number[1], None)
+            break
+    return added
+
+
+def _move_forever(world: DemoWorld, desk_url: str, every_s: float) -> None:
+    from django.db import close_old_connections
+
+    while not world.stop_event.wait(every_s):
+        try:
+            close_old_connections()
+            move_once(world, desk_url)
+        except Exception:  # keep the demo alive; the log says what went wrong
+            log.exception("demo movement round failed")
+        finally:
+            close_old_connections()
+    time.sleep(0)
