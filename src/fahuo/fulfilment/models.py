@@ -112,6 +112,10 @@ class PrintBatch(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # Who is working the batch ("host:pid:thread") and when it last reported progress: a batch left
+    # "running" by a worker that died is resumed (see fulfilment.batches.claim_batch).
+    worker = models.CharField(max_length=80, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -149,6 +153,7 @@ class PackagingRule(models.Model):
     instructions = models.CharField(max_length=300)
     materials = models.CharField(max_length=200, blank=True)
     eco_alternative = models.CharField(max_length=200, blank=True)
+    eco = models.BooleanField(default=False)  # pack with eco_alternative instead of materials
     priority = models.PositiveIntegerField(default=100)
     active = models.BooleanField(default=True)
 

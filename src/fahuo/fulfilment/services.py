@@ -1,29 +1,47 @@
-"""Parcels, e-waybills and label printing for ready orders — set-based, crash-safe, never twice."""
+"""Parcels, e-waybills and label printing for ready orders — set-based, crash-safe, never twice.
+
+Issuing talks to an external provider, so these services keep their own short transactions
+(one per chunk of parcels): a waybill the provider issued is recorded as soon as it is known,
+and a crash between the provider's answer and our write is repaired by asking again with the same
+request id (the provider answers with the number it already issued).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from fahuo.carriers.models import Carrier
-from fahuo.fulfilment.models import Parcel, ParcelStatus, Waybill
-from fahuo.integrations.base import Party, WaybillRequest
-from fahuo.integrations.registry import waybill_provider
-from fahuo.kit.errors import ProviderError
+from fahuo.fulfilment.models import (
+    Parcel,
+    ParcelStatus,
+    Waybill,
+)
+from fahuo.fulfilment.providers import SANDBOX, ProviderPool
+from fahuo.integrations.base import Party, WaybillProvider, WaybillRequest, WaybillResult
+from fahuo.kit.address import parse_address
+from fahuo.kit.errors import FahuoError
 from fahuo.orders.models import Order, OrderStatus
+
+if TYPE_CHECKING:
+    from fahuo.fulfilment.labels import LabelData
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHUNK = 500  # parcels per provider call and per transaction
+LOAD_SLICE = 1000  # orders loaded at a time when building labels
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 @dataclass(slots=True)
@@ -34,10 +52,22 @@ class PrintResult:
     failed: list[tuple[int, str]] = field(default_factory=list)  # (order id, reason)
 
 
+@dataclass(slots=True)
+class IssueOutcome:
+    """What one issuing pass did, by order id."""
+
+    issued: set[int] = field(default_factory=set)  # orders whose parcel has a waybill now
+    new: int = 0  # waybills recorded by this pass
+    failed: dict[int, str] = field(default_factory=dict)  # this order only (超区, 余额不足, no weight …)
+    call_error: str = ""  # a whole-call failure (network down, account refused) …
+    untried: list[int] = field(default_factory=list)  # … which left these orders as they were
+    recorded: dict[int, Waybill] = field(default_factory=dict)  # waybills this pass saved, by order
+
+
 def default_carrier() -> Carrier:
     """The carrier used when an order has none allocated: the built-in sandbox."""
     carrier, _ = Carrier.objects.get_or_create(
-        code="SANDBOX", defaults={"name": "沙箱快递", "provider": "sandbox", "service_name": "标准快递"}
+        code="SANDBOX", defaults={"name": "沙箱快递", "provider": SANDBOX, "service_name": "标准快递"}
     )
     return carrier
 
@@ -57,30 +87,44 @@ def ensure_parcels(*, orders: Sequence[Order]) -> dict[int, Parcel]:
     missing = [o for o in orders if o.pk not in existing]
     if missing:
         fallback = default_carrier()
-        Parcel.objects.bulk_create(
-            [
-                Parcel(
-                    order=o,
-                    seq=1,
-                    carrier_id=o.carrier_id or fallback.pk,
-                    warehouse_id=o.warehouse_id,
-                    weight_g=_order_weight(o),
-                )
-                for o in missing
-            ],
-            ignore_conflicts=True,
-        )
-        existing = {p.order_id: p for p in Parcel.objects.filter(order_id__in=order_ids, seq=1)}
+        new = [
+            Parcel(
+                order=o,
+                seq=1,
+                carrier_id=o.carrier_id or fallback.pk,
+                warehouse_id=o.warehouse_id,
+                weight_g=_order_weight(o),
+            )
+            for o in missing
+        ]
+        try:
+            with transaction.atomic():  # a savepoint: SQLite and PostgreSQL hand the new ids back
+                Parcel.objects.bulk_create(new, batch_size=500)
+            existing.update((p.order_id, p) for p in new)
+        except IntegrityError:  # another run made some of them meanwhile: take what is there
+            Parcel.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+            existing = {p.order_id: p for p in Parcel.objects.filter(order_id__in=order_ids, seq=1)}
     return existing
 
 
 def _order_weight(order: Order) -> int | None:
+    weight, _missing = order_weight(order)
+    return weight
+
+
+def order_weight(order: Order) -> tuple[int | None, str]:
+    """The goods' weight in grams from the catalog, or (None, the first SKU without a weight)."""
     total = 0
     for line in order.lines.all():
         if line.sku is None or line.sku.weight_g is None:
-            return None
+            return None, (line.sku.code if line.sku is not None else line.sku_code or line.title)
         total += line.sku.weight_g * line.quantity
-    return total
+    return total, ""
+
+
+def needs_weight(provider_key: str) -> bool:
+    """Real providers bill and route by weight; the built-in sandbox prints without one."""
+    return provider_key != SANDBOX
 
 
 def _party(order: Order) -> Party:
@@ -94,83 +138,19 @@ def _party(order: Order) -> Party:
     )
 
 
+@lru_cache(maxsize=256)
+def _sender_party(name: str, phone: str, address: str) -> Party:
+    # A shop keeps its sender address as one line; split it once here rather than in every
+    # provider request (Kdniao needs 省/市 apart).
+    parsed = parse_address(address) if address else None
+    if parsed is not None and parsed.province:
+        return Party(name, phone, parsed.province, parsed.city, parsed.district, parsed.detail)
+    return Party(name, phone, "", "", "", address)
+
+
 def _sender(order: Order) -> Party:
     shop = order.shop
-    return Party(
-        name=shop.sender_name or shop.name,
-        phone=shop.sender_phone,
-        province="",
-        city="",
-        district="",
-        detail=shop.sender_address,
-    )
-
-
-def issue_waybills(
-    *, orders: Sequence[Order], parcels: dict[int, Parcel]
-) -> tuple[int, list[tuple[int, str]]]:
-    """Issue e-waybills for parcels that have none; returns (issued count, failures)."""
-    with_waybill = set(
-        Waybill.objects.filter(parcel_id__in=[p.pk for p in parcels.values()]).values_list(
-            "parcel_id", flat=True
-        )
-    )
-    todo: dict[str, list[tuple[Order, Parcel]]] = defaultdict(list)
-    carriers = {c.pk: c for c in Carrier.objects.filter(pk__in={p.carrier_id for p in parcels.values()})}
-    for order in orders:
-        parcel = parcels.get(order.pk)
-        if parcel is not None and parcel.pk not in with_waybill:
-            todo[carriers[parcel.carrier_id].provider].append((order, parcel))
-    issued = 0
-    failed: list[tuple[int, str]] = []
-    for provider_key, items in todo.items():
-        provider = waybill_provider(provider_key)
-        for start in range(0, len(items), CHUNK):
-            chunk = items[start : start + CHUNK]
-            requests = [
-                WaybillRequest(
-                    request_id=request_id_for(p, o.shop.code, o.platform_order_id),
-                    carrier_code=carriers[p.carrier_id].code,
-                    sender=_sender(o),
-                    recipient=_party(o),
-                    weight_g=p.weight_g,
-                    goods=_sku_summary(o),
-                )
-                for o, p in chunk
-            ]
-            try:
-                results = provider.issue(requests)
-            except ProviderError as exc:
-                failed.extend((o.pk, exc.message) for o, _ in chunk)
-                continue
-            new: list[Waybill] = []
-            errors: list[Parcel] = []
-            for (order, parcel), result in zip(chunk, results, strict=True):
-                if result.ok:
-                    new.append(
-                        Waybill(
-                            parcel=parcel,
-                            carrier_id=parcel.carrier_id,
-                            provider=provider_key,
-                            tracking_no=result.tracking_no,
-                            sort_code=result.sort_code,
-                            mark_destination=result.mark_destination,
-                            request_id=result.request_id,
-                            children=list(result.children),
-                            provider_ref=result.provider_ref,
-                        )
-                    )
-                    parcel.status = ParcelStatus.LABELLED
-                    parcel.error = ""
-                else:
-                    parcel.error = result.error[:300]
-                    errors.append(parcel)
-                    failed.append((order.pk, result.error))
-            with transaction.atomic():
-                Waybill.objects.bulk_create(new)
-                Parcel.objects.bulk_update([w.parcel for w in new] + errors, ["status", "error"])
-            issued += len(new)
-    return issued, failed
+    return _sender_party(shop.sender_name or shop.name, shop.sender_phone, shop.sender_address)
 
 
 def _sku_summary(order: Order) -> str:
@@ -181,8 +161,334 @@ def _sku_summary(order: Order) -> str:
     return "; ".join(parts)
 
 
+# --- issuing -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ProviderCall:
+    """One call to a provider: a chunk of parcels of one carrier and account, with their requests."""
+
+    provider_key: str
+    carrier: Carrier
+    chunk: list[tuple[Order, Parcel]]
+    requests: list[WaybillRequest]
+    adapter: WaybillProvider | None = None
+    error: str = ""  # no adapter could be made (no account, bad credentials)
+
+
+@dataclass(slots=True)
+class IssuePlan:
+    """What ``plan_issue`` found: orders already settled (in ``outcome``) and the calls to make."""
+
+    outcome: IssueOutcome
+    calls: list[ProviderCall]
+
+
+Answer = list[WaybillResult] | FahuoError  # what a call came back with
+
+
+def plan_issue(*, orders: Sequence[Order], parcels: dict[int, Parcel], pool: ProviderPool) -> IssuePlan:
+    """Which parcels need a waybill and the provider calls to get them (database reads and the
+    weight check happen here; ``send_calls`` then needs no database)."""
+    outcome = IssueOutcome()
+    with_waybill = set(
+        Waybill.objects.filter(parcel_id__in=[p.pk for p in parcels.values()]).values_list(
+            "parcel_id", flat=True
+        )
+    )
+    carriers = {c.pk: c for c in Carrier.objects.filter(pk__in={p.carrier_id for p in parcels.values()})}
+    groups: dict[tuple[str, int, int], list[tuple[Order, Parcel]]] = defaultdict(list)
+    touched: list[Parcel] = []
+    for order in orders:
+        parcel = parcels.get(order.pk)
+        if parcel is None:
+            continue
+        if parcel.pk in with_waybill:
+            outcome.issued.add(order.pk)
+            continue
+        provider_key = carriers[parcel.carrier_id].provider
+        if needs_weight(provider_key) and parcel.packed_weight_g is None and parcel.weight_g is None:
+            weight, missing = order_weight(order)
+            if weight is None:
+                parcel.error = f"商品 {missing} 缺少重量，无法计算运费"
+                outcome.failed[order.pk] = parcel.error
+                touched.append(parcel)
+                continue
+            parcel.weight_g = weight
+            touched.append(parcel)
+        groups[(provider_key, parcel.carrier_id, order.shop_id)].append((order, parcel))
+    if touched:
+        Parcel.objects.bulk_update(touched, ["weight_g", "error"])
+    calls: list[ProviderCall] = []
+    for (provider_key, carrier_id, shop_id), items in groups.items():
+        carrier = carriers[carrier_id]
+        try:
+            adapter: WaybillProvider | None = pool.adapter(
+                provider=provider_key, carrier_id=carrier_id, shop_id=shop_id
+            )
+            error = ""
+        except FahuoError as exc:  # no usable account (NotSupported / InvalidInput)
+            adapter, error = None, exc.message
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start : start + CHUNK]
+            requests = [_request(order, parcel, carrier) for order, parcel in chunk]
+            calls.append(ProviderCall(provider_key, carrier, chunk, requests, adapter, error))
+    return IssuePlan(outcome, calls)
+
+
+def send_call(call: ProviderCall) -> Answer:
+    """Make one provider call (no database access: safe in another thread)."""
+    if call.adapter is None:
+        return FahuoError(call.error)
+    try:
+        return call.adapter.issue(call.requests)
+    except FahuoError as exc:  # the whole call failed: network, 5xx after retries, refused account
+        return exc
+
+
+def send_calls(plan: IssuePlan, *, stop_on_call_error: bool = True) -> list[Answer]:
+    """Make the plan's calls in order; with ``stop_on_call_error`` none after a failed one."""
+    answers: list[Answer] = []
+    for call in plan.calls:
+        answers.append(send_call(call))
+        if stop_on_call_error and isinstance(answers[-1], FahuoError):
+            break
+    return answers
+
+
+def apply_answers(
+    plan: IssuePlan,
+    answers: Sequence[Answer],
+    *,
+    stop_on_call_error: bool = False,
+    on_progress: Progress | None = None,
+) -> IssueOutcome:
+    """Record the answers, each call in its own transaction. A whole-call failure fails its chunk;
+    with ``stop_on_call_error`` it leaves that chunk and every later call untried (as it does a call
+    that was never made)."""
+    outcome = plan.outcome
+    total = sum(len(c.chunk) for c in plan.calls)
+    done = 0
+    for index, call in enumerate(plan.calls):
+        answer = answers[index] if index < len(answers) else None
+        if answer is None or (stop_on_call_error and isinstance(answer, FahuoError)):
+            if isinstance(answer, FahuoError):
+                outcome.call_error = answer.message
+            outcome.untried = [o.pk for c in plan.calls[index:] for o, _ in c.chunk]
+            break
+        if isinstance(answer, FahuoError):
+            outcome.failed.update((o.pk, answer.message) for o, _ in call.chunk)
+        else:
+            _record(call.chunk, answer, call.provider_key, call.carrier, outcome)
+        done += len(call.chunk)
+        if on_progress is not None:
+            on_progress("issue", done, total)
+    return outcome
+
+
+def issue_for_orders(
+    *,
+    orders: Sequence[Order],
+    parcels: dict[int, Parcel],
+    pool: ProviderPool,
+    stop_on_call_error: bool = False,
+    on_progress: Progress | None = None,
+) -> IssueOutcome:
+    """Issue e-waybills for the orders' parcels that have none, chunk by chunk, each chunk recorded
+    in its own transaction as soon as it is answered. A whole-call failure fails the chunk
+    (``stop_on_call_error``: stops, leaving the rest untried)."""
+    plan = plan_issue(orders=orders, parcels=parcels, pool=pool)
+    answers: list[Answer] = []
+    recorded = 0
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(phase, recorded + done, sum(len(c.chunk) for c in plan.calls))
+
+    for call in plan.calls:
+        answer = send_call(call)
+        answers.append(answer)
+        single = IssuePlan(plan.outcome, [call])
+        apply_answers(single, [answer], stop_on_call_error=stop_on_call_error, on_progress=progress)
+        if stop_on_call_error and isinstance(answer, FahuoError):
+            plan.outcome.untried = [o.pk for c in plan.calls[len(answers) - 1 :] for o, _ in c.chunk]
+            break
+        recorded += len(call.chunk)
+    return plan.outcome
+
+
+def _request(order: Order, parcel: Parcel, carrier: Carrier) -> WaybillRequest:
+    return WaybillRequest(
+        request_id=request_id_for(parcel, order.shop.code, order.platform_order_id),
+        carrier_code=carrier.code,
+        sender=_sender(order),
+        recipient=_party(order),
+        weight_g=parcel.packed_weight_g or parcel.weight_g,
+        goods=_sku_summary(order),
+    )
+
+
+def _record(
+    chunk: Sequence[tuple[Order, Parcel]],
+    results: Sequence[Any],
+    provider_key: str,
+    carrier: Carrier,
+    outcome: IssueOutcome,
+) -> None:
+    new: dict[int, Waybill] = {}
+    for (order, parcel), result in zip(chunk, results, strict=True):
+        if result.ok:
+            new[order.pk] = Waybill(
+                parcel=parcel,
+                carrier=carrier,
+                provider=provider_key,
+                tracking_no=result.tracking_no,
+                sort_code=result.sort_code,
+                mark_destination=result.mark_destination,
+                request_id=result.request_id,
+                children=list(result.children),
+                provider_ref=result.provider_ref,
+            )
+    labelled: list[int] = []
+    errors: dict[str, list[int]] = defaultdict(list)
+    with transaction.atomic():
+        # A second run racing this one records the same numbers (same request ids): keep one.
+        Waybill.objects.bulk_create(list(new.values()), batch_size=500, ignore_conflicts=True)
+        have = set(
+            Waybill.objects.filter(parcel_id__in=[p.pk for _, p in chunk]).values_list("parcel_id", flat=True)
+        )
+        for (order, parcel), result in zip(chunk, results, strict=True):
+            if result.ok and parcel.pk in have:
+                parcel.status, parcel.error = ParcelStatus.LABELLED, ""
+                labelled.append(parcel.pk)
+                outcome.issued.add(order.pk)
+            else:
+                parcel.error = (result.error or "面单号与已有面单重复，请联系服务商")[:300]
+                errors[parcel.error].append(parcel.pk)
+                outcome.failed[order.pk] = parcel.error
+        # One UPDATE per outcome rather than bulk_update's CASE per row (hot path of a batch).
+        Parcel.objects.filter(pk__in=labelled).update(status=ParcelStatus.LABELLED, error="")
+        for text, ids in errors.items():
+            Parcel.objects.filter(pk__in=ids).update(error=text)
+    saved = {oid: w for oid, w in new.items() if w.parcel_id in have}
+    outcome.new += len(saved)
+    outcome.recorded.update(saved)
+
+
+def issue_waybills(
+    *, orders: Sequence[Order], parcels: dict[int, Parcel]
+) -> tuple[int, list[tuple[int, str]]]:
+    """Issue e-waybills for parcels that have none; returns (issued count, failures)."""
+    with ProviderPool() as pool:
+        outcome = issue_for_orders(orders=orders, parcels=parcels, pool=pool)
+    return outcome.new, list(outcome.failed.items())
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+
 def printable_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
-    return orders.select_related("shop").prefetch_related("lines__sku")
+    # prefetch (not select_related) the shop: one instance per shop instead of one per order row
+    return orders.prefetch_related("shop", "lines__sku")
+
+
+def _now_text() -> str:
+    return timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedLabel:
+    """One label to print and what it stands for (the print count goes on the parcel's waybill)."""
+
+    order_id: int
+    parcel_id: int
+    label: LabelData
+
+
+def label_for(
+    order: Order,
+    waybill: Waybill,
+    *,
+    printed_at: str,
+    index: int = 1,
+    count: int = 1,
+    summary: str | None = None,
+) -> LabelData:
+    """The label of one waybill (``waybill.parcel`` and ``waybill.carrier`` loaded)."""
+    from fahuo.fulfilment.labels import LabelData
+
+    shop, parcel, carrier = order.shop, waybill.parcel, waybill.carrier
+    return LabelData(
+        tracking_no=waybill.tracking_no,
+        carrier_name=carrier.name,
+        service_name=carrier.service_name,
+        sort_code=waybill.sort_code,
+        mark_destination=waybill.mark_destination,
+        recipient_name=order.recipient_name,
+        recipient_phone=order.recipient_phone,
+        recipient_region=order.region,
+        recipient_detail=f"{order.street}{order.address_detail}",
+        sender_name=shop.sender_name or shop.name,
+        sender_phone=shop.sender_phone,
+        sender_address=shop.sender_address,
+        order_no=order.platform_order_id,
+        sku_summary=_sku_summary(order) if summary is None else summary,
+        parcel_index=index,
+        parcel_count=count,
+        weight_g=parcel.packed_weight_g or parcel.weight_g,
+        printed_at=printed_at,
+        privacy=True,
+    )
+
+
+def build_labels(*, orders: Sequence[Order], printed_at: str | None = None) -> list[PrintedLabel]:
+    """Labels for the orders' waybills, in the orders' order (then parcel seq). Orders without a
+    waybill are left out."""
+    printed_at = printed_at or _now_text()
+    waybills: dict[int, list[Waybill]] = defaultdict(list)
+    for w in (
+        Waybill.objects.select_related("parcel", "carrier")
+        .filter(parcel__order_id__in=[o.pk for o in orders])
+        .order_by("parcel__seq")
+    ):
+        waybills[w.parcel.order_id].append(w)
+    out: list[PrintedLabel] = []
+    for order in orders:
+        mine = waybills.get(order.pk, [])
+        summary = _sku_summary(order) if mine else ""
+        for index, waybill in enumerate(mine, start=1):
+            label = label_for(
+                order, waybill, printed_at=printed_at, index=index, count=len(mine), summary=summary
+            )
+            out.append(PrintedLabel(order.pk, waybill.parcel_id, label))
+    return out
+
+
+def load_labels(*, order_ids: Sequence[int], printed_at: str | None = None) -> list[PrintedLabel]:
+    """``build_labels`` for order ids (kept in the given order), loading a slice at a time."""
+    out: list[PrintedLabel] = []
+    printed_at = printed_at or _now_text()
+    for start in range(0, len(order_ids), LOAD_SLICE):
+        ids = order_ids[start : start + LOAD_SLICE]
+        by_id = {o.pk: o for o in printable_orders(Order.objects.filter(pk__in=ids))}
+        out.extend(build_labels(orders=[by_id[i] for i in ids if i in by_id], printed_at=printed_at))
+    return out
+
+
+def default_label_path(prefix: str = "labels") -> Path:
+    out_dir = Path(settings.FAHUO_OUTPUT_DIR) / "labels"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M%S-%f")
+    return out_dir / f"{prefix}-{stamp}.pdf"
+
+
+def count_print(*, parcel_ids: Iterable[int]) -> None:
+    """One more print on the waybills of these parcels."""
+    ids = list(parcel_ids)
+    for start in range(0, len(ids), 5000):
+        Waybill.objects.filter(parcel_id__in=ids[start : start + 5000]).update(
+            print_count=F("print_count") + 1, last_printed_at=timezone.now()
+        )
 
 
 def print_orders(
@@ -191,9 +497,14 @@ def print_orders(
     size: str = "100x180",
     user: Any = None,
     out: Path | None = None,
+    on_progress: Progress | None = None,
 ) -> PrintResult:
-    """Issue waybills (once) for ready or printed orders and write their labels into one PDF."""
-    from fahuo.fulfilment.labels import LabelData, render_labels_to
+    """Issue waybills (once) for ready or printed orders and write their labels into one PDF.
+
+    A printed order prints again with the waybill it has (a reprint); an order whose waybill was
+    voided gets a new one.
+    """
+    from fahuo.fulfilment.labels import render_labels_to
 
     if isinstance(orders, QuerySet):
         order_list = list(printable_orders(orders))
@@ -203,63 +514,37 @@ def print_orders(
     failed: list[tuple[int, str]] = []
     printable = []
     for order in order_list:
-        if order.status in (OrderStatus.READY, OrderStatus.PRINTED):
-            printable.append(order)
-        elif order.status == OrderStatus.NEEDS_REVIEW:
-            failed.append((order.pk, "订单待审核：" + (order.review_text or "请先修正收件信息")))
+        reason = not_printable_reason(order)
+        if reason:
+            failed.append((order.pk, reason))
         else:
-            failed.append((order.pk, f"订单状态为{order.get_status_display()}，不能打单"))
+            printable.append(order)
     parcels = ensure_parcels(orders=printable)
-    issued, issue_failures = issue_waybills(orders=printable, parcels=parcels)
-    failed.extend(issue_failures)
-    waybills = {
-        w.parcel.order_id: w
-        for w in Waybill.objects.select_related("parcel", "carrier").filter(
-            parcel__order_id__in=[o.pk for o in printable]
-        )
-    }
-    now_text = timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    labels = []
-    printed_ids = []
-    for order in printable:
-        waybill = waybills.get(order.pk)
-        if waybill is None:
-            continue
-        shop = order.shop
-        labels.append(
-            LabelData(
-                tracking_no=waybill.tracking_no,
-                carrier_name=waybill.carrier.name,
-                service_name=waybill.carrier.service_name,
-                sort_code=waybill.sort_code,
-                mark_destination=waybill.mark_destination,
-                recipient_name=order.recipient_name,
-                recipient_phone=order.recipient_phone,
-                recipient_region=order.region,
-                recipient_detail=f"{order.street}{order.address_detail}",
-                sender_name=shop.sender_name or shop.name,
-                sender_phone=shop.sender_phone,
-                sender_address=shop.sender_address,
-                order_no=order.platform_order_id,
-                sku_summary=_sku_summary(order),
-                weight_g=waybill.parcel.weight_g,
-                printed_at=now_text,
-                privacy=True,
-            )
-        )
-        printed_ids.append(order.pk)
-    if out is None:
-        out_dir = Path(settings.FAHUO_OUTPUT_DIR) / "labels"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M%S-%f")
-        out = out_dir / f"labels-{stamp}.pdf"
+    with ProviderPool() as pool:
+        outcome = issue_for_orders(orders=printable, parcels=parcels, pool=pool, on_progress=on_progress)
+    failed.extend(outcome.failed.items())
+    done = [o for o in printable if o.pk in outcome.issued]
+    printed = build_labels(orders=done)
+    labels = [p.label for p in printed]
+    out = out or default_label_path()
+    if on_progress is not None:
+        on_progress("render", 0, len(labels))
     pages = render_labels_to(out, labels, size=size) if labels else 0
-    if printed_ids:
+    if on_progress is not None:
+        on_progress("render", len(labels), len(labels))
+    if labels:
         with transaction.atomic():
-            Order.objects.filter(pk__in=printed_ids, status=OrderStatus.READY).update(
+            Order.objects.filter(pk__in=[o.pk for o in done], status=OrderStatus.READY).update(
                 status=OrderStatus.PRINTED, updated_at=timezone.now()
             )
-            Waybill.objects.filter(parcel__order_id__in=printed_ids).update(
-                print_count=F("print_count") + 1, last_printed_at=timezone.now()
-            )
-    return PrintResult(path=out, pages=pages, issued=issued, failed=failed)
+            count_print(parcel_ids=[p.parcel_id for p in printed])
+    return PrintResult(path=out, pages=pages, issued=outcome.new, failed=failed)
+
+
+def not_printable_reason(order: Order) -> str:
+    """Why an order cannot be printed now; empty when it can (ready, or printed for a reprint)."""
+    if order.status in (OrderStatus.READY, OrderStatus.PRINTED):
+        return ""
+    if order.status == OrderStatus.NEEDS_REVIEW:
+        return "订单待审核：" + (order.review_text or "请先修正收件信息")
+    return f"订单状态为{order.get_status_display()}，不能打单"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
-from huey.contrib.djhuey import db_task
+from django.db import close_old_connections
+from huey.contrib.djhuey import db_task, on_startup
 
+from fahuo.fulfilment.batch_worker import run_batch
+from fahuo.fulfilment.batches import resume_interrupted
 from fahuo.fulfilment.services import print_orders
+from fahuo.fulfilment.shipback import send_due_shipbacks_every_minute, send_shipbacks_task  # noqa: F401
 from fahuo.orders.models import Order
+
+log = logging.getLogger(__name__)
+_startup_lock = threading.Lock()
+_started = False
 
 
 @db_task()
@@ -19,3 +29,28 @@ def print_orders_task(
         orders=Order.objects.filter(pk__in=order_ids), size=size, out=Path(out) if out else None
     )
     return {"path": str(result.path), "pages": result.pages, "issued": result.issued, "failed": result.failed}
+
+
+@db_task()
+def run_batch_task(batch_id: int) -> dict[str, object] | None:
+    """Work one print batch (波次); a batch another live worker has, or a finished one, is left alone."""
+    batch = run_batch(batch_id=batch_id)
+    if batch is None:
+        return None
+    return {"batch": batch.pk, "status": batch.status, "issued": batch.issued, "failed": batch.failed}
+
+
+@on_startup()
+def resume_interrupted_batches() -> None:
+    """When the worker starts, batches a killed worker left running are queued again (once per process)."""
+    global _started
+    with _startup_lock:
+        if _started:
+            return
+        _started = True
+    try:
+        resumed = resume_interrupted()
+        if resumed:
+            log.warning("resuming interrupted print batches: %s", resumed)
+    finally:
+        close_old_connections()

@@ -1,0 +1,330 @@
+"""The worker's side of a print batch (波次): claim it, issue its waybills chunk by chunk, render its
+one PDF — and know when the worker that claimed a batch is gone, so the batch can be resumed.
+
+A run that dies half-way is resumed from the pending items: request ids are stable per parcel, the
+providers answer a repeated request id with the number they already issued, and a parcel holds at
+most one waybill, so no number is issued twice and no order is lost. See docs/printing.md.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, Count, F, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, Parcel, PrintBatch, PrintBatchItem
+from fahuo.fulfilment.providers import ProviderPool
+from fahuo.fulfilment.services import (
+    SHANGHAI,
+    Answer,
+    IssuePlan,
+    PrintedLabel,
+    apply_answers,
+    count_print,
+    default_label_path,
+    ensure_parcels,
+    label_for,
+    load_labels,
+    not_printable_reason,
+    plan_issue,
+    printable_orders,
+    send_calls,
+)
+from fahuo.kit.errors import FahuoError, NotFound
+from fahuo.orders.models import Order, OrderStatus
+
+RUN_CHUNK = int(os.environ.get("FAHUO_BATCH_CHUNK") or 200)  # items per provider round and progress step
+# A running batch whose worker runs elsewhere is taken as dead after this long without a heartbeat
+# (a chunk beats; rendering 10,000 labels takes well under a minute). On this host the worker's pid
+# is checked instead, and the heartbeat only guards against a reused pid.
+LEASE = timedelta(minutes=5)
+PID_REUSE_GUARD = timedelta(hours=1)
+IN_SLICE = 5000  # ids per IN (...) list
+
+BatchProgress = Callable[[PrintBatch], None]
+
+
+def _slices(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), IN_SLICE):
+        yield ids[start : start + IN_SLICE]
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed child not yet reaped by its parent is a zombie: dead for our purpose
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in {"Z", "X"}
+
+
+def holder_alive(batch: PrintBatch, now: datetime | None = None) -> bool:
+    """Is the worker that claimed this running batch still at it?"""
+    if batch.status != BatchStatus.RUNNING or not batch.worker:
+        return False
+    now = now or timezone.now()
+    fresh = batch.heartbeat_at is not None and now - batch.heartbeat_at < LEASE
+    host, _, rest = batch.worker.partition(":")
+    pid_text, _, thread_text = rest.partition(":")
+    if host != socket.gethostname()[:50] or not pid_text.isdigit():
+        return fresh
+    pid = int(pid_text)
+    if pid == os.getpid():
+        ident = int(thread_text) if thread_text.isdigit() else 0
+        # This thread is not inside that run (it is asking), so the run it recorded is over.
+        return ident != threading.get_ident() and any(t.ident == ident for t in threading.enumerate())
+    recent = batch.heartbeat_at is not None and now - batch.heartbeat_at < PID_REUSE_GUARD
+    return recent and _pid_alive(pid)
+
+
+def claim_batch(*, batch_id: int) -> PrintBatch | None:
+    """Mark the batch as ours and running; None when it is finished or a live worker has it."""
+    with transaction.atomic():
+        batch = PrintBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None:
+            raise NotFound(f"波次不存在：{batch_id}")
+        if batch.status in (BatchStatus.DONE, BatchStatus.CANCELLED):
+            return None
+        me = worker_id()
+        if batch.status == BatchStatus.RUNNING and batch.worker != me and holder_alive(batch):
+            return None
+        now = timezone.now()
+        batch.status, batch.worker, batch.heartbeat_at, batch.error = BatchStatus.RUNNING, me, now, ""
+        batch.started_at = batch.started_at or now
+        batch.finished_at = None
+        batch.save(update_fields=["status", "worker", "heartbeat_at", "error", "started_at", "finished_at"])
+    return batch
+
+
+def run_batch(
+    *, batch_id: int, chunk: int = RUN_CHUNK, on_progress: BatchProgress | None = None
+) -> PrintBatch | None:
+    """Work the batch's pending items in seq order, chunk by chunk, then render its one PDF.
+
+    Safe to run again at any time: a finished batch is left alone, an interrupted one continues.
+    Returns the batch as it ends, or None when there was nothing for this run to do.
+    """
+    batch = claim_batch(batch_id=batch_id)
+    if batch is None:
+        return None
+    # Labels of the waybills this run issues, built while their orders are in memory anyway;
+    # items issued by an earlier (interrupted) run are loaded again at the end.
+    run = _Run(printed_at=timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
+    try:
+        with ProviderPool() as pool, ThreadPoolExecutor(1, thread_name_prefix="fahuo-batch") as sender:
+            if not _work(batch, run, pool, sender, chunk, on_progress):
+                return PrintBatch.objects.get(pk=batch.pk)
+        _finish(batch, run)
+    except Exception as exc:
+        _fail(batch, f"打印中断（{type(exc).__name__}），可点击“继续打印”从中断处接着打")
+        raise
+    return PrintBatch.objects.get(pk=batch.pk)
+
+
+@dataclass(slots=True)
+class _Run:
+    printed_at: str
+    labels: dict[int, PrintedLabel] = field(default_factory=dict)  # order id -> its label
+
+
+@dataclass(slots=True)
+class _Chunk:
+    item_of: dict[int, int]  # order id -> item id
+    last_seq: int
+    orders: dict[int, Order]
+    refused: dict[int, str]  # item id -> why its order cannot be printed now
+    plan: IssuePlan
+
+
+def _work(
+    batch: PrintBatch,
+    run: _Run,
+    pool: ProviderPool,
+    sender: ThreadPoolExecutor,
+    chunk: int,
+    on_progress: BatchProgress | None,
+) -> bool:
+    """Issue every pending item, two chunks in a pipeline: while one chunk's provider calls are in
+    flight (in ``sender``, which touches no database), this thread loads and plans the next chunk
+    and records the previous one. False when the batch had to stop."""
+    current = _prepare(batch, 0, chunk, pool)
+    flight: Future[list[Answer]] | None = sender.submit(send_calls, current.plan) if current else None
+    while current is not None and flight is not None:
+        upcoming = _prepare(batch, current.last_seq, chunk, pool)
+        answers = flight.result()
+        failed_call = any(isinstance(a, FahuoError) for a in answers)
+        flight = sender.submit(send_calls, upcoming.plan) if upcoming and not failed_call else None
+        if not _record_chunk(batch, current, answers, run):
+            if flight is not None:  # the claim was lost: still record what the provider issued
+                _record_chunk(batch, upcoming, flight.result(), run)  # type: ignore[arg-type]
+            return False
+        if on_progress is not None:
+            on_progress(PrintBatch.objects.get(pk=batch.pk))
+        current = upcoming
+    return True
+
+
+def _ours(batch: PrintBatch) -> QuerySet[PrintBatch]:
+    return PrintBatch.objects.filter(pk=batch.pk, worker=batch.worker, status=BatchStatus.RUNNING)
+
+
+def _prepare(batch: PrintBatch, after_seq: int, chunk: int, pool: ProviderPool) -> _Chunk | None:
+    """The next ``chunk`` pending items after ``after_seq``: their orders, parcels and calls."""
+    rows = list(
+        PrintBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.PENDING, seq__gt=after_seq)
+        .order_by("seq")
+        .values_list("pk", "order_id", "seq")[:chunk]
+    )
+    if not rows:
+        return None
+    item_of = {order_id: item_id for item_id, order_id, _ in rows}
+    orders = {o.pk: o for o in printable_orders(Order.objects.filter(pk__in=list(item_of)))}
+    refused: dict[int, str] = {}
+    workable = []
+    for item_id, order_id, _ in rows:
+        order = orders.get(order_id)
+        reason = "订单已删除" if order is None else not_printable_reason(order)
+        if reason:
+            refused[item_id] = reason
+        elif order is not None:
+            workable.append(order)
+    plan = plan_issue(orders=workable, parcels=ensure_parcels(orders=workable), pool=pool)
+    return _Chunk(item_of, rows[-1][2], orders, refused, plan)
+
+
+def _record_chunk(batch: PrintBatch, part: _Chunk, answers: list[Answer], run: _Run) -> bool:
+    """Record one chunk's answers and its items; False when the batch must stop (a whole-call
+    failure, the claim lost, or no item moved)."""
+    outcome = apply_answers(part.plan, answers, stop_on_call_error=True)
+    for order_id, waybill in outcome.recorded.items():
+        label = label_for(part.orders[order_id], waybill, printed_at=run.printed_at)
+        run.labels[order_id] = PrintedLabel(order_id, waybill.parcel_id, label)
+    issued = [part.item_of[order_id] for order_id in outcome.issued]
+    failed = dict(part.refused)
+    failed.update((part.item_of[order_id], reason) for order_id, reason in outcome.failed.items())
+    with transaction.atomic():
+        pending = PrintBatchItem.objects.filter(status=BatchItemStatus.PENDING)
+        n_issued = pending.filter(pk__in=issued).update(status=BatchItemStatus.ISSUED, error="")
+        n_failed = 0
+        if failed:
+            n_failed = pending.filter(pk__in=list(failed)).update(
+                status=BatchItemStatus.FAILED,
+                error=Case(*[When(pk=pk, then=Value(text[:300])) for pk, text in failed.items()]),
+            )
+        still_ours = _ours(batch).update(
+            issued=F("issued") + n_issued, failed=F("failed") + n_failed, heartbeat_at=timezone.now()
+        )
+    if outcome.call_error:
+        _fail(batch, outcome.call_error)
+        return False
+    if still_ours and not n_issued + n_failed:  # nothing moved: stop rather than loop on the same chunk
+        _fail(batch, "打印没有进展（订单可能正被另一个任务处理），请稍后点击“继续打印”")
+        return False
+    return bool(still_ours)
+
+
+def _fail(batch: PrintBatch, message: str) -> None:
+    _ours(batch).update(status=BatchStatus.FAILED, error=message[:300], heartbeat_at=timezone.now())
+
+
+def batch_pdf_path(batch: PrintBatch) -> Path:
+    return Path(settings.FAHUO_OUTPUT_DIR) / "batches" / f"batch-{batch.pk}.pdf"
+
+
+def _finish(batch: PrintBatch, run: _Run) -> None:
+    """Render the one PDF of the issued items (seq order); orders become printed, batch done."""
+    from fahuo.fulfilment.labels import render_labels_to
+
+    issued_items = PrintBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.ISSUED)
+    order_ids = list(issued_items.order_by("seq").values_list("order_id", flat=True))
+    # An order with more than one parcel prints all of its waybills: load those from the database.
+    several = set(
+        Parcel.objects.filter(order_id__in=Subquery(issued_items.values("order_id")), seq__gt=1).values_list(
+            "order_id", flat=True
+        )
+    )
+    loaded: dict[int, list[PrintedLabel]] = defaultdict(list)
+    for printed in load_labels(
+        order_ids=[i for i in order_ids if i not in run.labels or i in several], printed_at=run.printed_at
+    ):
+        loaded[printed.order_id].append(printed)
+    labels = [
+        p
+        for i in order_ids
+        for p in ([run.labels[i]] if i in run.labels and i not in several else loaded.get(i, []))
+    ]
+    _ours(batch).update(heartbeat_at=timezone.now())
+    pdf = ""
+    if labels:
+        path = batch_pdf_path(batch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(".part")
+        render_labels_to(part, [p.label for p in labels], size=batch.size)
+        os.replace(part, path)  # a reader never sees half a file
+        pdf = str(path.relative_to(Path(settings.FAHUO_OUTPUT_DIR)))
+    counts = dict(
+        PrintBatchItem.objects.filter(batch_id=batch.pk)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    with transaction.atomic():
+        done = _ours(batch).update(
+            status=BatchStatus.DONE,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            pdf_path=pdf,
+            error="",
+            total=sum(counts.values()),
+            issued=counts.get(BatchItemStatus.ISSUED, 0),
+            failed=counts.get(BatchItemStatus.FAILED, 0),
+        )
+        if not done:
+            return  # another run took the batch over; it finishes it
+        for ids in _slices(sorted({p.order_id for p in labels})):
+            Order.objects.filter(pk__in=ids, status=OrderStatus.READY).update(
+                status=OrderStatus.PRINTED, updated_at=timezone.now()
+            )
+        count_print(parcel_ids=[p.parcel_id for p in labels])
+
+
+def print_batch_labels(*, batch_id: int, out: Path | None = None, size: str | None = None) -> int:
+    """Print a batch's labels again (its issued orders, seq order, same waybills); returns pages."""
+    from fahuo.fulfilment.labels import render_labels_to
+
+    batch = PrintBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(f"波次不存在：{batch_id}")
+    order_ids = list(
+        PrintBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.ISSUED)
+        .order_by("seq")
+        .values_list("order_id", flat=True)
+    )
+    printed = load_labels(order_ids=order_ids)
+    if not printed:
+        return 0
+    out = out or default_label_path(f"batch-{batch.pk}-reprint")
+    pages = render_labels_to(out, [p.label for p in printed], size=size or batch.size)
+    count_print(parcel_ids=[p.parcel_id for p in printed])
+    return pages
