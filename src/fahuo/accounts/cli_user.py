@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import secrets
 
-from fahuo.accounts.models import Role
+# The role names, spelled out here: this module is imported before Django is set up.
+ROLES = ("owner", "operator", "packer")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("username")
-    parser.add_argument("--role", required=True, choices=[str(r) for r in Role])
+    parser.add_argument("--role", required=True, choices=ROLES)
     parser.add_argument("--password", help="the password; one is generated and printed when omitted")
     parser.add_argument("--email", default="")
 
 
 def run(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
     from django.contrib.auth.models import User
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
@@ -32,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print("error: " + " ".join(exc.messages))
         return 2
-    owner = args.role == Role.OWNER
+    owner = args.role == "owner"
     with transaction.atomic():
         # Owners run the shop: they also get the admin site (users, carriers, shops).
         user = User.objects.create_user(

@@ -876,6 +876,36 @@ def _create_parcels(
     Waybill.objects.bulk_create(waybills, batch_size=BATCH)
 
 
+def _seed_packing(shops: dict[str, Shop], warehouses: dict[str, Warehouse], skus: dict[str, Sku]) -> None:
+    """Default packaging rules, the standard cartons in every warehouse, and the shops' inserts."""
+    from fahuo.fulfilment.models import BrandInsert
+    from fahuo.fulfilment.packing import ensure_default_cartons, ensure_default_packaging_rules
+
+    ensure_default_packaging_rules()
+    for warehouse in warehouses.values():
+        ensure_default_cartons(warehouse=warehouse)
+    inserts: dict[str, list[tuple[str, str | None, str]]] = {
+        LIVE_SHOP: [
+            ("thank_you", None, "感谢支持小雨直播间！收到后有任何问题，请在抖店联系客服，我们第一时间处理。"),
+            ("gift", None, "随单小样：补水面膜体验装 1 片"),
+            ("tips", "SKU-3620", "香薰：拆封后插入藤条，避免阳光直射，远离明火。"),
+            ("tips", "SKU-3750", "收到后请立即放入冷冻室（-18℃）保存。"),
+        ],
+        PRIVATE_SHOP: [
+            ("thank_you", None, "老朋友，谢谢你一直在！有问题直接微信找小雨。"),
+            ("gift", None, "老客专享：手写卡片 + 牛轧糖试吃装"),
+        ],
+    }
+    for code, rows in inserts.items():
+        shop = shops[code]
+        if BrandInsert.objects.filter(shop=shop).exists():
+            continue  # the seller's own edits survive a demo rebuild
+        BrandInsert.objects.bulk_create(
+            BrandInsert(shop=shop, kind=kind, sku=skus.get(sku) if sku else None, text=text)
+            for kind, sku, text in rows
+        )
+
+
 # --- entry points ----------------------------------------------------------------------------------
 
 
@@ -943,8 +973,110 @@ def build_demo(*, orders: int = 2000, seed: int = 42, now: datetime | None = Non
         stock_rows = _restock(rng, warehouses, skus, demand)
         logins = _upsert_users()
         _create_orders(rng, plans, shops, warehouses, carriers, skus, now)
+        _seed_packing(shops, warehouses, skus)
+        _upsert_rules()
+        _seed_message_templates()
+        _seed_live_sessions(rng, shops[LIVE_SHOP], warehouses, skus, carriers, stream_start, orders)
 
     return _summary(shops, carriers, stock_rows, logins, stream_start, stream_end)
+
+
+LIVE_HISTORY_MIN_ORDERS = 1000  # smaller (test) demos keep exactly the orders they asked for
+LIVE_HISTORY = (  # earlier streams: (days before last evening, start "HH:MM", minutes, size vs last evening)
+    (4, "20:00", 120, 0.8), (7, "19:30", 150, 1.3), (11, "20:00", 90, 0.45), (14, "20:00", 120, 1.0),
+    (18, "20:30", 180, 1.9), (21, "20:00", 120, 0.9), (25, "19:00", 240, 2.4), (28, "20:00", 120, 0.7),
+)  # fmt: skip
+
+
+def _seed_live_sessions(
+    rng: random.Random,
+    shop: Shop,
+    warehouses: dict[str, Warehouse],
+    skus: dict[str, Sku],
+    carriers: dict[str, Carrier],
+    stream_start: datetime,
+    orders: int,
+) -> None:
+    """Live sessions: last evening's stream, eight earlier ones (with their shipped orders, personal
+    data already purged) and tomorrow's planned stream with its plan and carrier peak notices."""
+    from fahuo.livestream.models import FeaturedSku, LiveSession, SessionStatus
+    from fahuo.livestream.notices import create_notices
+    from fahuo.livestream.services import refresh_forecast
+
+    LiveSession.objects.filter(shop=shop).delete()
+    wh = next(iter(warehouses.values()))
+    drops = [code for d in data.STREAM_DROPS for code, _ in d.skus[:1]]
+    common = {"shop": shop, "host": "小雨", "room": "小雨直播间", "pickup_address": f"{wh.city}{wh.district}{wh.address}",
+              "contact": f"{wh.contact_name} {wh.contact_phone}".strip(), "packers": 6}  # fmt: skip
+    last = LiveSession.objects.create(title="昨晚直播", starts_at=stream_start, status=SessionStatus.FINISHED,
+                                      ends_at=stream_start + timedelta(minutes=data.STREAM_MINUTES), **common)  # fmt: skip
+    sessions = [last]
+    base = max(300, Order.objects.filter(shop=shop, paid_at__gte=stream_start).count())
+    for days, hhmm, minutes, size in LIVE_HISTORY if orders >= LIVE_HISTORY_MIN_ORDERS else ():
+        day = stream_start.astimezone(TZ).date() - timedelta(days=days)
+        start = datetime.combine(day, time.fromisoformat(hhmm), tzinfo=TZ)
+        session = LiveSession.objects.create(title=f"{day:%m月%d日}直播", starts_at=start, status=SessionStatus.FINISHED,
+                                             ends_at=start + timedelta(minutes=minutes), **common)  # fmt: skip
+        sessions.append(session)
+        n = min(5000, max(300, round(base * size * rng.lognormvariate(0, 0.15))))
+        picks = [rng.choice(drops[: 3 + days % 5]) for _ in range(n)]
+        paid = sorted(  # front-loaded through the stream, then a thinning tail
+            start + timedelta(minutes=minutes * rng.betavariate(1.0, 1.8) if rng.random() < 0.9
+                              else minutes + min(119.0, rng.expovariate(1 / 30)))
+            for _ in range(n)
+        )  # fmt: skip
+        made = Order.objects.bulk_create(
+            [Order(shop=shop, platform_order_id=f"L{days:02d}{k:05d}", status=OrderStatus.SHIPPED, source="demo",
+                   channel="live", paid_at=t, ordered_at=t, warehouse=wh, influencer=data.INFLUENCER,
+                   carrier=carriers[rng.choice(list(carriers))], province=rng.choice(data.PROVINCES).name)
+             for k, t in enumerate(paid)],
+            batch_size=BATCH,
+        )  # fmt: skip
+        OrderLine.objects.bulk_create(
+            [OrderLine(order=o, platform_line_id=f"{o.platform_order_id}-1", sku=skus[c], sku_code=c,
+                       title=skus[c].name, quantity=1) for o, c in zip(made, picks, strict=True)],
+            batch_size=BATCH,
+        )  # fmt: skip
+    for session in sessions:
+        FeaturedSku.objects.bulk_create(
+            [FeaturedSku(session=session, sku=skus[c]) for c in dict.fromkeys(drops)]
+        )
+    tomorrow = stream_start + timedelta(days=2)
+    upcoming = LiveSession.objects.create(title="周末福利专场", starts_at=tomorrow, expected_orders=round(base * 1.2),
+                                          ends_at=tomorrow + timedelta(hours=2), **common)  # fmt: skip
+    FeaturedSku.objects.bulk_create(
+        [FeaturedSku(session=upcoming, sku=skus[c], planned_units=round(base * 0.4 * (0.6**i)))
+         for i, c in enumerate(dict.fromkeys(drops))]
+    )  # fmt: skip
+    refresh_forecast(session=upcoming)
+    create_notices(session=upcoming)
+
+
+def _seed_message_templates() -> None:
+    """The default buyer-message library (话术库); texts a seller edited are kept."""
+    from fahuo.notify.services import ensure_default_templates
+
+    ensure_default_templates()
+
+
+def _upsert_rules() -> None:
+    """A few seller rules for the allocation demo (kept by name, so a rebuild does not duplicate them)."""
+    from fahuo.routing.models import Rule, RuleKind
+
+    rules = [
+        ("冷链商品只走顺丰/京东", RuleKind.TRAIT_CARRIERS, {"trait": "cold", "carriers": ["JD", "SF"]}),
+        (
+            "新疆、西藏只发EMS或中通",
+            RuleKind.PROVINCE_CARRIERS,
+            {"provinces": ["新疆维吾尔自治区", "西藏自治区"], "carriers": ["EMS", "ZTO"]},
+        ),
+        ("申报价值满¥1,000必须保价", RuleKind.INSURE_OVER_VALUE, {"min_value_fen": 100000}),
+        ("私域订单优先送货上门", RuleKind.PREFER_DOOR_DELIVERY, {"channel": "private", "penalty_fen": 300}),
+    ]
+    for priority, (name, kind, params) in enumerate(rules, start=1):
+        Rule.objects.update_or_create(
+            name=name, defaults={"kind": kind, "params": params, "priority": priority * 10, "active": True}
+        )
 
 
 def _summary(
