@@ -48,5 +48,33 @@ def _register_routers() -> None:
 
     api.add_router("/orders", orders_router, tags=["orders"])
 
+    from fahuo.fulfilment.api import router as fulfilment_router
+
+    api.add_router("/fulfilment", fulfilment_router, tags=["fulfilment"])
+
+    from fahuo.carriers.api import router as carriers_router
+
+    api.add_router("/carriers", carriers_router, tags=["carriers"])
+
+    from fahuo.routing.api import router as allocation_router
+
+    api.add_router("/allocation", allocation_router, tags=["allocation"])
+
+    from fahuo.tracking.api import router as tracking_router
+
+    api.add_router("/tracking", tracking_router, tags=["tracking"])
+
+    from fahuo.notify.api import router as messages_router
+
+    api.add_router("/messages", messages_router, tags=["messages"])
+
+    from fahuo.livestream.api import router as live_router
+
+    api.add_router("/live", live_router, tags=["live"])
+
+    from fahuo.livestream.api_review import router as live_review_router
+
+    api.add_router("/live/review", live_review_router, tags=["live"])
+
 
 _register_routers()

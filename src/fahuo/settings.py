@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "fahuo.fulfilment",
     "fahuo.routing",
     "fahuo.tracking",
+    "fahuo.livestream",
+    "fahuo.notify",
     "fahuo.desk",
 ]
 

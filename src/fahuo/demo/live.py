@@ -101,7 +101,13 @@ def configure_accounts(urls: dict[str, str]) -> None:
         (
             "kdniao",
             "快递鸟（模拟器）",
-            {"ebusiness_id": kdniao_sim.DEMO_EBUSINESS_ID, "app_key": kdniao_sim.DEMO_APP_KEY},
+            {
+                "ebusiness_id": kdniao_sim.DEMO_EBUSINESS_ID,
+                "app_key": kdniao_sim.DEMO_APP_KEY,
+                # the outlets' e-waybill accounts (电子面单客户号), one per demo carrier
+                "customer_name": "DEMO-HZ-0001",
+                "customer_pwd": "demo",
+            },
             None,
         ),
         (

@@ -30,6 +30,7 @@ from fahuo.fulfilment.services import (
     Answer,
     IssuePlan,
     PrintedLabel,
+    after_printed,
     apply_answers,
     count_print,
     default_label_path,
@@ -306,6 +307,7 @@ def _finish(batch: PrintBatch, run: _Run) -> None:
             Order.objects.filter(pk__in=ids, status=OrderStatus.READY).update(
                 status=OrderStatus.PRINTED, updated_at=timezone.now()
             )
+            after_printed(order_ids=ids)
         count_print(parcel_ids=[p.parcel_id for p in labels])
 
 

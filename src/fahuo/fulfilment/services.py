@@ -538,7 +538,21 @@ def print_orders(
                 status=OrderStatus.PRINTED, updated_at=timezone.now()
             )
             count_print(parcel_ids=[p.parcel_id for p in printed])
+            after_printed(order_ids=[o.pk for o in done])
     return PrintResult(path=out, pages=pages, issued=outcome.new, failed=failed)
+
+
+def after_printed(*, order_ids: Sequence[int]) -> None:
+    """What follows a label at once: watch the parcel (tracking) and upload the number to the shop
+    platform (ship-back). Runs inside the transaction that marks the orders printed; the provider
+    calls happen in the worker after commit."""
+    from fahuo.fulfilment.shipback import queue_shipbacks
+    from fahuo.tracking.ingest import ensure_tracks
+
+    if not order_ids:
+        return
+    ensure_tracks(Waybill.objects.filter(parcel__order_id__in=order_ids))
+    queue_shipbacks(orders=Order.objects.filter(pk__in=order_ids, status=OrderStatus.PRINTED))
 
 
 def not_printable_reason(order: Order) -> str:

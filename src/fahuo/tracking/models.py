@@ -42,6 +42,9 @@ class Track(models.Model):
     issued_at = models.DateTimeField(null=True, blank=True)
     picked_up_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When delivery is due: picked_up_at + promised_hours (kept by ingestion, so LATE is one indexed
+    # range query instead of date arithmetic in SQL).
+    due_at = models.DateTimeField(null=True, blank=True)
     last_location = models.CharField(max_length=100, blank=True)
     dest_province = models.CharField(max_length=20, blank=True)
     promised_hours = models.PositiveIntegerField(null=True, blank=True)
@@ -54,13 +57,22 @@ class Track(models.Model):
     token = models.CharField(max_length=32, unique=True, null=True, blank=True)  # buyer tracking page
 
     class Meta:
+        # Every index here is written on each state change (ingestion updates indexed columns, so no
+        # HOT updates): keep only what a lookup or a rule needs. The unique key leads with the
+        # number, so it also serves lookups by number alone (pushes whose carrier code differs).
         constraints = [
-            models.UniqueConstraint(fields=["carrier_code", "tracking_no"], name="uniq_track_number")
+            models.UniqueConstraint(fields=["tracking_no", "carrier_code"], name="uniq_track_number")
         ]
         indexes = [
-            models.Index(fields=["tracking_no"]),
+            # STALLED/PROBLEM/REFUSED/RETURNING/NO_PICKUP: status first, then the time range.
             models.Index(fields=["active", "status", "last_event_at"]),
-            models.Index(fields=["active", "issued_at"]),
+            models.Index(fields=["active", "due_at"]),  # LATE
+            # PROXY_SIGNED: a partial index over the few parcels it can concern.
+            models.Index(
+                fields=["delivered_at"],
+                condition=Q(signed_by_proxy=True, door_delivery=True),
+                name="track_proxy_door_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,7 +82,8 @@ class Track(models.Model):
 class TrackEvent(models.Model):
     """One trace line. ``event_key`` makes a duplicate push change nothing."""
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: the (track, at) index below serves every lookup by track.
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="events", db_index=False)
     at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=TrackStatus.choices)
     provider = models.CharField(max_length=20)
@@ -116,6 +129,7 @@ class AlertKind(models.TextChoices):
     LATE = "late", "超时效未签收"
     PROXY_SIGNED = "proxy_signed", "代签/放柜（要求送货上门）"
     ADDRESS_CHANGED = "address_changed", "已打单后改地址"
+    AFTER_SALE = "after_sale", "售后/退款申请"
 
 
 class AlertRule(models.Model):
@@ -136,7 +150,9 @@ class AlertStatus(models.TextChoices):
 
 
 class Alert(models.Model):
-    kind = models.CharField(max_length=20, choices=AlertKind.choices, db_index=True)
+    # No single-column indexes on kind/status: (status, kind) and the two partial unique indexes
+    # (kind first) serve the queue and the sweep, and every index slows the sweep's inserts.
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )
@@ -144,24 +160,74 @@ class Alert(models.Model):
     tracking_no = models.CharField(max_length=40, blank=True)
     since = models.DateTimeField()
     severity = models.CharField(max_length=10, default="warning")  # warning, critical
-    status = models.CharField(
-        max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True
+    status = models.CharField(max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.TextField(blank=True)
+    detail = models.CharField(max_length=200, blank=True)  # what the system saw (no personal data)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )  # empty on a resolved alert: the sweep resolved it because its condition cleared
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            # One unresolved alert per order (or parcel) and kind; a new one may open after resolution.
+            # One unresolved alert per parcel and kind (parcel alerts) or per order and kind (order
+            # alerts: ship-by, address change, after-sale); a new one may open after resolution.
             models.UniqueConstraint(
-                fields=["kind", "order", "tracking_no"],
-                condition=~Q(status="resolved"),
-                name="uniq_open_alert",
-            )
+                fields=["kind", "track"],
+                condition=~Q(status="resolved") & Q(track__isnull=False),
+                name="uniq_open_track_alert",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "order"],
+                condition=~Q(status="resolved") & Q(track__isnull=True),
+                name="uniq_open_order_alert",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.tracking_no or self.order_id}"
+
+
+class MessageStatus(models.TextChoices):
+    DONE = "done", "已处理"
+    PENDING_FETCH = "pending_fetch", "待拉取订单"
+    IGNORED = "ignored", "忽略"
+    FAILED = "failed", "处理失败"
+
+
+class PlatformMessage(models.Model):
+    """A shop-platform message (抖店 push) seen once: ``msg_id`` makes a re-delivered push a no-op.
+
+    ``pending_fetch`` marks a message that named an order fahuo cannot build from the message alone
+    (a 101 "paid" message carries no recipient or items): the order must be fetched from the platform.
+    """
+
+    provider = models.CharField(max_length=20)
+    msg_id = models.CharField(max_length=64)
+    tag = models.CharField(max_length=10)
+    shop = models.ForeignKey(
+        "orders.Shop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    platform_order_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.DONE)
+    note = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["provider", "msg_id"], name="uniq_platform_message")]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.tag} {self.msg_id}"

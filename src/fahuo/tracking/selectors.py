@@ -1,0 +1,117 @@
+"""Reads for the alert queue, the dashboard counts and a parcel's trace page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.http import Http404
+
+from fahuo.tracking.models import Alert, AlertKind, AlertStatus, Track, TrackEvent
+
+CHANGE_PERMISSION = "orders.change_order"  # owners and operators work alerts; packers only read
+
+
+def _filtered(
+    *,
+    user: Any = None,
+    status: str = "",
+    carrier: str = "",
+    shop_id: int | None = None,
+    q: str = "",
+) -> QuerySet[Alert]:
+    qs = Alert.objects.all()
+    if status == "all":
+        pass
+    elif status == "mine":
+        qs = qs.exclude(status=AlertStatus.RESOLVED).filter(assignee_id=getattr(user, "pk", None))
+    elif status in (AlertStatus.OPEN, AlertStatus.ASSIGNED, AlertStatus.RESOLVED):
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.exclude(status=AlertStatus.RESOLVED)
+    if carrier:
+        qs = qs.filter(
+            Q(track__carrier_code=carrier.upper()) | Q(track__isnull=True, order__carrier__code=carrier)
+        )
+    if shop_id:
+        qs = qs.filter(order__shop_id=shop_id)
+    if q:
+        qs = qs.filter(Q(tracking_no=q) | Q(order__platform_order_id=q))
+    return qs
+
+
+def alert_queue(*, kind: str = "", **filters: Any) -> QuerySet[Alert]:
+    """Alerts for the queue page, most urgent first (critical, then oldest condition)."""
+    qs = _filtered(**filters)
+    if kind:
+        qs = qs.filter(kind=kind)
+    critical_first = Case(When(severity="critical", then=Value(0)), default=Value(1))
+    return qs.select_related("track", "order__shop", "order__carrier", "assignee").order_by(
+        critical_first, "since", "id"
+    )
+
+
+def alert_counts(*, kind: str = "", **filters: Any) -> dict[str, int]:
+    """Alerts per kind under the same filters except the kind itself (for the kind tabs)."""
+    rows = _filtered(**filters).order_by().values_list("kind").annotate(n=Count("id"))
+    return {k: n for k, n in rows}
+
+
+def dashboard_counts() -> dict[str, Any]:
+    """Unresolved alerts per kind and how many of them are critical (one query)."""
+    rows = (
+        Alert.objects.exclude(status=AlertStatus.RESOLVED)
+        .order_by()
+        .values_list("kind", "severity")
+        .annotate(n=Count("id"))
+    )
+    per_kind: dict[str, int] = {}
+    critical_kinds: set[str] = set()
+    for kind, severity, n in rows:
+        per_kind[kind] = per_kind.get(kind, 0) + n
+        if severity == "critical":
+            critical_kinds.add(kind)
+    ordered = [(k, per_kind[k]) for k in AlertKind.values if per_kind.get(k)]
+    return {"kinds": ordered, "total": sum(per_kind.values()), "critical_kinds": critical_kinds}
+
+
+def alert_for_update(*, pk: int) -> Alert:
+    alert = (
+        Alert.objects.select_related("track", "order__shop", "order__carrier", "assignee")
+        .filter(pk=pk)
+        .first()
+    )
+    if alert is None:
+        raise Http404("no such alert")
+    return alert
+
+
+def assignable_users() -> list[Any]:
+    """People who may work alerts (owners and operators), by name."""
+    users = get_user_model().objects.with_perm(CHANGE_PERMISSION, include_superusers=True)  # type: ignore[attr-defined]
+    return list(users.filter(is_active=True).order_by("username"))
+
+
+def track_for_page(*, pk: int) -> Track:
+    track = Track.objects.select_related("order__shop", "waybill__carrier").filter(pk=pk).first()
+    if track is None:
+        raise Http404("no such parcel")
+    return track
+
+
+def track_by_number(*, tracking_no: str) -> Track | None:
+    return Track.objects.filter(tracking_no=tracking_no.strip()).order_by("-pk").first()
+
+
+def track_events(*, track: Track) -> list[TrackEvent]:
+    """The whole trace, newest first."""
+    return list(track.events.order_by("-at", "-id"))
+
+
+def track_alerts(*, track: Track) -> list[Alert]:
+    """The parcel's alerts and its order's (ship-by, address change, after-sale), newest first."""
+    q = Q(track=track)
+    if track.order_id is not None:
+        q |= Q(track__isnull=True, order_id=track.order_id)
+    return list(Alert.objects.filter(q).select_related("assignee").order_by("-created_at"))

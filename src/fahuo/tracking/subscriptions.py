@@ -1,0 +1,154 @@
+"""Subscribing parcels to a tracking provider's trace push (Kdniao 1008, Kuaidi100 poll).
+
+A parcel is subscribed with the provider that issued its waybill when that provider tracks too
+(Kdniao, Kuaidi100) and has an active account; otherwise with the first active tracking account.
+Kuaidi100 pushes to the callback URL given per subscription: ``FAHUO_PUBLIC_URL`` + ``/hooks/kuaidi100``.
+Kdniao pushes to the address set in its console (``…/hooks/kdniao``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from fahuo.kit.errors import FahuoError, NotSupported
+from fahuo.tracking.models import Track
+
+TRACKING_PROVIDERS = ("kdniao", "kuaidi100")
+
+
+@dataclass(slots=True)
+class SubscribeResult:
+    subscribed: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"subscribed": self.subscribed, "skipped": self.skipped, "failed": self.failed}
+
+
+def kuaidi100_config() -> tuple[Any, str]:
+    """The active Kuaidi100 account's settings and the salt its callbacks are signed with.
+
+    The salt is the account's ``salt`` credential, else one derived from the site's secret key (so
+    subscriptions and the callback check agree without configuration).
+    """
+    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings
+
+    account = ProviderAccount.objects.filter(provider="kuaidi100", active=True).order_by("pk").first()
+    if account is None:
+        raise NotSupported("没有可用的快递100账号，无法校验推送签名")
+    salt = account.credential_dict().get("salt", "")
+    if not salt:
+        digest = hmac.new(settings.SECRET_KEY.encode(), f"kuaidi100-callback:{account.pk}".encode(), "sha256")
+        salt = digest.hexdigest()[:32]
+    return Kuaidi100Settings.from_account(account), salt
+
+
+def resubscribe_later(*, tracking_no: str, provider: str, delay_s: int = 1800) -> None:
+    """After commit, subscribe ``tracking_no`` again in ``delay_s`` (Kuaidi100 asks for half an hour)."""
+    from fahuo.tracking.tasks import resubscribe_task
+
+    transaction.on_commit(lambda: resubscribe_task.schedule((tracking_no, provider), delay=delay_s))
+
+
+def public_url() -> str:
+    return str(getattr(settings, "FAHUO_PUBLIC_URL", "") or os.environ.get("FAHUO_PUBLIC_URL", "")).rstrip(
+        "/"
+    )
+
+
+def _accounts() -> dict[str, Any]:
+    from fahuo.carriers.models import ProviderAccount
+
+    out: dict[str, Any] = {}
+    for account in ProviderAccount.objects.filter(provider__in=TRACKING_PROVIDERS, active=True).order_by(
+        "pk"
+    ):
+        out.setdefault(account.provider, account)
+    return out
+
+
+def tracking_configured() -> bool:
+    from fahuo.carriers.models import ProviderAccount
+
+    return ProviderAccount.objects.filter(provider__in=TRACKING_PROVIDERS, active=True).exists()
+
+
+def enqueue_subscriptions(tracks: Sequence[Track]) -> None:
+    """After commit, subscribe these new parcels (only when a tracking account is configured)."""
+    ids = [t.pk for t in tracks if t.pk is not None and not t.subscribed_provider]
+    if not ids or not tracking_configured():
+        return
+    from fahuo.tracking.tasks import subscribe_tracks_task
+
+    transaction.on_commit(lambda: subscribe_tracks_task(ids))
+
+
+def _subscribe_one(provider: str, account: Any, track: Track) -> None:
+    phone = track.order.recipient_phone if track.order is not None else ""
+    if provider == "kdniao":
+        from fahuo.integrations.kdniao import tracking as kdniao
+        from fahuo.integrations.kdniao.settings import KdniaoSettings
+
+        kdniao.subscribe(
+            KdniaoSettings.from_account(account),
+            tracking_no=track.tracking_no,
+            carrier_code=track.carrier_code,
+            phone=phone,
+        )
+        return
+    from fahuo.integrations.kuaidi100 import tracking as kuaidi100
+
+    base = public_url()
+    if not base:
+        raise NotSupported("未设置 FAHUO_PUBLIC_URL，快递100 无法回调推送轨迹")
+    k100_settings, salt = kuaidi100_config()
+    kuaidi100.subscribe(
+        k100_settings,
+        tracking_no=track.tracking_no,
+        carrier_code=track.carrier_code,
+        callback_url=f"{base}/hooks/kuaidi100",
+        salt=salt,
+        phone=phone,
+    )
+
+
+def subscribe_tracks(
+    *, tracks: Sequence[Track], provider: str | None = None, force: bool = False
+) -> SubscribeResult:
+    """Subscribe each parcel once (``force`` subscribes again); one provider call per parcel."""
+    result = SubscribeResult()
+    accounts = _accounts()
+    done: list[Track] = []
+    now = timezone.now()
+    for track in tracks:
+        if track.subscribed_provider and not force:
+            result.skipped += 1
+            continue
+        key = provider
+        if key is None:
+            issued_by = track.waybill.provider if track.waybill is not None else ""
+            key = issued_by if issued_by in accounts else next(iter(accounts), None)
+        if key is None or key not in accounts:
+            result.skipped += 1
+            continue
+        try:
+            _subscribe_one(key, accounts[key], track)
+        except FahuoError as exc:
+            result.failed.append((track.tracking_no, exc.message))
+            continue
+        track.subscribed_provider = key
+        track.subscribed_at = now
+        done.append(track)
+    Track.objects.bulk_update(done, ["subscribed_provider", "subscribed_at"], batch_size=500)
+    result.subscribed = len(done)
+    return result

@@ -1,0 +1,52 @@
+"""Template helpers for tracking: alert and parcel labels, badges, and the dashboard's alert counts.
+
+The desk dashboard shows the counts with ``{% load tracking_tags %}{% alert_counts %}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from fahuo.tracking.forms import ALERT_STATUS_LABELS, KIND_LABELS, SEVERITY_LABELS, TRACK_STATUS_LABELS
+from fahuo.tracking.selectors import dashboard_counts
+
+register = template.Library()
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@register.filter
+def severity_label(severity: str) -> str:
+    return str(SEVERITY_LABELS.get(severity, severity))
+
+
+@register.filter
+def track_status_label(status: str) -> str:
+    return str(TRACK_STATUS_LABELS.get(status, status))
+
+
+@register.simple_tag
+def track_badge(status: str) -> SafeString:
+    return format_html(
+        '<span class="tbadge tbadge-{}">{}</span>', status, TRACK_STATUS_LABELS.get(status, status)
+    )
+
+
+@register.simple_tag
+def alert_badge(status: str) -> SafeString:
+    return format_html(
+        '<span class="abadge abadge-{}">{}</span>', status, ALERT_STATUS_LABELS.get(status, status)
+    )
+
+
+@register.inclusion_tag("tracking/_dashboard_alerts.html")
+def alert_counts() -> dict[str, Any]:
+    """Unresolved alerts per kind, linking to the queue (one query)."""
+    return {"counts": dashboard_counts()}

@@ -1,0 +1,24 @@
+"""Desk pages (``/tracking/``, namespace ``tracking``) and provider push endpoints (``/hooks/``)."""
+
+from django.urls import path
+
+from fahuo.tracking import hooks, views
+
+app_name = "tracking"
+
+urlpatterns = [
+    path("alerts/", views.alert_list, name="alert_list"),
+    path("alerts/<int:pk>/assign/", views.alert_assign, name="alert_assign"),
+    path("alerts/<int:pk>/note/", views.alert_note, name="alert_note"),
+    path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert_resolve"),
+    path("alerts/<int:pk>/reopen/", views.alert_reopen, name="alert_reopen"),
+    path("parcels/", views.track_lookup, name="track_lookup"),
+    path("parcels/<int:pk>/", views.track_detail, name="track_detail"),
+]
+
+# Mounted at /hooks/ by fahuo.urls: include((hook_patterns, "hooks")). CSRF-exempt, signature-checked.
+hook_patterns = [
+    path("kdniao", hooks.kdniao, name="kdniao"),
+    path("kuaidi100", hooks.kuaidi100, name="kuaidi100"),
+    path("douyin", hooks.douyin, name="douyin"),
+]

@@ -1,0 +1,199 @@
+"""Desk pages for tracking: the alert queue (filter, assign, note, resolve) and a parcel's trace.
+
+Everyone with a desk role reads; owners and operators work alerts (packers only read).
+htmx posts get the alert's row back; plain posts redirect to the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
+from fahuo.kit.errors import FahuoError, InvalidInput
+from fahuo.tracking import selectors, services
+from fahuo.tracking.forms import KIND_LABELS, AlertFilterForm, AssignForm, NoteForm
+from fahuo.tracking.models import Alert
+
+PAGE_SIZE = 50
+VIEW = "orders.view_order"
+CHANGE = selectors.CHANGE_PERMISSION
+
+
+def _kind_tabs(request: HttpRequest, counts: dict[str, int], current: str) -> list[dict[str, Any]]:
+    """One tab per kind with its count, keeping the other filters; "all" first."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    tabs = []
+    for kind, label in [("", None), *KIND_LABELS.items()]:
+        if kind and not counts.get(kind) and kind != current:
+            continue
+        params["kind"] = kind
+        tabs.append(
+            {
+                "kind": kind,
+                "label": label,
+                "n": counts.get(kind, 0) if kind else sum(counts.values()),
+                "query": params.urlencode(),
+                "current": kind == current,
+            }
+        )
+    return tabs
+
+
+@require_GET
+@desk_view(VIEW)
+def alert_list(request: HttpRequest) -> HttpResponse:
+    form = AlertFilterForm(request.GET)
+    filters = form.filters()
+    queue = selectors.alert_queue(user=request.user, **filters)
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.alert_counts(user=request.user, **filters)
+    can_work = request.user.has_perm(CHANGE)
+    context = {
+        "nav": "alerts",
+        "form": form,
+        "page": page,
+        "tabs": _kind_tabs(request, counts, filters.get("kind", "")),
+        "can_work": can_work,
+        "users": selectors.assignable_users() if can_work else [],
+        "filtered": bool(filters),
+    }
+    target = htmx_target(request)
+    if target == "alert-counts":
+        template = "tracking/_alert_tabs.html"
+    elif target == "alert-results":
+        template = "tracking/_alert_results.html"
+    else:
+        template = "tracking/alert_list.html"
+    return vary_on_htmx(render(request, template, context))
+
+
+def _back(request: HttpRequest) -> str:
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return reverse("tracking:alert_list")
+
+
+def _act(
+    request: HttpRequest, pk: int, action: Callable[[Alert], str], *, changed: bool = True
+) -> HttpResponse:
+    alert = selectors.alert_for_update(pk=pk)
+    try:
+        with transaction.atomic():
+            done = action(alert)
+    except FahuoError as exc:
+        if is_htmx(request):
+            return fahuo_error(request, exc)
+        messages.error(request, exc.message)
+        return redirect(_back(request))
+    if not is_htmx(request):
+        messages.success(request, done)
+        return redirect(_back(request))
+    alert = selectors.alert_for_update(pk=pk)
+    context = {
+        "alert": alert,
+        "can_work": True,
+        "users": selectors.assignable_users(),
+        "flash": done,
+        "next": request.POST.get("next", ""),
+    }
+    response = render(request, "tracking/_alert_row.html", context)
+    if changed:
+        response["HX-Trigger"] = "alerts-changed"  # the kind tabs recount
+    return response
+
+
+@require_POST
+@desk_view(CHANGE)
+def alert_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(alert: Alert) -> str:
+        if request.POST.get("me"):
+            services.assign_alert(alert=alert, assignee=request.user, user=request.user)
+            return _("Assigned to you.")
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            raise InvalidInput(_("Choose a person."))
+        user_id = form.cleaned_data["assignee"]
+        assignee = None
+        if user_id:
+            assignee = next((u for u in selectors.assignable_users() if u.pk == user_id), None)
+            if assignee is None:
+                raise InvalidInput(_("This person cannot work alerts."))
+        services.assign_alert(alert=alert, assignee=assignee, user=request.user)
+        if assignee is None:
+            return _("Back in the queue.")
+        return _("Assigned to %(name)s.") % {"name": assignee.get_username()}
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@desk_view(CHANGE)
+def alert_note(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(alert: Alert) -> str:
+        form = NoteForm(request.POST)
+        if not form.is_valid():
+            raise InvalidInput(_("The note is too long."))
+        services.note_alert(alert=alert, note=form.cleaned_data["note"], user=request.user)
+        return _("Note saved.")
+
+    return _act(request, pk, action, changed=False)
+
+
+@require_POST
+@desk_view(CHANGE)
+def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(alert: Alert) -> str:
+        services.resolve_alert(alert=alert, user=request.user, note=request.POST.get("note"))
+        return _("Resolved.")
+
+    return _act(request, pk, action)
+
+
+@require_POST
+@desk_view(CHANGE)
+def alert_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(alert: Alert) -> str:
+        services.reopen_alert(alert=alert, user=request.user)
+        return _("Reopened.")
+
+    return _act(request, pk, action)
+
+
+# --- a parcel's trace ----------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view(VIEW)
+def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    track = selectors.track_for_page(pk=pk)
+    context = {
+        "nav": "alerts",
+        "track": track,
+        "events": selectors.track_events(track=track),
+        "alerts": selectors.track_alerts(track=track),
+    }
+    return private(render(request, "tracking/track_detail.html", context))
+
+
+@require_GET
+@desk_view(VIEW)
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    number = request.GET.get("no", "").strip()
+    track = selectors.track_by_number(tracking_no=number) if number else None
+    if track is None:
+        messages.warning(request, _("No parcel with tracking number %(no)s.") % {"no": number[:40]})
+        return redirect("tracking:alert_list")
+    return redirect("tracking:track_detail", pk=track.pk)
