@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("FAHUO_DATA_DIR", "var")).resolve()
+DATA_DIR = Path(os.environ.get("FAHUO_DATA_DIR") or "var").resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 

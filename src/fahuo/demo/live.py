@@ -81,10 +81,12 @@ def start_world(*, desk_url: str, move_every_s: float = 15.0) -> DemoWorld:
 def _start_consumer() -> None:
     """Run the Huey consumer (thread workers) inside the demo process, so queued jobs and periodic
     tasks (ship-back, alert sweeps, batches) run without a separate ``fahuo worker``."""
+    from django.utils.module_loading import autodiscover_modules
     from huey.contrib.djhuey import HUEY
 
     if HUEY.immediate:
         return
+    autodiscover_modules("tasks")  # register every app's tasks, as `fahuo worker` does
     consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.start()
 
