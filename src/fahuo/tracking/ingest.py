@@ -180,9 +180,16 @@ def _ingest_chunk(events: Sequence[TraceEvent], late_default: list[int]) -> Inge
     for track, e in keyed.values():
         per_track[track.pk].append(e)
         tracks[track.pk] = track
+    before = {pk: t.status for pk, t in tracks.items()}
     changed = [tracks[pk] for pk, evs in per_track.items() if apply_events(tracks[pk], evs, late_default)]
     write_tracks(changed)
     result.tracks_updated = len(changed)
+    moved = [t.pk for t in changed if t.status != before[t.pk]]
+    if moved:
+        # Tell the buyer about the milestone (派送中, 待取件, 已签收 …) once this commits.
+        from fahuo.notify.services import notify_for_tracks
+
+        notify_for_tracks(Track.objects.filter(pk__in=moved).only("pk", "order_id", "status"))
     return result
 
 

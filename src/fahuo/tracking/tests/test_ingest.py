@@ -203,3 +203,20 @@ def test_queries_do_not_grow_with_the_number_of_events(shop: Any) -> None:
     with CaptureQueriesContext(connection) as many:
         ingest_events(_batch(large, 0))
     assert len(many) == len(few) <= 8
+
+
+def test_a_parcel_reaching_a_milestone_queues_the_buyer_message(
+    shop: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from fahuo.notify.models import OutboxMessage
+    from fahuo.notify.services import ensure_default_templates
+
+    ensure_default_templates()
+    t = f.track(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_events([f.event(t, "picked_up", h(0)), f.event(t, "out_for_delivery", h(20))])
+    keys = set(OutboxMessage.objects.filter(order_id=t.order_id).values_list("template_key", flat=True))
+    assert "out_for_delivery" in keys
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_events([f.event(t, "picked_up", h(0))])  # an old event again: no new message
+    assert OutboxMessage.objects.filter(order_id=t.order_id).count() == len(keys)
