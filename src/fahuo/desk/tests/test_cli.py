@@ -73,6 +73,8 @@ def test_serve_migrates_a_fresh_data_dir_and_serves_pages_and_static_files(tmp_p
     port = _free_port()
     env = {**os.environ, "FAHUO_DATA_DIR": str(tmp_path), "FAHUO_DEBUG": "0"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    for name in ("FAHUO_DATABASE_URL", "FAHUO_REDIS_URL"):
+        env.pop(name, None)  # the served desk uses SQLite in its own data dir
     proc = subprocess.Popen(
         [sys.executable, "-m", "fahuo.cli", "serve", "--port", str(port)],
         env=env,
