@@ -452,7 +452,12 @@ def mark_packed(
     must not ship (cancelled order, voided waybill) or is already packed; ``InvalidInput`` when a
     line was not checked.
     """
-    parcel = Parcel.objects.select_for_update().select_related("order", "carton").filter(pk=parcel_id).first()
+    parcel = (
+        Parcel.objects.select_for_update(of=("self",))
+        .select_related("order", "carton")
+        .filter(pk=parcel_id)
+        .first()
+    )
     if parcel is None:
         raise NotFound("包裹不存在")
     order = parcel.order
