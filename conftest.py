@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,6 +67,74 @@ def sandbox_carrier(db: Any) -> Any:
     from fahuo.carriers.models import Carrier
 
     return Carrier.objects.create(code="SANDBOX", name="沙箱快递", provider="sandbox")
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium: Playwright never downloads a browser
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _cjk_fontconfig(folder: Path) -> str:
+    """A fontconfig file: the system's fonts plus the Noto Sans SC that fahuo's PDFs embed (from the
+    font package in the venv), so screenshots show Chinese even where no CJK font is installed."""
+    from fahuo.kit.pdf import cjk_font_path
+
+    with cjk_font_path() as font:
+        fonts_dir = font.parent
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{fonts_dir}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    return str(conf)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Playwright's chromium (Debian's binary), one per test module. Without the binary the browser
+    tests are skipped with a loud warning — and fail under CI, where a silent skip would hide them."""
+    import os
+    import tempfile
+    import warnings
+
+    if not CHROMIUM.exists():
+        message = (
+            f"BROWSER TESTS NOT RUN: {CHROMIUM} is missing. "
+            "Install Debian's chromium (apt-get install -y chromium); Playwright must not download one."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread for the whole module, so
+    # Django's ORM (tests, fixtures, the database flush after each test) must be allowed to run.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with tempfile.TemporaryDirectory() as fonts, sync_playwright() as pw:
+            env = {**os.environ, "FONTCONFIG_FILE": _cjk_fontconfig(Path(fonts))}
+            launched = pw.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, env=env
+            )
+            yield launched
+            launched.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

@@ -1012,6 +1012,8 @@ def _seed_live_sessions(
                                       ends_at=stream_start + timedelta(minutes=data.STREAM_MINUTES), **common)  # fmt: skip
     sessions = [last]
     base = max(300, Order.objects.filter(shop=shop, paid_at__gte=stream_start).count())
+    _seed_live_contracts(carriers, stream_start, base)
+    reviewed: tuple[Any, list[Order], list[str]] | None = None  # the last stream before yesterday's
     for days, hhmm, minutes, size in LIVE_HISTORY if orders >= LIVE_HISTORY_MIN_ORDERS else ():
         day = stream_start.astimezone(TZ).date() - timedelta(days=days)
         start = datetime.combine(day, time.fromisoformat(hhmm), tzinfo=TZ)
@@ -1037,6 +1039,8 @@ def _seed_live_sessions(
                        title=skus[c].name, quantity=1) for o, c in zip(made, picks, strict=True)],
             batch_size=BATCH,
         )  # fmt: skip
+        if reviewed is None:
+            reviewed = (session, made, picks)
     for session in sessions:
         FeaturedSku.objects.bulk_create(
             [FeaturedSku(session=session, sku=skus[c]) for c in dict.fromkeys(drops)]
@@ -1050,6 +1054,144 @@ def _seed_live_sessions(
     )  # fmt: skip
     refresh_forecast(session=upcoming)
     create_notices(session=upcoming)
+    if reviewed is not None:
+        _seed_review(random.Random(rng.random()), *reviewed, carriers=carriers, warehouse=wh, skus=skus)
+
+
+LIVE_CONTRACTS = (("ZTO", 0.30), ("YTO", 0.22), ("YD", 0.18), ("SF", 0.12), ("JD", 0.09), ("EMS", 0.09))
+LIVE_CONTRACT_NAME = "直播合作（峰值）"
+REVIEW_NUMBER_PREFIX = "DMR"  # tracking numbers of the reviewed stream's parcels
+
+
+def _seed_live_contracts(carriers: dict[str, Carrier], stream_start: datetime, base: int) -> None:
+    """Stream contracts (直播合作): peak parcels per stream and per pickup hour, 1.5× last evening's
+    orders in all, so the planned stream's forecast fits and the high end of its interval does not."""
+    from fahuo.carriers.models import Contract
+
+    total = round(base * 1.5)
+    for code, share in LIVE_CONTRACTS:
+        peak = max(50, round(total * share, -1))
+        Contract.objects.update_or_create(
+            carrier=carriers[code],
+            name=LIVE_CONTRACT_NAME,
+            defaults={"starts_on": stream_start.date() - timedelta(days=120), "peak_capacity_per_stream": peak,
+                      "pickup_capacity_per_hour": math.ceil(peak / 8), "pickup_window": "08:00-21:00"},
+        )  # fmt: skip
+
+
+def _seed_review(
+    rng: random.Random,
+    session: Any,
+    orders: list[Order],
+    picks: list[str],
+    *,
+    carriers: dict[str, Carrier],
+    warehouse: Warehouse,
+    skus: dict[str, Sku],
+) -> None:
+    """The last stream before yesterday's as it went: its plan and notices (sent the day before),
+    labels, pickups (a few late), deliveries, some damage; then its reviews."""
+    from fahuo.livestream.models import PeakNotice
+    from fahuo.livestream.notices import create_notices
+    from fahuo.livestream.planning import plan_session
+    from fahuo.livestream.review import compute_review
+    from fahuo.livestream.services import refresh_forecast
+    from fahuo.tracking.models import Track, TrackEvent, TrackStatus
+
+    Track.objects.filter(tracking_no__startswith=REVIEW_NUMBER_PREFIX).delete()
+    refresh_forecast(session=session)
+    plan = plan_session(session=session)
+    create_notices(session=session, plan=plan)
+    PeakNotice.objects.filter(session=session).update(
+        sent_at=session.starts_at - timedelta(days=1), sent_via="wechat"
+    )
+    # The desk allocated cheapest first within the contracted peak (not the optimiser's split).
+    specs = {spec.code: spec for spec in data.CARRIERS}
+    prices = {
+        c: {dest: first for dest, first, _, _ in rate_card(specs[c], warehouse.province)} for c in specs
+    }
+    room = {line.code: line.peak_parcels for line in plan.carriers if line.code in specs}
+    now = timezone.now()
+    parcels, bills, tracks, events = [], [], [], []
+    for k, (order, code) in enumerate(zip(orders, picks, strict=True)):
+        traits = set(skus[code].traits or [])
+        able = [
+            c for c in specs
+            if order.province in prices[c] and ("cold" not in traits or specs[c].cold_chain)
+            and ("valuable" not in traits or specs[c].insured)
+        ] or ["EMS"]  # fmt: skip
+        carrier = min(able, key=lambda c: (room.get(c, 0) <= 0, prices[c].get(order.province, 0), c))
+        room[carrier] = room.get(carrier, 0) - 1
+        order.carrier = carriers[carrier]
+        paid: datetime = order.paid_at or session.starts_at
+        issued: datetime = paid + timedelta(hours=rng.uniform(0.3, 6))
+        if not 8 <= issued.astimezone(TZ).hour < 22:  # printed when the packers start
+            morning = datetime.combine(issued.astimezone(TZ).date(), time(8), tzinfo=TZ)
+            issued = (morning if morning > issued else morning + timedelta(days=1)) + timedelta(
+                hours=rng.uniform(0, 3)
+            )
+        late = rng.random() < (0.12 if carrier == "YD" else 0.03)
+        picked = issued + timedelta(hours=rng.uniform(26, 54) if late else rng.uniform(1, 14))
+        lost = rng.random() < 0.003
+        delivered = min(picked + timedelta(hours=rng.uniform(20, 70)), now - timedelta(hours=1))
+        number = f"{REVIEW_NUMBER_PREFIX}{order.platform_order_id}"
+        parcels.append(
+            Parcel(
+                order=order,
+                seq=1,
+                carrier=carriers[carrier],
+                warehouse=warehouse,
+                weight_g=(skus[code].weight_g or 0) + PACKAGING_G,
+                status=ParcelStatus.PICKED_UP,
+            )
+        )
+        bills.append(
+            Waybill(
+                carrier=carriers[carrier],
+                provider="sandbox",
+                tracking_no=number,
+                request_id=f"demo-review-{order.platform_order_id}",
+                print_count=1,
+                last_printed_at=issued,
+            )
+        )
+        tracks.append(
+            Track(
+                order=order,
+                tracking_no=number,
+                carrier_code=carrier,
+                issued_at=issued,
+                picked_up_at=picked,
+                status=TrackStatus.LOST if lost else TrackStatus.DELIVERED,
+                status_at=delivered,
+                delivered_at=None if lost else delivered,
+                last_event_at=delivered,
+                dest_province=order.province,
+                active=False,
+            )
+        )
+        remote = order.province in data.REMOTE_PROVINCES
+        if rng.random() < (0.15 if remote else 0.01):
+            events.append((k, picked + timedelta(hours=rng.uniform(10, 30))))
+    Order.objects.bulk_update(orders, ["carrier"], batch_size=BATCH)
+    Parcel.objects.bulk_create(parcels, batch_size=BATCH)
+    for bill, parcel in zip(bills, parcels, strict=True):
+        bill.parcel = parcel
+    Waybill.objects.bulk_create(bills, batch_size=BATCH)
+    for bill, track in zip(bills, tracks, strict=True):
+        assert bill.last_printed_at is not None
+        bill.issued_at = bill.last_printed_at  # auto_now_add on insert; the real issue time after
+        track.waybill = bill
+    Waybill.objects.bulk_update(bills, ["issued_at"], batch_size=BATCH)
+    Track.objects.bulk_create(tracks, batch_size=BATCH)
+    TrackEvent.objects.bulk_create(
+        [TrackEvent(track=tracks[k], at=at, status=TrackStatus.EXCEPTION, provider="kdniao", provider_code="414",
+                    description="快件外包装破损，已联系发件人", event_key=f"demo-review-{tracks[k].tracking_no}")
+         for k, at in events],
+        batch_size=BATCH,
+    )  # fmt: skip
+    for kind in ("24h", "7d"):
+        compute_review(session=session, kind=kind)
 
 
 def _seed_message_templates() -> None:

@@ -57,19 +57,31 @@ def run(args: argparse.Namespace) -> int:
         f"#{session.pk} {session.title} {start:%Y-%m-%d %H:%M}–{timezone.localtime(session.ends_at):%H:%M} [{session.status}]"
     )
     print(f"forecast: {f.orders} orders ({f.low}–{f.high}, {f.method}, {f.history} past sessions)")
-    print(f"plan for: {plan.parcels} parcels from {plan.warehouse or '-'}")
+    print(
+        f"plan for: {plan.expected_parcels} parcels expected, capacity for {plan.parcels}, from {plan.warehouse or '-'}"
+    )
     print(
         f"packers: {plan.packers} × {plan.orders_per_packer_hour}/h = {plan.pack_hours:.1f} working hours; "
         f"needed {plan.packers_needed_24h} (98% in 24 h), {plan.packers_needed_48h} (100% in 48 h)"
     )
+    if plan.split_method == "optimiser":
+        print(f"split: optimiser, freight {_yuan(plan.freight_fen)} (cheapest-first {_yuan(plan.greedy_fen)})"
+              f"; over capacity at the high end: {plan.over_capacity}")  # fmt: skip
+    else:
+        print(f"split: {plan.split_method} (no rate card from the warehouse: no freight planned)")
     for c in plan.carriers:
-        print(f"  {c.code:<6} {c.parcels:>6} parcels  cap {c.capacity_per_stream or '-'}/stream "
+        print(f"  {c.code:<6} {c.parcels:>6} parcels ({c.peak_parcels} at the high end)  "
+              f"freight {_yuan(c.freight_fen)}  cap {c.capacity_per_stream or '-'}/stream "
               f"{c.capacity_per_hour or '-'}/h  picked in 24 h {c.picked_24h}")  # fmt: skip
     for w in plan.warnings:
         print(f"! {w}")
     if args.backtest:
         _print_backtest(session.shop_id)
     return 0
+
+
+def _yuan(fen: int | None) -> str:
+    return "-" if fen is None else f"¥{fen / 100:,.2f}"
 
 
 def _print_backtest(shop_id: int) -> None:

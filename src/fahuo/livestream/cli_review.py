@@ -46,6 +46,17 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def _yuan(fen: int | None) -> str:
+    return "—" if fen is None else f"¥{fen / 100:,.2f}"
+
+
+def _diff(row: dict[str, Any]) -> str:
+    fen, pct = row.get("freight_diff_fen"), row.get("freight_diff_pct")
+    if fen is None:
+        return ""
+    return f"({fen / 100:+,.2f}" + ("" if pct is None else f", {pct:+.1f}%") + ")"
+
+
 def _print_text(out: dict[str, Any]) -> None:
     s = out["session"]
     print(f"#{s['id']} {s['title']}")
@@ -60,10 +71,17 @@ def _print_text(out: dict[str, Any]) -> None:
             f"  pickup 24 h {_pct(r24['pickup_rate_24h'])}  shipped 48 h {_pct(r24['shipped_rate_48h'])}"
             f"  late {r24['late_count']}"
         )
+        if r24.get("planned_freight_fen") is not None or r24.get("actual_freight_fen") is not None:
+            print(
+                f"  freight: plan {_yuan(r24.get('planned_freight_fen'))}  actual {_yuan(r24.get('actual_freight_fen'))}"
+                f"  {_diff(r24)}"
+            )
         for c in r24["carriers"]:
             print(
                 f"    {c['code']:<8} parcels {c['parcels']:>5}  pickup 24 h {_pct(c['pickup_rate_24h']):>6}"
                 f"  shipped 48 h {_pct(c['shipped_rate_48h']):>6}  late {c['late']}"
+                f"  freight plan {_yuan(c.get('planned_freight_fen'))} actual {_yuan(c.get('actual_freight_fen'))}"
+                f" {_diff(c)}"
             )
     r7 = out.get("7d")
     if r7:

@@ -27,6 +27,7 @@ class Table:
     headers: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     note: str = ""
+    weights: list[float] = field(default_factory=list)  # relative PDF column widths (blank: equal)
 
 
 def pct(value: float | None) -> str:
@@ -35,6 +36,21 @@ def pct(value: float | None) -> str:
 
 def yuan(fen: int | None) -> str:
     return "—" if fen is None else f"{fen / 100:.2f}"
+
+
+def signed_yuan(fen: int | None) -> str:
+    return "—" if fen is None else f"{fen / 100:+.2f}"
+
+
+def signed_pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.1f}%"
+
+
+def diff_text(fen: int | None, pct_value: float | None) -> str:
+    """ "+12.30 (+4.1%)": actual minus planned freight in yuan, and in % of the plan."""
+    if fen is None:
+        return "—"
+    return f"{fen / 100:+.2f}" + ("" if pct_value is None else f" ({pct_value:+.1f}%)")
 
 
 def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]:
@@ -57,7 +73,9 @@ def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]
             ["48小时发货率 Shipped 48 h", pct(r24["shipped_rate_48h"])],
             ["下单到出单 中位/P90 (分钟) Order→label median/p90 (min)", f"{o2l['median']} / {o2l['p90']}"],
             ["超时包裹 Late parcels", r24["late_count"]],
-            ["运费 Freight (元)", yuan(r24["freight_fen"])],
+            ["计划运费 Planned freight (元)", yuan(r24.get("planned_freight_fen"))],
+            ["实际运费 Actual freight (元)", yuan(r24.get("actual_freight_fen", r24["freight_fen"]))],
+            ["差额 Actual − plan (元)", diff_text(r24.get("freight_diff_fen"), r24.get("freight_diff_pct"))],
         ],
     )
     if r7:
@@ -67,7 +85,20 @@ def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]
         ]
     carriers = Table(
         "快递公司 Carriers",
-        ["快递", "包裹", "24h揽收率", "48h发货率", "超时", "产能", "产能占用", "计划包裹", "运费(元)"],
+        [
+            "快递",
+            "包裹",
+            "24h揽收率",
+            "48h发货率",
+            "超时",
+            "产能",
+            "产能占用",
+            "计划包裹",
+            "计划运费(元)",
+            "实际运费(元)",
+            "差额(元)",
+            "差额%",
+        ],
         [
             [
                 c["code"],
@@ -78,10 +109,14 @@ def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]
                 c["capacity"] or "—",
                 pct(c["capacity_used"]),
                 c["planned_parcels"] if c["planned_parcels"] is not None else "—",
-                yuan(c["freight_fen"]),
+                yuan(c.get("planned_freight_fen")),
+                yuan(c.get("actual_freight_fen", c["freight_fen"])),
+                signed_yuan(c.get("freight_diff_fen")),
+                signed_pct(c.get("freight_diff_pct")),
             ]
             for c in r24["carriers"]
         ],
+        weights=[0.7, 0.7, 1, 1, 0.6, 0.7, 1, 1, 1.3, 1.3, 1.2, 0.9],
     )
     late = Table(
         "超时包裹 Late parcels (48 h)",
@@ -207,6 +242,8 @@ def review_pdf(r24: dict[str, Any], r7: dict[str, Any] | None) -> bytes:
             y -= 6 * MM
             n = len(table.headers)
             widths = [usable * 0.55, usable * 0.45] if n == 2 else [usable / n] * n
+            if len(table.weights) == n:
+                widths = [usable * w / sum(table.weights) for w in table.weights]
             line(table.headers, 8, widths, weight=0.07)
             for row in rows or [["—"]]:
                 line(row, 8, widths)

@@ -29,6 +29,9 @@ class LiveSession(models.Model):
     forecast_high = models.PositiveIntegerField(null=True, blank=True)
     forecast_method = models.CharField(max_length=40, blank=True)
     forecast_hourly = models.JSONField(default=list, blank=True)  # expected orders per hour from start
+    # The plan as it was sent to the carriers (``Plan.stored()``): per carrier the planned parcels,
+    # freight (fen) and pickups; the review compares the actual figures with it.
+    plan = models.JSONField(default=dict, blank=True)
     packers = models.PositiveIntegerField(default=4)
     orders_per_packer_hour = models.PositiveIntegerField(default=60)
     pickup_address = models.CharField(max_length=200, blank=True)

@@ -56,16 +56,26 @@ def _day_groups(slots: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, in
 
 
 def notice_text(
-    *, session: LiveSession, carrier: Carrier, parcels: int, slots: Sequence[dict[str, Any]]
+    *,
+    session: LiveSession,
+    carrier: Carrier,
+    parcels: int,
+    slots: Sequence[dict[str, Any]],
+    peak_parcels: int | None = None,
 ) -> str:
     """The ready-to-send 【预警通知】 message for one carrier outlet."""
     start, end = _local(session.starts_at), _local(session.ends_at)
     pickup = "；".join(
         f"{day} {a}–{b} 共约{n}单（每小时最多{peak}单）" for day, a, b, n, peak in _day_groups(slots)
     )
+    if parcels:
+        high = f"，单量冲高时最多约{peak_parcels}单" if peak_parcels and peak_parcels > parcels else ""
+        volume = f"预计交给贵司约{parcels}单{high}"
+    else:  # only needed if the stream runs to the high end of the forecast: a standby notice
+        volume = f"贵司为本场备用快递：单量冲高时最多约{peak_parcels or 0}单"
     return (
         f"【预警通知】{carrier.name}网点您好：{session.shop.name}定于{start:%m月%d日 %H:%M}–{end:%H:%M}"
-        f"开播（{session.title}），预计交给贵司约{parcels}单。"
+        f"开播（{session.title}），{volume}。"
         f"揽收地址：{session.pickup_address or '—'}。"
         f"请按以下时段安排揽收：{pickup or '待定'}。"
         "按合作约定：24小时内揽收率≥98%，48小时内100%发出。"
@@ -76,24 +86,40 @@ def notice_text(
 def create_notices(
     *, session: LiveSession, plan: Plan | None = None, warehouse: Warehouse | None = None
 ) -> list[PeakNotice]:
-    """One notice per carrier in the plan (updated in place when it already exists; sending kept)."""
+    """One notice per carrier with parcels in the plan (updated in place when it already exists;
+    sending kept; an unsent notice of a carrier the plan no longer uses is deleted): the expected
+    parcels and hourly pickups at the forecast point, the high end as "at most". The plan is kept on
+    the session for the review (``services.store_plan``)."""
+    from fahuo.livestream.services import store_plan
+
     plan = plan or plan_session(session=session)
+    store_plan(session=session, plan=plan)
     existing = {n.carrier_id: n for n in session.notices.select_related("carrier")}
     carriers = {c.pk: c for c in Carrier.objects.filter(pk__in=[line.carrier_id for line in plan.carriers])}
     warehouse = warehouse or Warehouse.objects.filter(name=plan.warehouse).first()
     out = []
     for line in plan.carriers:
-        if not line.parcels:
+        if not line.parcels and not line.peak_parcels:
             continue
         carrier = carriers[line.carrier_id]
-        slots = [s.as_dict() for s in plan.slots_for(line.code)]
+        # A standby carrier (nothing at the forecast point) is told its pickups at the high end.
+        slots = [s.as_dict() for s in (plan.slots_for if line.parcels else plan.peak_slots_for)(line.code)]
         notice = existing.get(carrier.pk) or PeakNotice(session=session, carrier=carrier)
         notice.warehouse = warehouse
         notice.expected_parcels = line.parcels
         notice.pickup_slots = slots
-        notice.text = notice_text(session=session, carrier=carrier, parcels=line.parcels, slots=slots)
+        notice.text = notice_text(
+            session=session,
+            carrier=carrier,
+            parcels=line.parcels,
+            slots=slots,
+            peak_parcels=line.peak_parcels,
+        )
         notice.save()
         out.append(notice)
+    # A carrier the new plan gives nothing: its unsent notice goes (a sent one stays on record).
+    kept = {n.carrier_id for n in out}
+    session.notices.exclude(carrier_id__in=kept).filter(sent_at__isnull=True).delete()
     return out
 
 
@@ -132,6 +158,14 @@ def mark_sent(
 # --- documents -----------------------------------------------------------------------------------
 
 
+def _volume(notice: PeakNotice) -> str:
+    """ "600 单", or for a standby carrier "0 单（备用，冲高时最多 300 单）"."""
+    slotted = sum(int(s["parcels"]) for s in notice.pickup_slots)
+    if not notice.expected_parcels and slotted:
+        return f"0 单（备用，冲高时最多 {slotted} 单）"
+    return f"{notice.expected_parcels} 单"
+
+
 def _slot_rows(notice: PeakNotice) -> list[tuple[str, int]]:
     rows = []
     for s in notice.pickup_slots:
@@ -165,7 +199,7 @@ def _draw_notice(canvas: Canvas, font: str, notice: PeakNotice, width: float, he
         ("商家", session.shop.name),
         ("直播", session.title),
         ("直播时间", f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"),
-        ("预计单量", f"{notice.expected_parcels} 单"),
+        ("预计单量", _volume(notice)),
         ("揽收地址", session.pickup_address or "—"),
         ("联系人", session.contact or "—"),
         ("约定", "24小时内揽收率≥98%，48小时内100%发出"),

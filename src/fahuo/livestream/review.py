@@ -29,7 +29,7 @@ from fahuo.fulfilment.models import ParcelStatus, Waybill
 from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.livestream import selectors
 from fahuo.livestream.models import LiveSession, PeakNotice, SessionReview, SessionStatus
-from fahuo.orders.models import Order, OrderStatus
+from fahuo.orders.models import Order, OrderLine, OrderStatus
 from fahuo.tracking.models import Track, TrackEvent, TrackStatus
 
 PICKUP_HOURS = 24
@@ -144,8 +144,8 @@ def _parcel_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
     ]
 
 
-def _freight(orders: QuerySet[Order]) -> dict[int, int]:
-    """Freight (fen) per carrier from each order's latest allocation decision."""
+def _decisions(orders: QuerySet[Order]) -> dict[int, tuple[int | None, int]]:
+    """Each order's latest allocation decision: (carrier id, freight fen)."""
     from fahuo.routing.models import AllocationDecision
 
     latest: dict[int, tuple[int | None, int]] = {}
@@ -155,11 +155,106 @@ def _freight(orders: QuerySet[Order]) -> dict[int, int]:
         .order_by("order_id", "-pk")
     ):
         latest.setdefault(row["order_id"], (row["carrier_id"], row["freight_fen"] or 0))
-    per_carrier: dict[int, int] = defaultdict(int)
-    for carrier_id, fen in latest.values():
-        if carrier_id is not None:
-            per_carrier[carrier_id] += fen
-    return dict(per_carrier)
+    return latest
+
+
+def _declared(order_ids: set[int]) -> dict[int, int]:
+    """Declared value (fen) of the orders that carry a valuable SKU (insured shipments)."""
+    value: dict[int, int] = defaultdict(int)
+    valuable: set[int] = set()
+    for oid, traits, fen, qty in OrderLine.objects.filter(
+        order_id__in=order_ids, sku__isnull=False
+    ).values_list("order_id", "sku__traits", "sku__declared_value_fen", "quantity"):
+        value[oid] += (fen or 0) * qty
+        if "valuable" in (traits or []):
+            valuable.add(oid)
+    return {oid: value[oid] for oid in valuable}
+
+
+def actual_freight(session: LiveSession, orders: QuerySet[Order]) -> tuple[dict[int, int], dict[str, int]]:
+    """Freight (fen) per carrier id of the session's labelled parcels, and how many were priced how.
+
+    Each parcel on its carrier's rate card in force on the stream's day (as the plan is priced): the
+    chargeable weight (packed or volumetric, else the parcel's weight) from its warehouse's province
+    to the order's, with the volume-tier delta, the remote surcharge and, for an order with a
+    valuable SKU, the insurance premium. A parcel that cannot be priced that way (no weight, no
+    lane) takes its order's allocation decision when that chose the same carrier; else unpriced.
+    """
+    from fahuo.livestream.optimise import lane_fen, tariffs_for
+
+    rows = list(
+        Waybill.objects.filter(parcel__order__in=orders)
+        .exclude(parcel__status=ParcelStatus.CANCELLED)
+        .exclude(parcel__order__status=OrderStatus.CANCELLED)
+        .values_list(
+            "carrier_id",
+            "parcel__order_id",
+            "parcel__weight_g",
+            "parcel__packed_weight_g",
+            "parcel__volumetric_weight_g",
+            "parcel__warehouse__province",
+            "parcel__order__warehouse__province",
+            "parcel__order__province",
+        )
+    )
+    counts = {"rate_card": 0, "allocation": 0, "unpriced": 0}
+    if not rows:
+        return {}, counts
+    on = timezone.localdate(session.starts_at)
+    carrier_ids = sorted({r[0] for r in rows})
+    origins = {r[5] or r[6] for r in rows if r[5] or r[6]}
+    tariffs = {
+        origin: tariffs_for(carrier_ids=carrier_ids, origin_province=origin, on=on, before=session.starts_at)
+        for origin in origins
+    }
+    declared = _declared({r[1] for r in rows})
+    decisions: dict[int, tuple[int | None, int]] | None = None
+    out: dict[int, int] = defaultdict(int)
+    for cid, oid, weight, packed, volumetric, wh_prov, order_wh_prov, dest in rows:
+        chargeable = max(packed or 0, volumetric or 0) if packed or volumetric else weight
+        tariff = tariffs.get(wh_prov or order_wh_prov or "", {}).get(cid)
+        fen = -1
+        if chargeable and tariff is not None and dest:
+            insured = tariff.insured and oid in declared
+            fen = lane_fen(chargeable, dest, tariff, declared_value_fen=declared[oid] if insured else None)
+        if fen >= 0:
+            counts["rate_card"] += 1
+        else:
+            if decisions is None:
+                decisions = _decisions(orders)
+            chosen = decisions.get(oid)
+            if chosen is None or chosen[0] != cid:
+                counts["unpriced"] += 1
+                continue
+            fen = chosen[1]
+            counts["allocation"] += 1
+        out[cid] += fen
+    return dict(out), counts
+
+
+def planned(session: LiveSession) -> dict[int, dict[str, Any]]:
+    """Per carrier id, what the stored plan said (parcels, freight, …); the notices' expected parcels
+    when no plan was stored."""
+    stored = {int(c["carrier_id"]): dict(c) for c in (session.plan or {}).get("carriers", [])}
+    if stored:
+        return stored
+    return {
+        n["carrier_id"]: {"carrier_id": n["carrier_id"], "code": n["carrier__code"], "name": n["carrier__name"],
+                          "parcels": n["expected_parcels"], "freight_fen": None}
+        for n in PeakNotice.objects.filter(session=session).values(
+            "carrier_id", "carrier__code", "carrier__name", "expected_parcels"
+        )
+    }  # fmt: skip
+
+
+def _diff(actual: int | None, plan: int | None) -> tuple[int | None, float | None]:
+    if actual is None or plan is None:
+        return None, None
+    return actual - plan, (round((actual - plan) / plan * 100, 1) if plan else None)
+
+
+def _per_parcel(fen: int | None, parcels: int | None) -> int | None:
+    return round(fen / parcels) if fen is not None and parcels else None
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -176,11 +271,8 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
     counts = {row["status"]: row["n"] for row in orders.values("status").annotate(n=Count("pk")).order_by()}
     live_orders = sum(n for s, n in counts.items() if s != OrderStatus.CANCELLED)
     rows = _parcel_rows(orders)
-    freight = _freight(orders)
-    planned = {
-        n["carrier_id"]: n["expected_parcels"]
-        for n in PeakNotice.objects.filter(session=session).values("carrier_id", "expected_parcels")
-    }
+    freight, priced_by = actual_freight(session, orders)
+    plan = planned(session)
     carriers: dict[int, dict[str, Any]] = {}
     late: list[dict[str, Any]] = []
     first_label: dict[int, dt.datetime] = {}
@@ -225,7 +317,11 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
                 }
             )
     late.sort(key=lambda x: -(x["hours"] or 0))  # worst first
-    capacity = carrier_capacity(set(carriers) | set(freight), timezone.localdate(session.starts_at))
+    for cid, p in plan.items():  # planned carriers that got no parcel still get their row
+        if cid not in carriers and (p.get("parcels") or p.get("freight_fen")):
+            carriers[cid] = {"code": p["code"], "name": p.get("name", p["code"]), "parcels": 0, "picked_up": 0,
+                             "_p24": [0, 0, 0], "_s48": [0, 0, 0]}  # fmt: skip
+    capacity = carrier_capacity(set(carriers), timezone.localdate(session.starts_at))
     per_carrier: list[dict[str, Any]] = []
     for cid, c in sorted(carriers.items(), key=lambda kv: -kv[1]["parcels"]):
         p_ok, p_due, p_pending = c.pop("_p24")
@@ -243,9 +339,10 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
             late=sum(1 for x in late if x["carrier"] == c["code"]),
             capacity=peak,
             capacity_used=_rate(c["parcels"], peak or 0),
-            planned_parcels=planned.get(cid),
-            freight_fen=freight.get(cid),
-            planned_freight_fen=None,  # no stored per-carrier cost estimate in the plan yet
+            planned_parcels=plan.get(cid, {}).get("parcels"),
+        )
+        c.update(
+            _cost(freight.get(cid), plan.get(cid, {}).get("freight_fen"), c["parcels"], c["planned_parcels"])
         )
         per_carrier.append(c)
     paid_by_order = {r["parcel__order_id"]: r["parcel__order__paid_at"] for r in rows}
@@ -278,10 +375,41 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
             "median": _percentile(label_minutes, 50),
             "p90": _percentile(label_minutes, 90),
         },
-        "freight_fen": sum(freight.values()) if freight else None,
+        **_cost(
+            sum(freight.values()) if freight else None,
+            (session.plan or {}).get("freight_fen"),
+            sum(c["parcels"] for c in per_carrier),
+            sum(p.get("parcels") or 0 for p in plan.values()) if plan else None,
+        ),
+        "freight_priced_by": priced_by,
+        "plan": {
+            k: (session.plan or {}).get(k)
+            for k in (
+                "computed_at",
+                "split_method",
+                "forecast_orders",
+                "forecast_high",
+                "greedy_fen",
+                "over_capacity",
+            )
+        },
         "carriers": per_carrier,
         "late_count": len(late),
         "late": late[:LATE_LIST_LIMIT],
+    }
+
+
+def _cost(actual: int | None, plan: int | None, parcels: int, planned_parcels: int | None) -> dict[str, Any]:
+    """Cost vs plan: actual and planned freight (fen), the difference in fen and %, and per parcel."""
+    diff, pct = _diff(actual, plan)
+    return {
+        "freight_fen": actual,  # = actual_freight_fen (the name older stored reviews use)
+        "actual_freight_fen": actual,
+        "planned_freight_fen": plan,
+        "freight_diff_fen": diff,
+        "freight_diff_pct": pct,
+        "actual_fen_per_parcel": _per_parcel(actual, parcels),
+        "planned_fen_per_parcel": _per_parcel(plan, planned_parcels),
     }
 
 

@@ -1,15 +1,18 @@
-"""Write paths for live sessions: save a session with its featured SKUs, store its forecast."""
+"""Write paths for live sessions: save a session with its featured SKUs, store its forecast and plan."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fahuo.catalog.models import Sku
 from fahuo.kit.errors import InvalidInput
 from fahuo.livestream.forecast import Forecast, forecast_session
 from fahuo.livestream.models import FeaturedSku, LiveSession
+
+if TYPE_CHECKING:
+    from fahuo.livestream.planning import Plan
 
 _LINE = re.compile(r"^\s*(\S+)(?:\s*[x×*,，:：\s]\s*(\d+))?\s*$")
 
@@ -77,3 +80,10 @@ def refresh_forecast(*, session: LiveSession) -> Forecast:
         ]
     )
     return f
+
+
+def store_plan(*, session: LiveSession, plan: Plan) -> dict[str, Any]:
+    """Keep the plan's per-carrier parcels, freight and pickups on the session (for the review)."""
+    session.plan = plan.stored()
+    session.save(update_fields=["plan"])
+    return session.plan

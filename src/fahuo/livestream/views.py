@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from fahuo.desk.http import desk_view, error_page
 from fahuo.kit.errors import FahuoError
 from fahuo.livestream import notices, selectors, services
 from fahuo.livestream.models import LiveSession
-from fahuo.livestream.planning import plan_session
+from fahuo.livestream.planning import Plan, plan_session
 from fahuo.orders.models import Shop
 
 READ = "orders.view_order"
@@ -127,6 +128,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "live",
         "session": session,
         "plan": plan,
+        **plan_display(plan),
         "bars": bars,
         "actual": selectors.session_orders(session).count() if session.status != "planned" else None,
         "notices": list(session.notices.select_related("carrier", "sent_by")),
@@ -134,6 +136,68 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_write": request.user.has_perm(WRITE),
     }
     return render(request, "livestream/session_detail.html", context)
+
+
+SOURCES = {
+    "shop": gettext_lazy("this shop's past orders"),
+    "seller": gettext_lazy("all your shops' past orders"),
+    "national": gettext_lazy("a national default mix"),
+}
+
+
+def pickup_chart(plan: Plan) -> dict[str, Any] | None:
+    """ECharts option: pickups per hour and carrier at the forecast point (stacked bars), the high
+    end's pickups per hour (dashed line)."""
+    hours_ = sorted({s.start for s in plan.slots} | {s.start for s in plan.peak_slots})
+    if not hours_:
+        return None
+    at = {t: k for k, t in enumerate(hours_)}
+    labels = [timezone.localtime(t).strftime("%m-%d %H:00") for t in hours_]
+    series: list[dict[str, Any]] = []
+    for c in plan.carriers:
+        data = [0] * len(hours_)
+        for s in plan.slots_for(c.code):
+            data[at[s.start]] = s.parcels
+        if any(data):
+            series.append({"name": c.name, "type": "bar", "stack": "pickups", "data": data})
+    peak = [0] * len(hours_)
+    for s in plan.peak_slots:
+        peak[at[s.start]] += s.parcels
+    series.append({"name": _("At the high end"), "type": "line", "data": peak, "showSymbol": False,
+                   "lineStyle": {"type": "dashed"}})  # fmt: skip
+    return {
+        "animation": False,
+        "tooltip": {"trigger": "axis"},
+        "legend": {"type": "scroll"},
+        "grid": {"left": 40, "right": 16, "top": 40, "bottom": 28},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": series,
+    }
+
+
+def plan_display(plan: Plan) -> dict[str, Any]:
+    """Yuan strings, the pickups chart and the over-capacity rows for the plan card."""
+    from fahuo.livestream.exports import yuan
+
+    rows = [{**asdict(c), "freight_yuan": yuan(c.freight_fen)} for c in plan.carriers]
+    details = plan.optimiser
+    over = [
+        {"hour": datetime.fromisoformat(r["hour"]), "parcels": r["parcels"]}
+        for r in (details.get("peak", {}).get("over_capacity_by_hour", []) if details else [])
+    ]
+    saving = plan.saving_fen
+    return {
+        "carrier_rows": rows,
+        "pickup_chart": pickup_chart(plan),
+        "over_capacity": over,
+        "money": {
+            "freight": yuan(plan.freight_fen),
+            "greedy": yuan(plan.greedy_fen),
+            "saving": yuan(saving) if saving and saving > 0 else "",
+            "source": SOURCES.get(details.get("population", {}).get("source", ""), "") if details else "",
+        },
+    }
 
 
 @desk_view(WRITE)

@@ -96,10 +96,18 @@ def _with_display(r24: dict[str, Any], r7: dict[str, Any], rows: list[dict[str, 
     pct, yuan = exports.pct, exports.yuan
     for key in ("pickup_rate_24h", "shipped_rate_48h"):
         r24[f"{key}_pct"] = pct(r24[key])
+    r24["has_freight"] = (
+        r24.get("actual_freight_fen") is not None or r24.get("planned_freight_fen") is not None
+    )
+    for row in (r24, *r24["carriers"]):
+        row["freight_yuan"] = yuan(row["freight_fen"])
+        row["planned_freight_yuan"] = yuan(row.get("planned_freight_fen"))
+        row["actual_freight_yuan"] = yuan(row.get("actual_freight_fen", row["freight_fen"]))
+        row["freight_diff_text"] = exports.diff_text(row.get("freight_diff_fen"), row.get("freight_diff_pct"))
+        row["freight_over_plan"] = (row.get("freight_diff_fen") or 0) > 0
     for c in r24["carriers"]:
         for key in ("pickup_rate_24h", "shipped_rate_48h", "capacity_used"):
             c[f"{key}_pct"] = pct(c[key])
-        c["freight_yuan"] = yuan(c["freight_fen"])
     for key in ("loss_rate", "damage_rate"):
         r7[f"{key}_pct"] = pct(r7[key])
     for r in [*r7["regions"], *r7["carriers"], *r7["advice"]]:

@@ -6,10 +6,7 @@ Run: ``.venv/bin/pytest -m browser src/fahuo/desk``. Never lets Playwright downl
 
 from __future__ import annotations
 
-import os
 import re
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,48 +16,14 @@ from fahuo.desk.tests.conftest import PASSWORD, make_order, sample_csv
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO_ROOT = Path(__file__).resolve().parents[4]
 SHOTS = REPO_ROOT / "test-results"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = (
-            "BROWSER TESTS NOT RUN: /usr/bin/chromium is missing. "
-            "Install Debian's chromium (apt-get install -y chromium); Playwright must not download one."
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        warnings.warn(message, stacklevel=1)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread for the whole module, so
-    # Django's ORM (tests, fixtures, the database flush after each test) must be allowed to run.
-    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-            yield browser
-            browser.close()
-    finally:
-        if before is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+def browser(browser: Any) -> Any:
+    """The root conftest's chromium, kept under this name here: other test modules import it from here."""
+    return browser
 
 
 @pytest.fixture
