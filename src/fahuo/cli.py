@@ -26,6 +26,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("rates", "import"), "fahuo.carriers.cli", "import a carrier's rate card (CSV or XLSX) from one origin"),
     (("track", "replay"), "fahuo.tracking.cli", "replay decoded tracking/抖店 pushes from a JSON-lines file"),
     (("track", "sweep"), "fahuo.tracking.cli", "run the alert rules once and print the open alerts"),
+    (("track", "poll"), "fahuo.tracking.cli_poll", "query quiet/unsubscribed parcels at their provider once"),
     (("live", "plan"), "fahuo.livestream.cli", "forecast a live session and print its shipping plan"),
     (("live", "notice"), "fahuo.livestream.cli", "write carrier peak notices (预警通知) to PDF/Excel"),
     (("live", "review"), "fahuo.livestream.cli_review", "session review: 24 h pickup, 48 h shipped, damage"),

@@ -1195,7 +1195,8 @@ def _seed_review(
 
 
 def _seed_message_templates() -> None:
-    """The default buyer-message library (话术库); texts a seller edited are kept."""
+    """The default buyer-message library (话术库) comes with migration notify 0002; this only puts
+    back a default someone deleted (idempotent, no duplicates; texts a seller edited are kept)."""
     from fahuo.notify.services import ensure_default_templates
 
     ensure_default_templates()

@@ -4,6 +4,10 @@ that move (揽收 → 运输 → 派送 → 签收, with some stalls, lockers an
 ``fahuo serve --demo-world`` (and ``fahuo demo``) start this next to the desk, so a seller sees the
 whole flow — waybills from 快递鸟/快递100 simulators, ship-back to a 抖店 simulator, tracking pushes
 arriving at /hooks/kdniao and alerts appearing — without any network.
+
+快递100 parcels move too, but without pushes (the demo has no public URL for Kuaidi100 to call
+back): the worker's polling fallback (``tracking.polling``) queries them. Now and then a new paid
+抖店 order is pushed to /hooks/douyin; the worker fetches it (``tracking.shop_fetch``).
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class DemoWorld:
     urls: dict[str, str] = field(default_factory=dict)
     sims: list[RunningSimulator] = field(default_factory=list)
     kdniao: Any = None
+    kuaidi100: Any = None  # the Kuaidi100 simulator's state (traces for polling)
+    douyin: Any = None
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
@@ -61,10 +67,12 @@ def start_world(*, desk_url: str, move_every_s: float = 15.0) -> DemoWorld:
 
     world = DemoWorld()
     world.kdniao = kdniao_sim.make_app()
+    world.kuaidi100 = kuaidi100_sim.SimulatorState()
+    world.douyin = douyin_sim.make_app()
     for key, app in (
         ("kdniao", world.kdniao),
-        ("kuaidi100", kuaidi100_sim.make_app()),
-        ("douyin", douyin_sim.make_app()),
+        ("kuaidi100", kuaidi100_sim.make_app(world.kuaidi100)),
+        ("douyin", world.douyin),
     ):
         sim = RunningSimulator(app).start()
         world.sims.append(sim)
@@ -183,6 +191,10 @@ def steps_for(number: str) -> list[tuple[int, str, str]]:
 
 
 _pushed: dict[str, int] = {}  # tracking number -> steps already pushed (process-local)
+# Kdniao action -> Kuaidi100 statusCode (resultv2=4), for parcels that move at Kuaidi100.
+K100_CODES = {"1": "1", "2": "0", "201": "1001", "202": "5", "301": "301", "420": "2", "404": "14"}
+K100_CODES |= {"211": "501", "311": "304"}
+K100_COMPANIES = {"SF": "shunfeng", "JD": "jd"}
 
 
 def move_once(world: DemoWorld, desk_url: str, *, now: datetime | None = None) -> int:
@@ -191,7 +203,7 @@ def move_once(world: DemoWorld, desk_url: str, *, now: datetime | None = None) -
 
     now = now or timezone.now()
     rows = list(
-        Waybill.objects.filter(provider="kdniao", issued_at__gte=now - timedelta(days=2))
+        Waybill.objects.filter(provider__in=("kdniao", "kuaidi100"), issued_at__gte=now - timedelta(days=2))
         .select_related("carrier", "parcel__order")
         .order_by("issued_at")[:5000]
     )
@@ -205,19 +217,32 @@ def move_once(world: DemoWorld, desk_url: str, *, now: datetime | None = None) -
             at = waybill.issued_at + timedelta(minutes=minutes)
             if at > now:
                 break
-            world.kdniao.add_trace(
-                waybill.carrier.code,
-                waybill.tracking_no,
-                at=at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
-                station=text.format(city="杭州", dest=(order.city or order.province or "")[:6]),
-                action=action,
-                location=order.city or order.province,
-            )
+            stamp = at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+            station = text.format(city="杭州", dest=(order.city or order.province or "")[:6])
+            if waybill.provider == "kuaidi100":  # no push: the polling fallback picks these up
+                world.kuaidi100.add_trace(
+                    K100_COMPANIES.get(waybill.carrier.code, waybill.carrier.code.lower()),
+                    waybill.tracking_no,
+                    time=stamp,
+                    context=station,
+                    status_code=K100_CODES.get(action, "0"),
+                    area_name=order.city or order.province,
+                )
+            else:
+                world.kdniao.add_trace(
+                    waybill.carrier.code,
+                    waybill.tracking_no,
+                    at=stamp,
+                    station=station,
+                    action=action,
+                    location=order.city or order.province,
+                )
             done += 1
             added += 1
         if done != _pushed.get(waybill.tracking_no, 0):
             _pushed[waybill.tracking_no] = done
-            due.append((waybill.carrier.code, waybill.tracking_no))
+            if waybill.provider == "kdniao":
+                due.append((waybill.carrier.code, waybill.tracking_no))
     for start in range(0, len(due), 100):
         try:
             world.kdniao.push_to(f"{desk_url}/hooks/kdniao", numbers=due[start : start + 100], timeout=30.0)
@@ -229,13 +254,32 @@ def move_once(world: DemoWorld, desk_url: str, *, now: datetime | None = None) -
     return added
 
 
+_shop_orders = [0]  # new 抖店 orders pushed by this process
+SHOP_ORDER_EVERY = 8  # movement rounds between two new 抖店 orders
+SHOP_ORDERS_MAX = 30
+
+
+def push_shop_order(world: DemoWorld, desk_url: str) -> str:
+    """A buyer pays a new 抖店 order: seed it in the simulator and push the paid message (tag 101) to
+    the desk, which fetches the order (orderDetail + batchDecrypt) in the worker. Returns its id."""
+    _shop_orders[0] += 1
+    order_id = f"69{int(time.time()) % 10**9:09d}{_shop_orders[0]:06d}"[:19]
+    world.douyin.add_synthetic_order(order_id, lines=1 + _shop_orders[0] % 2)
+    world.douyin.push_paid(f"{desk_url}/hooks/douyin", order_id, timeout=30.0)
+    return order_id
+
+
 def _move_forever(world: DemoWorld, desk_url: str, every_s: float) -> None:
     from django.db import close_old_connections
 
+    rounds = 0
     while not world.stop_event.wait(every_s):
+        rounds += 1
         try:
             close_old_connections()
             move_once(world, desk_url)
+            if rounds % SHOP_ORDER_EVERY == 0 and _shop_orders[0] < SHOP_ORDERS_MAX:
+                push_shop_order(world, desk_url)
         except Exception:  # keep the demo alive; the log says what went wrong
             log.exception("demo movement round failed")
         finally:

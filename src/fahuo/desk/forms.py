@@ -16,6 +16,7 @@ STATUS_LABELS: dict[str, Any] = {
     OrderStatus.READY: _("Ready to print"),
     OrderStatus.PRINTED: _("Printed"),
     OrderStatus.SHIPPED: _("Shipped"),
+    OrderStatus.DELIVERED: _("Delivered"),
     OrderStatus.CANCELLED: _("Cancelled"),
 }
 

@@ -37,7 +37,7 @@ from fahuo.notify.models import (
 )
 from fahuo.notify.texts import DEFAULT_TEXTS, ORDER_KEYS, STATUS_PHRASES, render, validate_body
 from fahuo.orders.models import Order, OrderStatus, Shop
-from fahuo.tracking.models import Alert, AlertKind, Track, TrackStatus
+from fahuo.tracking.models import Alert, AlertKind, BuyerMessage, Track, TrackStatus
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,15 @@ ALERT_KEYS: dict[str, str] = {
     AlertKind.SHIP_BY_OVERDUE: MessageKey.SHIP_BY_SOON,
     AlertKind.ADDRESS_CHANGED: MessageKey.ADDRESS_CHANGED,
 }
+# Parcel statuses that are also alert kinds: their message goes out by itself only while the seller
+# leaves auto-messaging on for that kind (``AlertRule.message_buyer``), whichever path queues it.
+STATUS_ALERT_KINDS: dict[str, str] = {
+    TrackStatus.EXCEPTION: AlertKind.PROBLEM,
+    TrackStatus.LOST: AlertKind.PROBLEM,
+    TrackStatus.REFUSED: AlertKind.REFUSED,
+    TrackStatus.RETURNING: AlertKind.RETURNING,
+}
+QUEUE_CHUNK = 500  # pairs per round of queueing (IN lists stay far below SQLite's parameter limit)
 # Milestones in the order a parcel passes them: a milestone the parcel is already past is not sent
 # (a late push with pick-up and delivery together sends "delivered" only).
 MILESTONE_RANK: dict[str, int] = {
@@ -104,9 +113,25 @@ def notify_for_alert(alert: Alert) -> None:
 
 
 def notify_for_alerts(alerts: Iterable[Alert]) -> None:
-    pairs = [[a.pk, ALERT_KEYS[a.kind]] for a in alerts if a.kind in ALERT_KEYS]
+    """Like ``notify_for_alert`` for a batch: no query now, one job after commit. The caller
+    decides whether an alert should message the buyer by itself."""
+    notify_for_alert_rows((a.pk, a.kind) for a in alerts)
+
+
+def notify_for_alert_rows(rows: Iterable[tuple[int, str]]) -> None:
+    """``notify_for_alerts`` from plain ``(alert id, kind)`` rows (the sweep reads its thousands of
+    new alerts with ``values_list``, without building model instances)."""
+    pairs = [[pk, ALERT_KEYS[kind]] for pk, kind in rows if kind in ALERT_KEYS]
     if pairs:
         _after_commit(alerts=pairs)
+
+
+def alert_message_key(alert: Alert) -> str | None:
+    """The buyer message an alert calls for (a lost parcel's problem alert says "lost"), or None."""
+    key = ALERT_KEYS.get(alert.kind)
+    if key == MessageKey.PROBLEM and alert.track is not None and alert.track.status == TrackStatus.LOST:
+        return MessageKey.LOST
+    return key
 
 
 def _after_commit(*, tracks: list[list[Any]] | None = None, alerts: list[list[Any]] | None = None) -> None:
@@ -128,23 +153,66 @@ class _Item:
 
 
 def queue_for_tracks(*, pairs: Sequence[Sequence[Any]], now: datetime | None = None) -> int:
-    """Queue ``(track id, message key)`` pairs; returns how many messages are new."""
-    keys = {int(pk): str(key) for pk, key in pairs}
-    tracks = Track.objects.filter(pk__in=keys, order__isnull=False).select_related("order__shop")
-    items = [_Item(order=t.order, key=keys[t.pk], track=t) for t in tracks if t.order is not None]
-    return len(_queue(items, now=now or timezone.now()))
+    """Queue ``(track id, message key)`` pairs; returns how many messages are new. A problem,
+    refusal, return or loss is skipped when the seller switched auto-messaging off for that kind."""
+    now = now or timezone.now()
+    off: set[str] | None = None
+    queued = 0
+    for part in _chunks(pairs):
+        keys = {int(pk): str(key) for pk, key in part}
+        tracks = Track.objects.filter(pk__in=keys, order__isnull=False).select_related("order__shop")
+        items = [_Item(order=t.order, key=keys[t.pk], track=t) for t in tracks if t.order is not None]
+        if any(i.track is not None and i.track.status in STATUS_ALERT_KINDS for i in items):
+            off = _auto_off_kinds() if off is None else off
+            items = [i for i in items if i.track is None or STATUS_ALERT_KINDS.get(i.track.status) not in off]
+        queued += len(_queue(items, now=now))
+    return queued
 
 
 def queue_for_alerts(*, pairs: Sequence[Sequence[Any]], now: datetime | None = None) -> int:
     """Queue ``(alert id, message key)`` pairs; returns how many messages are new."""
-    keys = {int(pk): str(key) for pk, key in pairs}
-    alerts = Alert.objects.filter(pk__in=keys).select_related("order__shop", "track__order__shop")
-    items = []
-    for a in alerts:
-        order = a.order or (a.track.order if a.track is not None else None)
-        if order is not None:
-            items.append(_Item(order=order, key=keys[a.pk], track=a.track, alert_id=a.pk))
-    return len(_queue(items, now=now or timezone.now()))
+    now = now or timezone.now()
+    queued = 0
+    for part in _chunks(pairs):
+        keys = {int(pk): str(key) for pk, key in part}
+        alerts = Alert.objects.filter(pk__in=keys).select_related("order__shop", "track__order__shop")
+        items = []
+        for a in alerts:
+            order = a.order or (a.track.order if a.track is not None else None)
+            if order is not None:
+                key = alert_message_key(a) if keys[a.pk] == ALERT_KEYS.get(a.kind) else keys[a.pk]
+                items.append(_Item(order=order, key=key or keys[a.pk], track=a.track, alert_id=a.pk))
+        queued += len(_queue(items, now=now))
+    return queued
+
+
+def _chunks(pairs: Sequence[Sequence[Any]]) -> list[Sequence[Sequence[Any]]]:
+    return [pairs[i : i + QUEUE_CHUNK] for i in range(0, len(pairs), QUEUE_CHUNK)]
+
+
+def _auto_off_kinds() -> set[str]:
+    from fahuo.tracking.rules import auto_message_kinds
+
+    return {str(k) for k in STATUS_ALERT_KINDS.values()} - auto_message_kinds()
+
+
+def send_for_alert(*, alert: Alert, user: Any = None, now: datetime | None = None) -> OutboxMessage | None:
+    """Queue an alert's buyer message by hand (the seller's "tell the buyer" in the alert queue),
+    whatever the auto-messaging switch says. Returns the message — the earlier one when the buyer
+    already got it — or None when the shop switched the message off."""
+    key = alert_message_key(alert)
+    order = alert.order or (alert.track.order if alert.track is not None else None)
+    if key is None or order is None:
+        raise InvalidInput("这类异常没有给买家的消息")
+    if order.status == OrderStatus.CANCELLED:
+        raise InvalidInput("订单已取消，不再通知买家")
+    item = _Item(order=order, key=key, track=alert.track, alert_id=alert.pk)
+    _queue([item], now=now or timezone.now(), user=user)
+    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key(item)).first()
+    if message is not None and alert.buyer_message not in (BuyerMessage.AUTO, BuyerMessage.MANUAL):
+        alert.buyer_message = BuyerMessage.MANUAL
+        alert.save(update_fields=["buyer_message"])
+    return message
 
 
 def enqueue(

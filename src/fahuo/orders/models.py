@@ -52,7 +52,8 @@ class OrderStatus(models.TextChoices):
     NEEDS_REVIEW = "needs_review", "待审核"
     READY = "ready", "待打单"
     PRINTED = "printed", "已打单"
-    SHIPPED = "shipped", "已发货"
+    SHIPPED = "shipped", "已发货"  # the carrier picked the parcel up (tracking ingestion sets it)
+    DELIVERED = "delivered", "已签收"  # every parcel of the order delivered (tracking ingestion)
     CANCELLED = "cancelled", "已取消"
 
 

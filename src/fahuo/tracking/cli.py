@@ -98,6 +98,7 @@ def _sweep(args: argparse.Namespace) -> int:
         return 0
     print(
         f"sweep: {result.total_created} opened, {result.total_resolved} resolved in {seconds:.2f} s"
+        + (f"; {result.messaged} buyer messages queued" if result.messaged else "")
         + (f"; {backfilled} tracks created" if backfilled else "")
     )
     if not rows:

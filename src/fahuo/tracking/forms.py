@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fahuo.carriers.models import Carrier
 from fahuo.orders.models import Shop
-from fahuo.tracking.models import AlertKind, AlertStatus, TrackStatus
+from fahuo.tracking.models import AlertKind, AlertStatus, BuyerMessage, TrackStatus
 
 KIND_LABELS: dict[str, Any] = {
     AlertKind.SHIP_BY_SOON: _("Ship-by soon"),
@@ -44,6 +44,14 @@ ALERT_STATUS_LABELS: dict[str, Any] = {
     AlertStatus.RESOLVED: _("Resolved"),
 }
 SEVERITY_LABELS: dict[str, Any] = {"critical": _("Critical"), "warning": _("Warning")}
+BUYER_MESSAGE_LABELS: dict[str, Any] = {
+    BuyerMessage.AUTO: _("Buyer told automatically"),
+    BuyerMessage.MANUAL: _("Buyer told by hand"),
+    BuyerMessage.HELD: _("Buyer not told: the alert was already old"),
+    BuyerMessage.OFF: _("Buyer not told: auto-messaging is off"),
+}
+# Alerts whose buyer message waits for the seller (too old to be sent by itself when opened).
+UNTOLD = "untold"
 
 # "unresolved" (open + in progress) is the queue's default view.
 STATUS_CHOICES = [
@@ -51,6 +59,7 @@ STATUS_CHOICES = [
     (AlertStatus.OPEN, _("Open")),
     (AlertStatus.ASSIGNED, _("In progress")),
     ("mine", _("Assigned to me")),
+    (UNTOLD, _("Buyer not told")),
     (AlertStatus.RESOLVED, _("Resolved")),
     ("all", _("All")),
 ]
@@ -101,3 +110,10 @@ class NoteForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.IntegerField(required=False, min_value=1)
+
+
+class AutoMessageForm(forms.Form):
+    """Switch the buyer's automatic message on or off for one alert kind."""
+
+    kind = forms.ChoiceField(choices=list(KIND_LABELS.items()))
+    on = forms.BooleanField(required=False)

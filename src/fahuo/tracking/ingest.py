@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import connection, models
-from django.db.models import QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from fahuo.carriers.models import RateLine
 from fahuo.fulfilment.models import Waybill
 from fahuo.integrations.base import TraceEvent
+from fahuo.orders.models import Order, OrderStatus
+from fahuo.orders.selectors import _has_reason as has_review_reason
 from fahuo.tracking.models import FINAL_STATUSES, AlertKind, AlertRule, Track, TrackEvent, TrackStatus
 
 CHUNK = 900  # values per IN (...) and events per round (SQLite allows 999 parameters per query)
@@ -76,7 +78,7 @@ TRACK_FIELDS = [
     "active",
 ]
 UNKNOWN_KEPT = 50  # unknown numbers listed in the result (all are counted)
-STATE_COLUMNS = ["pk", "tracking_no", "carrier_code", "promised_hours", *TRACK_FIELDS]
+STATE_COLUMNS = ["pk", "tracking_no", "carrier_code", "promised_hours", "order_id", *TRACK_FIELDS]
 
 
 @dataclass(slots=True)
@@ -87,6 +89,7 @@ class TrackState:
     tracking_no: str
     carrier_code: str
     promised_hours: int | None
+    order_id: int | None
     status: str
     status_at: dt.datetime | None
     last_event_at: dt.datetime | None
@@ -184,13 +187,55 @@ def _ingest_chunk(events: Sequence[TraceEvent], late_default: list[int]) -> Inge
     changed = [tracks[pk] for pk, evs in per_track.items() if apply_events(tracks[pk], evs, late_default)]
     write_tracks(changed)
     result.tracks_updated = len(changed)
-    moved = [t.pk for t in changed if t.status != before[t.pk]]
+    moved = [t for t in changed if t.status != before[t.pk]]
+    # An order moves when its parcel first reaches a carrier or is signed; other moves (in transit
+    # -> out for delivery, another "in transit" line) cannot move it, so they cost no statement.
+    advance_orders(
+        [t for t in moved if before[t.pk] not in PICKED_UP_STATUSES or t.status == TrackStatus.DELIVERED]
+    )
     if moved:
         # Tell the buyer about the milestone (派送中, 待取件, 已签收 …) once this commits.
         from fahuo.notify.services import notify_for_tracks
 
-        notify_for_tracks(Track.objects.filter(pk__in=moved).only("pk", "order_id", "status"))
+        notify_for_tracks(Track(pk=t.pk, order_id=t.order_id, status=t.status) for t in moved)
     return result
+
+
+# Orders a parcel may move forward: printed -> shipped (picked up) -> delivered (signed). Cancelled
+# orders, orders sent back to review and anything already further along are left alone.
+SHIPPABLE = (OrderStatus.PRINTED,)
+DELIVERABLE = (OrderStatus.PRINTED, OrderStatus.SHIPPED)
+
+
+def advance_orders(tracks: Sequence[TrackState], *, now: dt.datetime | None = None) -> int:
+    """Move the orders of these parcels forward with them, in one UPDATE: shipped once a carrier
+    holds a parcel, delivered once it is signed and the order has no other parcel on its way.
+
+    Never backwards (a late "in transit" push after delivery changes nothing: only printed orders
+    ship, only printed/shipped ones are delivered), and never an order with an after-sale request
+    under way (review reason ``after_sale``). Returns how many orders moved.
+    """
+    held = {t.order_id for t in tracks if t.order_id is not None and t.picked_up_at is not None}
+    signed = {t.order_id for t in tracks if t.order_id is not None and t.status == TrackStatus.DELIVERED}
+    if not held and not signed:
+        return 0
+    # A parcel still on its way (an active Track with a live waybill) keeps its order "shipped".
+    on_its_way = Exists(
+        Track.objects.filter(order_id=OuterRef("pk"), active__in=[True], waybill__isnull=False)
+    )
+    deliver = Q(pk__in=signed) & ~on_its_way
+    return (
+        Order.objects.filter(pk__in=held | signed)
+        .filter(Q(status__in=SHIPPABLE) | (Q(status__in=DELIVERABLE) & deliver))
+        .exclude(has_review_reason("after_sale"))
+        .update(
+            status=Case(
+                When(deliver, then=Value(OrderStatus.DELIVERED.value)),
+                default=Value(OrderStatus.SHIPPED.value),
+            ),
+            updated_at=now or timezone.now(),
+        )
+    )
 
 
 EVENT_COLUMNS = (

@@ -53,6 +53,8 @@ class Track(models.Model):
     provider_code = models.CharField(max_length=20, blank=True)  # last raw State/StateEx or state code
     subscribed_provider = models.CharField(max_length=20, blank=True)
     subscribed_at = models.DateTimeField(null=True, blank=True)
+    # Polling fallback (polling.py): not before this time may the parcel be queried again.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     token = models.CharField(max_length=32, unique=True, null=True, blank=True)  # buyer tracking page
 
@@ -138,6 +140,9 @@ class AlertRule(models.Model):
     kind = models.CharField(max_length=20, choices=AlertKind.choices, unique=True)
     params = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
+    # Tell the buyer by itself when the sweep opens a fresh alert of this kind (kinds with a buyer
+    # message: delays, problems, refusals, returns, ship-by). Off: the seller sends it by hand.
+    message_buyer = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.params}"
@@ -147,6 +152,16 @@ class AlertStatus(models.TextChoices):
     OPEN = "open", "待处理"
     ASSIGNED = "assigned", "处理中"
     RESOLVED = "resolved", "已解决"
+
+
+class BuyerMessage(models.TextChoices):
+    """What became of the buyer message an alert calls for (set when the sweep opens the alert)."""
+
+    NONE = "", "—"  # this kind has no buyer message (or the alert predates auto-messaging)
+    AUTO = "auto", "已自动通知买家"
+    HELD = "held", "未自动通知（告警时已过时）"  # too old when opened: the seller decides
+    OFF = "off", "未自动通知（已关闭）"  # auto-messaging is off for this kind
+    MANUAL = "manual", "已手动通知买家"
 
 
 class Alert(models.Model):
@@ -166,6 +181,7 @@ class Alert(models.Model):
     )
     note = models.TextField(blank=True)
     detail = models.CharField(max_length=200, blank=True)  # what the system saw (no personal data)
+    buyer_message = models.CharField(max_length=8, choices=BuyerMessage.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -223,6 +239,9 @@ class PlatformMessage(models.Model):
     status = models.CharField(max_length=16, choices=MessageStatus.choices, default=MessageStatus.DONE)
     note = models.CharField(max_length=300, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # Fetching a pending_fetch order (shop_fetch.py): failed attempts so far and when to try again.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

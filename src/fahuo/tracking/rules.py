@@ -9,10 +9,12 @@ are merged over them, so a seller only stores what they changed.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 
 from fahuo.orders.models import OrderStatus
@@ -61,10 +63,22 @@ NOT_PICKED_UP = (TrackStatus.CREATED, TrackStatus.AWAITING_PICKUP)
 NOT_LATE = (TrackStatus.REFUSED, TrackStatus.RETURNING, TrackStatus.RETURNED, TrackStatus.LOST)
 
 
+# Kinds whose buyer message is not sent by itself unless the seller switches it on: "will ship late"
+# before the deadline has passed is premature (the overdue alert sends the same apology, once).
+MESSAGE_OFF_BY_DEFAULT = frozenset({AlertKind.SHIP_BY_SOON})
+# How old an alert's condition may be when the sweep opens it and still message the buyer by itself
+# (a first sweep, or one after downtime, must not message every old problem at once).
+DEFAULT_MESSAGE_MAX_AGE_HOURS = 24.0
+
+
+def load_rows() -> dict[str, AlertRule]:
+    return {r.kind: r for r in AlertRule.objects.all()}
+
+
 def load_params(rows: Mapping[str, AlertRule] | None = None) -> dict[str, dict[str, Any]]:
     """Params per kind (defaults merged with the stored row); inactive rules are left out."""
     if rows is None:
-        rows = {r.kind: r for r in AlertRule.objects.all()}
+        rows = load_rows()
     out: dict[str, dict[str, Any]] = {}
     for kind, defaults in DEFAULT_PARAMS.items():
         row = rows.get(kind)
@@ -74,10 +88,53 @@ def load_params(rows: Mapping[str, AlertRule] | None = None) -> dict[str, dict[s
     return out
 
 
+def auto_message_kinds(rows: Mapping[str, AlertRule] | None = None) -> set[str]:
+    """Kinds whose fresh alerts message the buyer by themselves (``AlertRule.message_buyer``)."""
+    if rows is None:
+        rows = load_rows()
+    out = set()
+    for kind in DEFAULT_PARAMS:
+        row = rows.get(kind)
+        if row.message_buyer if row is not None else kind not in MESSAGE_OFF_BY_DEFAULT:
+            out.add(str(kind))
+    return out
+
+
+def set_message_buyer(*, kind: str, on: bool, user: Any = None) -> AlertRule:
+    """Switch the buyer's automatic message on or off for one alert kind (audited)."""
+    from fahuo.accounts.services import audit
+
+    defaults = {"params": dict(DEFAULT_PARAMS.get(kind, {}))}
+    rule, _ = AlertRule.objects.get_or_create(kind=kind, defaults=defaults)
+    if rule.message_buyer != on:
+        rule.message_buyer = on
+        rule.save(update_fields=["message_buyer"])
+        detail = {"kind": kind, "on": on}
+        audit(
+            user=user, action="alert_rule.message", object_type="alert_rule", object_id=rule.pk, detail=detail
+        )
+    return rule
+
+
+def message_max_age(p: Mapping[str, Any]) -> dt.timedelta:
+    """The freshness horizon: the rule's ``message_max_age_hours``, else the setting (or environment)
+    ``FAHUO_ALERT_MESSAGE_MAX_AGE_HOURS``, else 24 hours."""
+    hours = p.get("message_max_age_hours")
+    if hours is None:
+        hours = getattr(settings, "FAHUO_ALERT_MESSAGE_MAX_AGE_HOURS", None)
+    if hours is None:
+        hours = os.environ.get("FAHUO_ALERT_MESSAGE_MAX_AGE_HOURS") or DEFAULT_MESSAGE_MAX_AGE_HOURS
+    return dt.timedelta(hours=float(hours))
+
+
 def ensure_rules() -> int:
     """Create the missing AlertRule rows with their defaults (the migration seeds them too)."""
     have = set(AlertRule.objects.values_list("kind", flat=True))
-    rows = [AlertRule(kind=k, params=dict(p)) for k, p in DEFAULT_PARAMS.items() if k not in have]
+    rows = [
+        AlertRule(kind=k, params=dict(p), message_buyer=k not in MESSAGE_OFF_BY_DEFAULT)
+        for k, p in DEFAULT_PARAMS.items()
+        if k not in have
+    ]
     AlertRule.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -148,6 +205,34 @@ def delivered(p: Mapping[str, Any], now: dt.datetime) -> Q:
     return Q(status=TrackStatus.DELIVERED)
 
 
+# --- when a parcel rule's condition began: Q over Track, "began at or after ``moment``" ------------
+# The sweep messages the buyer only about conditions that began within the freshness horizon. A
+# rule's ``since`` is not always that moment: a stall begins ``hours`` after the last trace, a late
+# parcel ``grace_hours`` after it was due.
+
+
+def no_pickup_began(p: Mapping[str, Any], moment: dt.datetime) -> Q:
+    return Q(issued_at__gte=moment - _hours(p, "hours")) | Q(issued_at__isnull=True)
+
+
+def stalled_began(p: Mapping[str, Any], moment: dt.datetime) -> Q:
+    remote = list(p.get("remote_provinces") or [])
+    near = Q(last_event_at__gte=moment - _hours(p, "hours"))
+    began = (
+        near
+        if not remote
+        else (
+            (Q(dest_province__in=remote) & Q(last_event_at__gte=moment - _hours(p, "remote_hours")))
+            | (~Q(dest_province__in=remote) & near)
+        )
+    )
+    return began | Q(last_event_at__isnull=True)
+
+
+def late_began(p: Mapping[str, Any], moment: dt.datetime) -> Q:
+    return Q(due_at__gte=moment - _hours(p, "grace_hours")) | Q(due_at__isnull=True)
+
+
 # --- order rules: evaluated in Python over the unshipped orders ----------------------------------
 
 
@@ -193,15 +278,23 @@ class ParcelRule:
     # parcel needs a person). ``manual``: never automatically.
     clears: TrackRule | None = None
     manual: bool = False
+    # When the condition began, as "began at or after a moment" (None: at ``since``).
+    began: TrackRule | None = None
+
+    def began_after(self, p: Mapping[str, Any], moment: dt.datetime) -> Q:
+        """Parcels whose condition began at or after ``moment`` (a missing ``since`` counts as now)."""
+        if self.began is not None:
+            return self.began(p, moment)
+        return Q(**{f"{self.since}__gte": moment}) | Q(**{f"{self.since}__isnull": True})
 
 
 PARCEL_RULES: tuple[ParcelRule, ...] = (
-    ParcelRule(AlertKind.NO_PICKUP, no_pickup, since="issued_at"),
-    ParcelRule(AlertKind.STALLED, stalled, since="last_event_at"),
+    ParcelRule(AlertKind.NO_PICKUP, no_pickup, since="issued_at", began=no_pickup_began),
+    ParcelRule(AlertKind.STALLED, stalled, since="last_event_at", began=stalled_began),
     ParcelRule(AlertKind.PROBLEM, problem, since="status_at"),
     ParcelRule(AlertKind.REFUSED, refused, since="status_at", clears=delivered),
     ParcelRule(AlertKind.RETURNING, returning, since="status_at", clears=delivered),
-    ParcelRule(AlertKind.LATE, late, since="due_at"),
+    ParcelRule(AlertKind.LATE, late, since="due_at", began=late_began),
     ParcelRule(AlertKind.PROXY_SIGNED, proxy_signed, since="status_at", manual=True),
 )
 

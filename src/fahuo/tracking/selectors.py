@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 
-from fahuo.tracking.models import Alert, AlertKind, AlertStatus, Track, TrackEvent
+from fahuo.tracking.models import Alert, AlertKind, AlertStatus, BuyerMessage, Track, TrackEvent
 
 CHANGE_PERMISSION = "orders.change_order"  # owners and operators work alerts; packers only read
 
@@ -26,6 +26,8 @@ def _filtered(
         pass
     elif status == "mine":
         qs = qs.exclude(status=AlertStatus.RESOLVED).filter(assignee_id=getattr(user, "pk", None))
+    elif status == "untold":  # too old to message the buyer by itself: the seller decides
+        qs = qs.exclude(status=AlertStatus.RESOLVED).filter(buyer_message=BuyerMessage.HELD)
     elif status in (AlertStatus.OPEN, AlertStatus.ASSIGNED, AlertStatus.RESOLVED):
         qs = qs.filter(status=status)
     else:
@@ -115,3 +117,14 @@ def track_alerts(*, track: Track) -> list[Alert]:
     if track.order_id is not None:
         q |= Q(track__isnull=True, order_id=track.order_id)
     return list(Alert.objects.filter(q).select_related("assignee").order_by("-created_at"))
+
+
+def auto_message_switches() -> list[dict[str, Any]]:
+    """Alert kinds that have a buyer message, each with its auto-messaging switch (one query)."""
+    from fahuo.notify.services import ALERT_KEYS
+    from fahuo.tracking.rules import DEFAULT_PARAMS, auto_message_kinds
+
+    on = auto_message_kinds()
+    return [
+        {"kind": str(k), "on": k in on} for k in AlertKind.values if k in ALERT_KEYS and k in DEFAULT_PARAMS
+    ]

@@ -5,11 +5,12 @@ re-delivered push changes nothing. Effects by tag:
 
 * 101 paid / 110 (待发货): the order is created with ``create_orders`` when the message carries the
   recipient and items; a bare message (the platform's usual ``p_id``/``shop_id``/``pay_time``) is
-  recorded as ``pending_fetch`` with the order id — fetching ``order.orderDetail`` is the ship-back
-  client's job, not a push's;
+  recorded as ``pending_fetch`` with the order id, and ``shop_fetch`` reads the order from 抖店
+  (``order.orderDetail``) in a task queued when the push commits;
 * 105 address changed: the new address is verified onto the order (``apply_verification``); an
   order already printed gets an ADDRESS_CHANGED alert "已打单，请拦截" (intercept the parcel); an
-  encrypted address (not readable here) marks a not-yet-printed order for review instead;
+  encrypted address (not readable here) marks a not-yet-printed order for review instead, and is
+  fetched like a paid order's (``pending_fetch``);
 * 126 ship-by changed: ``Order.ship_by`` follows, and the next sweep re-evaluates SHIP_BY_*;
 * 200 after-sale created: the order is flagged (review reason ``after_sale``) and an AFTER_SALE
   alert opens (with "已打单，请拦截" when it was printed).
@@ -111,6 +112,7 @@ def parse_douyin(body: bytes, headers: Mapping[str, str]) -> list[DouyinMessage]
 def handle_douyin_messages(messages: Sequence[DouyinMessage]) -> MessageOutcome:
     """Apply each message once (idempotent on msg_id); a failing message is recorded, not retried."""
     outcome = MessageOutcome()
+    to_fetch: list[int] = []
     ids = [str(m.msg_id) for m in messages]
     seen = set(
         PlatformMessage.objects.filter(provider=PROVIDER, msg_id__in=ids).values_list("msg_id", flat=True)
@@ -151,7 +153,19 @@ def handle_douyin_messages(messages: Sequence[DouyinMessage]) -> MessageOutcome:
         outcome.processed += 1
         if record.status == MessageStatus.PENDING_FETCH:
             outcome.pending_fetch += 1
+            to_fetch.append(record.pk)
+    if to_fetch:
+        enqueue_fetch(to_fetch)
     return outcome
+
+
+def enqueue_fetch(message_ids: Sequence[int]) -> None:
+    """After commit, fetch these pending_fetch messages' orders from 抖店 (shop_fetch). If queueing
+    fails, the every-minute task picks them up anyway."""
+    from fahuo.tracking.tasks import fetch_orders_task
+
+    ids = list(message_ids)
+    transaction.on_commit(lambda: fetch_orders_task(ids), robust=True)
 
 
 class _ShopResolver:

@@ -4,13 +4,18 @@ A parcel is subscribed with the provider that issued its waybill when that provi
 (Kdniao, Kuaidi100) and has an active account; otherwise with the first active tracking account.
 Kuaidi100 pushes to the callback URL given per subscription: ``FAHUO_PUBLIC_URL`` + ``/hooks/kuaidi100``.
 Kdniao pushes to the address set in its console (``…/hooks/kdniao``).
+
+``Track.subscribed_at`` is set while a push subscription is live: it stays empty when subscribing
+failed, and is cleared when the provider gives up on a number (Kuaidi100 ``abort``) until the
+re-subscription succeeds. The polling fallback (``polling.py``) queries those parcels meanwhile.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +26,7 @@ from django.utils import timezone
 from fahuo.kit.errors import FahuoError, NotSupported
 from fahuo.tracking.models import Track
 
+logger = logging.getLogger(__name__)
 TRACKING_PROVIDERS = ("kdniao", "kuaidi100")
 
 
@@ -54,9 +60,15 @@ def kuaidi100_config() -> tuple[Any, str]:
 
 
 def resubscribe_later(*, tracking_no: str, provider: str, delay_s: int = 1800) -> None:
-    """After commit, subscribe ``tracking_no`` again in ``delay_s`` (Kuaidi100 asks for half an hour)."""
+    """After commit, subscribe ``tracking_no`` again in ``delay_s`` (Kuaidi100 asks for half an hour).
+
+    Meanwhile the subscription is marked lapsed (``subscribed_at`` empty), so polling covers it.
+    """
     from fahuo.tracking.tasks import resubscribe_task
 
+    Track.objects.filter(tracking_no=tracking_no, subscribed_provider=provider, active=True).update(
+        subscribed_at=None
+    )
     transaction.on_commit(lambda: resubscribe_task.schedule((tracking_no, provider), delay=delay_s))
 
 
@@ -91,6 +103,16 @@ def enqueue_subscriptions(tracks: Sequence[Track]) -> None:
     from fahuo.tracking.tasks import subscribe_tracks_task
 
     transaction.on_commit(lambda: subscribe_tracks_task(ids))
+
+
+def choose_provider(track: Track, accounts: Mapping[str, Any]) -> str | None:
+    """The provider to track a parcel with, among ``accounts``: the one it is subscribed with, else
+    the one that issued its waybill, else the first."""
+    issued_by = track.waybill.provider if track.waybill is not None else ""
+    for key in (track.subscribed_provider, issued_by):
+        if key and key in accounts:
+            return key
+    return next(iter(accounts), None)
 
 
 def _subscribe_one(provider: str, account: Any, track: Track) -> None:
@@ -134,16 +156,15 @@ def subscribe_tracks(
         if track.subscribed_provider and not force:
             result.skipped += 1
             continue
-        key = provider
-        if key is None:
-            issued_by = track.waybill.provider if track.waybill is not None else ""
-            key = issued_by if issued_by in accounts else next(iter(accounts), None)
+        key = provider if provider is not None else choose_provider(track, accounts)
         if key is None or key not in accounts:
             result.skipped += 1
             continue
         try:
             _subscribe_one(key, accounts[key], track)
         except FahuoError as exc:
+            # Left unsubscribed (subscribed_at empty): the polling fallback queries it instead.
+            logger.warning("subscribing %s at %s failed: %s", track.tracking_no, key, exc.message)
             result.failed.append((track.tracking_no, exc.message))
             continue
         track.subscribed_provider = key

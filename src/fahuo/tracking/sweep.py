@@ -12,6 +12,15 @@ waiting to ship), decide in Python (platform ship_by, else paid_at + the shop's 
 arithmetic in SQL), ``bulk_create(ignore_conflicts=True)`` the new alerts against the per-order
 constraint and resolve the cleared ones with one UPDATE per 900.
 
+Buyer messages: each INSERT also decides, per new alert, what becomes of the message the buyer should
+get (``Alert.buyer_message``, a CASE in the same SELECT): ``auto`` when the seller left auto-messaging
+on for the kind and the condition began within the freshness horizon, ``held`` when it began earlier
+(a first sweep or one after downtime must not message every old problem; the seller decides in the
+alert queue), ``off`` when the kind's switch is off. After the rules, one query reads the new
+``auto`` alerts (by primary key above the largest one before the sweep) and hands them to
+``fahuo.notify`` once the transaction commits; the outbox rows are rendered and bulk-inserted by
+its worker job, deduplicated per order, message and parcel.
+
 The edge (Huey task, CLI) wraps a sweep in a transaction.
 """
 
@@ -24,14 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fahuo.orders.models import Order, Shop
 from fahuo.tracking import rules
 from fahuo.tracking.ingest import db_column
-from fahuo.tracking.models import Alert, AlertStatus, Track
+from fahuo.tracking.models import Alert, AlertStatus, BuyerMessage, Track
 
 INSERT_BATCH = 2000
 ANALYZE_AFTER = 5000  # alerts opened in one sweep
@@ -47,6 +56,7 @@ PARCEL_ALERT_COLUMNS = [
     "note",
     "detail",
     "created_at",
+    "buyer_message",
 ]
 PARCEL_ALERT_SELECT = [
     "a_kind",
@@ -59,6 +69,7 @@ PARCEL_ALERT_SELECT = [
     "a_blank",
     "a_blank",
     "a_created",
+    "a_message",
 ]
 
 
@@ -68,6 +79,7 @@ class SweepResult:
     created: Counter[str] = field(default_factory=Counter)
     resolved: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)  # per rule, for the benchmark and logs
+    messaged: int = 0  # new alerts whose buyer message was handed to the outbox
 
     @property
     def total_created(self) -> int:
@@ -82,7 +94,42 @@ class SweepResult:
             "at": self.at.isoformat(),
             "created": dict(self.created),
             "resolved": dict(self.resolved),
+            "messaged": self.messaged,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePlan:
+    """Which new alerts message the buyer: kinds that have a buyer message, and of those the ones
+    the seller left on (``AlertRule.message_buyer``)."""
+
+    buyer_kinds: frozenset[str]
+    auto_kinds: frozenset[str]
+
+    @classmethod
+    def load(cls, rows: dict[str, Any]) -> MessagePlan:
+        from fahuo.notify.services import ALERT_KEYS  # notify builds on tracking, not the reverse
+
+        buyer = frozenset(str(k) for k in ALERT_KEYS)
+        return cls(buyer_kinds=buyer, auto_kinds=frozenset(rules.auto_message_kinds(rows)) & buyer)
+
+    def state(self, kind: str, fresh: bool) -> str:
+        if kind not in self.buyer_kinds:
+            return BuyerMessage.NONE.value
+        if kind not in self.auto_kinds:
+            return BuyerMessage.OFF.value
+        return (BuyerMessage.AUTO if fresh else BuyerMessage.HELD).value
+
+    def expression(self, rule: rules.ParcelRule, p: dict[str, Any], now: dt.datetime) -> Any:
+        """The buyer_message of a parcel rule's new alerts, as a SELECT expression."""
+        if rule.kind not in self.buyer_kinds or rule.kind not in self.auto_kinds:
+            return Value(self.state(rule.kind, False), output_field=CharField())
+        fresh = rule.began_after(p, now - rules.message_max_age(p))
+        return Case(
+            When(fresh, then=Value(BuyerMessage.AUTO.value)),
+            default=Value(BuyerMessage.HELD.value),
+            output_field=CharField(),
+        )
 
 
 def _open(kind: str) -> Any:
@@ -92,23 +139,42 @@ def _open(kind: str) -> Any:
 def sweep(*, now: dt.datetime | None = None, kinds: set[str] | None = None) -> SweepResult:
     """Run every active rule once: open the alerts that fire, resolve the ones that cleared."""
     now = now or timezone.now()
-    params = rules.load_params()
+    rows = rules.load_rows()
+    params = rules.load_params(rows)
+    plan = MessagePlan.load(rows)
     result = SweepResult(at=now)
+    # The newest alert before this sweep: its new alerts are the ones above it.
+    before = Alert.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for rule in rules.PARCEL_RULES:
         if rule.kind in params and (kinds is None or rule.kind in kinds):
             started = time.perf_counter()
-            _sweep_parcel_rule(rule, params[rule.kind], now, result)
+            _sweep_parcel_rule(rule, params[rule.kind], now, result, plan)
             result.seconds[rule.kind] = round(time.perf_counter() - started, 3)
     order_params: dict[str, dict[str, Any]] = {
         str(k): params[k] for k in rules.ORDER_KINDS if k in params and (kinds is None or k in kinds)
     }
     if order_params:
         started = time.perf_counter()
-        _sweep_order_rules(order_params, now, result)
+        _sweep_order_rules(order_params, now, result, plan)
         result.seconds["ship_by"] = round(time.perf_counter() - started, 3)
+    if any(result.created[k] for k in plan.auto_kinds):
+        result.messaged = _message_buyers(after_pk=before, kinds=plan.auto_kinds)
     if result.total_created >= ANALYZE_AFTER:
         _analyze_alerts()
     return result
+
+
+def _message_buyers(*, after_pk: int, kinds: frozenset[str]) -> int:
+    """Hand this sweep's fresh alerts to the outbox (one query; notify queues them after commit)."""
+    from fahuo.notify.services import notify_for_alert_rows
+
+    new = list(
+        Alert.objects.filter(pk__gt=after_pk, kind__in=kinds, buyer_message=BuyerMessage.AUTO)
+        .order_by()
+        .values_list("pk", "kind")
+    )
+    notify_for_alert_rows(new)
+    return len(new)
 
 
 def _analyze_alerts() -> None:
@@ -123,7 +189,7 @@ def _analyze_alerts() -> None:
 
 
 def _sweep_parcel_rule(
-    rule: rules.ParcelRule, p: dict[str, Any], now: dt.datetime, result: SweepResult
+    rule: rules.ParcelRule, p: dict[str, Any], now: dt.datetime, result: SweepResult, plan: MessagePlan
 ) -> None:
     fires = rule.fires(p, now)
     has_open = Exists(_open(rule.kind).filter(track_id=OuterRef("pk")))
@@ -137,6 +203,7 @@ def _sweep_parcel_rule(
             a_status=Value(AlertStatus.OPEN.value, output_field=CharField()),
             a_blank=Value("", output_field=CharField()),
             a_created=Value(now, output_field=DateTimeField()),
+            a_message=plan.expression(rule, p, now),
         )
         .values_list(*PARCEL_ALERT_SELECT)
     )
@@ -178,7 +245,9 @@ def _insert_alerts(rows: QuerySet[Any, Any], columns: list[str]) -> int:
         return max(cursor.rowcount, 0)
 
 
-def _sweep_order_rules(params: dict[str, dict[str, Any]], now: dt.datetime, result: SweepResult) -> None:
+def _sweep_order_rules(
+    params: dict[str, dict[str, Any]], now: dt.datetime, result: SweepResult, plan: MessagePlan
+) -> None:
     """SHIP_BY_SOON / SHIP_BY_OVERDUE over the unshipped orders: one read of them, one of the open
     ship-by alerts, then a bulk insert of the new ones and one UPDATE of the cleared ones."""
     ship_hours = dict(Shop.objects.values_list("pk", "default_ship_hours"))
@@ -202,9 +271,14 @@ def _sweep_order_rules(params: dict[str, dict[str, Any]], now: dt.datetime, resu
         .values_list("pk", "kind", "order_id")
     )
     have = {(kind, order_id) for _, kind, order_id in open_rows}
+    horizon = {kind: now - rules.message_max_age(p) for kind, p in params.items()}
     new = [
         Alert(
-            kind=kind, order_id=order_id, since=since, severity=str(params[kind].get("severity", "warning"))
+            kind=kind,
+            order_id=order_id,
+            since=since,
+            severity=str(params[kind].get("severity", "warning")),
+            buyer_message=plan.state(kind, since >= horizon[kind]),
         )
         for kind, orders in firing.items()
         for order_id, since in orders.items()

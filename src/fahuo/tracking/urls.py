@@ -12,6 +12,8 @@ urlpatterns = [
     path("alerts/<int:pk>/note/", views.alert_note, name="alert_note"),
     path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert_resolve"),
     path("alerts/<int:pk>/reopen/", views.alert_reopen, name="alert_reopen"),
+    path("alerts/<int:pk>/message/", views.alert_message, name="alert_message"),
+    path("alerts/auto-messages/", views.auto_message, name="auto_message"),
     path("parcels/", views.track_lookup, name="track_lookup"),
     path("parcels/<int:pk>/", views.track_detail, name="track_detail"),
 ]

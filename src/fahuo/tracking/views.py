@@ -1,4 +1,5 @@
-"""Desk pages for tracking: the alert queue (filter, assign, note, resolve) and a parcel's trace.
+"""Desk pages for tracking: the alert queue (filter, assign, note, resolve, tell the buyer, the
+per-kind auto-messaging switches) and a parcel's trace.
 
 Everyone with a desk role reads; owners and operators work alerts (packers only read).
 htmx posts get the alert's row back; plain posts redirect to the queue.
@@ -21,9 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.kit.errors import FahuoError, InvalidInput
-from fahuo.tracking import selectors, services
-from fahuo.tracking.forms import KIND_LABELS, AlertFilterForm, AssignForm, NoteForm
-from fahuo.tracking.models import Alert
+from fahuo.tracking import rules, selectors, services
+from fahuo.tracking.forms import KIND_LABELS, AlertFilterForm, AssignForm, AutoMessageForm, NoteForm
+from fahuo.tracking.models import Alert, AlertStatus
 
 PAGE_SIZE = 50
 VIEW = "orders.view_order"
@@ -76,6 +77,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         template = "tracking/_alert_results.html"
     else:
         template = "tracking/alert_list.html"
+        context.update(_switches())
     return vary_on_htmx(render(request, template, context))
 
 
@@ -170,6 +172,49 @@ def alert_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         return _("Reopened.")
 
     return _act(request, pk, action)
+
+
+@require_POST
+@desk_view(CHANGE)
+def alert_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tell the buyer about this alert now (the message auto-messaging held back or never sent)."""
+    from fahuo.notify.services import send_for_alert
+
+    def action(alert: Alert) -> str:
+        if alert.status == AlertStatus.RESOLVED:
+            raise InvalidInput(_("This alert is resolved."))
+        message = send_for_alert(alert=alert, user=request.user)
+        if message is None:
+            return _("This message is switched off for the shop.")
+        return _("Queued for the buyer.")
+
+    return _act(request, pk, action, changed=False)
+
+
+def _switches() -> dict[str, Any]:
+    hours = rules.message_max_age({}).total_seconds() / 3600
+    return {"switches": selectors.auto_message_switches(), "horizon": f"{hours:g}"}
+
+
+@require_POST
+@desk_view(CHANGE)
+def auto_message(request: HttpRequest) -> HttpResponse:
+    """Switch the buyer's automatic message on or off for one alert kind."""
+    form = AutoMessageForm(request.POST)
+    if form.is_valid():
+        with transaction.atomic():
+            rules.set_message_buyer(
+                kind=form.cleaned_data["kind"], on=form.cleaned_data["on"], user=request.user
+            )
+        done = _("Auto-messaging saved.")
+    else:
+        done = ""
+    if not is_htmx(request):
+        if done:
+            messages.success(request, done)
+        return redirect(_back(request))
+    context = {**_switches(), "can_work": True, "flash": done}
+    return render(request, "tracking/_auto_messages.html", context, status=200 if done else 400)
 
 
 # --- a parcel's trace ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""HTTP calls to the 抖店 open platform (httpx + tenacity), request signing, and the ShopPlatform adapter.
+"""HTTP calls to the 抖店 open platform (httpx + tenacity), request signing, the ShopPlatform adapter
+and the order reader (``DouyinOrderSource``: orderDetail + batchDecrypt).
 
 Protocol (see docs/integrations/douyin.md), as the official SDKs send it: ``POST {base}/{method with
 '.' -> '/'}`` with the common parameters in the query string — ``app_key, method, access_token,
@@ -227,6 +228,60 @@ class DouyinShopPlatform:
         self.client.close()
 
     def __enter__(self) -> DouyinShopPlatform:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class DouyinOrderSource:
+    """Reads one whole order from 抖店: ``order.orderDetail``, then ``order.batchDecrypt`` for the
+    recipient's encrypted name, phone and address line. Raises ``ProviderError`` with the platform's
+    message; ``detail["retryable"]`` says whether the same call may succeed later."""
+
+    key = PROVIDER_KEY
+
+    def __init__(self, settings: DouyinSettings, *, client: DouyinClient | None = None) -> None:
+        self.settings = settings
+        self.client = client or DouyinClient(settings)
+
+    def order(self, order_id: str) -> mapper.DouyinOrder:
+        try:
+            params = mapper.order_detail_params(order_id=order_id)
+        except mapper.MappingError as exc:
+            raise ProviderError(
+                exc.message, detail={"retryable": False, "kind": str(FailureKind.INVALID)}
+            ) from None
+        body = self._answer(self.client.call(mapper.METHOD_ORDER_DETAIL, params))
+        try:
+            order = mapper.parse_order_detail(body)
+        except mapper.MappingError as exc:
+            raise ProviderError(exc.message, detail=_TEMPORARY) from None
+        ciphers = order.cipher_texts()
+        if not ciphers:
+            return order
+        decrypt = mapper.batch_decrypt_params(order_id=order.order_id, cipher_texts=ciphers)
+        plain, errors = mapper.decrypted_texts(
+            self._answer(self.client.call(mapper.METHOD_BATCH_DECRYPT, decrypt))
+        )
+        if any(c not in plain for c in ciphers):
+            why = errors[0] if errors else "未返回明文"
+            raise ProviderError(f"抖店收件人信息解密失败：{why}", detail=_TEMPORARY)
+        return order.decrypted(plain)
+
+    @staticmethod
+    def _answer(body: dict[str, Any]) -> dict[str, Any]:
+        outcome = mapper.parse_response(body)
+        if not outcome.ok:
+            raise ProviderError(outcome.message, detail=outcome.detail())
+        return body
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> DouyinOrderSource:
         return self
 
     def __exit__(

@@ -3,9 +3,9 @@
 Run it with ``fahuo.integrations.simserver.serve(DouyinSimulator(...))`` and point the shop's 抖店
 account base_url at the address it yields. It speaks the platform's protocol:
 
-* ``POST /order/logisticsAdd``, ``/order/logisticsAddMultiPack``, ``/order/orderDetail`` with the
-  common parameters in the query string and param_json as the body (a param_json query parameter
-  is read too, as older clients send it);
+* ``POST /order/logisticsAdd``, ``/order/logisticsAddMultiPack``, ``/order/orderDetail``,
+  ``/order/batchDecrypt`` with the common parameters in the query string and param_json as the body
+  (a param_json query parameter is read too, as older clients send it);
 * the caller is checked the way the gateway does: app_key known (40001 isv.app-id-missing),
   timestamp within ``max_skew_s`` (unix seconds or "YYYY-MM-DD HH:MM:SS" in GMT+8; 40003
   isv.timestamp-invalid), sign (hmac-sha256, or md5 when sign_method is md5/absent; 40003
@@ -14,7 +14,12 @@ account base_url at the address it yields. It speaks the platform's protocol:
   remembers what shipped with which number. Unknown order → 60033, cancelled → 60021, shipped
   again → 60110 (whole order) / 70023 (sub-orders), a number another order uses → 70022, an
   unknown company_code → 60018; logisticsAddMultiPack is idempotent on request_id, and orderDetail
-  lists the shipped numbers in ``logistics_info``.
+  lists the shipped numbers in ``logistics_info``;
+* an order seeded with its data (``add_order(..., data=…)``, or ``add_synthetic_order``) is answered
+  whole by orderDetail — recipient, sub-orders with title/code/spec/quantity/price, pay and ship-by
+  times — with the name, phone and address line encrypted unless ``encrypt_personal_data`` is off;
+  batchDecrypt gives them back for that order's id only (see ``sim_orders``);
+* ``push_paid(url, order_id)`` POSTs the signed tag-101 message the platform sends for a paid order.
 
 Scripted failures: ``rate_limit_next(n)`` (code 60000), ``fail_next(n, status)`` (HTTP 5xx without
 processing), ``busy_next(n)`` (isp.service-error "系统繁忙"). With ``accept_unknown_orders`` (the
@@ -34,6 +39,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
+
+from fahuo.integrations.douyin import sim_orders
 from fahuo.integrations.douyin.client import sign, sign_pattern
 
 DEMO_APP_KEY = "7000000000000000001"
@@ -86,6 +94,7 @@ class SimOrder:
     line_ids: tuple[str, ...]
     cancelled: bool = False
     packs: list[_Pack] = field(default_factory=list)
+    data: sim_orders.OrderData = field(default_factory=sim_orders.OrderData)
 
     def shipped_lines(self) -> set[str]:
         return {line for pack in self.packs for line in pack.line_ids}
@@ -125,6 +134,7 @@ ROUTES = {
     "/order/logisticsAdd": "order.logisticsAdd",
     "/order/logisticsAddMultiPack": "order.logisticsAddMultiPack",
     "/order/orderDetail": "order.orderDetail",
+    "/order/batchDecrypt": "order.batchDecrypt",
 }
 
 
@@ -136,6 +146,7 @@ class DouyinSimulator:
     orders: dict[str, SimOrder] = field(default_factory=dict)
     calls: list[SimCall] = field(default_factory=list)
     accept_unknown_orders: bool = False
+    encrypt_personal_data: bool = True
     max_skew_s: int = 600
     clock: Callable[[], float] = time.time
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -143,6 +154,8 @@ class DouyinSimulator:
     _rate_limited: int = 0
     _busy: int = 0
     _requests: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _ciphers: dict[str, tuple[str, str, int]] = field(default_factory=dict, repr=False)  # → order, text, type
+    _pushed: int = 0
 
     @classmethod
     def with_app(cls, app_key: str, app_secret: str, access_token: str, **options: Any) -> DouyinSimulator:
@@ -152,13 +165,51 @@ class DouyinSimulator:
 
     # -- test controls -------------------------------------------------------------------------
 
-    def add_order(self, order_id: str, line_ids: Sequence[str] = ()) -> SimOrder:
+    def add_order(
+        self, order_id: str, line_ids: Sequence[str] = (), *, data: sim_orders.OrderData | None = None
+    ) -> SimOrder:
         """A paid order waiting to ship; sub-order ids default to the order id itself (a one-line
-        order's only sub-order carries the parent's number on 抖店)."""
+        order's only sub-order carries the parent's number on 抖店). ``data`` (recipient, items,
+        times) makes orderDetail answer the whole order."""
         with self._lock:
             order = SimOrder(order_id=order_id, line_ids=tuple(line_ids) or (order_id,))
+            if data is not None:
+                order.data = data
+                for text, (plain, data_type) in sim_orders.ciphers_of(order_id, data.recipient).items():
+                    self._ciphers[text] = (order_id, plain, data_type)
             self.orders[order_id] = order
             return order
+
+    def add_synthetic_order(
+        self,
+        order_id: str,
+        *,
+        shop_id: str = "",
+        lines: int = 1,
+        recipient: Mapping[str, str] | None = None,
+        pay_time: int | None = None,
+    ) -> SimOrder:
+        """A deterministic paid order (recipient, items) for ``order_id``; ``recipient`` overrides
+        fields (name, phone, province, city, town, street, detail)."""
+        paid = int(self.clock()) - 60 if pay_time is None else pay_time
+        line_ids, data = sim_orders.synthetic_order(
+            order_id, shop_id=shop_id, lines=lines, recipient=recipient, pay_time=paid
+        )
+        return self.add_order(order_id, line_ids, data=data)
+
+    def push_paid(
+        self, url: str, order_id: str, *, app_key: str = "", msg_id: str = "", timeout: float = 10.0
+    ) -> httpx.Response:
+        """POST the signed tag-101 (paid) message for a seeded order to ``url``; the receiver's answer."""
+        with self._lock:
+            key = app_key or next(iter(self.apps))
+            secret = self.apps[key].app_secret
+            order = self.orders[order_id]
+            self._pushed += 1
+            msg = sim_orders.paid_message(
+                order.order_id, order.line_ids, order.data, msg_id=msg_id or f"{order_id}{self._pushed:04d}"
+            )
+        return sim_orders.push(url, [msg], app_key=key, app_secret=secret, timeout=timeout)
 
     def cancel_order(self, order_id: str) -> None:
         with self._lock:
@@ -269,6 +320,8 @@ class DouyinSimulator:
                 data = self._logistics_add(params)
             elif route_method == "order.logisticsAddMultiPack":
                 data = self._multi_pack(params)
+            elif route_method == "order.batchDecrypt":
+                data = self._batch_decrypt(params)
             else:
                 data = self._order_detail(params)
         except _Refusal as refusal:
@@ -414,8 +467,27 @@ class DouyinSimulator:
         order = self.orders.get(order_id)
         if order is None:
             raise _business("60033", "订单不存在，请仔细检查后重试。")
+        detail: dict[str, Any] = {}
+        data = order.data
+        if data.recipient or data.items:
+            detail = {
+                "shop_id": int(data.shop_id) if data.shop_id.isdigit() else data.shop_id,
+                "create_time": data.pay_time - 30 if data.pay_time else 0,
+                "pay_time": data.pay_time,
+                "exp_ship_time": data.exp_ship_time,
+                "buyer_words": data.buyer_words,
+                "seller_words": "",
+                "post_amount": data.post_amount,
+                "order_amount": sum(int(i["origin_amount"]) * int(i["item_num"]) for i in data.items)
+                + data.post_amount,
+                **sim_orders.recipient_fields(
+                    order.order_id, data.recipient, encrypt=self.encrypt_personal_data
+                ),
+            }
+            detail["pay_amount"] = detail["order_amount"]
         return {
             "shop_order_detail": {
+                **detail,
                 "order_id": order.order_id,
                 "order_status": order.status,
                 "order_status_desc": _STATUS_DESC[order.status],
@@ -429,11 +501,32 @@ class DouyinSimulator:
                     }
                     for p in order.packs
                 ],
-                "sku_order_list": [
-                    {"order_id": i, "parent_order_id": order.order_id} for i in order.line_ids
-                ],
+                "sku_order_list": sim_orders.sku_orders(order.order_id, order.line_ids, data),
             }
         }
+
+    def _batch_decrypt(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        infos = params.get("cipher_infos")
+        if not isinstance(infos, list) or not infos:
+            raise _Refusal(
+                40002, "缺少必选参数", "isv.missing-parameter:cipher_infos", "待解密值集合不能为空"
+            )
+        if len(infos) > 50:
+            raise _invalid("isv.parameter-invalid", "待解密值集合最大支持50条")
+        out = []
+        for info in infos:
+            auth_id = _text(info, "auth_id") if isinstance(info, Mapping) else ""
+            text = _text(info, "cipher_text") if isinstance(info, Mapping) else ""
+            known = self._ciphers.get(text)
+            item: dict[str, Any] = {"auth_id": auth_id, "cipher_text": text, "is_virtual_tel": False}
+            if known is None or known[0] != auth_id:
+                item.update(
+                    {"decrypt_text": "", "err_no": 300008, "err_msg": "密文与业务标识不匹配，解密失败"}
+                )
+            else:
+                item.update({"decrypt_text": known[1], "err_no": 0, "err_msg": "", "data_type": known[2]})
+            out.append(item)
+        return {"decrypt_infos": out, "custom_err": {"err_code": 0, "err_msg": ""}}
 
 
 def make_app(*, accept_unknown_orders: bool = True) -> DouyinSimulator:

@@ -20,8 +20,10 @@ base_url at the address it yields. It speaks the same protocol as Kdniao:
   as a signed 101 push, exactly as Kdniao would (``build_push_form`` builds one without HTTP).
 
 Scripted failures for tests: a receiver address containing "超区" is refused as out of delivery range
-(ResultCode 105), an account with ``balance=0`` is refused with "余额不足", and ``fail_next(n)``
-makes the next n HTTP requests answer 503.
+(ResultCode 105), an account with ``balance=0`` is refused with "余额不足", ``fail_next(n)``
+makes the next n HTTP requests answer 503, and ``refuse_next_query(n, reason)`` makes the next n
+1002 queries answer ``Success=false`` with that Reason. ``received`` keeps every form as it arrived
+(path, fields), for golden request tests.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import hashlib
 import json
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +54,7 @@ from fahuo.integrations.kdniao.tracking import (
 
 DEMO_EBUSINESS_ID = "fahuo-demo"
 DEMO_APP_KEY = "fahuo-demo-app-key"
+RECEIVED_KEPT = 1000  # requests kept in ``received``
 
 StartResponse = Callable[..., Any]
 
@@ -157,6 +161,9 @@ class KdniaoSimulator:
     _serial: int = 0
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)  # (shipper, number)
     _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict, repr=False)
+    # (path, form) as POSTed, the latest RECEIVED_KEPT (the demo runs for hours)
+    received: deque[tuple[str, dict[str, str]]] = field(default_factory=lambda: deque(maxlen=RECEIVED_KEPT))
+    _query_refusals: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
     def with_accounts(cls, accounts: Mapping[str, str | SimAccount]) -> KdniaoSimulator:
@@ -175,6 +182,11 @@ class KdniaoSimulator:
         """The next ``count`` HTTP requests answer ``status`` without being processed."""
         with self._lock:
             self._fail_statuses.extend([status] * count)
+
+    def refuse_next_query(self, count: int = 1, reason: str = "系统繁忙，请稍后再试") -> None:
+        """The next ``count`` 1002 queries answer Success=false with ``reason`` (after the checks)."""
+        with self._lock:
+            self._query_refusals.extend([reason] * count)
 
     def issued_number(self, ebusiness_id: str, shipper: str, order_code: str) -> str | None:
         with self._lock:
@@ -257,6 +269,8 @@ class KdniaoSimulator:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        with self._lock:
+            self.received.append((path, dict(form)))
         return _respond(start_response, "200 OK", self.handle(form, path=path))
 
     def handle(self, form: Mapping[str, str], *, path: str = EORDER_PATH) -> dict[str, Any]:
@@ -412,6 +426,8 @@ class KdniaoSimulator:
 
     def _query(self, data: Mapping[str, Any]) -> dict[str, Any]:
         shipper, number = self._lookup(data)
+        if self._query_refusals:
+            raise _Refusal("105", self._query_refusals.pop(0))
         item = self._item(shipper, number)
         item.pop("EBusinessID")
         item["OrderCode"] = _text(data, "OrderCode")

@@ -17,7 +17,9 @@ It speaks the real protocol on the real path: ``POST /label/order`` with ``metho
   ``sign = upper(md5(param + key + customer))`` (503) and answers the trace held for the number
   (500 查询无结果 when there is none; 408 for SF without ``phone``). ``add_trace`` gives a number trace
   lines; ``push_to`` POSTs the signed callback Kuaidi100 would send to the subscription's callbackurl
-  (``build_callback_form`` builds one without HTTP).
+  (``build_callback_form`` builds one without HTTP). ``refuse_next_query(n, code, message)`` makes
+  the next n queries answer that refusal (after the signature check); ``received`` keeps every form
+  as it arrived (path, fields), for golden request tests.
 
 State is in memory and guarded by one lock, so the threaded test server can be hit concurrently.
 """
@@ -29,6 +31,7 @@ import json
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +56,7 @@ from fahuo.integrations.kuaidi100.tracking import (
 DEMO_KEY = "fahuo-demo-key"
 DEMO_SECRET = "fahuo-demo-secret"  # public: the offline simulator's demo account
 DEMO_PARTNER_ID = "fahuo-demo"
+RECEIVED_KEPT = 1000  # requests kept in ``received``
 DEMO_CUSTOMER = "FAHUODEMOCUSTOMER"  # the real-time query's 授权码 of the demo account
 
 # kuaidicom -> number prefix; the simulator accepts these companies and no others.
@@ -121,6 +125,14 @@ class SimulatorState:
     customers: dict[str, str] = field(default_factory=lambda: {DEMO_CUSTOMER: DEMO_KEY})  # customer -> key
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)  # (kuaidicom, number)
     traces: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)  # oldest first
+    # (path, form) as POSTed, the latest RECEIVED_KEPT (the demo runs for hours)
+    received: deque[tuple[str, dict[str, str]]] = field(default_factory=lambda: deque(maxlen=RECEIVED_KEPT))
+    query_refusals: list[tuple[str, str]] = field(default_factory=list)  # (returnCode, message)
+
+    def refuse_next_query(self, count: int = 1, code: str = "502", message: str = "服务器错误") -> None:
+        """The next ``count`` real-time queries answer ``{"result": false, "returnCode": code, …}``."""
+        with self.lock:
+            self.query_refusals.extend([(code, message)] * count)
 
     def add_trace(
         self, kuaidicom: str, number: str, *, time: str, context: str, status_code: str, area_name: str = ""
@@ -501,6 +513,8 @@ def handle_query(state: SimulatorState, form: Mapping[str, str]) -> dict[str, An
             return _poll_refusal("400", "提交的数据不完整，或者贵公司没授权")
         if query_sign(param_text, key, customer) != (form.get("sign") or ""):
             return _poll_refusal("503", "验证签名失败")
+        if state.query_refusals:
+            return _poll_refusal(*state.query_refusals.pop(0))
         try:
             param = json.loads(param_text)
         except ValueError:
@@ -542,6 +556,8 @@ def make_app(state: SimulatorState | None = None) -> WsgiApp:
         if failure is not None:
             return reply(f"{failure} Simulated Failure", b"upstream unavailable", "text/plain")
         form = _read_form(environ)
+        with sim.lock:
+            sim.received.append((str(path), dict(form)))
         if path == SUBSCRIBE_PATH:
             body = handle_subscribe(sim, form)
         elif path == QUERY_PATH:

@@ -73,7 +73,10 @@ def test_sms_parts() -> None:
 
 
 def test_default_templates_are_seeded_once_and_edits_kept(db: Any) -> None:
-    assert services.ensure_default_templates() == len(DEFAULT_TEXTS)
-    MessageTemplate.objects.filter(key="shipped").update(body="{买家}发货啦")
+    # The migration seeded the library: seeding again (as the demo does) adds nothing.
     assert services.ensure_default_templates() == 0
+    MessageTemplate.objects.filter(key="shipped").update(body="{买家}发货啦")
+    MessageTemplate.objects.filter(key="lost").delete()
+    assert services.ensure_default_templates() == 1  # only the deleted default comes back
     assert MessageTemplate.objects.get(key="shipped").body == "{买家}发货啦"
+    assert MessageTemplate.objects.filter(shop__isnull=True).count() == len(DEFAULT_TEXTS)

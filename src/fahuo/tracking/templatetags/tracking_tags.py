@@ -11,7 +11,13 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from fahuo.tracking.forms import ALERT_STATUS_LABELS, KIND_LABELS, SEVERITY_LABELS, TRACK_STATUS_LABELS
+from fahuo.tracking.forms import (
+    ALERT_STATUS_LABELS,
+    BUYER_MESSAGE_LABELS,
+    KIND_LABELS,
+    SEVERITY_LABELS,
+    TRACK_STATUS_LABELS,
+)
 from fahuo.tracking.selectors import dashboard_counts
 
 register = template.Library()
@@ -25,6 +31,19 @@ def kind_label(kind: str) -> str:
 @register.filter
 def severity_label(severity: str) -> str:
     return str(SEVERITY_LABELS.get(severity, severity))
+
+
+@register.filter
+def buyer_message_label(state: str) -> str:
+    return str(BUYER_MESSAGE_LABELS.get(state, ""))
+
+
+@register.filter
+def has_buyer_message(kind: str) -> bool:
+    """Whether alerts of this kind call for a message to the buyer (delay, problem, refusal …)."""
+    from fahuo.notify.services import ALERT_KEYS
+
+    return kind in ALERT_KEYS
 
 
 @register.filter
