@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the module is imported before Django is set up
     from fahuo.demo.generate import DemoSummary
 
-STATUS_ORDER = ("needs_review", "ready", "printed", "shipped", "cancelled")
+STATUS_ORDER = ("needs_review", "ready", "printed", "shipped", "delivered", "cancelled")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -37,7 +37,7 @@ BACKOFF_CAP = timedelta(hours=1)
 # A claimed row's next_attempt_at moves this far ahead while it is being sent, so a second worker
 # leaves it alone; a worker that dies mid-send leaves the row pending, due again after the lease.
 LEASE = timedelta(minutes=5)
-SHIPPABLE_STATUSES = (OrderStatus.PRINTED, OrderStatus.SHIPPED)
+SHIPPABLE_STATUSES = (OrderStatus.PRINTED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 MAX_ERROR = 300  # ShipBack.last_error length
 
 MULTI_PARCEL_REST = (

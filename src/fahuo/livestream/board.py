@@ -75,7 +75,7 @@ def board(session: LiveSession, *, now: dt.datetime | None = None) -> dict[str, 
         to_allocate=Count("pk", filter=Q(status=OrderStatus.READY, carrier__isnull=True)),
         to_print=Count("pk", filter=Q(status=OrderStatus.READY, carrier__isnull=False)),
         printed=Count("pk", filter=Q(status=OrderStatus.PRINTED)),
-        shipped=Count("pk", filter=Q(status=OrderStatus.SHIPPED)),
+        shipped=Count("pk", filter=Q(status__in=(OrderStatus.SHIPPED, OrderStatus.DELIVERED))),
     )
     pipeline["cancelled"] = orders.filter(status=OrderStatus.CANCELLED).count()
 

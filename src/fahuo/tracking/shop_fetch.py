@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from fahuo.kit.errors import FahuoError, ProviderError
 from fahuo.orders.models import Order, Platform, Shop
-from fahuo.tracking.models import MessageStatus, PlatformMessage
+from fahuo.tracking.models import Alert, AlertKind, AlertStatus, MessageStatus, PlatformMessage
+from fahuo.tracking.shop_messages import INTERCEPT, PENDING_ADDRESS
 
 if TYPE_CHECKING:
     from fahuo.integrations.douyin.mapper import DouyinOrder
@@ -267,3 +268,12 @@ def _apply_address(order: Order, platform_order: DouyinOrder) -> None:
     with transaction.atomic():
         apply_verification(order=order, verification=verification, street=r.street[:60])
         order.save()
+        # The intercept alert opened when the 105 arrived could not name the new address yet.
+        region = " ".join(p for p in (order.province, order.city, order.district) if p)
+        if region:
+            Alert.objects.filter(
+                order=order,
+                kind=AlertKind.ADDRESS_CHANGED,
+                status=AlertStatus.OPEN,
+                detail__endswith=PENDING_ADDRESS,
+            ).update(detail=f"{INTERCEPT}（新地址：{region}）")

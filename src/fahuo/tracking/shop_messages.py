@@ -42,8 +42,9 @@ logger = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROVIDER = "douyin"
 PAID_TAGS = frozenset({"101", "110"})
-PRINTED = (OrderStatus.PRINTED, OrderStatus.SHIPPED)
+PRINTED = (OrderStatus.PRINTED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 INTERCEPT = "已打单，请拦截"
+PENDING_ADDRESS = "（新地址待从抖店获取）"
 
 
 @dataclass(slots=True)
@@ -260,7 +261,7 @@ def _address_changed(
         status, note = MessageStatus.PENDING_FETCH, "new address not readable in the message: fetch the order"
         region = ""
     if printed:
-        detail = f"{INTERCEPT}（新地址：{region}）" if region else f"{INTERCEPT}（新地址待从抖店获取）"
+        detail = f"{INTERCEPT}（新地址：{region}）" if region else f"{INTERCEPT}{PENDING_ADDRESS}"
         raise_alerts([AlertDraft(AlertKind.ADDRESS_CHANGED, order=order, detail=detail)])
     return status, note
 

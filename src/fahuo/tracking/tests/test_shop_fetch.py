@@ -267,6 +267,26 @@ def test_an_encrypted_address_change_is_fetched_and_verified_onto_the_order(
     assert PlatformMessage.objects.get().status == MessageStatus.DONE
 
 
+def test_after_printing_the_intercept_alert_names_the_fetched_address(
+    sim: DouyinSimulator, account: Any, shop: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from fahuo.tracking.models import Alert, AlertKind
+
+    f.order(shop, platform_order_id=ORDER, status=OrderStatus.PRINTED)
+    seeded = seed(sim)
+    data = {
+        "p_id": int(ORDER),
+        "shop_id": int(DOUYIN_SHOP_ID),
+        "receiver_msg": {"name": "王*", "tel": "138****0000", "addr": json.dumps({"detail": "#EncDetail#"})},
+    }
+    message = {"tag": "105", "msg_id": "7100000000000000106", "data": json.dumps(data)}
+    push([message], commit=django_capture_on_commit_callbacks)
+    alert = Alert.objects.get(kind=AlertKind.ADDRESS_CHANGED)
+    assert alert.detail.startswith("已打单，请拦截")
+    assert "待从抖店获取" not in alert.detail
+    assert seeded.data.recipient["town"] in alert.detail
+
+
 def test_an_unexpected_error_on_one_message_does_not_stop_the_others(
     sim: DouyinSimulator, account: Any, shop: Any, monkeypatch: Any
 ) -> None:
