@@ -14,6 +14,7 @@ from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
 from fahuo.orders.models import Order
 from fahuo.routing import selectors, services
+from fahuo.routing import window as window_mod
 from fahuo.routing.models import AllocationDecision, AllocationRun
 
 router = Router()
@@ -29,6 +30,13 @@ def _require(request: HttpRequest, perm: str) -> None:
 class PlanIn(Schema):
     order_ids: list[int] | None = Field(None, description="order ids to plan; omitted = every ready order")
     on: dt.date | None = Field(None, description="price on this day (Beijing); default today")
+    pickup_start: str | None = Field(
+        None, description='pickup window start: ISO date-time (no offset = Beijing) or "HH:MM" today'
+    )
+    pickup_end: str | None = Field(
+        None,
+        description='pickup window end, like pickup_start; an "HH:MM" not after the start is the next day',
+    )
 
 
 class LaneOut(Schema):
@@ -59,6 +67,12 @@ class RunOut(Schema):
     unassigned_by_reason: dict[str, int]
     capacity: dict[str, int]
     lanes: dict[str, int]
+    pickup_start: dt.datetime | None
+    pickup_end: dt.datetime | None
+    pickup_per_hour: dict[str, int] = Field(description="per-hour caps per CARRIER@WH in the window")
+    pickup_counts: dict[str, dict[str, int]] = Field(
+        description="parcels per CARRIER@WH and pickup hour (ISO)"
+    )
 
 
 class DecisionOut(Schema):
@@ -70,6 +84,7 @@ class DecisionOut(Schema):
     freight_fen: int | None
     reason: str
     overridden: bool
+    pickup_at: dt.datetime | None = None
     explanation: dict[str, Any] | None = None
 
 
@@ -148,6 +163,10 @@ def _run_out(run: AllocationRun) -> dict[str, Any]:
         "unassigned_by_reason": s.get("unassigned_by_reason", {}),
         "capacity": s.get("capacity", {}),
         "lanes": s.get("lanes", {}),
+        "pickup_start": run.pickup_start,
+        "pickup_end": run.pickup_end,
+        "pickup_per_hour": s.get("pickup", {}).get("per_hour", {}),
+        "pickup_counts": s.get("pickup_counts", {}),
     }
 
 
@@ -161,6 +180,7 @@ def _decision_out(d: AllocationDecision, explain: bool) -> dict[str, Any]:
         "freight_fen": d.freight_fen,
         "reason": d.reason,
         "overridden": d.overridden,
+        "pickup_at": d.pickup_at,
         "explanation": d.explanation if explain else None,
     }
 
@@ -179,8 +199,12 @@ def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
         if missing:
             raise NotFound(f"订单不存在：{', '.join(map(str, missing[:20]))}", detail={"order_ids": missing})
         orders = orders.filter(pk__in=payload.order_ids)
+    start = window_mod.parse_pickup_time(payload.pickup_start) if payload.pickup_start else None
+    end = window_mod.parse_pickup_time(payload.pickup_end, after=start) if payload.pickup_end else None
     with transaction.atomic():
-        run = services.plan_allocation(orders=orders, on=payload.on, user=request.user)
+        run = services.plan_allocation(
+            orders=orders, on=payload.on, user=request.user, pickup_start=start, pickup_end=end
+        )
     return _run_out(run)
 
 

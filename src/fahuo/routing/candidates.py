@@ -7,8 +7,12 @@ allocations), then numpy over ``(n, C, W)`` arrays; no Python loop per candidate
 Checks per candidate, in this order (the first that fails names it; docs/allocation.md):
 ``warehouse`` (the order is fixed to another one), ``stock`` (the warehouse lacks stock for a
 line), ``no_lane``, ``cold_chain``, ``insurance``, ``weight``, ``rule`` (a seller rule),
-``promise``. An order with no feasible candidate is reported with the furthest check any
-candidate got to.
+``promise``, ``no_pickup`` (with a pickup window: the carrier collects in none of its hours). An
+order with no feasible candidate is reported with the furthest check any candidate got to.
+
+Stock is also a constraint across the run (:mod:`fahuo.routing.stock`): the flexible orders'
+demand per warehouse × SKU goes to the solver with what the warehouse can give; with a pickup
+window (:mod:`fahuo.routing.window`) pairs with a per-hour cap get one option per pickup hour.
 """
 
 from __future__ import annotations
@@ -25,20 +29,22 @@ from django.utils import timezone
 
 from fahuo.carriers.models import Capacity, Carrier
 from fahuo.carriers.pricing import freight_fen_np
-from fahuo.carriers.services import current_first_price_delta, effective_rate_lines
+from fahuo.carriers.services import active_contracts, current_first_price_delta, effective_rate_lines
 from fahuo.catalog.models import Sku
 from fahuo.fulfilment.models import Parcel
-from fahuo.inventory.models import Stock, Warehouse
+from fahuo.inventory.models import Warehouse
 from fahuo.orders.models import Order, OrderLine, OrderStatus
+from fahuo.routing import pickup, solver
 from fahuo.routing import rules as seller_rules
-from fahuo.routing import solver
+from fahuo.routing import stock as stock_mod
+from fahuo.routing import window as window_mod
 from fahuo.routing.models import AllocationDecision
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 U8Array = npt.NDArray[np.uint8]
 
-OK, WAREHOUSE, STOCK, NO_LANE, COLD_CHAIN, INSURANCE, WEIGHT, RULE, PROMISE = range(9)
+OK, WAREHOUSE, STOCK, NO_LANE, COLD_CHAIN, INSURANCE, WEIGHT, RULE, PROMISE, NO_PICKUP = range(10)
 CHECKS: tuple[str, ...] = (
     "",
     "warehouse",
@@ -49,6 +55,7 @@ CHECKS: tuple[str, ...] = (
     "weight",
     "rule",
     "promise",
+    "no_pickup",
 )
 # The solver knows six checks; ours map onto the nearest (explanations use our own names).
 _TO_SOLVER = np.array(
@@ -61,6 +68,7 @@ _TO_SOLVER = np.array(
         solver.RULE_INSURANCE,
         solver.RULE_WEIGHT,
         solver.RULE_WEIGHT,
+        solver.RULE_PROMISE,
         solver.RULE_PROMISE,
     ],
     dtype=np.uint8,
@@ -128,6 +136,10 @@ class Candidates:
     capacity: IntArray  # (C, W), -1 = no cap
     effects: seller_rules.Effects
     problem: solver.Problem
+    window: window_mod.Window | None  # the pickup window, None = none given
+    sku_codes: list[str]  # (K,)
+    stock_free: IntArray  # (W, K) units the flexible orders may share in this run
+    stock_held: IntArray  # (W, K) units held by allocated, unshipped orders outside the run
 
     @property
     def n(self) -> int:
@@ -187,6 +199,7 @@ class _Parcels:
     line_sku: IntArray  # per line: SKU position in ``sku_pk``
     line_qty: IntArray
     sku_pk: IntArray
+    sku_code: list[str]
     sku_query: QuerySet[Sku]
 
 
@@ -238,32 +251,9 @@ def _read_parcels(orders: QuerySet[Order], o: _Orders) -> _Parcels:
         line_sku=line_sku,
         line_qty=line_qty,
         sku_pk=np.array([r[0] for r in skus], dtype=np.int64),
+        sku_code=s_code,
         sku_query=sku_query,
     )
-
-
-def _stock_ok(p: _Parcels, warehouses: Sequence[WarehouseInfo], n: int) -> BoolArray:
-    """(n, W): the warehouse has on_hand − reserved ≥ the order's quantity of each of its SKUs."""
-    nw, ns = len(warehouses), p.sku_pk.shape[0]
-    available = np.zeros((nw, ns), dtype=np.int64)
-    w_pos = {w.pk: j for j, w in enumerate(warehouses)}
-    s_pos = {int(pk): k for k, pk in enumerate(p.sku_pk.tolist())}
-    rows = Stock.objects.filter(
-        warehouse_id__in=list(w_pos), sku_id__in=p.sku_query.values("pk")
-    ).values_list("warehouse_id", "sku_id", "on_hand", "reserved")
-    for wid, sid, on_hand, reserved in rows:
-        if sid in s_pos:
-            available[w_pos[wid], s_pos[sid]] = on_hand - reserved
-    # the same SKU on two lines of one order counts once, with both quantities
-    key = p.line_order * max(ns, 1) + p.line_sku
-    uniq, inv = np.unique(key, return_inverse=True)
-    need = np.bincount(inv.reshape(-1), weights=p.line_qty, minlength=uniq.shape[0])
-    u_order, u_sku = uniq // max(ns, 1), uniq % max(ns, 1)
-    short = available[:, u_sku] < need[None, :]  # (W, pairs)
-    bad = np.zeros((n, nw), dtype=np.int64)
-    for j in range(nw):
-        bad[:, j] = np.bincount(u_order, weights=short[j], minlength=n)
-    return bad == 0
 
 
 def _carriers(on: dt.date) -> tuple[list[CarrierInfo], list[tuple[Any, ...]]]:
@@ -358,15 +348,22 @@ def _lanes(
     return t
 
 
-def _capacity(carriers: Sequence[CarrierInfo], warehouses: Sequence[WarehouseInfo]) -> IntArray:
-    """Parcels per carrier × warehouse for one run; no row = no cap (as in the scenario reader)."""
+def _capacity(
+    carriers: Sequence[CarrierInfo], warehouses: Sequence[WarehouseInfo]
+) -> tuple[IntArray, IntArray]:
+    """Parcels per carrier × warehouse for one run and per pickup hour; no row / blank = no cap."""
     cap = np.full((len(carriers), len(warehouses)), -1, dtype=np.int64)
+    per_hour = cap.copy()
     c_pos = {c.pk: k for k, c in enumerate(carriers)}
     w_pos = {w.pk: j for j, w in enumerate(warehouses)}
     rows = Capacity.objects.filter(carrier_id__in=list(c_pos), warehouse_id__in=list(w_pos))
-    for cid, wid, max_parcels in rows.values_list("carrier_id", "warehouse_id", "max_parcels"):
-        cap[c_pos[cid], w_pos[wid]] = max_parcels
-    return cap
+    for cid, wid, most, hourly in rows.values_list(
+        "carrier_id", "warehouse_id", "max_parcels", "max_parcels_per_hour"
+    ):
+        cap[c_pos[cid], w_pos[wid]] = most
+        if hourly is not None:
+            per_hour[c_pos[cid], w_pos[wid]] = hourly
+    return cap, per_hour
 
 
 def _allocated_warehouses(orders: QuerySet[Order]) -> set[int]:
@@ -380,9 +377,16 @@ def _allocated_warehouses(orders: QuerySet[Order]) -> set[int]:
 
 
 def build(
-    *, orders: QuerySet[Order], on: dt.date | None = None, now: dt.datetime | None = None
+    *,
+    orders: QuerySet[Order],
+    on: dt.date | None = None,
+    now: dt.datetime | None = None,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> Candidates:
-    """Read the ready orders among ``orders`` and everything that prices them; evaluate every candidate."""
+    """Read the ready orders among ``orders`` and everything that prices them; evaluate every candidate.
+
+    ``window``: the pickup window (aware start, end; see :mod:`fahuo.routing.window`).
+    """
     now = now or timezone.now()
     on = on or timezone.localdate(now)
     o = _read_orders(orders)
@@ -431,14 +435,12 @@ def build(
     insured = np.fromiter((TRAIT_VALUABLE in t for t in traits), dtype=bool, count=n) | effects.insure
 
     c_div = np.array([c.volumetric_divisor for c in carriers], dtype=np.int64).reshape(nc)
-    c_max = np.array([c.max_weight_g for c in carriers], dtype=np.int64).reshape(nc)
-    c_cold = np.array([c.cold_chain for c in carriers], dtype=bool).reshape(nc)
-    c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
     c_rate = np.array([c.insurance_rate_permille for c in carriers], dtype=np.int64).reshape(nc)
     c_min = np.array([c.insurance_min_fen for c in carriers], dtype=np.int64).reshape(nc)
     # billable weight: max(actual, ⌈box volume / divisor⌉) — the box is the items' summed volume
     billable = np.maximum(weight[:, None], -((-volume[:, None]) // np.maximum(c_div[None, :], 1)))
     premium = np.maximum(c_min[None, :], -((-value[:, None] * c_rate[None, :]) // 1000))
+    c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
     insurance = np.where(insured[:, None] & c_ins[None, :], premium, 0)
 
     dest_index = {d: k for k, d in enumerate(dict.fromkeys(province))}
@@ -456,40 +458,33 @@ def build(
     price = np.where(lane, freight + remote + insurance[:, :, None], -1)
     transit = lanes.transit_hours[dest]
 
-    stock_ok = _stock_ok(parcels, warehouses, o.pk.shape[0])[idx]  # (n, W)
-    promise = effects.promise_hours
-
-    def per_carrier(mask: BoolArray) -> BoolArray:
-        return np.broadcast_to(mask[:, :, None], (n, nc, nw))
-
-    check = np.zeros((n, nc, nw), dtype=np.uint8)
-    # from the last check to the first, so the first failing check wins
-    check[(promise[:, None, None] >= 0) & (transit > promise[:, None, None])] = PROMISE
-    check[per_carrier(effects.removed_by >= 0)] = RULE
-    check[per_carrier(billable > c_max[None, :])] = WEIGHT
-    check[per_carrier(insured[:, None] & ~c_ins[None, :])] = INSURANCE
-    check[per_carrier(cold[:, None] & ~c_cold[None, :])] = COLD_CHAIN
-    check[~lane] = NO_LANE
-    flexible = fixed < 0
-    check[np.broadcast_to((flexible[:, None] & ~stock_ok)[:, None, :], (n, nc, nw))] = STOCK
-    wrong = ~flexible[:, None] & (fixed[:, None] != np.arange(nw)[None, :])
-    check[np.broadcast_to(wrong[:, None, :], (n, nc, nw))] = WAREHOUSE
-
-    capacity = _capacity(carriers, warehouses)
+    capacity, per_hour = _capacity(carriers, warehouses)
+    win = _window(window, carriers, per_hour, on) if window is not None else None
+    check = _checks(
+        carriers,
+        lane=lane,
+        transit=transit,
+        promise=effects.promise_hours,
+        billable=billable,
+        cold=cold,
+        insured=insured,
+        removed=effects.removed_by >= 0,
+        fixed=fixed,
+        window=win,
+    )
+    st = _stock(orders, parcels, warehouses, idx, fixed, check)
     objective = np.where(lane, price + effects.penalty_fen[:, :, None], -1)
-    opt_order, cw = np.nonzero((check == OK).reshape(n, nc * nw))
-    opt_c, opt_w = cw // max(nw, 1), cw % max(nw, 1)
-    problem = solver.Problem(
+    problem = _problem(
         order_ids=[o.no[i] for i in idx.tolist()],
-        carriers=[c.code for c in carriers],
-        warehouses=[w.code for w in warehouses],
-        opt_order=opt_order,
-        opt_carrier=opt_c,
-        opt_warehouse=opt_w,
-        opt_cost=objective[opt_order, opt_c, opt_w],
+        carriers=carriers,
+        warehouses=warehouses,
+        check=check,
+        objective=objective,
+        transit=transit,
+        promise=effects.promise_hours,
         capacity=capacity,
-        candidate_price=objective,
-        candidate_rule=_TO_SOLVER[check],
+        window=win,
+        stock=st,
     )
     by_pk = {c.pk: c.code for c in carriers}
     return Candidates(
@@ -507,7 +502,7 @@ def build(
         traits=traits,
         declared_value_fen=value,
         insured=insured,
-        promise_hours=promise,
+        promise_hours=effects.promise_hours,
         fixed=fixed,
         billable_g=billable,
         check=check,
@@ -521,4 +516,155 @@ def build(
         capacity=capacity,
         effects=effects,
         problem=problem,
+        window=win,
+        sku_codes=parcels.sku_code,
+        stock_free=st.free,
+        stock_held=st.held,
+    )
+
+
+def _window(
+    window: tuple[dt.datetime, dt.datetime],
+    carriers: Sequence[CarrierInfo],
+    per_hour: IntArray,
+    on: dt.date,
+) -> window_mod.Window:
+    """Hourly pickups over the window, in each carrier's contracted pickup hours (1 query)."""
+    contracts = active_contracts(on=on, carrier_ids=[c.pk for c in carriers])
+    hours = [contracts[c.pk].pickup_window if c.pk in contracts else "" for c in carriers]
+    return window_mod.build(window[0], window[1], hours, per_hour)
+
+
+def _checks(
+    carriers: Sequence[CarrierInfo],
+    *,
+    lane: BoolArray,
+    transit: IntArray,
+    promise: IntArray,
+    billable: IntArray,
+    cold: BoolArray,
+    insured: BoolArray,
+    removed: BoolArray,
+    fixed: IntArray,
+    window: window_mod.Window | None,
+) -> U8Array:
+    """(n, C, W) the first check each candidate fails (OK = allowed); stock is checked later."""
+    n, nc, nw = lane.shape
+    c_max = np.array([c.max_weight_g for c in carriers], dtype=np.int64).reshape(nc)
+    c_cold = np.array([c.cold_chain for c in carriers], dtype=bool).reshape(nc)
+    c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
+
+    def per_carrier(mask: BoolArray) -> BoolArray:
+        return np.broadcast_to(mask[:, :, None], (n, nc, nw))
+
+    check = np.zeros((n, nc, nw), dtype=np.uint8)
+    # from the last check to the first, so the first failing check wins
+    if window is not None:
+        check[np.broadcast_to(~window.collects[None, :, None], (n, nc, nw))] = NO_PICKUP
+    earliest = window.slots.earliest if window is not None else None
+    check[pickup.too_late(transit, promise, earliest)] = PROMISE
+    check[per_carrier(removed)] = RULE
+    check[per_carrier(billable > c_max[None, :])] = WEIGHT
+    check[per_carrier(insured[:, None] & ~c_ins[None, :])] = INSURANCE
+    check[per_carrier(cold[:, None] & ~c_cold[None, :])] = COLD_CHAIN
+    check[~lane] = NO_LANE
+    wrong = (fixed[:, None] >= 0) & (fixed[:, None] != np.arange(nw)[None, :])
+    check[np.broadcast_to(wrong[:, None, :], (n, nc, nw))] = WAREHOUSE
+    return check
+
+
+@dataclass(frozen=True, eq=False)
+class _Stock:
+    free: IntArray  # (W, K) what the flexible orders may share
+    held: IntArray  # (W, K)
+    demand: stock_mod.Demand  # flexible priced orders (order = position among them)
+
+
+def _stock(
+    orders: QuerySet[Order],
+    parcels: _Parcels,
+    warehouses: Sequence[WarehouseInfo],
+    idx: IntArray,
+    fixed: IntArray,
+    check: U8Array,
+) -> _Stock:
+    """What each warehouse can give; sets the ``stock`` check of flexible orders (2 queries).
+
+    Free = on_hand − reserved − held by allocated, unshipped orders outside the run (see
+    :mod:`fahuo.routing.stock`) − what this run's fixed-warehouse orders take (those with a
+    feasible candidate: the seller's choice comes first). A flexible order loses a warehouse that
+    cannot give its whole demand even alone; the solver shares the rest across the run.
+    """
+    n, nw = idx.shape[0], len(warehouses)
+    stock, held = stock_mod.available(
+        orders=orders,
+        warehouse_pks=[w.pk for w in warehouses],
+        sku_pk=parcels.sku_pk,
+        sku_query=parcels.sku_query,
+    )
+    d = stock_mod.demand(parcels.line_order, parcels.line_sku, parcels.line_qty, parcels.sku_pk.shape[0])
+    position = np.full(parcels.weight_g.shape[0], -1, dtype=np.int64)
+    position[idx] = np.arange(n)
+    at = position[d.order]  # priced orders only: the others are not allocated
+    priced = at >= 0
+    at, sku, qty = at[priced], d.sku[priced], d.qty[priced]
+    free = stock - held
+    home = fixed[at]
+    takes = (home >= 0) & (home < nw)
+    if takes.any():
+        feasible = (check.reshape(n, -1) == OK).any(axis=1)
+        takes &= feasible[at]
+        np.subtract.at(free, (home[takes], sku[takes]), qty[takes])
+    flexible = home < 0
+    at, sku, qty = at[flexible], sku[flexible], qty[flexible]
+    short = free[:, sku] < qty[None, :]  # (W, entries)
+    lacking = np.zeros((n, nw), dtype=bool)
+    for j in range(nw):
+        lacking[at[short[j]], j] = True
+    nc = check.shape[1]
+    check[np.broadcast_to(lacking[:, None, :], (n, nc, nw))] = STOCK
+    return _Stock(free=np.maximum(free, 0), held=held, demand=stock_mod.Demand(order=at, sku=sku, qty=qty))
+
+
+def _problem(
+    *,
+    order_ids: list[str],
+    carriers: Sequence[CarrierInfo],
+    warehouses: Sequence[WarehouseInfo],
+    check: U8Array,
+    objective: IntArray,
+    transit: IntArray,
+    promise: IntArray,
+    capacity: IntArray,
+    window: window_mod.Window | None,
+    stock: _Stock,
+) -> solver.Problem:
+    """The solver's instance: allowed candidates as options (one per pickup hour on pairs with a
+    per-hour cap), the caps, and the flexible orders' stock demand."""
+    n, nc, nw = check.shape
+    slots = window.slots if window is not None and window.slots.slotted.any() else None
+    if slots is not None:
+        opt_order, opt_c, opt_w, opt_slot = pickup.slot_options(check == OK, transit, promise, slots.depart)
+    else:
+        opt_order, cw = np.nonzero((check == OK).reshape(n, nc * nw))
+        opt_c, opt_w, opt_slot = cw // max(nw, 1), cw % max(nw, 1), None
+    d = stock.demand
+    return solver.Problem(
+        order_ids=order_ids,
+        carriers=[c.code for c in carriers],
+        warehouses=[w.code for w in warehouses],
+        opt_order=opt_order,
+        opt_carrier=opt_c,
+        opt_warehouse=opt_w,
+        opt_cost=objective[opt_order, opt_c, opt_w],
+        capacity=capacity,
+        opt_slot=opt_slot,
+        slots=slots.labels if slots is not None else (),
+        slot_capacity=slots.capacity if slots is not None else None,
+        candidate_price=objective,
+        candidate_rule=_TO_SOLVER[check],
+        stock=stock.free if d.order.size else None,
+        demand_order=d.order if d.order.size else None,
+        demand_sku=d.sku if d.order.size else None,
+        demand_qty=d.qty if d.order.size else None,
     )

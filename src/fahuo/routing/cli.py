@@ -2,10 +2,13 @@
 
     fahuo allocate --scenario DIR --out allocation.csv [--json]
     fahuo allocate --pending [--apply] [--json] [--out allocation.csv]
+                   [--pickup-start 18:00 --pickup-end 22:00]
 
 ``--pending`` allocates the database's ready orders instead (``fahuo.routing.services``): it
 stores a preview run (``--apply`` gives the orders their carrier and warehouse) and prints the
-same summary, plus the run; the CSV has the platform order ids.
+same summary, plus the run; the CSV has the platform order ids (and a ``pickup`` column with a
+pickup window). ``--pickup-start``/``--pickup-end`` (ISO date-times, or HH:MM today in Beijing)
+plan for that pickup window: hourly pickups capped by ``Capacity.max_parcels_per_hour``.
 
 Prints a summary (orders, served, unservable by reason, total freight, the greedy
 cheapest-first baseline and the saving against it, the LP lower bound, seconds); ``--json``
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import math
 import os
@@ -38,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pending", action="store_true", help="allocate the ready orders in the database")
     parser.add_argument(
         "--apply", action="store_true", help="with --pending: give the orders their carrier and warehouse"
+    )
+    parser.add_argument(
+        "--pickup-start", metavar="TIME", help="with --pending: pickup window start (ISO date-time or HH:MM)"
+    )
+    parser.add_argument(
+        "--pickup-end", metavar="TIME", help="with --pending: pickup window end (ISO date-time or HH:MM)"
     )
     parser.add_argument("--out", type=Path, metavar="CSV", help="write the allocation CSV here")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -82,9 +92,10 @@ def run(args: argparse.Namespace) -> int:
             print("fahuo allocate: give --scenario DIR or --pending, not both", file=sys.stderr)
             return EXIT_INVALID
         return _run_pending(args)
-    if getattr(args, "apply", False):
-        print("fahuo allocate: --apply goes with --pending", file=sys.stderr)
-        return EXIT_INVALID
+    for flag in ("apply", "pickup_start", "pickup_end"):
+        if getattr(args, flag, None):
+            print(f"fahuo allocate: --{flag.replace('_', '-')} goes with --pending", file=sys.stderr)
+            return EXIT_INVALID
     if args.scenario is None:
         print("fahuo allocate: give --scenario DIR", file=sys.stderr)
         return EXIT_INVALID
@@ -132,14 +143,14 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
     ]
 
 
-def _write_csv(path: Path, rows: list[list[str]]) -> None:
+def _write_csv(path: Path, rows: list[list[str]], extra: list[str] | None = None) -> None:
     """The allocation CSV (same columns as the scenario mode), written atomically like it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(scenario.ALLOCATION_COLUMNS)
+            writer.writerow([*scenario.ALLOCATION_COLUMNS, *(extra or [])])
             writer.writerows(rows)
         os.replace(tmp, path)
     except BaseException:
@@ -152,27 +163,23 @@ def _run_pending(args: argparse.Namespace) -> int:
     from django.db import transaction
 
     from fahuo.routing import services
+    from fahuo.routing import window as window_mod
 
     t0 = time.perf_counter()
-    with transaction.atomic():
-        planned = services.plan_allocation(orders=services.ready_orders(), method=args.method)
-        applied = services.apply_run(run=planned, user=None) if args.apply else None
+    try:
+        start = window_mod.parse_pickup_time(args.pickup_start) if args.pickup_start else None
+        end = window_mod.parse_pickup_time(args.pickup_end, after=start) if args.pickup_end else None
+        with transaction.atomic():
+            planned = services.plan_allocation(
+                orders=services.ready_orders(), method=args.method, pickup_start=start, pickup_end=end
+            )
+            applied = services.apply_run(run=planned, user=None) if args.apply else None
+    except InvalidInput as exc:
+        print(f"fahuo allocate: {exc.message}", file=sys.stderr)
+        return EXIT_INVALID
     run = applied.run if applied is not None else planned
     if args.out is not None:
-        rows = (
-            run.decisions.order_by("order__paid_at", "order_id")
-            .values_list(
-                "order__platform_order_id", "carrier__code", "warehouse__code", "freight_fen", "reason"
-            )
-            .iterator(chunk_size=2000)
-        )
-        _write_csv(
-            args.out,
-            [
-                [oid, c, w, str(fen), ""] if c else [oid, "", "", "", reason]
-                for oid, c, w, fen, reason in rows
-            ],
-        )
+        _write_pending_csv(args.out, run)
     timings = (run.summary or {}).get("timings", {})
     summary: dict[str, Any] = {
         k: v for k, v in services.figures(run).items() if k not in ("run", "status", "seconds")
@@ -185,6 +192,10 @@ def _run_pending(args: argparse.Namespace) -> int:
     if applied is not None:
         summary["applied"] = applied.applied
         summary["not_ready"] = applied.not_ready
+    if run.pickup_start is not None and run.pickup_end is not None:
+        summary["pickup_start"] = run.pickup_start.isoformat()
+        summary["pickup_end"] = run.pickup_end.isoformat()
+        summary["pickup_counts"] = (run.summary or {}).get("pickup_counts", {})
     if args.out is not None:
         summary["out"] = str(args.out)
     if args.json:
@@ -200,10 +211,47 @@ def _run_pending(args: argparse.Namespace) -> int:
         )
     state = f"applied ({applied.applied} orders got their carrier)" if applied is not None else "preview"
     lines.append(f"run          #{run.pk} {state}")
+    if run.pickup_start is not None and run.pickup_end is not None:
+        lines.append(
+            f"pickup       {window_mod.label(run.pickup_start)} – {window_mod.label(run.pickup_end)}"
+        )
+        summary_hours = (run.summary or {}).get("pickup_counts", {})
+        for lane, counts in sorted(summary_hours.items()):
+            per_hour = ", ".join(
+                f"{window_mod.label(dt.datetime.fromisoformat(h))[-5:]} {n}"
+                for h, n in sorted(counts.items())
+            )
+            lines.append(f"  {lane:<11}{per_hour}")
     if args.out is not None:
         lines.append(f"written      {args.out}")
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _write_pending_csv(path: Path, run: Any) -> None:
+    """The scenario mode's columns with platform order ids; ``pickup`` (ISO) with a pickup window."""
+    from fahuo.routing import window as window_mod
+
+    with_pickup = run.pickup_start is not None
+    rows = (
+        run.decisions.order_by("order__paid_at", "order_id")
+        .values_list(
+            "order__platform_order_id",
+            "carrier__code",
+            "warehouse__code",
+            "freight_fen",
+            "reason",
+            "pickup_at",
+        )
+        .iterator(chunk_size=2000)
+    )
+    out = []
+    for oid, c, w, fen, reason, at in rows:
+        row = [oid, c, w, str(fen), ""] if c else [oid, "", "", "", reason]
+        if with_pickup:
+            row.append(at.astimezone(window_mod.TZ).isoformat() if at is not None else "")
+        out.append(row)
+    _write_csv(path, out, extra=["pickup"] if with_pickup else [])
 
 
 def main(argv: list[str] | None = None) -> int:

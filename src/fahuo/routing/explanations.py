@@ -8,42 +8,100 @@ caps on every call (O(options) per order).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from fahuo.routing import candidates as cand_mod
-from fahuo.routing import solver
+from fahuo.routing import pickup, solver
 from fahuo.routing.candidates import CHECKS, NO_LANE, OK, PROMISE, Candidates
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
-# Why an order got its option; the solver's four plus "preference" and, after an override, "manual".
+# Why an order got its option; the solver's four plus "preference", "pickup_hour" (the cheaper
+# option's pickup hours were full), "stock" (the cheaper warehouse's stock went to other orders of
+# the run) and, after an override, "manual".
 BINDING_CHEAPEST, BINDING_CAPACITY, BINDING_PREFERENCE = "cheapest", "capacity", "preference"
+BINDING_PICKUP, BINDING_STOCK = "pickup_hour", "stock"
 BINDING_PROMISE, BINDING_RULE, BINDING_MANUAL = "promise", "rule", "manual"
 BINDINGS = (
     BINDING_CHEAPEST,
     BINDING_CAPACITY,
+    BINDING_PICKUP,
+    BINDING_STOCK,
     BINDING_PREFERENCE,
     BINDING_PROMISE,
     BINDING_RULE,
     BINDING_MANUAL,
 )
-# Why an order is left unassigned: a check every candidate failed, or "capacity".
+# Why an order is left unassigned: a check every candidate failed, "capacity" or "stock".
 UNASSIGNED_REASONS = (cand_mod.REASON_SKU_WEIGHT, *CHECKS[1:], solver.REASON_CAPACITY)
+
+
+@dataclass(frozen=True, eq=False)
+class Blocks:
+    """What stops an allowed option in the plan: its run cap (``full``), every pickup hour the
+    order could take (``hour_full``), or its warehouse's stock for the order's SKUs (``short``)."""
+
+    full: BoolArray  # (C, W)
+    hour_full: BoolArray  # (n, C, W)
+    short: BoolArray  # (n, W), never the order's own warehouse (moving inside it takes no stock)
+
+
+def blocks(cand: Candidates, best: solver.Solution) -> Blocks:
+    n, nc, nw = cand.check.shape
+    used = _usage(cand, best)
+    full = (cand.capacity >= 0) & (used >= cand.capacity)
+    hour_full = np.zeros((n, nc, nw), dtype=bool)
+    p, win = cand.problem, cand.window
+    if win is not None and p.slots and n:
+        in_slot = (best.option >= 0) & (best.slot >= 0)
+        per_slot = np.zeros(win.slots.capacity.shape, dtype=np.int64)
+        np.add.at(per_slot, (best.carrier[in_slot], best.warehouse[in_slot], best.slot[in_slot]), 1)
+        hour_full = pickup.hours_full(win.slots, per_slot, cand.transit_hours, cand.promise_hours)
+    short = np.zeros((n, nw), dtype=bool)
+    if p.has_stock and n:
+        assert p.stock is not None and p.demand_order is not None
+        assert p.demand_sku is not None and p.demand_qty is not None
+        left = p.stock - solver.stock_use(p, best.option)
+        lack = left[:, p.demand_sku] < p.demand_qty[None, :]  # (W, entries)
+        for j in range(nw):
+            short[p.demand_order[lack[j]], j] = True
+        assigned = np.flatnonzero(best.option >= 0)
+        short[assigned, best.warehouse[assigned]] = False
+    return Blocks(full=full, hour_full=hour_full, short=short)
+
+
+def pickup_hours(cand: Candidates, best: solver.Solution) -> list[dt.datetime | None]:
+    """Each priced order's pickup hour: its slot, else its carrier's first pickup hour; None
+    without a window or when unassigned."""
+    win = cand.window
+    if win is None:
+        return [None] * cand.n
+    first = win.first_hour.tolist()
+    out: list[dt.datetime | None] = []
+    for opt, c, s in zip(best.option.tolist(), best.carrier.tolist(), best.slot.tolist(), strict=True):
+        k = s if s >= 0 else first[c] if opt >= 0 else -1
+        out.append(win.hours[k] if opt >= 0 and k >= 0 else None)
+    return out
 
 
 def bindings(cand: Candidates, best: solver.Solution) -> npt.NDArray[np.str_]:
     """Why each assigned order got its option ("" for unassigned), vectorised.
 
-    ``capacity``: an allowed option cheaper in the objective has its cap full; ``preference``: an
+    ``capacity`` / ``pickup_hour`` / ``stock``: an allowed option cheaper in the objective is
+    blocked — the cheapest such one by its run cap, by full pickup hours, or by its warehouse's
+    stock going to other orders (in that order when one option has several); ``preference``: an
     allowed option with a lower real price lost to a preference penalty; ``promise``/``rule``: a
     candidate with a lower price was removed by the promise / by another check or a seller rule;
     ``cheapest``: nothing cheaper existed.
     """
     n = cand.check.shape[0]
-    out = np.full(n, "", dtype="<U10")
+    out = np.full(n, "", dtype="<U12")
     assigned = best.option >= 0
     if not n or not assigned.any():
         return out
@@ -54,19 +112,25 @@ def bindings(cand: Candidates, best: solver.Solution) -> npt.NDArray[np.str_]:
     objective = price + cand.penalty_fen[rows][:, :, None]
     p_star = price[np.arange(rows.shape[0]), c, w][:, None, None]
     o_star = p_star + cand.penalty_fen[rows, c][:, None, None]
-    used = _usage(cand, best)
-    full = (cand.capacity >= 0) & (used >= cand.capacity)
+    b = blocks(cand, best)
     allowed = check == OK
     lane = price >= 0
-    cap_bound = (allowed & full[None] & (objective < o_star)).any(axis=(1, 2))
+    cheaper = allowed & (objective < o_star)
+    cap = cheaper & b.full[None]
+    hour = cheaper & ~b.full[None] & b.hour_full[rows]
+    stock = cheaper & ~b.full[None] & ~b.hour_full[rows] & b.short[rows][:, None, :]
+    big = np.iinfo(np.int64).max
+    cheapest = np.stack([np.where(m, objective, big).min(axis=(1, 2)) for m in (cap, hour, stock)])
+    cause = np.argmin(cheapest, axis=0)  # ties: capacity, then pickup hour, then stock
+    blocked = cheapest.min(axis=0) < big
     preferred = (allowed & (price < p_star)).any(axis=(1, 2))
     promise = (lane & (check == PROMISE) & (price < p_star)).any(axis=(1, 2))
     rule = (lane & ~allowed & (check != PROMISE) & (check != NO_LANE) & (price < p_star)).any(axis=(1, 2))
-    reason = np.full(rows.shape[0], BINDING_CHEAPEST, dtype="<U10")
+    reason = np.full(rows.shape[0], BINDING_CHEAPEST, dtype="<U12")
     reason[rule] = BINDING_RULE
     reason[promise] = BINDING_PROMISE
     reason[preferred] = BINDING_PREFERENCE
-    reason[cap_bound] = BINDING_CAPACITY
+    reason[blocked] = np.array([BINDING_CAPACITY, BINDING_PICKUP, BINDING_STOCK])[cause[blocked]]
     out[rows] = reason
     return out
 
@@ -79,7 +143,7 @@ def _usage(cand: Candidates, best: solver.Solution) -> IntArray:
 
 
 def unassigned_reasons(cand: Candidates, best: solver.Solution) -> list[str]:
-    """Per priced order: "" when assigned, else the furthest check or ``capacity``."""
+    """Per priced order: "" when assigned, else the furthest check, ``capacity`` or ``stock``."""
     n = cand.n
     if not n:
         return []
@@ -87,8 +151,10 @@ def unassigned_reasons(cand: Candidates, best: solver.Solution) -> list[str]:
     has_option = (flat == OK).any(axis=1) if flat.shape[1] else np.zeros(n, dtype=bool)
     furthest = flat.max(axis=1) if flat.shape[1] else np.full(n, NO_LANE)
     return [
-        "" if opt >= 0 else solver.REASON_CAPACITY if has else CHECKS[far or NO_LANE]
-        for opt, has, far in zip(best.option.tolist(), has_option.tolist(), furthest.tolist(), strict=True)
+        "" if opt >= 0 else str(why or solver.REASON_CAPACITY) if has else CHECKS[far or NO_LANE]
+        for opt, has, far, why in zip(
+            best.option.tolist(), has_option.tolist(), furthest.tolist(), best.reason.tolist(), strict=True
+        )
     ]
 
 
@@ -104,7 +170,9 @@ def explain_all(
     nw = cand.check.shape[2]
     codes_w = [w.code for w in cand.warehouses]
     rule_names = [r.name for r in cand.effects.rules]
-    group, templates = _option_templates(cand, best, rule_names)
+    group, templates = _option_templates(cand, best, rule_names, blocks(cand, best))
+    demand = _demand(cand)
+    hours = pickup_hours(cand, best)
     billable = cand.billable_g.tolist()
     reasons = unassigned_reasons(cand, best)
     chosen_c, chosen_w = best.carrier.tolist(), best.warehouse.tolist()
@@ -133,9 +201,14 @@ def explain_all(
             "binding": why,
             "reason": reasons[i],
         }
+        if i in demand:
+            exp["demand"] = demand[i]
         if ci >= 0:
             k = position[ci * nw + wi]
             options[k] = {**options[k], "chosen": True}
+            at = hours[i]
+            if at is not None:
+                exp["pickup_at"] = at.isoformat()
             key = (g, ci, wi, why)
             if key not in bound:
                 bound[key] = _binding_option(options, options[k], why)
@@ -144,8 +217,19 @@ def explain_all(
     return out
 
 
+def _demand(cand: Candidates) -> dict[int, dict[str, int]]:
+    """Units per SKU code of each flexible order that draws on the run's stock."""
+    p = cand.problem
+    out: dict[int, dict[str, int]] = {}
+    if p.demand_order is None or p.demand_sku is None or p.demand_qty is None:
+        return out
+    for i, k, q in zip(p.demand_order.tolist(), p.demand_sku.tolist(), p.demand_qty.tolist(), strict=True):
+        out.setdefault(i, {})[cand.sku_codes[k]] = q
+    return out
+
+
 def _option_templates(
-    cand: Candidates, best: solver.Solution, rule_names: list[str]
+    cand: Candidates, best: solver.Solution, rule_names: list[str], b: Blocks
 ) -> tuple[IntArray, list[tuple[list[dict[str, Any]], list[int]]]]:
     """Group orders by their candidate rows; per group the sorted option dicts (none chosen) and
     the position of each carrier × warehouse in that list."""
@@ -160,14 +244,15 @@ def _option_templates(
             cand.penalty_fen,
             cand.insurance_fen,
             cand.effects.removed_by,
+            b.hour_full.reshape(n, flat).astype(np.int64),
+            b.short.astype(np.int64),
         ],
         axis=1,
     )
     if n == 0:
         return np.zeros(0, dtype=np.int64), []
     _, first, group = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-    used = _usage(cand, best)
-    full = ((cand.capacity >= 0) & (used >= cand.capacity)).tolist()
+    full = b.full.tolist()
     codes_c = [c.code for c in cand.carriers]
     codes_w = [w.code for w in cand.warehouses]
     templates: list[tuple[list[dict[str, Any]], list[int]]] = []
@@ -176,6 +261,7 @@ def _option_templates(
         transit, remote = cand.transit_hours[i].tolist(), cand.remote_fen[i].tolist()
         penalty, insurance = cand.penalty_fen[i].tolist(), cand.insurance_fen[i].tolist()
         removed_by = cand.effects.removed_by[i].tolist()
+        hour_full, short = b.hour_full[i].tolist(), b.short[i].tolist()
         options: list[tuple[int, dict[str, Any]]] = []
         for c in range(nc):
             for w in range(nw):
@@ -197,6 +283,11 @@ def _option_templates(
                         o["remote_fen"] = remote[c][w]
                     if insurance[c]:
                         o["insurance_fen"] = insurance[c]
+                if ck == OK and not full[c][w]:
+                    if hour_full[c][w]:
+                        o["hour_full"] = True
+                    elif short[w]:
+                        o["stock_short"] = True
                 if ck == cand_mod.RULE:
                     o["seller_rule"] = rule_names[removed_by[c]]
                 options.append((c * nw + w, o))
@@ -230,8 +321,13 @@ def _binding_option(
     def pick(o: dict[str, Any]) -> bool:
         if o["price_fen"] is None or o["chosen"]:
             return False
+        cheaper = o["allowed"] and o["price_fen"] + o.get("penalty_fen", 0) < o_star
         if binding == BINDING_CAPACITY:
-            return bool(o["allowed"] and o["full"] and o["price_fen"] + o.get("penalty_fen", 0) < o_star)
+            return bool(cheaper and o["full"])
+        if binding == BINDING_PICKUP:
+            return bool(cheaper and o.get("hour_full"))
+        if binding == BINDING_STOCK:
+            return bool(cheaper and o.get("stock_short"))
         if binding == BINDING_PREFERENCE:
             return bool(o["allowed"] and o["price_fen"] < p_star)
         if binding == BINDING_PROMISE:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fahuo.carriers.models import Carrier
@@ -13,6 +15,7 @@ from fahuo.catalog.models import Trait
 from fahuo.kit.errors import InvalidInput
 from fahuo.orders.models import Shop
 from fahuo.routing import rules as seller_rules
+from fahuo.routing import window as window_mod
 from fahuo.routing.models import Rule, RuleKind
 from fahuo.routing.selectors import UNASSIGNED_PREFIX
 
@@ -50,6 +53,7 @@ CHECK_LABELS: dict[str, Any] = {
     "weight": _("Too heavy"),
     "rule": _("Seller rule"),
     "promise": _("Too slow for the promise"),
+    "no_pickup": _("No pickup in the window"),
     "capacity": _("Capacity full"),
     "sku_weight": _("Item weight unknown"),
     "no_option": _("No option"),
@@ -58,6 +62,8 @@ CHECK_LABELS: dict[str, Any] = {
 BINDING_LABELS: dict[str, Any] = {
     "cheapest": _("Cheapest"),
     "capacity": _("Capacity"),
+    "pickup_hour": _("Pickup hour full"),
+    "stock": _("Stock"),
     "preference": _("Preference"),
     "promise": _("Promise"),
     "rule": _("Rule"),
@@ -66,11 +72,43 @@ BINDING_LABELS: dict[str, Any] = {
 BINDING_TEXT: dict[str, Any] = {
     "cheapest": _("No candidate is cheaper."),
     "capacity": _("A cheaper option's capacity is full."),
+    "pickup_hour": _("A cheaper option's pickup hours are full."),
+    "stock": _("A cheaper warehouse's stock went to other orders of this run."),
     "preference": _("A cheaper option lost to a seller preference."),
     "promise": _("Cheaper options are too slow for the delivery promise."),
     "rule": _("Cheaper options were removed by a check or a seller rule."),
     "manual": _("Chosen by hand."),
 }
+
+
+class PlanForm(forms.Form):
+    """An optional pickup window for the plan: "HH:MM" today (Beijing) or a date and time."""
+
+    pickup_start = forms.CharField(required=False, max_length=25, label=_("Pickup from"))
+    pickup_end = forms.CharField(required=False, max_length=25, label=_("Pickup until"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start_text, end_text = data.get("pickup_start", ""), data.get("pickup_end", "")
+        data["window"] = None
+        if not start_text and not end_text:
+            return data
+        if not start_text or not end_text:
+            raise forms.ValidationError(_("Give both the start and the end of the pickup window."))
+        now = timezone.now()
+        try:
+            start = window_mod.parse_pickup_time(start_text, now=now)
+            end = window_mod.parse_pickup_time(end_text, now=now, after=start)
+        except InvalidInput:
+            raise forms.ValidationError(_("Enter the pickup times as HH:MM or a date and time.")) from None
+        if end <= start:
+            raise forms.ValidationError(_("The pickup window must end after it starts."))
+        if end - start > dt.timedelta(hours=window_mod.MAX_WINDOW_HOURS):
+            raise forms.ValidationError(
+                _("The pickup window may span at most %(n)s hours.") % {"n": window_mod.MAX_WINDOW_HOURS}
+            )
+        data["window"] = (start, end)
+        return data
 
 
 class DecisionFilterForm(forms.Form):

@@ -57,6 +57,9 @@ class AllocationRun(models.Model):
     seconds = models.FloatField(default=0)
     summary = models.JSONField(default=dict, blank=True)  # totals per carrier / warehouse
     applied_at = models.DateTimeField(null=True, blank=True)
+    # The pickup window the run was planned for (hourly pickups, per-hour caps); blank = none.
+    pickup_start = models.DateTimeField(null=True, blank=True)
+    pickup_end = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -76,6 +79,7 @@ class AllocationDecision(models.Model):
     reason = models.CharField(max_length=40, blank=True)  # cheapest, capacity, rule, promise, unservable …
     explanation = models.JSONField(default=dict, blank=True)  # options with prices, rules applied
     overridden = models.BooleanField(default=False)
+    pickup_at = models.DateTimeField(null=True, blank=True)  # the pickup hour, when the run has a window
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "order"], name="uniq_run_order")]

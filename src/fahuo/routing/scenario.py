@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from fahuo.carriers.pricing import billable_weight_g_np, freight_fen_np
 from fahuo.kit.errors import InvalidInput
+from fahuo.routing.pickup import PickupSlots, slot_options, too_late
 from fahuo.routing.solver import (
     RULE_COLD_CHAIN,
     RULE_INSURANCE,
@@ -551,14 +552,6 @@ class _Lanes:
     transit_hours: IntArray
 
 
-@dataclass(frozen=True, eq=False)
-class _Slots:
-    labels: list[str]
-    capacity: IntArray  # (C, W, S), -1 = no cap
-    depart: IntArray  # (C, W, S), -1 = slot not offered
-    earliest: IntArray  # (C, W) earliest departure, 0 where the pair has no slots
-
-
 def _lanes(sc: Scenario, c_index: dict[str, int], dest_index: dict[str, int], nw: int) -> _Lanes:
     shape = (len(dest_index), len(c_index), nw)
     t = _Lanes(*(np.zeros(shape, dtype=bool if k == 0 else np.int64) for k in range(6)))
@@ -601,7 +594,7 @@ def _capacity(sc: Scenario, c_index: dict[str, int], w_index: dict[str, int]) ->
     return capacity
 
 
-def _slots(sc: Scenario, c_index: dict[str, int], w_index: dict[str, int]) -> _Slots:
+def _slots(sc: Scenario, c_index: dict[str, int], w_index: dict[str, int]) -> PickupSlots:
     labels = sorted({s.slot for s in sc.slots})
     s_index = {s: k for k, s in enumerate(labels)}
     shape = (len(c_index), len(w_index), len(labels))
@@ -616,7 +609,7 @@ def _slots(sc: Scenario, c_index: dict[str, int], w_index: dict[str, int]) -> _S
     offered = np.where(depart >= 0, depart, np.iinfo(np.int64).max)
     earliest = offered.min(axis=2, initial=np.iinfo(np.int64).max)
     earliest = np.where(earliest == np.iinfo(np.int64).max, 0, earliest)
-    return _Slots(labels, capacity, depart, earliest)
+    return PickupSlots(labels, capacity, depart, earliest)
 
 
 def _rules(
@@ -633,14 +626,13 @@ def _rules(
     max_w = np.array([c.max_weight_g for c in carriers], dtype=np.int64)
     cold = np.array([c.cold_chain for c in carriers], dtype=bool)
     insured = np.array([c.insured for c in carriers], dtype=bool)
-    promise = o.promise_hours[:, None, None]
 
     def per_carrier(mask: BoolArray) -> BoolArray:  # (n, C) → (n, C, W)
         return np.broadcast_to(mask[:, :, None], (n, nc, nw))
 
     rule = np.zeros((n, nc, nw), dtype=np.uint8)
     # assigned from the last check to the first, so the earliest failing check wins
-    rule[(promise >= 0) & (transit + earliest[None, :, :] > promise)] = RULE_PROMISE
+    rule[too_late(transit, o.promise_hours, earliest)] = RULE_PROMISE
     rule[per_carrier(billable > max_w[None, :])] = RULE_WEIGHT
     rule[per_carrier(o.valuable[:, None] & ~insured[None, :])] = RULE_INSURANCE
     rule[per_carrier(o.cold[:, None] & ~cold[None, :])] = RULE_COLD_CHAIN
@@ -648,32 +640,6 @@ def _rules(
     wrong_wh = (fixed[:, None] >= 0) & (fixed[:, None] != np.arange(nw)[None, :])  # (n, W)
     rule[np.broadcast_to(wrong_wh[:, None, :], (n, nc, nw))] = RULE_WAREHOUSE
     return rule
-
-
-def _slot_options(
-    ok: BoolArray, transit: IntArray, promise: IntArray, slots: _Slots
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Options when pickups are slotted: one per offered slot, one per unslotted pair.
-
-    One carrier × warehouse × slot at a time (O(orders) memory, not orders × slots); the
-    result is sorted by order, then carrier, warehouse, slot.
-    """
-    parts: list[tuple[IntArray, int, int, int]] = []
-    for c, w in np.ndindex(ok.shape[1], ok.shape[2]):
-        offered = np.flatnonzero(slots.depart[c, w] >= 0)
-        if offered.size == 0:
-            parts.append((np.flatnonzero(ok[:, c, w]), c, w, -1))
-        for s in offered.tolist():
-            in_time = (promise < 0) | (transit[:, c, w] + slots.depart[c, w, s] <= promise)
-            parts.append((np.flatnonzero(ok[:, c, w] & in_time), c, w, s))
-    sizes = [len(orders) for orders, *_ in parts]
-    opt_order = np.concatenate([orders for orders, *_ in parts])
-    by_order = np.argsort(opt_order, kind="stable")  # parts come in carrier, warehouse, slot order
-
-    def spread(k: int) -> IntArray:
-        return np.repeat(np.array([part[k] for part in parts], dtype=np.int64), sizes)[by_order]
-
-    return opt_order[by_order], spread(1), spread(2), spread(3)
 
 
 def build_problem(sc: Scenario) -> Problem:
@@ -719,7 +685,7 @@ def build_problem(sc: Scenario) -> Problem:
 
     ok = rule == 0
     if slots.labels:
-        opt_order, opt_c, opt_w, opt_slot = _slot_options(ok, transit, o.promise_hours, slots)
+        opt_order, opt_c, opt_w, opt_slot = slot_options(ok, transit, o.promise_hours, slots.depart)
     else:
         opt_order, cw = np.nonzero(ok.reshape(n, nc * nw))
         opt_c, opt_w, opt_slot = cw // nw, cw % nw, np.full(cw.shape[0], -1)

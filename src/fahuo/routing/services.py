@@ -4,8 +4,9 @@
 :func:`fahuo.routing.solver.solve`, compares with the cheapest-first baseline and the LP bound, and
 stores one :class:`AllocationRun` with one :class:`AllocationDecision` per order whose
 ``explanation`` lists every candidate (price, the check or seller rule that removed it, whether
-its capacity is full, the choice) and the binding reason. The edges (views, API, CLI) wrap each
-call in ``transaction.atomic``.
+its capacity, its pickup hours or its warehouse's stock ran out, the choice) and the binding
+reason. With a pickup window each decision also gets its pickup hour. The edges (views, API, CLI)
+wrap each call in ``transaction.atomic``.
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.routing import candidates as cand_mod
-from fahuo.routing import explanations, solver
+from fahuo.routing import explanations, pickup, solver
+from fahuo.routing import window as window_mod
 from fahuo.routing.candidates import Candidates
 from fahuo.routing.models import AllocationDecision, AllocationRun
 
 IntArray = npt.NDArray[np.int64]
 
 STATUS_PREVIEW, STATUS_APPLIED, STATUS_DISCARDED = "preview", "applied", "discarded"
+# Seconds per branch-and-bound run when stock limits make the plan a MIP (docs/allocation.md):
+# the desk waits for a plan, so a hard instance keeps the best allocation found and says how close.
+MIP_SECONDS = 3.0
 BINDING_MANUAL = explanations.BINDING_MANUAL
 DECISION_BATCH = 1000
 
@@ -63,18 +68,29 @@ def plan_allocation(
     user: Any = None,
     now: dt.datetime | None = None,
     method: solver.Method = "auto",
+    pickup_start: dt.datetime | None = None,
+    pickup_end: dt.datetime | None = None,
 ) -> AllocationRun:
-    """Allocate the ready orders among ``orders``; store and return the preview run."""
+    """Allocate the ready orders among ``orders``; store and return the preview run.
+
+    ``pickup_start`` / ``pickup_end``: a pickup window (both or neither): hourly pickups, per-hour
+    caps (``Capacity.max_parcels_per_hour``) and the carriers' contracted pickup hours apply.
+    """
     t0 = time.perf_counter()
-    cand = cand_mod.build(orders=orders, on=on, now=now)
+    window = window_mod.clean_window(pickup_start, pickup_end)
+    cand = cand_mod.build(orders=orders, on=on, now=now, window=window)
     t_build = time.perf_counter()
     p = cand.problem
     if p.n_orders:
-        best = solver.solve(p, method=method)
+        best = solver.solve(p, method=method, time_limit=MIP_SECONDS)
+        if cand.window is not None and p.slots:
+            best = _earliest_pickups(p, best, cand.window)
         t_solve = time.perf_counter()
         greedy = solver.greedy_cheapest_first(p)
         t_greedy = time.perf_counter()
-        lp_bound: float | None = solver.lp_lower_bound(p, served=best.served) if best.served else 0.0
+        lp_bound: float | None = best.stats.get("lp_bound")  # the stock MIP's phase-2 LP
+        if lp_bound is None:  # no stock MIP: the optimum kept every stock limit without the rows
+            lp_bound = solver.lp_lower_bound(p, served=best.served, stock=False) if best.served else 0.0
     else:
         best = greedy = _nothing(p)
         t_solve = t_greedy = time.perf_counter()
@@ -92,6 +108,8 @@ def plan_allocation(
         orders=len(cand.all_pk),
         greedy_fen=int(real[greedy.option[greedy.option >= 0]].sum()),
         lp_bound_fen=None if lp_bound is None else math.ceil(lp_bound - 1e-6),
+        pickup_start=window[0] if window else None,
+        pickup_end=window[1] if window else None,
     )
     AllocationDecision.objects.bulk_create(
         _decisions(run, cand, best, binding, explained, real), batch_size=DECISION_BATCH
@@ -118,6 +136,11 @@ def plan_allocation(
         "rules": [{"id": r.pk, "name": r.name, "kind": r.kind} for r in cand.effects.rules],
         "carrier_names": {c.code: c.name for c in cand.carriers},
         "warehouse_names": {w.code: w.name for w in cand.warehouses},
+        **_pickup_summary(cand),
+        **_stock_summary(cand),
+        "stock_rows": int(best.stats.get("stock_rows", 0)),
+        "mip_gap_pct": round(100 * best.stats.get("mip_gap", 0.0), 4),
+        "served_gap": int(best.stats.get("served_gap", 0)),
         "timings": {
             "build": round(t_build - t0, 3),
             "solve": round(t_solve - t_build, 3),
@@ -130,6 +153,60 @@ def plan_allocation(
     run.seconds = round(time.perf_counter() - t0, 3)
     refresh_totals(run=run)
     return run
+
+
+def _earliest_pickups(p: solver.Problem, best: solver.Solution, window: window_mod.Window) -> solver.Solution:
+    """The optimum with each pair's parcels on its earliest pickup hours (same freight)."""
+    assert p.slot_capacity is not None
+    option = pickup.earliest_first(
+        p.opt_order,
+        p.opt_carrier,
+        p.opt_warehouse,
+        p.option_slot,
+        p.slot_capacity,
+        window.slots.depart,
+        best.option,
+    )
+    return best if np.array_equal(option, best.option) else solver.with_options(p, best, option)
+
+
+def _pickup_summary(cand: Candidates) -> dict[str, Any]:
+    """The window's hours, each carrier's pickup hours and the per-hour caps, for the pages and override."""
+    w = cand.window
+    if w is None:
+        return {}
+    return {
+        "pickup": {
+            "start": w.start.isoformat(),
+            "end": w.end.isoformat(),
+            "hours": [t.isoformat() for t in w.hours],
+            "depart": w.depart.tolist(),
+            "open": {c.code: np.flatnonzero(w.open[i]).tolist() for i, c in enumerate(cand.carriers)},
+            "per_hour": {
+                lane_key(c.code, wh.code): int(w.per_hour[i, j])
+                for i, c in enumerate(cand.carriers)
+                for j, wh in enumerate(cand.warehouses)
+                if w.per_hour[i, j] >= 0
+            },
+        }
+    }
+
+
+def _stock_summary(cand: Candidates) -> dict[str, Any]:
+    """Units the flexible orders could share per warehouse × SKU they asked for, and what
+    allocated, unshipped orders outside the run held."""
+    p = cand.problem
+    if p.demand_sku is None:
+        return {}
+    skus = np.unique(p.demand_sku).tolist()
+    free: dict[str, dict[str, int]] = {}
+    held: dict[str, dict[str, int]] = {}
+    for j, wh in enumerate(cand.warehouses):
+        free[wh.code] = {cand.sku_codes[k]: int(cand.stock_free[j, k]) for k in skus}
+        taken = {cand.sku_codes[k]: int(cand.stock_held[j, k]) for k in skus if cand.stock_held[j, k]}
+        if taken:
+            held[wh.code] = taken
+    return {"stock": free, "stock_held": held}
 
 
 def _nothing(p: solver.Problem) -> solver.Solution:
@@ -168,6 +245,7 @@ def _decisions(
     w_pk = [w.pk for w in cand.warehouses]
     priced = {int(a): k for k, a in enumerate(cand.idx.tolist())}
     reasons = explanations.unassigned_reasons(cand, best)
+    hours = explanations.pickup_hours(cand, best)
     for a, pk in enumerate(cand.all_pk.tolist()):
         k = priced.get(a)
         if k is None:
@@ -191,6 +269,7 @@ def _decisions(
             freight_fen=int(real[opt]) if opt >= 0 else None,
             reason=str(binding[k]) if opt >= 0 else reasons[k],
             explanation=explained[k],
+            pickup_at=hours[k],
         )
 
 
@@ -228,9 +307,29 @@ def refresh_totals(*, run: AllocationRun) -> AllocationRun:
     summary["warehouses"] = sorted(warehouses.values(), key=lambda e: (-e["orders"], e["code"]))
     summary["lanes"] = lanes
     summary["unassigned_by_reason"] = dict(sorted(unassigned.items(), key=lambda kv: (-kv[1], kv[0])))
+    if run.pickup_start is not None:
+        summary["pickup_counts"] = _pickup_counts(run)
     run.summary = summary
     run.save()
     return run
+
+
+def _pickup_counts(run: AllocationRun) -> dict[str, dict[str, int]]:
+    """Parcels per lane and pickup hour (ISO, UTC) of a run with a pickup window (1 query)."""
+    rows = (
+        run.decisions.filter(carrier__isnull=False, pickup_at__isnull=False)
+        .values("carrier__code", "warehouse__code", "pickup_at")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        at = r["pickup_at"]
+        assert at is not None  # filtered above
+        out.setdefault(lane_key(r["carrier__code"], r["warehouse__code"]), {})[
+            at.astimezone(dt.UTC).isoformat()
+        ] = int(r["n"])
+    return out
 
 
 # --- override --------------------------------------------------------------------------------------
@@ -261,9 +360,12 @@ def override(
 ) -> OverrideResult:
     """Put orders of a preview run on ``carrier`` × ``warehouse`` by hand.
 
-    Each order must have that pair among its feasible options and the pair's capacity must take
-    them. Infeasible orders raise :class:`InfeasibleOverride` naming each order and its reason,
-    unless ``skip_infeasible`` (a group override), which moves the others and reports the rest.
+    Each order must have that pair among its feasible options, and the pair's capacity, its pickup
+    hours (a run with a window: the earliest hour in time for the order's promise with room) and
+    the warehouse's stock left in the run must take it. Infeasible orders raise
+    :class:`InfeasibleOverride` naming each order and its reason (``capacity``, ``pickup_hour``,
+    ``stock`` or the check), unless ``skip_infeasible`` (a group override), which moves the others
+    and reports the rest. Orders already on the pair stay where they are.
     """
     _editable(run)
     wanted = list(dict.fromkeys(int(i) for i in order_ids))
@@ -301,15 +403,17 @@ def override(
             skipped.append({"order_id": d.order_id, "order": d.order.platform_order_id, "reason": reason})
         else:
             ok.append((d, option))
+    staying = [(d, o) for d, o in ok if d.carrier_id == carrier.pk and d.warehouse_id == warehouse.pk]
+    moving = [(d, o) for d, o in ok if not (d.carrier_id == carrier.pk and d.warehouse_id == warehouse.pk)]
     cap = int((run.summary or {}).get("capacity", {}).get(key, -1))
-    if cap >= 0:
-        others = (
-            run.decisions.filter(carrier=carrier, warehouse=warehouse).exclude(order_id__in=wanted).count()
-        )
-        room = max(cap - others, 0)
-        for d, _ in ok[room:]:
-            skipped.append({"order_id": d.order_id, "order": d.order.platform_order_id, "reason": "capacity"})
-        ok = ok[:room]
+    if cap >= 0 and moving:
+        room = max(cap - run.decisions.filter(carrier=carrier, warehouse=warehouse).count(), 0)
+        skipped += [_skip(d, "capacity") for d, _ in moving[room:]]
+        moving = moving[:room]
+    moving, late = _pickups(run, carrier, warehouse, moving)
+    moving, short = _stock_left(run, warehouse, moving)
+    skipped += late + short
+    ok = staying + moving
     if (skipped and not skip_infeasible) or not ok:
         raise InfeasibleOverride(
             _infeasible_message(key, skipped, len(decisions)), detail={"orders": skipped[:200]}
@@ -330,6 +434,12 @@ def override(
         exp["binding"] = BINDING_MANUAL
         exp.pop("binding_option", None)
         exp["override"] = {"by": by, "at": now.isoformat(), "from": before}
+        if "pickup_at" in option:
+            d.pickup_at = option["pickup_at"]
+            if d.pickup_at is None:
+                exp.pop("pickup_at", None)
+            else:
+                exp["pickup_at"] = d.pickup_at.isoformat()
         d.carrier, d.warehouse = carrier, warehouse
         d.freight_fen = option["price_fen"]
         d.reason = BINDING_MANUAL
@@ -337,7 +447,7 @@ def override(
         d.explanation = exp
     AllocationDecision.objects.bulk_update(
         [d for d, _ in ok],
-        ["carrier", "warehouse", "freight_fen", "reason", "overridden", "explanation"],
+        ["carrier", "warehouse", "freight_fen", "reason", "overridden", "explanation", "pickup_at"],
         batch_size=500,
     )
     refresh_totals(run=run)
@@ -354,6 +464,84 @@ def override(
         },
     )
     return OverrideResult(updated=len(ok), skipped=skipped)
+
+
+def _skip(d: AllocationDecision, reason: str) -> dict[str, Any]:
+    return {"order_id": d.order_id, "order": d.order.platform_order_id, "reason": reason}
+
+
+Moving = list[tuple[AllocationDecision, dict[str, Any]]]
+
+
+def _pickups(
+    run: AllocationRun, carrier: Carrier, warehouse: Warehouse, moving: Moving
+) -> tuple[Moving, list[dict[str, Any]]]:
+    """A pickup hour for each order moved onto the pair (``option["pickup_at"]``), or ``pickup_hour``.
+
+    Pairs without a per-hour cap: the carrier's first pickup hour. Capped pairs: tightest promise
+    first, the earliest hour in time for the promise (depart + transit ≤ promise) that has room.
+    """
+    window = (run.summary or {}).get("pickup")
+    if not window or not moving:
+        return moving, []
+    hours = [dt.datetime.fromisoformat(h) for h in window["hours"]]
+    open_hours = window["open"].get(carrier.code, [])
+    per_hour = window["per_hour"].get(lane_key(carrier.code, warehouse.code))
+    if per_hour is None:
+        first = hours[open_hours[0]] if open_hours else None
+        return [(d, {**o, "pickup_at": first}) for d, o in moving], []
+    at_hour = {h: k for k, h in enumerate(hours)}
+    used = [0] * len(hours)
+    for at in run.decisions.filter(carrier=carrier, warehouse=warehouse, pickup_at__isnull=False).values_list(
+        "pickup_at", flat=True
+    ):
+        if at in at_hour:
+            used[at_hour[at]] += 1
+
+    def latest(item: tuple[AllocationDecision, dict[str, Any]]) -> int:
+        promise = (item[0].explanation or {}).get("promise_hours")
+        return 10**9 if promise is None else int(promise) - int(item[1].get("transit_hours") or 0)
+
+    placed: Moving = []
+    late: list[dict[str, Any]] = []
+    for d, o in sorted(moving, key=latest):
+        k = next(
+            (k for k in open_hours if window["depart"][k] <= latest((d, o)) and used[k] < per_hour),
+            None,
+        )
+        if k is None:
+            late.append(_skip(d, explanations.BINDING_PICKUP))
+            continue
+        used[k] += 1
+        placed.append((d, {**o, "pickup_at": hours[k]}))
+    order = {id(d): n for n, (d, _) in enumerate(moving)}
+    placed.sort(key=lambda item: order[id(item[0])])
+    return placed, late
+
+
+def _stock_left(
+    run: AllocationRun, warehouse: Warehouse, moving: Moving
+) -> tuple[Moving, list[dict[str, Any]]]:
+    """Orders moved into ``warehouse`` whose SKUs its stock left in the run still covers; else ``stock``."""
+    limits = (run.summary or {}).get("stock", {}).get(warehouse.code)
+    needs = [(d, o, (d.explanation or {}).get("demand") or {}) for d, o in moving]
+    if not limits or not any(need for *_, need in needs):
+        return moving, []
+    used: dict[str, int] = {}
+    others = run.decisions.filter(warehouse=warehouse).exclude(order_id__in=[d.order_id for d, _ in moving])
+    for demand in others.values_list("explanation__demand", flat=True):
+        for sku, qty in (demand or {}).items():
+            used[sku] = used.get(sku, 0) + int(qty)
+    kept: Moving = []
+    short: list[dict[str, Any]] = []
+    for d, o, need in needs:
+        if any(sku in limits and used.get(sku, 0) + qty > limits[sku] for sku, qty in need.items()):
+            short.append(_skip(d, explanations.BINDING_STOCK))
+            continue
+        for sku, qty in need.items():
+            used[sku] = used.get(sku, 0) + int(qty)
+        kept.append((d, o))
+    return kept, short
 
 
 def _infeasible_message(key: str, skipped: list[dict[str, Any]], total: int) -> str:
@@ -447,6 +635,8 @@ def figures(run: AllocationRun) -> dict[str, Any]:
         "gap_to_lp_pct": round(100.0 * (objective - bound) / bound, 4) if bound else 0.0,
         "method": s.get("method", ""),
         "classes": s.get("classes", 0),
+        "mip_gap_pct": float(s.get("mip_gap_pct", 0.0)),
+        "served_gap": int(s.get("served_gap", 0)),
         "seconds": run.seconds,
     }
 

@@ -20,10 +20,14 @@ Algorithm (docs/allocation.md):
    warehouse cap] → [carrier *or* warehouse total] → sink. Nested (laminar) caps make a
    network matrix, totally unimodular, so OR-Tools'
    ``SimpleMinCostFlow.solve_max_flow_with_min_cost`` returns an integral optimum in exact
-   integer arithmetic. Where OR-Tools cannot load beside highspy (see ``_hs``), the same
-   network is solved by HiGHS' simplex, whose vertex optimum is integral for the same reason.
+   integer arithmetic. Where OR-Tools cannot load beside highspy (see :mod:`fahuo.routing.highs`),
+   the same network is solved by HiGHS' simplex, whose vertex optimum is integral for the same
+   reason.
 3. **MIP fallback.** Carrier *and* warehouse totals at once cross each other, break total
-   unimodularity, and go to HiGHS branch-and-bound on the class-level model.
+   unimodularity, and go to HiGHS branch-and-bound on the class-level model
+   (:mod:`fahuo.routing.highs`). So do stock limits per warehouse × SKU (an order's SKU demand
+   is part of its class; :mod:`fahuo.routing.stock_mip`) — but only when they can bind and the
+   flow optimum without them breaks one.
 4. **Disaggregation.** Each class's flow per option goes to its orders in input order.
 
 Also here: :func:`greedy_cheapest_first` (the baseline the desk compares against),
@@ -37,33 +41,13 @@ import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-# highspy is imported first on purpose. highspy 1.15 ships its own ``libhighs.so.1`` and
-# OR-Tools 9.15 ships an older one under the same soname: in one process, whichever loads
-# second fails to import (highspy ≤ 1.14 links HiGHS statically, and both coexist).
-try:
-    import highspy as _highspy_module
-except ImportError as exc:  # pragma: no cover - OR-Tools loaded its libhighs first
-    _HIGHSPY: ModuleType | None = None
-    _HIGHSPY_ERROR = str(exc)
-else:
-    _HIGHSPY = _highspy_module
-    _HIGHSPY_ERROR = ""
-
-
-def _hs() -> Any:
-    """The highspy module, or a clear error when this process cannot load it."""
-    if _HIGHSPY is None:  # pragma: no cover
-        raise RuntimeError(
-            "HiGHS (highspy) cannot be loaded in this process, most likely because OR-Tools was "
-            f"imported first with a different libhighs.so.1 ({_HIGHSPY_ERROR}); pin highspy<1.15"
-        )
-    return _HIGHSPY
+# importing highs loads highspy, before anything can load OR-Tools (see fahuo.routing.highs)
+from fahuo.routing import highs, stock_mip
 
 
 @functools.cache
@@ -96,8 +80,9 @@ RULE_PROMISE = 6  # promise_hours < (pickup departure +) transit_hours
 RULE_NAMES: tuple[str, ...] = ("", "warehouse", "no_lane", "cold_chain", "insurance", "weight", "promise")
 
 REASON_CAPACITY = "capacity"  # had options, but the caps could not take it
+REASON_STOCK = "stock"  # had options with room in the caps, but their warehouses' stock ran out
 REASON_NO_OPTION = "no_option"  # no options, and the problem carries no candidate rules
-UNSERVED_REASONS: tuple[str, ...] = (*RULE_NAMES[2:], REASON_CAPACITY, REASON_NO_OPTION)
+UNSERVED_REASONS: tuple[str, ...] = (*RULE_NAMES[2:], REASON_CAPACITY, REASON_STOCK, REASON_NO_OPTION)
 
 # Why an assigned order got its option rather than a cheaper candidate.
 BINDING_CHEAPEST = "cheapest"  # no candidate, feasible or not, is cheaper
@@ -130,6 +115,11 @@ class Problem:
     data: every carrier × warehouse's tariff price for every order (``-1``: no lane) and the
     rule excluding it (:data:`RULE_OK` when allowed). Without them unservable orders get reason
     ``no_option`` and explanations list the feasible options only.
+
+    Stock (optional): ``stock`` (W, K) units each warehouse can give of SKU k in this run (-1 = no
+    limit) and each order's demand as COO entries ``demand_order`` / ``demand_sku`` /
+    ``demand_qty`` (one entry per order × SKU). An order takes its whole demand from the
+    warehouse of its option; orders without entries draw no stock (e.g. a fixed warehouse).
     """
 
     order_ids: Sequence[str]
@@ -147,6 +137,10 @@ class Problem:
     warehouse_capacity: IntArray | None = None  # (W,)
     candidate_price: IntArray | None = None  # (n, C, W)
     candidate_rule: U8Array | None = None  # (n, C, W)
+    stock: IntArray | None = None  # (W, K), -1 = no limit
+    demand_order: IntArray | None = None  # (d,)
+    demand_sku: IntArray | None = None  # (d,)
+    demand_qty: IntArray | None = None  # (d,)
 
     def __post_init__(self) -> None:
         n, nc, nw, ns = len(self.order_ids), len(self.carriers), len(self.warehouses), len(self.slots)
@@ -187,6 +181,65 @@ class Problem:
             if rule.shape != (n, nc, nw):
                 raise ValueError(f"candidate_rule must have shape {(n, nc, nw)}")
             object.__setattr__(self, "candidate_rule", rule)
+        self._check_stock(n, nw)
+
+    def _check_stock(self, n: int, nw: int) -> None:
+        demand = (self.demand_order, self.demand_sku, self.demand_qty)
+        if self.stock is None:
+            if any(a is not None for a in demand):
+                raise ValueError("demand needs stock")
+            return
+        stock = np.ascontiguousarray(self.stock, dtype=np.int64)
+        if stock.ndim != 2 or stock.shape[0] != nw:
+            raise ValueError(f"stock must have shape ({nw}, K), got {stock.shape}")
+        d = 0 if self.demand_order is None else len(self.demand_order)
+        order, sku, qty = (_int64(np.zeros(0) if a is None else a, "demand", (d,)) for a in demand)
+        if d:
+            if order.min() < 0 or order.max() >= n or sku.min() < 0 or sku.max() >= stock.shape[1]:
+                raise ValueError("demand out of range")
+            if qty.min() < 1:
+                raise ValueError("demand quantities must be at least 1")
+            by = np.lexsort((sku, order))
+            order, sku, qty = order[by], sku[by], qty[by]
+            if np.any((np.diff(order) == 0) & (np.diff(sku) == 0)):
+                raise ValueError("one demand entry per order and SKU")
+        for name, value in (
+            ("stock", stock),
+            ("demand_order", order),
+            ("demand_sku", sku),
+            ("demand_qty", qty),
+        ):
+            object.__setattr__(self, name, value)
+
+    @property
+    def has_stock(self) -> bool:
+        """Stock limits that some order's demand meets."""
+        return (
+            self.stock is not None
+            and self.demand_order is not None
+            and self.demand_order.shape[0] > 0
+            and bool(np.any(self.stock >= 0))
+        )
+
+    @functools.cached_property
+    def stock_may_bind(self) -> bool:
+        """Some warehouse × SKU limit is below what the orders able to ship from there ask for.
+
+        When not, the stock rows can never bind: the solver leaves them (and the demand in the
+        class key) out, and the problem stays a min-cost flow.
+        """
+        if not self.has_stock:
+            return False
+        assert self.stock is not None and self.demand_order is not None
+        assert self.demand_sku is not None and self.demand_qty is not None
+        nw = self.stock.shape[0]
+        reach = np.zeros((self.n_orders, nw), dtype=bool)
+        reach[self.opt_order, self.opt_warehouse] = True
+        reach_d = reach[self.demand_order]  # (d, W)
+        most = np.zeros(self.stock.shape, dtype=np.int64)
+        for w in range(nw):
+            np.add.at(most[w], self.demand_sku[reach_d[:, w]], self.demand_qty[reach_d[:, w]])
+        return bool(np.any((self.stock >= 0) & (most > self.stock)))
 
     @property
     def n_orders(self) -> int:
@@ -342,6 +395,7 @@ class _Classes:
     arc_class: IntArray  # (A,) class of each class → column arc, grouped by class
     arc_col: IntArray
     arc_cost: IntArray
+    rep_order: IntArray  # (K,) one order of each class (its demand is the class's)
 
     def option_of(self, orders: IntArray, cols: IntArray) -> IntArray:
         """Option index of each (order, column) pair; every pair must be an option."""
@@ -359,12 +413,27 @@ def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return x ^ (x >> np.uint64(31))
 
 
-def _classes(p: Problem) -> _Classes:
+def _demand_signature(p: Problem) -> IntArray | None:
+    """Per order an id of its SKU demand (equal ids: equal demand); None when stock cannot bind."""
+    if not p.stock_may_bind:
+        return None
+    assert p.demand_order is not None and p.demand_sku is not None and p.demand_qty is not None
+    n, d = p.n_orders, p.demand_order.shape[0]
+    counts = np.bincount(p.demand_order, minlength=n)
+    pos = np.arange(d) - np.concatenate([[0], np.cumsum(counts)])[p.demand_order]  # sorted by order
+    table = np.full((n, 2 * int(counts.max())), -1, dtype=np.int64)
+    table[p.demand_order, 2 * pos] = p.demand_sku
+    table[p.demand_order, 2 * pos + 1] = p.demand_qty
+    return np.unique(table, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _classes(p: Problem, *, demand: bool = True) -> _Classes:
     """Merge orders with identical option sets (columns and prices) into classes.
 
     Sparse, O(options) memory: options are sorted by (order, column), each order's segment is
     hashed (sum of mixed (column, price) pairs and its length), groups are verified element by
-    element, and an exact grouping takes over on the (unlikely) hash collision.
+    element, and an exact grouping takes over on the (unlikely) hash collision. With stock
+    limits an order's SKU demand is part of its class, so the class-level stock rows are exact.
     """
     cols = _columns(p)
     n, m, ncols = p.n_orders, p.n_options, int(cols.carrier.shape[0])
@@ -379,21 +448,28 @@ def _classes(p: Problem) -> _Classes:
     inverse = np.full(n, -1, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
     if m == 0:
-        return _Classes(cols, _caps(p, cols), key, order, inverse, empty, empty, empty, empty)
+        return _Classes(cols, _caps(p, cols), key, order, inverse, empty, empty, empty, empty, empty)
     h = _mix((col * (2**31) + cost).astype(np.uint64))
     seg_hash = np.add.reduceat(h, starts) ^ _mix(length.astype(np.uint64))
+    signature = _demand_signature(p) if demand else None
+    seg_sig = np.zeros(starts.shape[0], dtype=np.int64) if signature is None else signature[who[starts]]
+    if signature is not None:
+        seg_hash = seg_hash ^ _mix((seg_sig.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15))
     _, first, inv = np.unique(seg_hash, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
     offset = np.arange(m) - np.repeat(starts, length)  # position inside its order's segment
     rep_pos = np.repeat(starts[first[inv]], length) + offset
-    same = np.array_equal(length, length[first[inv]]) and np.array_equal(
-        np.stack([col, cost]), np.stack([col, cost])[:, np.minimum(rep_pos, m - 1)]
+    same = (
+        np.array_equal(length, length[first[inv]])
+        and np.array_equal(seg_sig, seg_sig[first[inv]])
+        and np.array_equal(np.stack([col, cost]), np.stack([col, cost])[:, np.minimum(rep_pos, m - 1)])
     )
     if not same:  # a hash collision: group exactly
         segments = [
-            (col[a:b].tobytes(), cost[a:b].tobytes()) for a, b in zip(starts, starts + length, strict=True)
+            (col[a:b].tobytes(), cost[a:b].tobytes(), int(sig))
+            for a, b, sig in zip(starts, starts + length, seg_sig.tolist(), strict=True)
         ]
-        ids: dict[tuple[bytes, bytes], int] = {}
+        ids: dict[tuple[bytes, bytes, int], int] = {}
         inv = np.fromiter(
             (ids.setdefault(x, len(ids)) for x in segments), dtype=np.int64, count=len(segments)
         )
@@ -416,6 +492,7 @@ def _classes(p: Problem) -> _Classes:
         arc_class=arc_class,
         arc_col=col[arc_pos],
         arc_cost=cost[arc_pos],
+        rep_order=who[rep_start],
     )
 
 
@@ -453,101 +530,33 @@ def _solve_flow(cl: _Classes) -> IntArray:
     return np.asarray(mcf.flows(np.arange(k_n, k_n + cl.arc_class.shape[0])), dtype=np.int64)
 
 
-def _class_lp(cl: _Classes, *, integer: bool, served: int | None) -> Any:
-    """HiGHS model over the class arcs, built column-wise in numpy.
-
-    Rows: one per class (≤ multiplicity), one per finite cap. ``served=None``: maximise the
-    number served; otherwise add ``Σx ≥ served`` and minimise the freight.
-    """
-    hs = _hs()
-    a_n, k_n = cl.arc_class.shape[0], cl.count.shape[0]
-    r_cap = cl.caps.limit.shape[0]
-    chain = cl.caps.chain[cl.arc_col]
-    idx = np.concatenate([cl.arc_class[:, None], np.where(chain >= 0, k_n + chain, -1)], axis=1)
-    row_upper = np.concatenate([cl.count, cl.caps.limit]).astype(np.float64)
-    row_lower = np.full(k_n + r_cap, -np.inf)
-    if served is None:
-        col_cost, sense = np.ones(a_n), hs.ObjSense.kMaximize
-    else:
-        idx = np.concatenate([idx, np.full((a_n, 1), k_n + r_cap)], axis=1)
-        row_upper, row_lower = np.append(row_upper, np.inf), np.append(row_lower, float(served))
-        col_cost, sense = cl.arc_cost.astype(np.float64), hs.ObjSense.kMinimize
-    valid = idx >= 0  # row-major flattening keeps each column's entries together
-    start = np.zeros(a_n + 1, dtype=np.int32)
-    np.cumsum(valid.sum(axis=1), out=start[1:])
-    index = idx[valid].astype(np.int32)
-    h = hs.Highs()
-    h.setOptionValue("output_flag", False)
-    if integer:
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", 0.0)
-    else:
-        h.setOptionValue("solver", "simplex")  # a vertex: integral on a unimodular matrix
-    status = h.passModel(
-        a_n,
-        row_upper.shape[0],
-        int(index.shape[0]),
-        int(hs.MatrixFormat.kColwise),
-        int(sense),
-        0.0,
-        col_cost,
-        np.zeros(a_n),
-        cl.count[cl.arc_class].astype(np.float64),
-        row_lower,
-        row_upper,
-        start,
-        index,
-        np.ones(index.shape[0]),
-        np.full(a_n, int(hs.HighsVarType.kInteger) if integer else 0, dtype=np.int32),
-    )
-    if status != hs.HighsStatus.kOk:
-        raise RuntimeError(f"HiGHS rejected the model: {status}")
-    return h
-
-
-def _run(h: Any, what: str, time_limit: float | None = None) -> npt.NDArray[np.float64]:
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    h.run()
-    status = h.getModelStatus()
-    if status != _hs().HighsModelStatus.kOptimal:
-        raise RuntimeError(f"HiGHS {what}: {h.modelStatusToString(status)}")
-    return np.asarray(h.getSolution().col_value, dtype=np.float64)
-
-
-def _integral(x: npt.NDArray[np.float64]) -> IntArray | None:
-    r = np.rint(x)
-    return r.astype(np.int64) if not x.size or float(np.abs(x - r).max()) <= 1e-6 else None
-
-
-def _solve_highs(cl: _Classes, *, integer: bool, time_limit: float | None) -> tuple[IntArray, int]:
+def _solve_highs(
+    cl: _Classes, *, integer: bool, time_limit: float | None, stats: dict[str, float] | None = None
+) -> tuple[IntArray, int]:
     """Two phases: maximise served, then minimise freight with that count fixed.
 
     Each phase solves the LP relaxation first: on nested caps its simplex vertex is integral;
     with crossing caps it often still is, and an integral LP optimum is the MIP optimum, so
-    branch-and-bound runs only on a fractional vertex (``integer=True``). Returns the flows
-    and how many phases needed branch-and-bound.
+    branch-and-bound runs only on a fractional vertex (``integer=True``). A branch-and-bound
+    run that reaches ``time_limit`` keeps its best allocation (``stats["mip_gap"]``). Returns the
+    flows and how many phases needed branch-and-bound.
     """
     branched = 0
 
     def phase(served: int | None, start: IntArray | None) -> IntArray:
         what = "max-served" if served is None else "min-cost"
-        x = _integral(_run(_class_lp(cl, integer=False, served=served), f"{what} LP", time_limit))
+        x = highs.integral(highs.run(highs.class_lp(cl, integer=False, served=served), f"{what} LP"))
         if x is not None:
             return x
         if not integer:
             raise RuntimeError(f"{what} network LP: fractional vertex on nested caps")
         nonlocal branched
         branched += 1
-        h = _class_lp(cl, integer=True, served=served)
-        if start is not None:  # phase 1's allocation is feasible for phase 2
-            sol = _hs().HighsSolution()
-            sol.col_value = start.astype(np.float64).tolist()
-            sol.value_valid = True
-            h.setSolution(sol)
-        x = _integral(_run(h, f"{what} MIP", time_limit))
-        if x is None:
-            raise RuntimeError(f"{what} MIP: fractional solution")
+        x, _proven, bound = highs.branch_and_bound(
+            cl, None, served=served, start=start, time_limit=time_limit
+        )
+        if stats is not None and served is not None and bound is not None:
+            stats["mip_gap"] = highs.gap(float(x @ cl.arc_cost), bound)
         return x
 
     x1 = phase(None, None)
@@ -576,14 +585,30 @@ def _disaggregate(p: Problem, cl: _Classes, flows: IntArray) -> IntArray:
 # --- results ----------------------------------------------------------------------------------
 
 
+def stock_use(p: Problem, option: IntArray) -> IntArray:
+    """(W, K) units each warehouse gives of each SKU when every order takes ``option`` (-1: none)."""
+    assert p.stock is not None and p.demand_order is not None
+    assert p.demand_sku is not None and p.demand_qty is not None
+    used = np.zeros(p.stock.shape, dtype=np.int64)
+    chosen = option[p.demand_order]
+    taken = chosen >= 0
+    np.add.at(used, (p.opt_warehouse[chosen[taken]], p.demand_sku[taken]), p.demand_qty[taken])
+    return used
+
+
 def _finish(
     p: Problem, option: IntArray, *, method: str, n_classes: int, t0: float, stats: dict[str, float]
 ) -> Solution:
     """Per-order arrays, unserved reasons and binding reasons; refuses an over-cap result."""
     cols = _columns(p)
     caps = _caps(p, cols)
-    if np.any(caps.usage(cols.opt_col[option[option >= 0]]) > caps.limit):
+    used = caps.usage(cols.opt_col[option[option >= 0]])
+    if np.any(used > caps.limit):
         raise RuntimeError(f"{method}: allocation exceeds a cap")
+    if p.has_stock:
+        assert p.stock is not None
+        if np.any((p.stock >= 0) & (stock_use(p, option) > p.stock)):
+            raise RuntimeError(f"{method}: allocation takes more stock than a warehouse has")
     n = p.n_orders
     assigned = option >= 0
     sel = option[assigned]
@@ -598,6 +623,12 @@ def _finish(
     has_option[p.opt_order] = True
     reason = np.full(n, "", dtype="<U12")
     reason[~assigned & has_option] = REASON_CAPACITY
+    if p.has_stock and np.any(~assigned & has_option):
+        # an option with room in every cap that still was not taken: its warehouse ran out of stock
+        full_row = np.append(used >= caps.limit, False)  # index -1 (no cap at a level): never full
+        cap_blocked = full_row[caps.chain[cols.opt_col]].any(axis=1)
+        open_options = np.bincount(p.opt_order[~cap_blocked], minlength=n)
+        reason[~assigned & has_option & (open_options > 0)] = REASON_STOCK
     no_opt = ~has_option
     reason[no_opt] = REASON_NO_OPTION
     if p.candidate_rule is not None and p.candidate_rule.size and np.any(no_opt):
@@ -656,11 +687,18 @@ def solve(problem: Problem, *, method: Method = "auto", time_limit: float | None
     warehouse totals are set), else ``"mip"``; ``"flow"`` = OR-Tools min-cost flow, falling
     back to ``"lp"`` where OR-Tools cannot load; ``"lp"`` = the same network by HiGHS'
     simplex; ``"mip"`` = HiGHS branch-and-bound. ``"flow"``/``"lp"`` on crossing caps raise
-    ``ValueError``. ``time_limit`` (seconds) applies to each HiGHS phase.
+    ``ValueError``. Stock limits (``Problem.stock``) that can bind: ``"auto"`` solves without
+    them first and solves the MIP only when that optimum breaks one; ``"flow"``/``"lp"`` then
+    raise ``ValueError``. ``time_limit`` (seconds) applies to each branch-and-bound run (LPs
+    are not limited); one that reaches it keeps its best allocation (``stats["served_gap"]``,
+    ``stats["mip_gap"]``).
     """
     t0 = time.perf_counter()
     cl = _classes(problem)
+    stock = stock_mip.stock_rows(problem, cl)
+    binding = stock if stock is not None and stock.can_bind else None
     t1 = time.perf_counter()
+    requested = method
     if method == "auto":
         method = "flow" if problem.laminar else "mip"
     if method == "flow" and _ortools_min_cost_flow() is None:
@@ -669,23 +707,46 @@ def solve(problem: Problem, *, method: Method = "auto", time_limit: float | None
         raise ValueError(f"unknown method {method!r}")
     if method != "mip" and not problem.laminar:
         raise ValueError("carrier and warehouse totals together are not flow-solvable; use the MIP")
-    name = {"flow": "min_cost_flow", "lp": "network_simplex", "mip": "mip"}[method]
     branched = 0
+    stats = {"stock_rows": 0.0 if stock is None else float(stock.limit.shape[0]), "stock_resolve": 0.0}
     if cl.arc_class.size == 0:
         flows = np.zeros(0, dtype=np.int64)
     elif method == "flow":
         flows = _solve_flow(cl)
+    elif method == "mip" and binding is not None:
+        flows, branched = stock_mip.solve_stock(cl, binding, time_limit=time_limit, start=None, stats=stats)
     else:
-        flows, branched = _solve_highs(cl, integer=method == "mip", time_limit=time_limit)
+        flows, branched = _solve_highs(cl, integer=method == "mip", time_limit=time_limit, stats=stats)
+    if binding is not None and method != "mip" and np.any(binding.use(flows) > binding.limit):
+        # stock rows couple orders across warehouses: the flow optimum breaks one, solve the MIP
+        if requested != "auto":
+            raise ValueError("the stock limits bind; they are not flow-solvable, use the MIP")
+        method, stats["stock_resolve"] = "mip", 1.0
+        start = stock_mip.arc_flows(problem, cl, greedy_cheapest_first(problem).option)
+        flows, branched = stock_mip.solve_stock(cl, binding, time_limit=time_limit, start=start, stats=stats)
+    name = {"flow": "min_cost_flow", "lp": "network_simplex", "mip": "mip"}[method]
     t2 = time.perf_counter()
     option = _disaggregate(problem, cl, flows)
-    stats = {
+    stats |= {
         "classes_s": t1 - t0,
         "solve_s": t2 - t1,
         "arcs": float(cl.arc_class.shape[0]),
         "branch_and_bound_phases": float(branched),
     }
     return _finish(problem, option, method=name, n_classes=int(cl.count.shape[0]), t0=t0, stats=stats)
+
+
+def with_options(problem: Problem, solution: Solution, option: IntArray) -> Solution:
+    """``solution`` with the orders on ``option`` instead (e.g. moved between equal-cost pickups):
+    totals, reasons and bindings recomputed, every cap and stock limit checked again."""
+    return _finish(
+        problem,
+        np.asarray(option, dtype=np.int64),
+        method=solution.method,
+        n_classes=solution.n_classes,
+        t0=time.perf_counter() - solution.seconds,
+        stats=dict(solution.stats),
+    )
 
 
 def greedy_cheapest_first(problem: Problem) -> Solution:
@@ -704,32 +765,56 @@ def greedy_cheapest_first(problem: Problem) -> Solution:
     perm = np.lexsort((np.arange(p.n_options), p.opt_cost, p.opt_order))  # by order, then price
     ptr = np.searchsorted(p.opt_order[perm], np.arange(p.n_orders + 1)).tolist()
     opt_col, opt_id = cols.opt_col[perm].tolist(), perm.tolist()
+    opt_wh = p.opt_warehouse[perm].tolist()
     chosen = [-1] * p.n_orders
+    left: list[list[int]] = []
+    needs: dict[int, list[tuple[int, int]]] = {}
+    if p.has_stock:
+        assert p.stock is not None and p.demand_order is not None
+        assert p.demand_sku is not None and p.demand_qty is not None
+        left = p.stock.tolist()
+        for i, k, q in zip(
+            p.demand_order.tolist(), p.demand_sku.tolist(), p.demand_qty.tolist(), strict=True
+        ):
+            needs.setdefault(i, []).append((k, q))
     for i in range(p.n_orders):
+        need = needs.get(i, ())
         for k in range(ptr[i], ptr[i + 1]):
             rows = col_rows[opt_col[k]]
-            if all(room[r] > 0 for r in rows):
-                for r in rows:
-                    room[r] -= 1
-                chosen[i] = opt_id[k]
-                break
+            if not all(room[r] > 0 for r in rows):
+                continue
+            stock = left[opt_wh[k]] if need else []
+            if any(0 <= stock[sku] < q for sku, q in need):
+                continue
+            for r in rows:
+                room[r] -= 1
+            for sku, q in need:
+                if stock[sku] >= 0:
+                    stock[sku] -= q
+            chosen[i] = opt_id[k]
+            break
     return _finish(p, np.asarray(chosen, dtype=np.int64), method="greedy", n_classes=0, t0=t0, stats={})
 
 
-def lp_lower_bound(problem: Problem, *, served: int | None = None) -> float:
+def lp_lower_bound(problem: Problem, *, served: int | None = None, stock: bool = True) -> float:
     """HiGHS LP relaxation: a lower bound (fen) on any allocation serving ``served`` orders.
 
     ``served=None`` uses the LP's own maximum (the integer maximum when the caps nest).
     Costs are ≥ 0, so "at least S" bounds "exactly S". With nested caps the relaxation is
     integral and equals :func:`solve`'s optimum: a certificate, not a gap estimate.
+    ``stock=False`` leaves the stock rows out: still a bound, and the same one when the optimum
+    did not need them (``Solution.stats["stock_resolve"] == 0``), at network-LP speed.
     """
-    cl = _classes(problem)
+    cl = _classes(problem, demand=stock)
     if cl.arc_class.size == 0:
         return 0.0
+    rows = stock_mip.stock_rows(problem, cl) if stock else None
+    rows = rows if rows is not None and rows.can_bind else None
     if served is None:
-        served = int(np.floor(_run(_class_lp(cl, integer=False, served=None), "max-served LP").sum() + 1e-6))
-    h = _class_lp(cl, integer=False, served=served)
-    _run(h, "min-cost LP")
+        x = highs.run(highs.class_lp(cl, integer=False, served=None, stock=rows), "max-served LP")
+        served = int(np.floor(x.sum() + 1e-6))
+    h = highs.class_lp(cl, integer=False, served=served, stock=rows)
+    highs.run(h, "min-cost LP")
     return float(h.getInfo().objective_function_value)
 
 

@@ -7,6 +7,7 @@ needs ``orders.view_order``; planning, overriding, applying and editing rules ne
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +34,7 @@ from fahuo.routing.forms import (
     GroupOverrideForm,
     KindForm,
     OverrideForm,
+    PlanForm,
     RuleForm,
 )
 from fahuo.routing.models import AllocationRun, RuleKind
@@ -53,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "ready": selectors.ready_count(),
         "runs": selectors.recent_runs(limit=12),
         "rules": [r for r in selectors.rules() if r.active],
+        "plan_form": PlanForm(),
     }
     return render(request, "routing/home.html", context)
 
@@ -60,9 +63,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 @desk_view(CHANGE)
 def plan(request: HttpRequest) -> HttpResponse:
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect("routing:home")
+    window = form.cleaned_data["window"] or (None, None)
     try:
         with transaction.atomic():
-            run = services.plan_allocation(orders=services.ready_orders(), user=request.user)
+            run = services.plan_allocation(
+                orders=services.ready_orders(),
+                user=request.user,
+                pickup_start=window[0],
+                pickup_end=window[1],
+            )
     except FahuoError as exc:
         return fahuo_error(request, exc)
     if not run.orders:
@@ -114,6 +128,7 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
         figures=figures,
         summary=run.summary or {},
         capacity_rows=_capacity_rows(run),
+        pickup_table=_pickup_table(run),
         provinces=provinces,
         reasons=selectors.run_reasons(run=run),
         group_form=GroupOverrideForm(),
@@ -152,6 +167,31 @@ def _capacity_rows(run: AllocationRun) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: (-r["orders"], r["code"]))
     return rows
+
+
+def _pickup_table(run: AllocationRun) -> dict[str, Any] | None:
+    """Parcels per carrier × warehouse and pickup hour against the per-hour cap (a run with a window)."""
+    window = (run.summary or {}).get("pickup")
+    if not window:
+        return None
+    counts = (run.summary or {}).get("pickup_counts", {})
+    hours = [dt.datetime.fromisoformat(h) for h in window["hours"]]
+    names = (run.summary or {}).get("carrier_names", {})
+    lanes = sorted(set(counts) | set(window["per_hour"]), key=lambda k: (k.split("@")[0], k))
+    rows = []
+    for key in lanes:
+        carrier = key.split("@")[0]
+        cap = int(window["per_hour"].get(key, -1))
+        open_hours = set(window["open"].get(carrier, []))
+        used = counts.get(key, {})
+        cells = []
+        for k, h in enumerate(hours):
+            n = int(used.get(h.isoformat(), 0))
+            cells.append(
+                {"used": n, "cap": cap, "open": k in open_hours, "full": k in open_hours and 0 <= cap <= n}
+            )
+        rows.append({"key": key, "name": names.get(carrier, carrier), "cap": cap, "cells": cells})
+    return {"hours": hours, "rows": rows}
 
 
 def _explain_context(run: AllocationRun, order_id: int) -> dict[str, Any]:

@@ -52,6 +52,7 @@ def test_plan_every_ready_order_then_read_the_run(world, api):
         "freight_fen": 500,
         "reason": "cheapest",
         "overridden": False,
+        "pickup_at": None,
         "explanation": None,
     }
     r = api.get(f"/api/allocation/runs/{run['id']}", {"carrier": "SF", "explain": "true", "limit": 1})
