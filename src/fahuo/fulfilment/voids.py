@@ -66,7 +66,10 @@ def cancel_waybill(
     )
     if waybill is None:
         raise NotFound("该订单没有可作废的面单")
-    if waybill.parcel.status == ParcelStatus.PICKED_UP or order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+    if waybill.parcel.status == ParcelStatus.PICKED_UP or order.status in (
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+    ):
         raise Conflict("包裹已揽收发出，不能作废面单")
     running = PrintBatchItem.objects.filter(
         order=order, batch__status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING]
