@@ -93,6 +93,27 @@ def fetch_pending_orders(
     return result
 
 
+def retry_now(*, ids: Sequence[int] | None = None) -> int:
+    """Put failed or waiting 抖店 order fetches back in line now (the seller's "retry" button); the
+    fetch runs after commit. A failed message starts its attempts again."""
+    stuck = PlatformMessage.objects.filter(
+        provider=PROVIDER, status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED]
+    )
+    if ids is not None:
+        stuck = stuck.filter(pk__in=list(ids))
+    picked = list(stuck.values_list("pk", flat=True))
+    if not picked:
+        return 0
+    PlatformMessage.objects.filter(pk__in=picked, status=MessageStatus.FAILED).update(attempts=0)
+    PlatformMessage.objects.filter(pk__in=picked).update(
+        status=MessageStatus.PENDING_FETCH, next_attempt_at=None
+    )
+    from fahuo.tracking.tasks import fetch_orders_task
+
+    transaction.on_commit(lambda: fetch_orders_task(picked))
+    return len(picked)
+
+
 def _claim(message: PlatformMessage, now: dt.datetime) -> bool:
     """Take the message (a conditional update on the value we read): a second worker gets 0 rows."""
     taken = PlatformMessage.objects.filter(

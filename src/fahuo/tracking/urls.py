@@ -14,6 +14,8 @@ urlpatterns = [
     path("alerts/<int:pk>/reopen/", views.alert_reopen, name="alert_reopen"),
     path("alerts/<int:pk>/message/", views.alert_message, name="alert_message"),
     path("alerts/auto-messages/", views.auto_message, name="auto_message"),
+    path("shop-messages/", views.shop_message_list, name="shop_message_list"),
+    path("shop-messages/retry/", views.shop_message_retry, name="shop_message_retry"),
     path("parcels/", views.track_lookup, name="track_lookup"),
     path("parcels/<int:pk>/", views.track_detail, name="track_detail"),
 ]

@@ -24,7 +24,7 @@ from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, privat
 from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.tracking import rules, selectors, services
 from fahuo.tracking.forms import KIND_LABELS, AlertFilterForm, AssignForm, AutoMessageForm, NoteForm
-from fahuo.tracking.models import Alert, AlertStatus
+from fahuo.tracking.models import Alert, AlertStatus, MessageStatus, PlatformMessage
 
 PAGE_SIZE = 50
 VIEW = "orders.view_order"
@@ -78,6 +78,9 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     else:
         template = "tracking/alert_list.html"
         context.update(_switches())
+        context["stuck_messages"] = PlatformMessage.objects.filter(
+            status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED]
+        ).count()
     return vary_on_htmx(render(request, template, context))
 
 
@@ -242,3 +245,34 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("No parcel with tracking number %(no)s.") % {"no": number[:40]})
         return redirect("tracking:alert_list")
     return redirect("tracking:track_detail", pk=track.pk)
+
+
+@require_GET
+@desk_view(VIEW)
+def shop_message_list(request: HttpRequest) -> HttpResponse:
+    """抖店 messages whose order could not be read yet (waiting for a retry, or given up)."""
+    stuck = (
+        PlatformMessage.objects.filter(status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED])
+        .select_related("shop")
+        .order_by("-received_at", "-pk")
+    )
+    page = Paginator(stuck, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"nav": "alerts", "page": page, "can_work": request.user.has_perm(CHANGE)}
+    return render(request, "tracking/shop_messages.html", context)
+
+
+@require_POST
+@desk_view(CHANGE)
+def shop_message_retry(request: HttpRequest) -> HttpResponse:
+    from fahuo.tracking.shop_fetch import retry_now
+
+    raw = request.POST.getlist("message")
+    try:
+        ids = [int(v) for v in raw] if raw else None
+    except ValueError:
+        messages.error(request, _("Unknown message."))
+        return redirect("tracking:shop_message_list")
+    with transaction.atomic():
+        n = retry_now(ids=ids)
+    messages.success(request, _("%(n)d order fetch(es) queued again.") % {"n": n})
+    return redirect("tracking:shop_message_list")

@@ -324,3 +324,52 @@ def test_an_unexpected_error_on_one_message_does_not_stop_the_others(
 def test_backoff_doubles_up_to_an_hour() -> None:
     assert [backoff(n) for n in (1, 2, 3)] == [dt.timedelta(minutes=m) for m in (1, 2, 4)]
     assert backoff(12) == dt.timedelta(hours=1)
+
+
+def _desk(user: Any) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password="fahuo-test-pw")
+    return client
+
+
+def test_the_seller_sees_a_given_up_fetch_and_retrying_it_imports_the_order(
+    sim: DouyinSimulator, account: Any, shop: Any, operator: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    seed(sim)
+    message = PlatformMessage.objects.create(
+        provider="douyin",
+        msg_id="m-failed",
+        tag="101",
+        shop=shop,
+        platform_order_id=ORDER,
+        status=MessageStatus.FAILED,
+        attempts=MAX_ATTEMPTS,
+        note="抖店接口超时",
+    )
+    client = _desk(operator)
+    assert "1 个抖店订单尚未拉取" in client.get("/tracking/alerts/").content.decode()
+    page = client.get("/tracking/shop-messages/").content.decode()
+    assert ORDER in page and "抖店接口超时" in page and "处理失败" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/tracking/shop-messages/retry/", {"message": [message.pk]})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.status == MessageStatus.DONE
+    assert Order.objects.filter(shop=shop, platform_order_id=ORDER).exists()
+    assert "每个抖店订单都已读取" in client.get("/tracking/shop-messages/").content.decode()
+
+
+def test_a_packer_cannot_retry_fetches(shop: Any, packer: Any) -> None:
+    PlatformMessage.objects.create(
+        provider="douyin",
+        msg_id="m-x",
+        tag="101",
+        shop=shop,
+        platform_order_id=ORDER,
+        status=MessageStatus.FAILED,
+    )
+    client = _desk(packer)
+    assert client.get("/tracking/shop-messages/").status_code == 200
+    assert client.post("/tracking/shop-messages/retry/").status_code == 403
+    assert PlatformMessage.objects.get().status == MessageStatus.FAILED
