@@ -38,8 +38,9 @@ BINDINGS = (
     BINDING_RULE,
     BINDING_MANUAL,
 )
-# Why an order is left unassigned: a check every candidate failed, "capacity" or "stock".
-UNASSIGNED_REASONS = (cand_mod.REASON_SKU_WEIGHT, *CHECKS[1:], solver.REASON_CAPACITY)
+# Why an order is left unassigned: a check every candidate failed, "capacity", "pickup_hour" or
+# "stock".
+UNASSIGNED_REASONS = (cand_mod.REASON_SKU_WEIGHT, *CHECKS[1:], solver.REASON_CAPACITY, BINDING_PICKUP)
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,17 +144,29 @@ def _usage(cand: Candidates, best: solver.Solution) -> IntArray:
 
 
 def unassigned_reasons(cand: Candidates, best: solver.Solution) -> list[str]:
-    """Per priced order: "" when assigned, else the furthest check, ``capacity`` or ``stock``."""
+    """Per priced order: "" when assigned, else the furthest check, ``capacity``, ``pickup_hour``
+    (the run caps of some allowed options had room, but every pickup hour they offered was full)
+    or ``stock``."""
     n = cand.n
     if not n:
         return []
     flat = cand.check.reshape(n, -1)
     has_option = (flat == OK).any(axis=1) if flat.shape[1] else np.zeros(n, dtype=bool)
     furthest = flat.max(axis=1) if flat.shape[1] else np.full(n, NO_LANE)
+    why = best.reason.astype("<U12")
+    capacity = (best.option < 0) & has_option & (why == solver.REASON_CAPACITY)
+    if cand.window is not None and capacity.any():
+        # every allowed option is blocked; when those with room in their run cap are all held
+        # back by full pickup hours (and there is one), the pickup hours left the order out
+        b = blocks(cand, best)
+        allowed = cand.check[capacity] == OK  # (k, C, W)
+        room = allowed & ~b.full[None]
+        hours = room.any(axis=(1, 2)) & ~(room & ~b.hour_full[capacity]).any(axis=(1, 2))
+        why[np.flatnonzero(capacity)[hours]] = BINDING_PICKUP
     return [
-        "" if opt >= 0 else str(why or solver.REASON_CAPACITY) if has else CHECKS[far or NO_LANE]
-        for opt, has, far, why in zip(
-            best.option.tolist(), has_option.tolist(), furthest.tolist(), best.reason.tolist(), strict=True
+        "" if opt >= 0 else str(reason or solver.REASON_CAPACITY) if has else CHECKS[far or NO_LANE]
+        for opt, has, far, reason in zip(
+            best.option.tolist(), has_option.tolist(), furthest.tolist(), why.tolist(), strict=True
         )
     ]
 

@@ -55,6 +55,7 @@ CHECK_LABELS: dict[str, Any] = {
     "promise": _("Too slow for the promise"),
     "no_pickup": _("No pickup in the window"),
     "capacity": _("Capacity full"),
+    "pickup_hour": _("Pickup hour full"),
     "sku_weight": _("Item weight unknown"),
     "no_option": _("No option"),
 }

@@ -103,6 +103,23 @@ def test_the_per_run_cap_still_applies_and_is_reported_as_capacity(world):
     assert option(bumped[0], "ZTO@HZ")["full"] is True and "hour_full" not in option(bumped[0], "ZTO@HZ")
 
 
+@pytest.mark.parametrize(("zto_run_cap", "reason"), [(10, "pickup_hour"), (2, "capacity")])
+def test_an_order_left_out_by_full_pickup_hours_gets_reason_pickup_hour(world, zto_run_cap, reason):
+    # every order must leave from HZ: ZTO@HZ collects 1 an hour (2 in the window), EMS@HZ takes 1
+    # for the run, SF@HZ none — the 4th order has no room; with ZTO's run cap at 10 only its pickup
+    # hours are full (pickup_hour), with 2 its run cap is full as well (capacity)
+    cap(world, "ZTO", world.hz, zto_run_cap, 1)
+    cap(world, "EMS", world.hz, 1, None)
+    cap(world, "SF", world.hz, 0, None)
+    for _ in range(4):
+        world.order("北京市", warehouse=world.hz)
+    ds = decisions(plan())
+    assert sorted(lane(d) for d in ds) == ["", "EMS@HZ", "ZTO@HZ", "ZTO@HZ"]
+    left = next(d for d in ds if not d.carrier)
+    assert left.reason == reason
+    assert option(left, "ZTO@HZ")["full"] is (reason == "capacity")
+
+
 def test_a_promise_excludes_pickup_hours_that_depart_too_late(world):
     cap(world, "ZTO", world.hz, 10, 1)
     a = world.order("北京市", promise_hours=48)  # ZTO@HZ takes 48 h: only the 18:00 pickup is in time
