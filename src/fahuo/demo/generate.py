@@ -997,8 +997,9 @@ def _seed_live_sessions(
     stream_start: datetime,
     orders: int,
 ) -> None:
-    """Live sessions: last evening's stream, eight earlier ones (with their shipped orders, personal
-    data already purged) and tomorrow's planned stream with its plan and carrier peak notices."""
+    """Live sessions: eight earlier streams (with their shipped orders, personal data already purged;
+    the most recent one fully reviewed) and tomorrow's planned stream with its plan and carrier peak
+    notices. Last evening's stream has no session: its orders are the desk's open work."""
     from fahuo.livestream.models import FeaturedSku, LiveSession, SessionStatus
     from fahuo.livestream.notices import create_notices
     from fahuo.livestream.services import refresh_forecast
@@ -1008,12 +1009,12 @@ def _seed_live_sessions(
     drops = [code for d in data.STREAM_DROPS for code, _ in d.skus[:1]]
     common = {"shop": shop, "host": "小雨", "room": "小雨直播间", "pickup_address": f"{wh.city}{wh.district}{wh.address}",
               "contact": f"{wh.contact_name} {wh.contact_phone}".strip(), "packers": 6}  # fmt: skip
-    last = LiveSession.objects.create(title="昨晚直播", starts_at=stream_start, status=SessionStatus.FINISHED,
-                                      ends_at=stream_start + timedelta(minutes=data.STREAM_MINUTES), **common)  # fmt: skip
-    sessions = [last]
+    # Last evening's stream was an extra one (加播) that was never entered as a session: its orders are
+    # the desk's work today, not linked to a finished session, so `latest` is the reviewed stream.
+    sessions: list[LiveSession] = []
     base = max(300, Order.objects.filter(shop=shop, paid_at__gte=stream_start).count())
     _seed_live_contracts(carriers, stream_start, base)
-    reviewed: tuple[Any, list[Order], list[str]] | None = None  # the last stream before yesterday's
+    reviewed: tuple[Any, list[Order], list[str]] | None = None  # the most recent finished stream
     for days, hhmm, minutes, size in LIVE_HISTORY if orders >= LIVE_HISTORY_MIN_ORDERS else ():
         day = stream_start.astimezone(TZ).date() - timedelta(days=days)
         start = datetime.combine(day, time.fromisoformat(hhmm), tzinfo=TZ)
@@ -1089,8 +1090,8 @@ def _seed_review(
     warehouse: Warehouse,
     skus: dict[str, Sku],
 ) -> None:
-    """The last stream before yesterday's as it went: its plan and notices (sent the day before),
-    labels, pickups (a few late), deliveries, some damage; then its reviews."""
+    """The most recent finished stream (``latest``) as it went: its plan and notices (sent the day
+    before), labels, pickups (a few late), deliveries, some damage and loss; then its reviews."""
     from fahuo.livestream.models import PeakNotice
     from fahuo.livestream.notices import create_notices
     from fahuo.livestream.planning import plan_session
