@@ -21,7 +21,8 @@ from fahuo.kit.address import (
 )
 
 DATA = Path(__file__).parent / "data" / "addresses_messy.tsv"
-SHARED_SAMPLE = Path("/work/shared/samples/addresses.tsv")
+# A copy of ../shared/samples/addresses.tsv (synthetic), so CI runs it from a bare clone.
+SHARED_SAMPLE = Path(__file__).parent / "data" / "shared_addresses.tsv"
 
 
 def region(p: ParsedAddress) -> tuple[str, str, str]:

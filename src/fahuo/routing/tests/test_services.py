@@ -19,7 +19,8 @@ from fahuo.routing import candidates, explanations, scenario, services, solver
 from fahuo.routing.models import AllocationDecision, AllocationRun
 from fahuo.routing.services import InfeasibleOverride, RunNotEditable
 
-SAMPLE = Path(__file__).resolve().parents[5] / "shared" / "samples" / "allocation-scenario"
+# A copy of ../shared/samples/allocation-scenario (synthetic), so CI runs it from a bare clone.
+SAMPLE = Path(__file__).parent / "data" / "allocation-scenario"
 
 
 def plan(**kwargs):

@@ -19,7 +19,8 @@ from fahuo.routing import scenario as sc
 from fahuo.routing import solver
 from fahuo.routing.solver import Problem, Solution
 
-SAMPLE = Path(__file__).resolve().parents[5] / "shared" / "samples" / "allocation-scenario"
+# A copy of ../shared/samples/allocation-scenario (synthetic), so CI runs it from a bare clone.
+SAMPLE = Path(__file__).parent / "data" / "allocation-scenario"
 needs_sample = pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"shared sample not found at {SAMPLE}")
 needs_ortools = pytest.mark.skipif(
     solver._ortools_min_cost_flow() is None,
