@@ -116,5 +116,24 @@ def test_plan_explain_override_and_apply_the_demo_orders(
         page.get_by_role("button", name="添加").click()
         expect(page.locator('input[name="provinces"]')).to_have_count(34)
         shot(page, "08-rule-form")
+
+        # 9. A live-stream night: a pickup window, and hourly pickup caps on the cheap carriers
+        Capacity.objects.filter(carrier__code__in=["ZTO", "YD", "YTO"]).update(
+            max_parcels=100, max_parcels_per_hour=4
+        )
+        page.get_by_role("link", name="分配", exact=True).click()
+        page.locator('input[name="pickup_start"]').fill("18:00")
+        page.locator('input[name="pickup_end"]').fill("21:00")
+        page.get_by_role("button", name=re.compile(r"为 \d+ 个待打单订单分配快递")).click()
+        expect(page.locator("#pickup-window")).to_contain_text("18:00")
+        hours = page.locator("#by-pickup-hour")
+        expect(hours).to_be_visible()
+        expect(hours.locator("thead th")).to_contain_text(["快递公司", "每小时", "18:00", "19:00", "20:00"])
+        # a capped carrier never gets more than 4 parcels in one hour
+        cells = hours.locator("tbody td.num").all_inner_texts()
+        over = [c for c in cells if "/" in c and int(c.split("/")[0]) > int(c.split("/")[1])]
+        assert not over, over
+        shot(page, "09-pickup-window")
+        page.locator("#pickup-hours").screenshot(path=str(SHOTS / "alloc-10-pickup-hours.png"))
     finally:
         context.close()
