@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
 from fahuo.tracking import selectors, services
-from fahuo.tracking.models import Alert
+from fahuo.tracking.models import Alert, AlertStatus
 
 router = Router()
 VIEW = "orders.view_order"
@@ -35,6 +35,9 @@ class AlertOut(Schema):
     detail: str
     note: str
     assignee: str = ""
+    buyer_message: str = Field(
+        "", description="What became of the buyer message: '' none for this kind, auto, held, off, manual"
+    )
     created_at: dt.datetime
     resolved_at: dt.datetime | None
 
@@ -164,6 +167,24 @@ def resolve(request: HttpRequest, alert_id: int, payload: NoteIn) -> Alert:
     alert = _alert(alert_id)
     with transaction.atomic():
         services.resolve_alert(alert=alert, user=request.user, note=payload.note or None)
+    return _alert(alert_id)
+
+
+@router.post(
+    "/alerts/{alert_id}/message",
+    response=AlertOut,
+    summary="Tell the buyer about an alert now (a held or switched-off message)",
+)
+def message_buyer(request: HttpRequest, alert_id: int) -> Alert:
+    from fahuo.notify.services import send_for_alert
+
+    _require(request, selectors.CHANGE_PERMISSION)
+    alert = _alert(alert_id)
+    if alert.status == AlertStatus.RESOLVED:
+        raise InvalidInput("该异常已解决")
+    with transaction.atomic():
+        if send_for_alert(alert=alert, user=request.user) is None:
+            raise InvalidInput("该店铺已关闭这类买家消息")
     return _alert(alert_id)
 
 

@@ -95,3 +95,18 @@ def test_a_kind_without_a_buyer_message_has_no_action(operator: Any, shop: Any) 
     html = login(operator).get("/tracking/alerts/").content.decode()
     assert f"/tracking/alerts/{alert.pk}/message/" not in html
     assert 'data-kind="no_pickup" data-on' not in html
+
+
+def test_the_api_shows_a_held_alert_and_tells_the_buyer(operator: Any, packer: Any, held: Alert) -> None:
+    from fahuo.accounts.models import ApiToken
+
+    def api(user: Any) -> Client:
+        _, raw = ApiToken.issue(user=user, name="test")
+        return Client(headers={"authorization": f"Bearer {raw}"})
+
+    listed = api(operator).get("/api/tracking/alerts").json()["items"]
+    assert [(a["id"], a["buyer_message"]) for a in listed] == [(held.pk, "held")]
+    assert api(packer).post(f"/api/tracking/alerts/{held.pk}/message").status_code == 403
+    response = api(operator).post(f"/api/tracking/alerts/{held.pk}/message")
+    assert response.status_code == 200 and response.json()["buyer_message"] == "manual"
+    assert OutboxMessage.objects.count() == 1
