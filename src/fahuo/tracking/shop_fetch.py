@@ -255,13 +255,7 @@ def order_draft(platform_order: DouyinOrder) -> Any:
             )
             for item in platform_order.items
         ],
-        name=r.name,
-        phone=r.phone,
-        province=r.province,
-        city=r.city,
-        district=r.district,
-        street=r.street,
-        detail=r.detail,
+        **_recipient(r),
         buyer_note=platform_order.buyer_words,
         seller_note=platform_order.seller_words,
         total_fen=platform_order.pay_fen,
@@ -273,19 +267,24 @@ def order_draft(platform_order: DouyinOrder) -> Any:
     )
 
 
+def _recipient(r: Any) -> dict[str, Any]:
+    """The decrypted recipient as the intake's keyword arguments (OrderDraft, verify_recipient)."""
+    return {
+        "name": r.name,
+        "phone": r.phone,
+        "province": r.province,
+        "city": r.city,
+        "district": r.district,
+        "street": r.street,
+        "detail": r.detail,
+    }
+
+
 def _apply_address(order: Order, platform_order: DouyinOrder) -> None:
     from fahuo.orders.services import apply_verification, verify_recipient
 
     r = platform_order.recipient
-    verification = verify_recipient(
-        name=r.name,
-        phone=r.phone,
-        province=r.province,
-        city=r.city,
-        district=r.district,
-        street=r.street,
-        detail=r.detail,
-    )
+    verification = verify_recipient(**_recipient(r))
     with transaction.atomic():
         apply_verification(order=order, verification=verification, street=r.street[:60])
         order.save()
