@@ -82,6 +82,7 @@ class BatchCreateIn(Schema):
     shop: str | None = None
     name: str | None = Field(None, max_length=60)
     size: Size = "100x180"
+    by_pickup_hour: bool = Field(False, description="one batch per pickup hour (the applied allocation's)")
 
 
 class SkippedOut(Schema):
@@ -129,7 +130,8 @@ def list_batches(request: HttpRequest, limit: int = 30) -> list[dict[str, Any]]:
 
 @router.post("/batches", response={201: BatchesCreatedOut}, summary="Create print batches")
 def create_batches(request: HttpRequest, payload: BatchCreateIn) -> Status[dict[str, Any]]:
-    """One batch per (warehouse, carrier) of the ready orders given; the worker prints them.
+    """One batch per (warehouse, carrier) of the ready orders given — and per pickup hour with
+    ``by_pickup_hour`` —; the worker prints them.
     Orders not ready or already in an unfinished batch come back in ``skipped`` with the reason."""
     _require(request, PRINT)
     if payload.order_ids:
@@ -143,7 +145,12 @@ def create_batches(request: HttpRequest, payload: BatchCreateIn) -> Status[dict[
     criteria = {"source": "api", "orders": len(payload.order_ids), "all_ready": payload.all_ready}
     with transaction.atomic():
         made = svc.create_batch(
-            orders=orders, name=payload.name, user=request.user, size=payload.size, criteria=criteria
+            orders=orders,
+            name=payload.name,
+            user=request.user,
+            size=payload.size,
+            criteria=criteria,
+            by_pickup_hour=payload.by_pickup_hour,
         )
     fresh = {b.pk: b for b in svc.batch_list().filter(pk__in=[b.pk for b in made])}
     return Status(

@@ -1,6 +1,7 @@
 """Print batches (波次): ready orders grouped by warehouse and carrier, printed by the worker.
 
-``create_batch`` makes one batch per (warehouse, carrier) with its items in packing order and hands
+``create_batch`` makes one batch per (warehouse, carrier) — and per pickup hour when asked
+(``by_pickup_hour``) — with its items in packing order (earliest pickup hour first) and hands
 it to the worker, whose job (``run_batch``, in ``batch_worker``) issues the waybills chunk by chunk in
 ``seq`` order and renders one PDF. ``resume_batch`` / ``cancel_batch`` and the reads the pages use
 live here too. See docs/printing.md.
@@ -63,6 +64,10 @@ class BatchList(list[PrintBatch]):
 # --- create --------------------------------------------------------------------------------------
 
 
+_Ready = tuple[int, int | None, int | None, datetime | None, datetime | None]
+"""(order id, warehouse id, carrier id, paid at, pickup at) of a ready order."""
+
+
 @dataclass(slots=True)
 class _Row:
     order_id: int
@@ -70,6 +75,7 @@ class _Row:
     carrier_id: int
     paid_at: datetime | None
     skus: Counter[str]
+    pickup_at: datetime | None = None  # the applied allocation's pickup hour
 
 
 def create_batch(
@@ -80,21 +86,24 @@ def create_batch(
     size: str = "100x180",
     criteria: dict[str, Any] | None = None,
     enqueue: bool = True,
+    by_pickup_hour: bool = False,
 ) -> BatchList:
     """One batch per (warehouse, carrier) of the given ready orders, items in packing order
-    (single-SKU orders by SKU, then multi-SKU orders by SKU mix); queued for the worker."""
+    (earliest pickup hour first, then single-SKU orders by SKU, then multi-SKU orders by SKU mix);
+    queued for the worker. ``by_pickup_hour``: one batch per (warehouse, carrier, pickup hour),
+    earliest hour first (orders without a pickup hour form their own batch, last)."""
     if size not in SIZES:
         raise InvalidInput(f"不支持的面单尺寸：{size}")
     candidates = _order_query(orders)
     if connection.in_atomic_block and connection.features.has_select_for_update:
         candidates = candidates.select_for_update()
-    rows = list(candidates.values_list("pk", "status", "warehouse_id", "carrier_id", "paid_at"))
+    rows = list(candidates.values_list("pk", "status", "warehouse_id", "carrier_id", "paid_at", "pickup_at"))
     skipped: list[tuple[int, str]] = []
     labels = dict(OrderStatus.choices)
-    ready: list[tuple[int, int | None, int | None, datetime | None]] = []
-    for pk, status, warehouse_id, carrier_id, paid_at in rows:
+    ready: list[_Ready] = []
+    for pk, status, warehouse_id, carrier_id, paid_at, pickup_at in rows:
         if status == OrderStatus.READY:
-            ready.append((pk, warehouse_id, carrier_id, paid_at))
+            ready.append((pk, warehouse_id, carrier_id, paid_at, pickup_at))
         elif status == OrderStatus.NEEDS_REVIEW:
             skipped.append((pk, "订单待审核，请先修正收件信息"))
         else:
@@ -102,16 +111,23 @@ def create_batch(
     busy = _in_unfinished_batch([r[0] for r in ready])
     skipped.extend((pk, f"已在未完成的波次「{busy[pk]}」中") for pk, *_ in ready if pk in busy)
     ready = [r for r in ready if r[0] not in busy]
-    groups = _group(ready)
+    groups = _group(ready, by_pickup_hour=by_pickup_hour)
     batches = BatchList(skipped=skipped)
     now = timezone.now()
-    for (warehouse_id, carrier_id), group in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+    never = datetime.max.replace(tzinfo=SHANGHAI)
+    for (warehouse_id, carrier_id, hour), group in sorted(
+        groups.items(), key=lambda kv: (kv[0][2] or never, -len(kv[1]))
+    ):
         batch = PrintBatch.objects.create(
-            name=_batch_name(name, warehouse_id, carrier_id, now, several=len(groups) > 1),
+            name=_batch_name(name, warehouse_id, carrier_id, now, several=len(groups) > 1, pickup_at=hour),
             created_by=user if getattr(user, "is_authenticated", False) else None,
             warehouse_id=warehouse_id,
             carrier_id=carrier_id,
-            criteria=criteria or {},
+            criteria={
+                **(criteria or {}),
+                **({"by_pickup_hour": True} if by_pickup_hour else {}),
+                **({"pickup_at": hour.astimezone(SHANGHAI).isoformat()} if hour else {}),
+            },
             size=size,
             total=len(group),
         )
@@ -159,10 +175,11 @@ def _in_unfinished_batch(order_ids: Sequence[int]) -> dict[int, str]:
 
 
 def _group(
-    ready: list[tuple[int, int | None, int | None, datetime | None]],
-) -> dict[tuple[Any, int], list[_Row]]:
+    ready: list[_Ready], *, by_pickup_hour: bool = False
+) -> dict[tuple[Any, int, datetime | None], list[_Row]]:
     """Group by (warehouse, carrier): the parcel's own if it has one, else the order's allocation,
-    else the sandbox carrier."""
+    else the sandbox carrier; and by the order's pickup hour with ``by_pickup_hour`` (else the
+    key's hour is None)."""
     ids = [r[0] for r in ready]
     parcels: dict[int, tuple[int | None, int | None]] = {}
     skus: dict[int, Counter[str]] = defaultdict(Counter)
@@ -176,20 +193,33 @@ def _group(
         ).values_list("order_id", "sku__code", "sku_code", "title", "spec", "quantity"):
             skus[order_id][code or sku_code or f"{title} {spec}".strip()] += qty
     fallback: int | None = None
-    groups: dict[tuple[Any, int], list[_Row]] = defaultdict(list)
-    for pk, warehouse_id, carrier_id, paid_at in ready:
+    groups: dict[tuple[Any, int, datetime | None], list[_Row]] = defaultdict(list)
+    for pk, warehouse_id, carrier_id, paid_at, pickup_at in ready:
         parcel_carrier, parcel_warehouse = parcels.get(pk, (None, None))
         carrier = parcel_carrier or carrier_id
         if carrier is None:
             carrier = fallback = fallback or default_carrier().pk
         warehouse = parcel_warehouse or warehouse_id
-        groups[(warehouse, carrier)].append(_Row(pk, warehouse, carrier, paid_at, skus[pk]))
+        hour = pickup_at if by_pickup_hour else None
+        groups[(warehouse, carrier, hour)].append(_Row(pk, warehouse, carrier, paid_at, skus[pk], pickup_at))
     return groups
 
 
 def packing_order(rows: Sequence[_Row]) -> list[_Row]:
-    """Single-SKU orders first, SKU by SKU (the biggest run first, then by quantity so a packer
+    """Pickup hour by pickup hour, earliest first (orders without one last); within an hour
+    single-SKU orders first, SKU by SKU (the biggest run first, then by quantity so a packer
     picks in one go), then multi-SKU orders grouped by their SKU mix (most frequent mix first)."""
+    never = datetime.max.replace(tzinfo=SHANGHAI)
+    by_hour: dict[datetime | None, list[_Row]] = defaultdict(list)
+    for row in rows:
+        by_hour[row.pickup_at].append(row)
+    out: list[_Row] = []
+    for hour in sorted(by_hour, key=lambda h: h or never):
+        out.extend(_sku_order(by_hour[hour]))
+    return out
+
+
+def _sku_order(rows: Sequence[_Row]) -> list[_Row]:
     never = datetime.max.replace(tzinfo=SHANGHAI)
     single: dict[str, list[_Row]] = defaultdict(list)
     multi: dict[tuple[str, ...], list[_Row]] = defaultdict(list)
@@ -207,7 +237,13 @@ def packing_order(rows: Sequence[_Row]) -> list[_Row]:
 
 
 def _batch_name(
-    name: str | None, warehouse_id: int | None, carrier_id: int, now: datetime, *, several: bool
+    name: str | None,
+    warehouse_id: int | None,
+    carrier_id: int,
+    now: datetime,
+    *,
+    several: bool,
+    pickup_at: datetime | None = None,
 ) -> str:
     warehouse = (
         Warehouse.objects.filter(pk=warehouse_id).values_list("name", flat=True).first()
@@ -216,6 +252,8 @@ def _batch_name(
     ) or "未分仓"
     carrier = Carrier.objects.filter(pk=carrier_id).values_list("name", flat=True).first() or ""
     where = f"{warehouse} · {carrier}"
+    if pickup_at is not None:
+        where += f" · {pickup_at.astimezone(SHANGHAI):%H:%M}揽收"
     if name:
         return f"{name.strip()} · {where}"[:80] if several else name.strip()[:80]
     return f"{where} {now.astimezone(SHANGHAI):%m-%d %H:%M}"[:80]

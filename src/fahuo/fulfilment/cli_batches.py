@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--name", help="batch name (default: warehouse · carrier and the time)")
         parser.add_argument("--size", default="100x180", choices=["100x180", "76x130"])
         parser.add_argument(
+            "--by-pickup-hour",
+            action="store_true",
+            help="one batch per pickup hour (of the applied allocation), earliest first",
+        )
+        parser.add_argument(
             "--run", action="store_true", help="work the batches here instead of in the worker"
         )
     else:  # run, resume
@@ -123,7 +128,12 @@ def _create(args: argparse.Namespace) -> int:
     criteria = {"source": "cli", "all_ready": args.all_ready, "shop": args.shop or "", "orders": args.order}
     with transaction.atomic():
         batches = create_batch(
-            orders=orders, name=args.name, size=args.size, criteria=criteria, enqueue=not args.run
+            orders=orders,
+            name=args.name,
+            size=args.size,
+            criteria=criteria,
+            enqueue=not args.run,
+            by_pickup_hour=args.by_pickup_hour,
         )
     if args.run:
         for batch in batches:

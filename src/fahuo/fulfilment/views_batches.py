@@ -72,6 +72,7 @@ class BatchForm(OrderFilterForm):
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(active=True), required=False)
     name = forms.CharField(required=False, max_length=60)
     size = forms.ChoiceField(choices=LABEL_SIZES, required=False)
+    by_pickup_hour = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,10 +86,11 @@ class BatchForm(OrderFilterForm):
         self.fields["name"].label = _("Batch name")
         self.fields["name"].widget.attrs["placeholder"] = _("optional, e.g. tonight's stream")
         self.fields["size"].label = _("Label size")
+        self.fields["by_pickup_hour"].label = _("One batch per pickup hour")
 
     def order_filters(self) -> dict[str, Any]:
         filters = self.filters()
-        for key in ("name", "size", "status"):
+        for key in ("name", "size", "status", "by_pickup_hour"):
             filters.pop(key, None)
         return filters
 
@@ -178,6 +180,7 @@ def batch_create(request: HttpRequest) -> HttpResponse:
                 user=request.user,
                 size=size,
                 criteria=criteria,
+                by_pickup_hour=bool(form.cleaned_data.get("by_pickup_hour")),
             )
             for batch in made:
                 audit(

@@ -90,6 +90,8 @@ class Order(models.Model):
     door_delivery = models.BooleanField(default=False)
     warehouse = models.ForeignKey("inventory.Warehouse", null=True, blank=True, on_delete=models.SET_NULL)
     carrier = models.ForeignKey("carriers.Carrier", null=True, blank=True, on_delete=models.SET_NULL)
+    # The carrier's pickup hour the applied allocation run planned (null: no pickup window).
+    pickup_at = models.DateTimeField(null=True, blank=True)
     influencer = models.CharField(max_length=80, blank=True)  # 达人昵称
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -567,7 +567,8 @@ class ApplyResult:
 
 
 def apply_run(*, run: AllocationRun, user: Any, request: Any = None) -> ApplyResult:
-    """Give the run's still-ready orders their carrier and warehouse (one UPDATE); idempotent, audited."""
+    """Give the run's still-ready orders their carrier, warehouse and pickup hour (one UPDATE; a run
+    without a pickup window clears the hour); idempotent, audited."""
     run = AllocationRun.objects.select_for_update().get(pk=run.pk)
     if run.status == STATUS_APPLIED:
         applied = (run.summary or {}).get("applied", {})
@@ -580,6 +581,7 @@ def apply_run(*, run: AllocationRun, user: Any, request: Any = None) -> ApplyRes
     applied = Order.objects.filter(pk__in=chosen.values("order_id"), status=OrderStatus.READY).update(
         carrier_id=Subquery(of_order.values("carrier_id")[:1]),
         warehouse_id=Subquery(of_order.values("warehouse_id")[:1]),
+        pickup_at=Subquery(of_order.values("pickup_at")[:1]),  # null for a run without a window
         updated_at=now,
     )
     not_ready = run.assigned - applied
