@@ -24,6 +24,8 @@ __all__ = [
     "billable_weight_g_np",
     "freight_fen",
     "freight_fen_np",
+    "insurance_fen",
+    "insurance_fen_np",
     "volumetric_weight_g",
     "volumetric_weight_g_np",
 ]
@@ -126,4 +128,20 @@ def freight_fen_np(
     return np.asarray(
         np.asarray(first_price_fen, dtype=np.int64) + steps * np.asarray(step_price_fen, dtype=np.int64),
         dtype=np.int64,
+    )
+
+
+def insurance_fen(*, declared_value_fen: int, rate_permille: int, min_fen: int) -> int:
+    """保价费: declared value × per-mille rate / 1000, rounded up to the fen, at least ``min_fen``."""
+    return max(_ceil_div(declared_value_fen * rate_permille, 1000), min_fen)
+
+
+def insurance_fen_np(
+    declared_value_fen: npt.ArrayLike, rate_permille: npt.ArrayLike, min_fen: npt.ArrayLike
+) -> IntArray:
+    """Vectorised :func:`insurance_fen` (broadcasting; int64 fen)."""
+    value = np.asarray(declared_value_fen, dtype=np.int64)
+    rate = np.asarray(rate_permille, dtype=np.int64)
+    return np.asarray(
+        np.maximum(np.asarray(min_fen, dtype=np.int64), -((-value * rate) // 1000)), dtype=np.int64
     )

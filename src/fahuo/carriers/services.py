@@ -228,8 +228,11 @@ class Quote:
 
 def insurance_fee_fen(*, carrier: Carrier, declared_value_fen: int) -> int:
     """保价费: declared value × per-mille rate / 1000, rounded up to the fen, at least the minimum fee."""
-    premium = -(-declared_value_fen * carrier.insurance_rate_permille // 1000)
-    return max(premium, carrier.insurance_min_fen)
+    return pricing.insurance_fen(
+        declared_value_fen=declared_value_fen,
+        rate_permille=carrier.insurance_rate_permille,
+        min_fen=carrier.insurance_min_fen,
+    )
 
 
 def quote(

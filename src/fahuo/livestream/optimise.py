@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from fahuo.carriers.pricing import billable_weight_g, freight_fen
+from fahuo.carriers.pricing import billable_weight_g, freight_fen, insurance_fen
 from fahuo.livestream.population import ParcelType, Population, apportion, interleave
 from fahuo.routing import solver
 
@@ -83,7 +83,7 @@ class Tariff:
 def lane_fen(billable_g: int, dest: str, tariff: Tariff, *, declared_value_fen: int | None = None) -> int:
     """Fen for one parcel of ``billable_g`` to ``dest`` (-1: no lane): 首重/续重 with the tier delta on
     the first weight, the remote surcharge, and the insurance premium when ``declared_value_fen`` is
-    given (the same premium as ``carriers.services.insurance_fee_fen``)."""
+    given (``carriers.pricing.insurance_fen``, as ``carriers.services.insurance_fee_fen``)."""
     line = tariff.lines.get(dest)
     if line is None:
         return -1
@@ -96,8 +96,11 @@ def lane_fen(billable_g: int, dest: str, tariff: Tariff, *, declared_value_fen: 
         step_price_fen=step_p,
     )
     if declared_value_fen is not None:
-        premium = -(-declared_value_fen * tariff.insurance_rate_permille // 1000)
-        fen += max(premium, tariff.insurance_min_fen)
+        fen += insurance_fen(
+            declared_value_fen=declared_value_fen,
+            rate_permille=tariff.insurance_rate_permille,
+            min_fen=tariff.insurance_min_fen,
+        )
     return fen + remote
 
 

@@ -28,7 +28,7 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from fahuo.carriers.models import Capacity, Carrier
-from fahuo.carriers.pricing import freight_fen_np
+from fahuo.carriers.pricing import freight_fen_np, insurance_fen_np
 from fahuo.carriers.services import active_contracts, current_first_price_delta, effective_rate_lines
 from fahuo.catalog.models import Sku
 from fahuo.fulfilment.models import Parcel
@@ -439,7 +439,7 @@ def build(
     c_min = np.array([c.insurance_min_fen for c in carriers], dtype=np.int64).reshape(nc)
     # billable weight: max(actual, ⌈box volume / divisor⌉) — the box is the items' summed volume
     billable = np.maximum(weight[:, None], -((-volume[:, None]) // np.maximum(c_div[None, :], 1)))
-    premium = np.maximum(c_min[None, :], -((-value[:, None] * c_rate[None, :]) // 1000))
+    premium = insurance_fen_np(value[:, None], c_rate[None, :], c_min[None, :])
     c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
     insurance = np.where(insured[:, None] & c_ins[None, :], premium, 0)
 

@@ -193,3 +193,19 @@ def test_vectorised_billable_broadcasts_orders_against_carriers() -> None:
     w = np.array([[800], [5000]])
     b = billable_weight_g_np(w, [[400], [100]], [[300], [100]], [[200], [100]], np.array([[6000, 8000]]))
     assert b.tolist() == [[4000, 3000], [5000, 5000]]
+
+
+@given(
+    value=st.integers(min_value=0, max_value=10**9),
+    rate=st.integers(min_value=0, max_value=100),
+    minimum=st.integers(min_value=0, max_value=10_000),
+)
+def test_insurance_is_the_rounded_up_premium_or_the_minimum_and_vectorised_alike(
+    value: int, rate: int, minimum: int
+) -> None:
+    from fahuo.carriers.pricing import insurance_fen, insurance_fen_np
+
+    fen = insurance_fen(declared_value_fen=value, rate_permille=rate, min_fen=minimum)
+    assert fen >= minimum and fen * 1000 >= value * rate
+    assert fen == minimum or (fen - 1) * 1000 < value * rate
+    assert int(insurance_fen_np([value], [rate], [minimum])[0]) == fen
