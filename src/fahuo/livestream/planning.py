@@ -37,6 +37,7 @@ from fahuo.livestream import optimise, selectors
 from fahuo.livestream.forecast import Forecast, forecast_session
 from fahuo.livestream.models import LiveSession
 from fahuo.livestream.population import population_for
+from fahuo.routing.pickup import hours, parse_window
 
 TZ = ZoneInfo("Asia/Shanghai")
 WORK_HOURS = (8, 22)  # packers work 08:00–22:00 local
@@ -194,25 +195,6 @@ class Plan:
 
 
 # --- pure arithmetic --------------------------------------------------------------------------------
-
-
-def parse_window(text: str) -> tuple[int, int] | None:
-    """ "08:00-20:00" -> (8, 20); None when blank or unreadable."""
-    try:
-        a, b = text.replace("–", "-").replace("~", "-").split("-")
-        return int(a.split(":")[0]), int(b.split(":")[0])
-    except ValueError:
-        return None
-
-
-def hours(start: datetime, end: datetime) -> list[datetime]:
-    """Whole hours (aware, UTC) from the hour containing ``start`` up to ``end``."""
-    t = start.replace(minute=0, second=0, microsecond=0)
-    out = []
-    while t < end:
-        out.append(t)
-        t += timedelta(hours=1)
-    return out
 
 
 def _open(t: datetime, window: tuple[int, int]) -> bool:

@@ -7,12 +7,15 @@ pair's first departure, so a candidate the promise excludes even then is removed
 ``promise`` rule. Without pickups ``earliest`` is 0 and the check is ``transit ≤ promise``.
 
 The scenario gets its pickups from ``slots.csv``; the database path from a pickup window and
-``Capacity.max_parcels_per_hour`` (:mod:`fahuo.routing.window`). Pure numpy, no Django.
+``Capacity.max_parcels_per_hour`` (:mod:`fahuo.routing.window`). Also the readers of a contract's
+pickup window ("18:00-22:00") and of the whole hours of a time span, used here and by the live-stream
+plan. Pure numpy, no Django.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -152,4 +155,23 @@ def earliest_first(
         if not np.array_equal(key[at], wanted):
             return option
         out[seq] = at
+    return out
+
+
+def parse_window(text: str) -> tuple[int, int] | None:
+    """ "08:00-20:00" -> (8, 20); None when blank or unreadable."""
+    try:
+        a, b = text.replace("–", "-").replace("~", "-").split("-")
+        return int(a.split(":")[0]), int(b.split(":")[0])
+    except ValueError:
+        return None
+
+
+def hours(start: datetime, end: datetime) -> list[datetime]:
+    """Whole hours (aware, UTC) from the hour containing ``start`` up to ``end``."""
+    t = start.replace(minute=0, second=0, microsecond=0)
+    out = []
+    while t < end:
+        out.append(t)
+        t += timedelta(hours=1)
     return out

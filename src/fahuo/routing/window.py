@@ -1,9 +1,9 @@
 """The pickup window of a database allocation: reading it, and its hourly pickups per carrier.
 
 A run may be given a pickup window (``pickup_start`` … ``pickup_end``). Its pickups are the whole
-hours from the hour containing the start up to the end (``fahuo.livestream.planning.hours``); a
+hours from the hour containing the start up to the end (``fahuo.routing.pickup.hours``); a
 carrier collects only in the hours of its contract's pickup window (``Contract.pickup_window``,
-e.g. "18:00-22:00", read by ``fahuo.livestream.planning.parse_window``; no contract or no window:
+e.g. "18:00-22:00", read by ``fahuo.routing.pickup.parse_window``; no contract or no window:
 every hour). A pickup *departs* at the start of its hour, ``depart`` whole hours after the window
 starts (rounded up), so the first pickup departs at 0 — the same as without a window.
 
@@ -24,9 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from fahuo.kit.errors import InvalidInput
-from fahuo.livestream.planning import hours as whole_hours
-from fahuo.livestream.planning import parse_window
-from fahuo.routing.pickup import PickupSlots
+from fahuo.routing.pickup import PickupSlots, parse_window
+from fahuo.routing.pickup import hours as whole_hours
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

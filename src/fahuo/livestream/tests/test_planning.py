@@ -14,7 +14,8 @@ from fahuo.catalog.models import Sku
 from fahuo.inventory.models import Stock
 from fahuo.livestream.forecast import Forecast
 from fahuo.livestream.models import FeaturedSku, LiveSession
-from fahuo.livestream.planning import hours, pack_timeline, packers_needed, plan_session, split
+from fahuo.livestream.planning import pack_timeline, packers_needed, plan_session, split
+from fahuo.routing.pickup import hours
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 25, 20, 0, tzinfo=TZ)
