@@ -23,29 +23,36 @@ def shop(db: Any) -> Any:
     )
 
 
-def _user(username: str, role: str) -> Any:
+def _user(username: str, role: str, shop: Any = None) -> Any:
+    """A user with ``role`` in ``shop`` (a member), or, without a shop, an owner of every shop."""
     from django.contrib.auth.models import User
 
-    from fahuo.accounts.services import assign_role
+    from fahuo.accounts.services import add_member, assign_role
 
     user = User.objects.create_user(username=username, password="fahuo-test-pw")
-    assign_role(user=user, role=role)
+    if shop is None:
+        assign_role(user=user, role=role)
+    else:
+        add_member(user=user, shop=shop, role=role)
     return User.objects.get(pk=user.pk)  # fresh instance: no stale permission cache
 
 
 @pytest.fixture
 def owner(db: Any) -> Any:
+    """Owner of every shop (no memberships), as ``fahuo user create --role owner`` makes."""
     return _user("owner", "owner")
 
 
 @pytest.fixture
-def operator(db: Any) -> Any:
-    return _user("operator", "operator")
+def operator(shop: Any) -> Any:
+    """Operator in the ``shop`` fixture's shop only."""
+    return _user("operator", "operator", shop)
 
 
 @pytest.fixture
-def packer(db: Any) -> Any:
-    return _user("packer", "packer")
+def packer(shop: Any) -> Any:
+    """Packer in the ``shop`` fixture's shop only."""
+    return _user("packer", "packer", shop)
 
 
 @pytest.fixture

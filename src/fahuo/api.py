@@ -22,8 +22,12 @@ class TokenAuth(HttpBearer):
         except ApiToken.DoesNotExist:
             return None
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
-        request.user = api_token.user
-        return api_token.user
+        user = api_token.user
+        # The token's shops and role cap the user's own (fahuo.accounts.selectors reads these).
+        user.fahuo_token_shop_ids = list(api_token.shops.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        user.fahuo_token_role = api_token.role  # type: ignore[attr-defined]
+        request.user = user
+        return user
 
 
 api = NinjaAPI(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,24 @@ class Role(models.TextChoices):
     OWNER = "owner", "店主"
     OPERATOR = "operator", "运营"
     PACKER = "packer", "打包员"
+
+
+class Membership(models.Model):
+    """A user's role in one shop. A user with no membership rows and the global owner role (what
+    ``fahuo user create --role owner`` without ``--shop`` makes) runs every shop; anyone else sees
+    only the shops they are a member of."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shop__code", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="membership_user_shop_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.shop_id}:{self.role}"
 
 
 class AuditLog(models.Model):
@@ -47,12 +66,22 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    # Empty: every shop the user may see. Otherwise the token reaches only these shops (still capped
+    # by the user's memberships at each request, so removing a member also narrows their tokens).
+    shops = models.ManyToManyField("orders.Shop", blank=True, related_name="+")
+    # Empty: the user's own role. Otherwise the token acts with at most this role.
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, *, user: models.Model, name: str) -> tuple[ApiToken, str]:
+    def issue(
+        cls, *, user: models.Model, name: str, shops: Iterable[models.Model] = (), role: str = ""
+    ) -> tuple[ApiToken, str]:
         raw = "fh_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:8])
+        token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:8], role=role)
+        shops = list(shops)
+        if shops:
+            token.shops.set(shops)  # type: ignore[arg-type]
         return token, raw

@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.http import HttpRequest
 
-from fahuo.accounts.models import AuditLog, Role
+from fahuo.accounts.models import AuditLog, Membership, Role
+from fahuo.kit.errors import Conflict, NotFound, PermissionDenied
 
 REVEAL_PERMISSION = "orders.reveal_customer"
 
@@ -49,6 +50,53 @@ def ensure_roles() -> dict[str, Group]:
 def assign_role(*, user: Any, role: str) -> None:
     groups = ensure_roles()
     user.groups.set([groups[role]])
+
+
+def _sync_group(user: Any) -> None:
+    """A member's Django group is their highest role over their shops (what ``has_perm`` answers);
+    with no memberships left they keep no role — never the "owner of every shop" of an empty list."""
+    from fahuo.accounts.selectors import RANK
+
+    roles = [str(r) for r in Membership.objects.filter(user=user).values_list("role", flat=True)]
+    groups = ensure_roles()
+    best = max(roles, key=RANK.__getitem__, default="")
+    user.groups.set([groups[best]] if best else [])
+
+
+def add_member(*, user: Any, shop: Any, role: str) -> Membership:
+    """Give ``user`` ``role`` in ``shop`` (or change their role there)."""
+    from fahuo.accounts.selectors import is_global_owner
+
+    if role not in ROLE_PERMISSIONS:
+        raise Conflict(f"未知角色：{role}")
+    if getattr(user, "is_superuser", False) or (
+        is_global_owner(user) and not Membership.objects.filter(user=user).exists()
+    ):
+        # A membership row would shrink an owner of every shop to this one shop.
+        raise Conflict(f"{user.get_username()} 是全部店铺的店主，无需加入单个店铺")
+    membership, created = Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": role})
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    _sync_group(user)
+    return membership
+
+
+def remove_member(*, user: Any, shop: Any) -> None:
+    """Take ``user`` out of ``shop``; their API tokens stop reaching it at once."""
+    deleted, _ = Membership.objects.filter(user=user, shop=shop).delete()
+    if not deleted:
+        raise NotFound(f"{user.get_username()} 不是 {shop.code} 的成员")
+    _sync_group(user)
+
+
+def require(request: HttpRequest, perm: str, shop: Any = None) -> None:
+    """For API handlers and views: 403 unless the user (capped by their API token) may do ``perm``
+    — in ``shop`` when given, else in at least one of their shops."""
+    from fahuo.accounts.selectors import can
+
+    if not can(request.user, perm, shop):
+        raise PermissionDenied("此用户或 API 令牌没有该操作的权限")
 
 
 def role_of(user: AbstractBaseUser | AnonymousUser) -> str:

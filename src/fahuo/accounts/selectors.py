@@ -1,0 +1,119 @@
+"""Which shops a user (or an API token) may see, and with which role: the one place shop separation
+is decided. Every list, detail, export and count filters through ``shops_for``/``visible``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from fahuo.accounts.models import Membership, Role
+
+if TYPE_CHECKING:
+    from fahuo.orders.models import Shop
+
+M = TypeVar("M", bound=Model)
+
+# Highest first: a token's role or a membership never lifts a user above what they have.
+RANK = {str(Role.OWNER): 3, str(Role.OPERATOR): 2, str(Role.PACKER): 1, "": 0}
+
+
+def _authenticated(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def is_global_owner(user: Any) -> bool:
+    """Owner of every shop: a superuser, or an owner-role user with no membership rows."""
+    if not _authenticated(user) or not getattr(user, "is_active", True):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    if not user.groups.filter(name=str(Role.OWNER)).exists():
+        return False
+    return not Membership.objects.filter(user=user).exists()
+
+
+def _token_shop_ids(user: Any) -> list[int] | None:
+    """The shops the request's API token is limited to (None: not limited)."""
+    ids = getattr(user, "fahuo_token_shop_ids", None)
+    return list(ids) if ids else None
+
+
+def _cap(role: str, user: Any) -> str:
+    token_role = str(getattr(user, "fahuo_token_role", "") or "")
+    if token_role and RANK[token_role] < RANK[role]:
+        return token_role
+    return role
+
+
+def shops_for(user: Any) -> QuerySet[Shop]:
+    """The shops this user (and the API token they came in with) may see."""
+    from fahuo.orders.models import Shop
+
+    if not _authenticated(user):
+        return Shop.objects.none()
+    shops = Shop.objects.all() if is_global_owner(user) else Shop.objects.filter(memberships__user=user)
+    token_ids = _token_shop_ids(user)
+    if token_ids is not None:
+        shops = shops.filter(pk__in=token_ids)
+    return shops
+
+
+def visible(queryset: QuerySet[M], user: Any, *, field: str = "shop") -> QuerySet[M]:
+    """``queryset`` narrowed to rows whose ``field`` (a path to a Shop) is one of the user's shops."""
+    return queryset.filter(**{f"{field}__in": shops_for(user).values("pk")})
+
+
+def role_in(user: Any, shop: Shop | int | None) -> str:
+    """The user's role in ``shop`` ("" when they may not see it), capped by their API token."""
+    if shop is None or not _authenticated(user):
+        return ""
+    shop_id = shop if isinstance(shop, int) else shop.pk
+    token_ids = _token_shop_ids(user)
+    if token_ids is not None and shop_id not in token_ids:
+        return ""
+    if is_global_owner(user):
+        return _cap(str(Role.OWNER), user)
+    role = Membership.objects.filter(user=user, shop_id=shop_id).values_list("role", flat=True).first()
+    return _cap(str(role or ""), user)
+
+
+def highest_role(user: Any) -> str:
+    """The user's highest role over all their shops (what their Django group says), token-capped."""
+    if not _authenticated(user):
+        return ""
+    if is_global_owner(user):
+        return _cap(str(Role.OWNER), user)
+    roles = Membership.objects.filter(user=user)
+    token_ids = _token_shop_ids(user)
+    if token_ids is not None:
+        roles = roles.filter(shop_id__in=token_ids)
+    best = max((str(r) for r in roles.values_list("role", flat=True)), key=RANK.__getitem__, default="")
+    return _cap(best, user)
+
+
+def can(user: Any, perm: str, shop: Shop | int | None = None) -> bool:
+    """Whether the user may do ``perm`` — in ``shop`` when given, else in at least one of their shops."""
+    from fahuo.accounts.services import ROLE_PERMISSIONS
+
+    if not _authenticated(user) or not user.has_perm(perm):
+        return False
+    role = role_in(user, shop) if shop is not None else highest_role(user)
+    if not role:
+        return False
+    if role == Role.OWNER:
+        return True  # owners hold every permission their account has (admin-site ones included)
+    return perm in ROLE_PERMISSIONS[role]
+
+
+def members_of(shop: Shop) -> QuerySet[Membership]:
+    return Membership.objects.filter(shop=shop).select_related("user").order_by("user__username")
+
+
+def managed_shops(user: Any) -> QuerySet[Shop]:
+    """The shops whose members this user manages: every shop for a global owner, else where owner."""
+    from fahuo.orders.models import Shop
+
+    if is_global_owner(user) and not getattr(user, "fahuo_token_role", ""):
+        return Shop.objects.all()
+    return Shop.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
