@@ -141,6 +141,9 @@ FAHUO_OUTPUT_DIR = DATA_DIR / "output"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Spreadsheet uploads (orders, rate cards): size and rows, checked by fahuo.kit.sheets before reading.
+FAHUO_MAX_UPLOAD_MB = int(os.environ.get("FAHUO_MAX_UPLOAD_MB", "50"))
+FAHUO_MAX_IMPORT_ROWS = int(os.environ.get("FAHUO_MAX_IMPORT_ROWS", "200000"))
 
 # Huey: SQLite in the data dir by default, Redis when FAHUO_REDIS_URL is set.
 _redis_url = os.environ.get("FAHUO_REDIS_URL", "")
