@@ -91,7 +91,7 @@ _BAD_MIXED_RE = re.compile(r"(?<![\dA-Za-z])\+?1\d+[A-Za-z][\dA-Za-z-]{2,12}(?![
 _BAD_PHONE_SEGMENT_RE = re.compile(r"\+?[01][\dA-Za-z -]{6,}")
 _TWO_DIGIT_AREA = frozenset({"010", "020", "021", "022", "023", "024", "025", "027", "028", "029"})
 
-_PHONE_EMPTY = "手机号码为空 (phone): 缺少联系电话"
+_PHONE_EMPTY = "缺少手机号：请填写收件人的11位手机号或带区号的固定电话"
 
 
 def _format_phone(m: re.Match[str]) -> str:
@@ -109,7 +109,7 @@ def _format_phone(m: re.Match[str]) -> str:
 
 
 def normalize_phone(raw: str) -> tuple[str, str | None]:
-    """Normalise a phone number: ``("13600001234", None)`` or ``("", "手机号码无效 (phone): …")``.
+    """Normalise a phone number: ``("13600001234", None)`` or ``("", "手机号无效：…")``.
 
     Accepts mobiles with +86/86/0086, dashes and spaces; landlines with area code
     (``0571-88886666``, extension ``0571-88886666-123``); 400/800 numbers; and platform virtual
@@ -123,13 +123,13 @@ def normalize_phone(raw: str) -> tuple[str, str | None]:
     if m:
         return _format_phone(m), None
     if re.search(r"[A-Za-z\u4e00-\u9fff]", re.sub(r"(?i)ext|转|分机", "", text)):
-        return "", "手机号码无效 (phone): 含有字母或其他非数字字符，应为11位手机号或带区号的固定电话"
+        return "", "手机号无效：含有字母或其他非数字字符，请改为11位手机号或带区号的固定电话"
     digits = re.sub(r"\D", "", text)
     if digits.startswith("86") and len(digits) > 11:
         digits = digits[2:]
     if digits.startswith("1") and len(digits) == 11:
-        return "", "手机号码无效 (phone): 手机号应以13-19开头"
-    return "", f"手机号码无效 (phone): 应为11位手机号或带区号的固定电话，实际为{len(digits)}位数字"
+        return "", "手机号无效：手机号应以13–19开头，请核对后改正"
+    return "", f"手机号无效：共{len(digits)}位数字，请改为11位手机号或带区号的固定电话"
 
 
 # --------------------------------------------------------------------------- text pieces
@@ -285,6 +285,32 @@ class _Pieces:
     segments: list[str]
 
 
+_ATTEMPT_RE = re.compile(r"\+?[A-Za-z0-9-]{3,20}")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _phone_attempt(items: list[str]) -> int:
+    """The index of a stand-alone token where the phone goes that is not a phone at all
+    (张三 abcdefghijk 浙江省…, 李四 10086 浙江省…), or -1.
+
+    Only tokens before the first piece of Chinese address text count (a room or building number
+    after the address is not a phone), and a word of letters only when it follows a Chinese name
+    (a Latin name such as ``Alice`` stays a name).
+    """
+    for i, item in enumerate(items):
+        if _CJK_RE.search(item):
+            if find_region(item) is not None:
+                return -1
+            continue
+        if not _ATTEMPT_RE.fullmatch(item) or item.startswith(_MARK):
+            continue
+        if _count_digits(item) >= 3:
+            return i
+        if i > 0 and _CJK_RE.search(items[i - 1]) and len(item) >= 5 and item.isascii():
+            return i
+    return -1
+
+
 def _split_pieces(text: str) -> _Pieces:
     """Take labels, phones and the name out of a pasted line; the rest are address segments."""
     phones: list[str] = []
@@ -332,6 +358,10 @@ def _split_pieces(text: str) -> _Pieces:
         and not _POSTCODE_RE.fullmatch(s)
         and not _LONE_COUNTRY_CODE_RE.fullmatch(s)
     ]
+    attempt = -1 if phones or phone_error is not None else _phone_attempt(items)
+    if attempt >= 0:
+        phone_error = normalize_phone(items[attempt])[1]
+        items[attempt] = _PHONE_MARK
     segments: list[str] = []
     kinds: list[str] = []  # "" for text, "P" phone, or the label kind ("N", "P:", "A", "Z")
     for item in items:
@@ -440,7 +470,7 @@ def _region_result(
             "",
             "",
             "",
-            [f"地址不明确 (region): “{chain_text}”可能是 {' / '.join(cands)}，请补充省份或城市"],
+            [f"地址不明确：“{chain_text}”可能是 {' / '.join(cands)}，请补充省份或城市"],
         )
     code = nodes[0]
     prov, city, dist = ix.triple[code]
@@ -448,15 +478,15 @@ def _region_result(
     if not ix.complete[code]:
         other = incompatible_name_at(text, end, code)
         if other:
-            errors.append(f"省市区不一致 (region): “{other}”不属于{ix.describe(code)}")
+            errors.append(f"省市区不一致：“{other}”不属于{ix.describe(code)}，请核对地址")
         elif ix.level[code] == 1 and not city:
-            errors.append(f"地址缺少城市和区县 (city): 只识别到{prov}")
+            errors.append(f"地址缺少城市和区县：只识别到{prov}，请补充城市和区县")
         else:
-            errors.append(f"地址缺少区县 (district): {ix.describe(code)}下有多个区县，请补充")
+            errors.append(f"地址缺少区县：{ix.describe(code)}下有多个区县，请补充区县")
     return prov, city, dist, code, errors
 
 
-_UNRESOLVED = "无法识别省市区 (region): 地址中没有找到可识别的省、市或区县"
+_UNRESOLVED = "无法识别省市区：地址中没有找到可识别的省、市或区县，请补充省份和城市"
 
 
 def parse_address(raw: str) -> ParsedAddress:
@@ -514,12 +544,12 @@ def resolve_region(
             end, chained = extend(v, 0, state, restate=True)
             new = chained if end == len(v) else frozenset()
             if not new and extend(v, 0, frozenset())[0] != len(v):
-                errors.append(f"无法识别{_FIELD_ZH[field]} ({field}): “{v}”")
+                errors.append(f"无法识别{_FIELD_ZH[field]}：“{v}”，请核对")
                 break
         if not new:
             errors.append(
-                f"省市区不一致 (region): {_FIELD_ZH[field]}“{v}”与"
-                f"{'/'.join(ix.describe(c) for c in deepest(state))}不匹配"
+                f"省市区不一致：{_FIELD_ZH[field]}“{v}”与"
+                f"{'/'.join(ix.describe(c) for c in deepest(state))}不匹配，请核对"
             )
             break
         state = new

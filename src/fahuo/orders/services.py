@@ -58,10 +58,14 @@ def verify_recipient(
     if not (name or "").strip():
         reasons.append({"code": "name", "message": "收件人姓名为空"})
     norm_phone, phone_error = normalize_phone(phone or "")
+    pasted_phone_errors = [err for err in parsed.errors if err.startswith("手机号")]
+    if phone_error and not (phone or "").strip() and pasted_phone_errors:
+        # no phone column, and the pasted line had something where the phone goes that is not one
+        phone_error = pasted_phone_errors[0]
     if phone_error:
         reasons.append({"code": "phone", "message": phone_error})
     for err in parsed.errors:
-        if "手机" in err or "phone" in err:
+        if err.startswith("手机号"):
             continue  # the phone was checked above, from its own column
         reasons.append({"code": "address", "message": err})
     detail_out = parsed.detail if (raw_address and not (province or city or district)) else detail

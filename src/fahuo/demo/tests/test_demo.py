@@ -175,7 +175,7 @@ def test_more_problem_kinds_are_flagged(db):
     messages = " ".join(o.review_text for o in Order.objects.filter(status=OrderStatus.NEEDS_REVIEW))
     assert "地址不明确" in messages  # ambiguous district without province/city
     assert "缺少区县" in messages
-    assert "手机号码无效" in messages
+    assert "手机号无效" in messages
 
 
 def test_recipients_are_verified_like_imports(demo):

@@ -81,13 +81,13 @@ def test_import_fix_and_print_a_night_of_orders(browser: Any, desk: str, owner: 
         # 3. The flagged orders of this import, with their reasons.
         page.locator("#review-link").click()
         expect(page.locator("tr[data-order]")).to_have_count(6)
-        expect(page.locator("table.orders")).to_contain_text("手机号码无效")
+        expect(page.locator("table.orders")).to_contain_text("手机号无效")
         expect(page.locator("table.orders")).not_to_contain_text("13178932879")
         shot(page, "05-flagged-orders")
 
         # 4. Fix a wrong phone number: the order verifies and becomes 待打单.
         page.get_by_role("link", name="6930000000001100126").click()
-        expect(page.locator("#review-reasons")).to_contain_text("手机号码无效")
+        expect(page.locator("#review-reasons")).to_contain_text("手机号无效")
         shot(page, "06-order-flagged")
         page.get_by_label("手机号").fill("13912345678")
         page.get_by_role("button", name="保存并重新校验").click()

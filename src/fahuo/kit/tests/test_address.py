@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -290,13 +291,13 @@ def test_normalize_phone_invalid(raw: str) -> None:
     phone, error = normalize_phone(raw)
     assert phone == ""
     assert error is not None
-    assert "手机" in error and "phone" in error
+    assert error.startswith("手机号无效：") and "请" in error
     assert raw not in error  # never echo the number
 
 
 def test_normalize_phone_empty() -> None:
     phone, error = normalize_phone("  ")
-    assert phone == "" and error is not None and "phone" in error
+    assert phone == "" and error is not None and error.startswith("缺少手机号：")
 
 
 @pytest.mark.parametrize(
@@ -316,8 +317,30 @@ def test_bad_phone_in_line(raw: str) -> None:
     assert region(got) == ("广东省", "广州市", "天河区")
     assert got.detail == "体育西路"
     [error] = got.errors
-    assert "手机" in error and "phone" in error
+    assert error.startswith("手机号无效：")
     assert "138000012" not in error and "138abc" not in error
+
+
+@pytest.mark.parametrize("junk", ["abcdefghijk", "10086", "12345678"])
+def test_something_that_is_not_a_phone_where_the_phone_goes_is_reported(junk: str) -> None:
+    got = parse_address(f"张三 {junk} 浙江省杭州市西湖区文三路1号")
+    assert got.name == "张三" and got.phone == ""
+    assert region(got) == ("浙江省", "杭州市", "西湖区")
+    assert got.detail == "文三路1号"  # the junk is not printed on the label as part of the address
+    [error] = got.errors
+    assert error.startswith("手机号无效：") and junk not in error
+
+
+def test_a_latin_name_or_a_room_number_is_not_a_phone_attempt() -> None:
+    assert parse_address("Alice 浙江省杭州市西湖区文三路1号").errors == ()
+    got = parse_address("浙江省杭州市西湖区文三路1号 1203")
+    assert got.errors == () and got.detail == "文三路1号 1203"
+
+
+def test_address_errors_carry_no_english_tags() -> None:
+    for raw in ["朝阳区建国路88号", "火星市某某路", "张三 138000012 广东省广州市天河区体育西路"]:
+        for error in parse_address(raw).errors:
+            assert not re.search(r"[A-Za-z]", error), error
 
 
 def test_house_and_room_numbers_are_not_phones() -> None:
@@ -529,7 +552,7 @@ def test_bracketed_country_code_phone_forms() -> None:
     assert normalize_phone("（＋８６）13912340018") == ("13912340018", None)
     # too short after the country code: reported, and the "+86" does not linger in the detail
     got = parse_address("鲁晴 (+86)1391234001 江西省九江市浔阳区映湖路66号")
-    assert got.phone == "" and has_error(got, "手机号码无效")
+    assert got.phone == "" and has_error(got, "手机号无效")
     assert got.name == "鲁晴" and got.detail == "映湖路66号"
 
 

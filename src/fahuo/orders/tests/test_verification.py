@@ -203,3 +203,21 @@ def test_fixing_the_recipient_keeps_an_after_sale_flag(shop: Any) -> None:
     order.refresh_from_db()
     assert order.status == OrderStatus.NEEDS_REVIEW
     assert [r["code"] for r in order.review_reasons] == ["after_sale"]
+
+
+@pytest.mark.parametrize(
+    ("pasted", "message"),
+    [
+        ("张三 abcdefghijk 浙江省杭州市西湖区文三路1号", "手机号无效"),
+        ("李四 10086 浙江省杭州市西湖区文三路1号", "手机号无效"),
+        ("王五 浙江省杭州市西湖区文三路1号", "缺少手机号"),
+    ],
+)
+def test_a_pasted_line_with_no_usable_phone_is_flagged(shop, pasted, message):
+    import_rows(shop, [["NP-1", "T恤", "1", "59", "", "", pasted]])
+
+    order = Order.objects.get(platform_order_id="NP-1")
+    assert order.status == OrderStatus.NEEDS_REVIEW
+    [reason] = order.review_reasons
+    assert reason["code"] == "phone" and reason["message"].startswith(message + "：")
+    assert order.address_detail == "文三路1号"  # the junk is not kept as part of the address
