@@ -72,7 +72,13 @@ def read_rows(*, fileobj: IO[bytes], filename: str) -> Iterator[list[Any]]:
 
     Row numbers are kept: empty rows come back as empty lists, so the n-th row is the file's row n.
     """
-    data = read_upload(fileobj)
+    return rows_of(data=read_upload(fileobj), filename=filename)
+
+
+def rows_of(*, data: bytes, filename: str) -> Iterator[list[Any]]:
+    """``read_rows`` for bytes already read (e.g. one part of a .zip export)."""
+    if len(data) > max_upload_bytes():
+        raise FileTooLarge(f"文件超过 {max_upload_bytes() // (1024 * 1024)} MB 上限（FAHUO_MAX_UPLOAD_MB）")
     if data[:4] == OLE_MAGIC:
         raise InvalidInput("不支持旧版 .xls 或加密的 Excel 文件：请在 Excel 中另存为 .xlsx 或 CSV（UTF-8）")
     if data[:4] == ZIP_MAGIC or (filename.lower().endswith(XLSX_SUFFIXES) and data):

@@ -6,17 +6,15 @@ Two layouts are known: the 抖店 order export (one row per 子订单) and the d
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+from fahuo.kit import sheets
 from fahuo.kit.errors import InvalidInput
 from fahuo.kit.privacy import scrub
 
@@ -152,11 +150,7 @@ def cell_text(value: Any) -> str:
 
 def read_table(*, fileobj: BinaryIO, filename: str) -> Table:
     """Read the first sheet of an XLSX file, or a CSV file in UTF-8 (with or without BOM) or GB18030."""
-    data = fileobj.read()
-    if filename.lower().endswith(XLSX_SUFFIXES) or data[:4] == b"PK\x03\x04":
-        raw_rows = _xlsx_rows(data)
-    else:
-        raw_rows = _csv_rows(data)
+    raw_rows = sheets.read_rows(fileobj=fileobj, filename=filename)  # size/bomb/grid limits
     rows: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
     header_row = 0
@@ -171,27 +165,6 @@ def read_table(*, fileobj: BinaryIO, filename: str) -> Table:
     if header is None:
         raise InvalidInput("文件是空的：没有表头行")
     return Table(header=header, header_row=header_row, rows=rows)
-
-
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return csv.reader(io.StringIO(text, newline=""))
-    raise InvalidInput("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 XLSX")
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        # skip_empty_area=False keeps row numbers equal to the spreadsheet's own
-        return iter(sheet.to_python(skip_empty_area=False))
-    except (CalamineError, ValueError, OSError) as exc:
-        raise InvalidInput(f"无法读取 Excel 文件：{type(exc).__name__}")
 
 
 def detect_layout(header: list[str]) -> tuple[Layout, dict[str, int]]:
