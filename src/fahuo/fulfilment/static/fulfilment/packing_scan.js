@@ -76,14 +76,24 @@
     }
   });
 
-  // A scan that is neither this order's SKU nor a known number keeps the order on screen.
+  // A scan that is neither this order's SKU nor a known number (a SKU of another order, a typo)
+  // keeps the open parcel and its scan progress on screen, with the reason in the flash line.
+  // htmx's beforeSwap event is fired on the swap target (#scan-result): the form that sent the
+  // request is requestConfig.elt.
+  var keptFlash = false;
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.elt && event.detail.elt.id === "scan-form" && event.detail.xhr.status === 404 && card()) {
+    var from = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var c = card();
+    if (from && from.id === "scan-form" && event.detail.xhr.status === 404 && c) {
       event.detail.shouldSwap = false;
       var tmp = document.createElement("div");
       tmp.innerHTML = event.detail.serverResponse;
       var err = tmp.querySelector("[data-scan-error]");
-      flash(err ? err.textContent : "", "error");
+      var kept = c.getAttribute("data-kept-text") || "";
+      var text = err ? err.textContent.trim() : "";
+      if (text && !/[。.!！]$/.test(text)) text += "。";
+      flash(text + kept, "error");
+      keptFlash = true;
     }
   });
 
@@ -100,7 +110,8 @@
     if (elt && (elt.id === "scan-form" || elt.id === "pack-form")) {
       var box = input();
       if (box) { box.value = ""; box.focus(); }
-      if (elt.id === "scan-form") flash("");
+      if (elt.id === "scan-form" && !keptFlash) flash("");
+      keptFlash = false;
     }
   });
 
