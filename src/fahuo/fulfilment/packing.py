@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from fahuo.accounts.services import audit
-from fahuo.catalog.models import Trait
+from fahuo.catalog.models import Sku, Trait
 from fahuo.fulfilment.cartons import CartonChoice, choose_carton
 from fahuo.fulfilment.labels import scrub_phones
 from fahuo.fulfilment.models import (
@@ -373,6 +373,13 @@ def _orders_with_lines() -> QuerySet[Order]:
     )
 
 
+def _unknown_code(code: str) -> NotFound:
+    """What a scan that finds no parcel says: a product of another order is named as one."""
+    if Sku.objects.filter(code__iexact=code).exists():
+        return NotFound(f"商品 {code} 不在这个包裹的订单里：请把它放回，换包裹请先扫描面单号。")
+    return NotFound(f"未找到面单号或订单号：{code}")
+
+
 def scan(*, code: str) -> ScanResult:
     """Look up a scanned waybill number (or order number): the order to pack and how.
     ``NotFound`` for a number fahuo does not know."""
@@ -403,7 +410,7 @@ def scan(*, code: str) -> ScanResult:
     found = orders.filter(pk=parcel.order_id) if parcel is not None else orders.filter(platform_order_id=code)
     order = found.first()
     if order is None:
-        raise NotFound(f"未找到面单号或订单号：{code}")
+        raise _unknown_code(code)
     if parcel is None:
         parcel = (
             Parcel.objects.select_related("carrier", "carton").filter(order=order).order_by("seq").first()
