@@ -32,6 +32,7 @@ from fahuo.fulfilment.providers import SANDBOX, ProviderPool
 from fahuo.integrations.base import Party, WaybillProvider, WaybillRequest, WaybillResult
 from fahuo.kit.address import parse_address
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.privacy import is_unreadable
 from fahuo.orders.models import Order, OrderStatus
 
 if TYPE_CHECKING:
@@ -555,8 +556,13 @@ def after_printed(*, order_ids: Sequence[int]) -> None:
     queue_shipbacks(orders=Order.objects.filter(pk__in=order_ids, status=OrderStatus.PRINTED))
 
 
+UNREADABLE_RECIPIENT = "收件信息无法解密，请在订单页重新填写收件人后再打单"
+
+
 def not_printable_reason(order: Order) -> str:
     """Why an order cannot be printed now; empty when it can (ready, or printed for a reprint)."""
+    if any(is_unreadable(v) for v in (order.recipient_name, order.recipient_phone, order.address_detail)):
+        return UNREADABLE_RECIPIENT
     if order.status in (OrderStatus.READY, OrderStatus.PRINTED):
         return ""
     if order.status == OrderStatus.NEEDS_REVIEW:

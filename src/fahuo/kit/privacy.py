@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import models
@@ -41,11 +42,43 @@ def encrypt(value: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    """The plain text of a stored value; ``Undecryptable`` (never an exception) when it cannot be read.
+
+    A stored value without the prefix is plain text from before encryption. With the prefix it is
+    ours: ``EncryptedTextField`` encrypts every value it writes, so user text that merely *looks*
+    encrypted ("v1:…") is stored encrypted like any other (since 0.3; older rows holding such text
+    come back as ``Undecryptable`` and are shown as an error on that one record).
+    """
     if not token.startswith(_PREFIX):
         return token
     aead, _ = _current_keys()
-    raw = base64.b64decode(token[len(_PREFIX) :])
-    return aead.decrypt(raw[:12], raw[12:], None).decode("utf-8")
+    try:
+        raw = base64.b64decode(token[len(_PREFIX) :], validate=True)
+        return aead.decrypt(raw[:12], raw[12:], None).decode("utf-8")
+    except (ValueError, InvalidTag):  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return Undecryptable(token)
+
+
+class Undecryptable(str):
+    """A stored value that does not decrypt (another key, or forged "v1:" text stored before 0.3).
+
+    It reads as ``UNREADABLE`` everywhere (masking leaves it as is) and is written back unchanged,
+    so opening and saving its record never destroys what is stored.
+    """
+
+    raw: str
+
+    def __new__(cls, raw: str) -> Undecryptable:
+        value = super().__new__(cls, UNREADABLE)
+        value.raw = raw
+        return value
+
+
+UNREADABLE = "[无法解密]"
+
+
+def is_unreadable(value: object) -> bool:
+    return isinstance(value, Undecryptable)
 
 
 def lookup_hash(value: str) -> str:
@@ -64,11 +97,12 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return decrypt(value)
 
     def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, Undecryptable):
+            return value.raw  # what was stored goes back as it was
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        if isinstance(value, str) and value.startswith(_PREFIX):
-            return value
+        # Always encrypt: whether a value is "already encrypted" is never read from its text.
         return encrypt(str(value))
 
 
@@ -79,6 +113,8 @@ _DIGITS = re.compile(r"\d")
 
 def mask_name(name: str | None) -> str:
     """张三 -> 张*, 欧阳娜娜 -> 欧***; keeps only the first character."""
+    if isinstance(name, Undecryptable):
+        return UNREADABLE
     name = (name or "").strip()
     if not name:
         return ""
@@ -87,6 +123,8 @@ def mask_name(name: str | None) -> str:
 
 def mask_phone(phone: str | None) -> str:
     """13812345678 -> 138****5678; any other number keeps at most its last 4 digits."""
+    if isinstance(phone, Undecryptable):
+        return UNREADABLE
     digits = "".join(_DIGITS.findall(phone or ""))
     if not digits:
         return ""
@@ -101,6 +139,8 @@ def mask_phone(phone: str | None) -> str:
 
 def mask_detail(detail: str | None) -> str:
     """Street detail: keep the first 4 characters (road name) and hide the rest (number, room)."""
+    if isinstance(detail, Undecryptable):
+        return UNREADABLE
     detail = (detail or "").strip()
     if not detail:
         return ""
