@@ -22,6 +22,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check src bench conftest.py
 	$(BIN)/ruff format --check src bench conftest.py
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff format src bench conftest.py
@@ -33,12 +34,17 @@ typecheck: install
 migrations-check: install
 	FAHUO_DATA_DIR=$$(mktemp -d) $(BIN)/fahuo manage makemigrations --check --dry-run
 
+# The non-browser suite runs spread over all cores (pytest-xdist; each worker gets its own data dir),
+# the browser walks after it in one serial process. XDIST="" runs everything in one process.
+XDIST ?= -n auto --dist loadfile
+
 test-sqlite: install
-	FAHUO_DATA_DIR=$$(mktemp -d) $(BIN)/pytest
+	FAHUO_DATA_DIR=$$(mktemp -d) $(BIN)/pytest $(XDIST) -m "not browser"
+	FAHUO_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -m browser
 
 test-postgres: install
 	@rc=0; scripts/ensure-services.sh postgres || rc=$$?; \
-	if [ $$rc = 0 ]; then FAHUO_DATA_DIR=$$(mktemp -d) FAHUO_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"; \
+	if [ $$rc = 0 ]; then FAHUO_DATA_DIR=$$(mktemp -d) FAHUO_DATABASE_URL=$(PG_URL) $(BIN)/pytest $(XDIST) -m "not browser"; \
 	elif [ $$rc = 1 ]; then echo "!!! SKIPPED the PostgreSQL run: PostgreSQL is not reachable (see above) !!!"; \
 	else exit 1; fi
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("FAHUO_DATA_DIR") or "var").resolve()
+if "pytest" in sys.modules and os.environ.get("PYTEST_XDIST_WORKER"):
+    # `pytest -n auto`: each worker its own data dir (keys, generated PDFs named by row id, uploads).
+    DATA_DIR = DATA_DIR / os.environ["PYTEST_XDIST_WORKER"]
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -20,8 +25,15 @@ def _persistent_secret(name: str, env: str) -> str:
         return os.environ[env]
     path = DATA_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        # Written aside and linked into place: two processes starting at once keep one secret.
+        fd, tmp = tempfile.mkstemp(dir=DATA_DIR, prefix=f".{name}.")
+        try:
+            os.write(fd, secrets.token_urlsafe(48).encode())
+            os.close(fd)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
@@ -53,6 +65,7 @@ INSTALLED_APPS = [
     "fahuo.tracking",
     "fahuo.livestream",
     "fahuo.notify",
+    "fahuo.contracts",
     "fahuo.desk",
 ]
 

@@ -23,8 +23,8 @@ from fahuo.accounts.services import audit, role_of
 from fahuo.carriers import selectors, services
 from fahuo.carriers.forms import BREAKDOWN_LABELS, NOT_SERVED_LABELS, QuoteForm, RateUploadForm
 from fahuo.carriers.importing import RateFileError, RowError, import_rate_file
-from fahuo.desk.http import desk_view, error_page, is_htmx, vary_on_htmx
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.web import desk_view, error_page, is_htmx, vary_on_htmx
 
 READ_PERMISSION = "orders.view_order"  # every desk role reads prices
 PRICE_ROLES = (Role.OWNER, Role.OPERATOR)

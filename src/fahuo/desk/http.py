@@ -1,80 +1,13 @@
-"""Request helpers for desk views: htmx detection, access checks and domain errors as pages."""
+"""Moved to :mod:`fahuo.kit.web` (shared web plumbing sits below every domain); kept for old imports."""
 
-from __future__ import annotations
+from fahuo.kit.web import (
+    desk_view,
+    error_page,
+    fahuo_error,
+    htmx_target,
+    is_htmx,
+    private,
+    vary_on_htmx,
+)
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
-from urllib.parse import urlencode, urlsplit
-
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
-from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.translation import gettext as _
-
-from fahuo.kit.errors import FahuoError
-
-View = TypeVar("View", bound=Callable[..., HttpResponseBase])
-R = TypeVar("R", bound=HttpResponseBase)
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """An htmx request that expects a fragment (a history restore wants the whole page)."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def htmx_target(request: HttpRequest) -> str:
-    return request.headers.get("HX-Target", "") if is_htmx(request) else ""
-
-
-def vary_on_htmx(response: HttpResponse) -> HttpResponse:
-    # The same URL answers with a fragment or a page; caches must keep them apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def private(response: R) -> R:
-    """Pages that may hold personal data: never stored by the browser or a proxy."""
-    add_never_cache_headers(response)
-    response["Cache-Control"] += ", private, no-store"
-    return response
-
-
-def error_page(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    """A domain error as a page, or as a fragment for htmx (swapped where the action was)."""
-    template = "desk/_error.html" if is_htmx(request) else "desk/error.html"
-    return render(request, template, {"message": message, "status": status}, status=status)
-
-
-def fahuo_error(request: HttpRequest, exc: FahuoError) -> HttpResponse:
-    return error_page(request, exc.message, status=exc.status)
-
-
-def desk_view(perm: str | None = None) -> Callable[[View], View]:
-    """Login required (htmx-aware: the whole page goes to the login form) and, optionally, a permission."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not request.user.is_authenticated:
-                if request.headers.get("HX-Request") == "true":
-                    # Send the whole window to the login form, then back to the page (not the fragment).
-                    page = urlsplit(request.headers.get("HX-Current-URL", ""))
-                    back = (page.path or "/") + (f"?{page.query}" if page.query else "")
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = f"{settings.LOGIN_URL}?{urlencode({'next': back})}"
-                    return response
-                return redirect_to_login(request.get_full_path())
-            if perm is not None and not request.user.has_perm(perm):
-                return error_page(request, _("Your role does not allow this."), status=403)
-            return view(request, *args, **kwargs)
-
-        return cast(View, wrapper)
-
-    return decorate
+__all__ = ["desk_view", "error_page", "fahuo_error", "htmx_target", "is_htmx", "private", "vary_on_htmx"]

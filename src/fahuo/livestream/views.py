@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from fahuo.desk.http import desk_view, error_page
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.web import desk_view, error_page
 from fahuo.livestream import notices, selectors, services
 from fahuo.livestream.models import LiveSession
 from fahuo.livestream.planning import Plan, plan_session

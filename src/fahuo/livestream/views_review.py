@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from fahuo.desk.http import desk_view, fahuo_error, is_htmx, private, vary_on_htmx
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.web import desk_view, fahuo_error, is_htmx, private, vary_on_htmx
 from fahuo.livestream import board as live_board
 from fahuo.livestream import exports, review
 from fahuo.livestream.models import LiveSession
