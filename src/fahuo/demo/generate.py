@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import models, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fahuo.accounts.models import Role
@@ -917,7 +917,10 @@ def _delete_rows(qs: QuerySet[Any]) -> None:
     it raises as it should. Generic on purpose: a model added later that refers to orders is
     cleaned up too. No signals are sent; fahuo uses none on these models.
     """
-    for rel in qs.model._meta.related_objects:
+    # _get_fields, not related_objects: the latter leaves out relations declared with
+    # related_name="+" (Track.order, StockMovement.order …), whose rows would then point at
+    # deleted orders and fail the foreign-key check at commit.
+    for rel in qs.model._meta._get_fields(forward=False, reverse=True, include_hidden=True):
         if rel.many_to_many:
             continue
         field_name = rel.field.name
@@ -936,8 +939,14 @@ def wipe_demo() -> None:
 
     The shops themselves (and warehouses, carriers, SKUs, users) are kept and updated in place.
     """
+    from fahuo.tracking.models import Track
+
     shops = Shop.objects.filter(code__in=[LIVE_SHOP, PRIVATE_SHOP])
-    _delete_rows(Order.objects.filter(shop__in=shops))
+    orders = Order.objects.filter(shop__in=shops)
+    # The parcels' tracking (events, alerts) belongs to the demo orders: deleted with them, not
+    # kept as orphans with no order and no waybill.
+    _delete_rows(Track.objects.filter(Q(order__in=orders) | Q(waybill__parcel__order__in=orders)))
+    _delete_rows(orders)
     _delete_rows(Customer.objects.filter(shop__in=shops))
     _delete_rows(ImportBatch.objects.filter(shop__in=shops))
 
@@ -977,6 +986,11 @@ def build_demo(*, orders: int = 2000, seed: int = 42, now: datetime | None = Non
         _upsert_rules()
         _seed_message_templates()
         _seed_live_sessions(rng, shops[LIVE_SHOP], warehouses, skus, carriers, stream_start, orders)
+        # A demo order arrived on the desk when it was paid, not when the demo was built: the
+        # dashboard's 今日新增 counts today's arrivals, not the whole history.
+        Order.objects.filter(shop__in=list(shops.values()), paid_at__isnull=False).update(
+            created_at=models.F("paid_at")
+        )
 
     return _summary(shops, carriers, stock_rows, logins, stream_start, stream_end)
 
@@ -1189,6 +1203,19 @@ def _seed_review(
         [TrackEvent(track=tracks[k], at=at, status=TrackStatus.EXCEPTION, provider="kdniao", provider_code="414",
                     description="快件外包装破损，已联系发件人", event_key=f"demo-review-{tracks[k].tracking_no}")
          for k, at in events],
+        batch_size=BATCH,
+    )  # fmt: skip
+    # Each parcel's trace as the carrier reported it (picked up, then delivered or lost), so its page
+    # shows the scans behind the status instead of "no trace yet".
+    TrackEvent.objects.bulk_create(
+        [TrackEvent(track=t, at=at, status=status, provider="kdniao", provider_code=code, description=text,
+                    event_key=f"demo-review-{step}-{t.tracking_no}")
+         for t in tracks
+         for step, at, status, code, text in (
+             ("pickup", t.picked_up_at, TrackStatus.PICKED_UP, "1", "快递员已揽收"),
+             ("final", t.status_at, t.status, "3" if t.status == TrackStatus.DELIVERED else "",
+              "已签收，感谢使用" if t.status == TrackStatus.DELIVERED else "快件丢失，快递公司已登记理赔"),
+         )],
         batch_size=BATCH,
     )  # fmt: skip
     for kind in ("24h", "7d"):
