@@ -32,9 +32,10 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("live", "review"), "fahuo.livestream.cli_review", "session review: 24 h pickup, 48 h shipped, damage"),
     (("token", "create"), "fahuo.accounts.cli", "create an API token for a user"),
     (("user", "create"), "fahuo.accounts.cli_user", "create a desk user with a role"),
+    (("settle",), "fahuo.contracts.cli", "weekly carrier settlement (周结对账): offline scenario or database"),
 ]
 
-NEEDS_DJANGO_EXEMPT = {("address", "parse"), ("allocate",)}
+NEEDS_DJANGO_EXEMPT = {("address", "parse"), ("allocate",), ("settle",)}
 
 
 def setup_django() -> None:
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_arguments, run = _load(known._module)
     add_arguments(sub_parser)
     args = parser.parse_args(argv)
-    if path not in NEEDS_DJANGO_EXEMPT or getattr(args, "pending", False):
+    if path not in NEEDS_DJANGO_EXEMPT or getattr(args, "pending", False) or getattr(args, "carrier", None):
         setup_django()
     return int(run(args) or 0)
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fahuo.livestream",
     "fahuo.notify",
     "fahuo.contracts",
+    "fahuo.contracts",
     "fahuo.desk",
 ]
 

@@ -18,6 +18,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fahuo.kit.errors import InvalidInput
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CARRIER_RESPONSIBLE = frozenset({"handling", "carrier_packaging"})
 RESPONSIBILITIES = ("handling", "carrier_packaging", "seller_packaging", "undetermined")
@@ -183,8 +185,10 @@ def _seen(at: datetime | None, as_of: datetime) -> datetime | None:
     return at if at is not None and at <= as_of else None
 
 
-def _tier(terms: Terms, avg: Fraction) -> Tier | None:
-    reached = [t for t in terms.tiers if Fraction(t.min_daily_avg) <= avg]
+def tier_for(tiers: Sequence[Tier], parcels: int) -> Tier | None:
+    """The tier with the largest ``min_daily_avg`` ≤ the week's exact daily average."""
+    avg = Fraction(parcels, 7)
+    reached = [t for t in tiers if Fraction(t.min_daily_avg) <= avg]
     return max(reached, key=lambda t: t.min_daily_avg) if reached else None
 
 
@@ -202,7 +206,7 @@ def settle(week: Week) -> Statement:
     shipments = list(week.shipments)
     n = len(shipments)
     avg = Fraction(n, 7)
-    tier = _tier(t, avg)
+    tier = tier_for(t.tiers, n)
     delta = tier.first_price_delta_fen if tier else 0
 
     billable: dict[str, int] = {}
@@ -210,7 +214,9 @@ def settle(week: Week) -> Statement:
     for s in shipments:
         lane = week.lanes.get(s.dest_province)
         if lane is None:
-            raise KeyError(s.dest_province)
+            raise InvalidInput(
+                f"{t.carrier}: no rate for {s.dest_province or '(no province)'} ({s.tracking_no})"
+            )
         billable[s.tracking_no] = billable_weight_g(s, t.volumetric_divisor)
         freight[s.tracking_no] = lane_freight_fen(lane, billable[s.tracking_no], delta)
     freight_fen = sum(freight.values())
@@ -274,6 +280,7 @@ def settle(week: Week) -> Statement:
     privacy_fine = len(leaked) * t.privacy_fine_fen
 
     credited = 0
+    credited_ids: list[str] = []
     verify_overdue: list[str] = []
     pay_overdue: list[str] = []
     open_claims: list[str] = []
@@ -285,6 +292,7 @@ def settle(week: Week) -> Statement:
         carrier_fault = c.responsibility in CARRIER_RESPONSIBLE
         if verified is not None and carrier_fault and paid is None:
             credited += c.amount_fen
+            credited_ids.append(c.claim_id)
         if _late(verified, c.reported_at, t.verify_hours, as_of):
             verify_overdue.append(c.claim_id)
         if verified is not None and carrier_fault and _late(paid, verified, t.pay_hours, as_of):
@@ -334,6 +342,7 @@ def settle(week: Week) -> Statement:
         "deposit_refund_due_on": refund_on.isoformat() if refund_on else None,
         "deposit_refund_fen": refund_fen,
         "privacy_leaked_tracking_nos": sorted(leaked),
+        "claims_credited": sorted(credited_ids),
     }
     if week.bill is not None:
         data["bill"] = audit_bill(

@@ -1,0 +1,471 @@
+"""Contract terms, the database path of the weekly statement, claims and privacy incidents.
+
+The statement is computed by :func:`fahuo.contracts.settlement.settle` — the same pure function
+``fahuo settle --scenario`` uses; :func:`week_from_db` only gathers its plain inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Min, Q, Sum
+from django.utils import timezone
+
+from fahuo.accounts.services import audit
+from fahuo.carriers.models import Carrier, Contract, RateLine
+from fahuo.contracts import settlement as st
+from fahuo.contracts.models import (
+    Claim,
+    ContractAlert,
+    ContractTerms,
+    DepositEntry,
+    DepositKind,
+    PrivacyIncident,
+    Responsibility,
+    StatementStatus,
+    WeeklyStatement,
+)
+from fahuo.kit.errors import Conflict, InvalidInput, NotFound
+
+DEFAULT_PEAK_CAPACITY = 500
+DEPARTED_STATUSES = ("in_transit", "out_for_delivery", "in_locker", "delivered")
+TERM_FIELDS = (
+    "origin_province", "pickup_hours", "pickup_target_pct", "ship_hours", "ship_target_pct",
+    "crew_confirm_days_before", "pickups_per_hour", "late_penalty_pct", "terminate_after_late",
+    "privacy_mask_middle_digits", "privacy_fine_fen", "door_delivery_pct", "remote_by_appointment",
+    "returns_pickup_hours", "verify_hours", "pay_hours", "liability_note", "price_notice_days",
+    "settlement_weekday", "deposit_min_fen", "deposit_max_fen", "deposit_refund_days", "weight_tolerance_g",
+)  # fmt: skip
+TRANSITIONS = {
+    StatementStatus.DRAFT: {StatementStatus.SENT},
+    StatementStatus.SENT: {StatementStatus.AGREED, StatementStatus.DISPUTED},
+    StatementStatus.DISPUTED: {StatementStatus.SENT, StatementStatus.AGREED},
+    StatementStatus.AGREED: {StatementStatus.PAID},
+    StatementStatus.PAID: set(),
+}
+
+
+# --- terms -----------------------------------------------------------------------------------------
+
+
+def parse_week(text: str) -> dt.date:
+    """A week is named by its Monday."""
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"week: {text!r} is not a date (YYYY-MM-DD)") from exc
+    if day.weekday() != 0:
+        raise InvalidInput(f"week: {day.isoformat()} is a {day.strftime('%A')}, not a Monday")
+    return day
+
+
+def contract_for(*, carrier: Carrier, on: dt.date) -> Contract | None:
+    """The contract in force on ``on`` (else the last one started before it, e.g. an ended one)."""
+    return (
+        Contract.objects.filter(carrier=carrier, starts_on__lte=on)
+        .prefetch_related("tiers")
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
+def terms_for(*, contract: Contract | None) -> ContractTerms:
+    """The contract's latest terms version; unsaved defaults (the article's numbers) when it has none."""
+    if contract is not None:
+        found = ContractTerms.objects.filter(contract=contract).order_by("-version").first()
+        if found is not None:
+            return found
+    return ContractTerms(contract=contract, version=0, effective_from=dt.date.min)
+
+
+def terms_for_carrier(*, carrier: Carrier, on: dt.date) -> tuple[Contract | None, ContractTerms]:
+    contract = contract_for(carrier=carrier, on=on)
+    return contract, terms_for(contract=contract)
+
+
+def peak_promise(*, carrier: Carrier, on: dt.date) -> str:
+    """The SLA sentence peak notices print, from the contract's own numbers."""
+    _, terms = terms_for_carrier(carrier=carrier, on=on)
+    return (
+        f"{terms.pickup_hours}小时内揽收率≥{_pct(terms.pickup_target_pct)}%，"
+        f"{terms.ship_hours}小时内{_pct(terms.ship_target_pct)}%发出"
+    )
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def save_terms(*, contract: Contract, values: Mapping[str, Any], user: Any = None) -> ContractTerms:
+    """Store a new version of the contract's terms (earlier versions are kept)."""
+    previous = terms_for(contract=contract)
+    fields = {f: values.get(f, getattr(previous, f)) for f in TERM_FIELDS}
+    for key in ("pickup_target_pct", "ship_target_pct", "late_penalty_pct", "door_delivery_pct"):
+        if not Decimal(0) <= Decimal(fields[key]) <= Decimal(100):
+            raise InvalidInput(f"{key}: must be between 0 and 100")
+    if fields["deposit_min_fen"] > fields["deposit_max_fen"]:
+        raise InvalidInput("deposit_min_fen: must not exceed deposit_max_fen")
+    for key in ("pickup_hours", "ship_hours", "verify_hours", "pay_hours"):
+        if int(fields[key]) <= 0:
+            raise InvalidInput(f"{key}: must be positive")
+    terms = ContractTerms.objects.create(
+        contract=contract,
+        version=previous.version + 1,
+        effective_from=values.get("effective_from") or timezone.localdate(),
+        created_by=user if getattr(user, "pk", None) else None,
+        **fields,
+    )
+    audit(
+        user=user,
+        action="contract.terms",
+        object_type="contract",
+        object_id=contract.pk,
+        detail={"version": terms.version},
+    )
+    return terms
+
+
+# --- the week's inputs from the database ----------------------------------------------------------
+
+
+def _bounds(week_start: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(week_start, dt.time.min, tzinfo=st.SHANGHAI)
+    return start, start + dt.timedelta(days=7)
+
+
+def _session_of_orders(order_ids: set[int], start: dt.datetime, end: dt.datetime) -> dict[int, str]:
+    from fahuo.livestream.models import LiveSession
+    from fahuo.livestream.selectors import session_orders
+
+    out: dict[int, str] = {}
+    sessions = LiveSession.objects.filter(starts_at__lt=end, starts_at__gte=start - dt.timedelta(days=3))
+    for session in sessions.order_by("starts_at"):
+        for oid in session_orders(session).filter(pk__in=order_ids).values_list("pk", flat=True):
+            out.setdefault(oid, f"LIVE{session.pk}")
+    return out
+
+
+def _lanes(carrier: Carrier, origin: str, on: dt.date) -> dict[str, st.Lane]:
+    lines = RateLine.objects.filter(carrier=carrier, effective_from__lte=on)
+    if origin:
+        lines = lines.filter(origin_province=origin)
+    lanes: dict[str, st.Lane] = {}
+    for line in lines.order_by("effective_from", "pk"):
+        lanes[line.dest_province] = st.Lane(
+            line.first_weight_g,
+            line.first_price_fen,
+            line.step_weight_g,
+            line.step_price_fen,
+            line.remote_surcharge_fen,
+        )
+    return lanes
+
+
+def deposit_balance(*, carrier: Carrier, exclude: WeeklyStatement | None = None) -> int:
+    rows = DepositEntry.objects.filter(carrier=carrier)
+    if exclude is not None and exclude.pk:
+        rows = rows.exclude(statement=exclude)
+    sums = dict(rows.values_list("kind").annotate(total=Sum("amount_fen")).values_list("kind", "total"))
+    return (
+        int(sums.get(DepositKind.PAID_IN, 0))
+        - int(sums.get(DepositKind.DRAWN, 0))
+        - int(sums.get(DepositKind.REFUNDED, 0))
+    )
+
+
+def week_from_db(*, carrier: Carrier, week_start: dt.date, as_of: dt.datetime | None = None) -> st.Week:
+    """Gather one carrier's week (parcels, incidents, claims, bill) as the settlement's plain data."""
+    from fahuo.contracts.models import CarrierBill
+    from fahuo.tracking.models import Track, TrackEvent
+
+    start, end = _bounds(week_start)
+    as_of = as_of or end + dt.timedelta(hours=8)  # Monday 08:00, when the periodic task runs
+    contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
+    tracks = list(
+        Track.objects.filter(carrier_code=carrier.code, issued_at__gte=start, issued_at__lt=end)
+        .values_list(
+            "pk", "tracking_no", "order_id", "dest_province", "issued_at", "picked_up_at",
+            "waybill__parcel__weight_g", "waybill__parcel__packed_weight_g", "waybill__parcel__volumetric_weight_g",
+        )
+        .order_by("issued_at", "pk")
+    )  # fmt: skip
+    departed = dict(
+        TrackEvent.objects.filter(track_id__in=[t[0] for t in tracks], status__in=DEPARTED_STATUSES)
+        .values("track_id")
+        .annotate(first=Min("at"))
+        .values_list("track_id", "first")
+    )
+    sessions = _session_of_orders({t[2] for t in tracks if t[2]}, start, end)
+    divisor = carrier.volumetric_divisor
+    shipments = [
+        st.Shipment(
+            tracking_no=no, dest_province=dest, weight_g=packed or weight or 0,
+            length_mm=vol or 0, width_mm=divisor, height_mm=1,  # volume / divisor = the carton's volumetric grams
+            ready_at=issued or start, picked_up_at=picked, departed_at=departed.get(pk),
+            session_id=sessions.get(order_id, "") if order_id else "", order_id=str(order_id or ""),
+        )
+        for pk, no, order_id, dest, issued, picked, weight, packed, vol in tracks
+    ]  # fmt: skip
+    lanes = _lanes(carrier, terms.origin_province, week_start)
+    tiers = tuple(
+        st.Tier(Decimal(t.min_daily_avg), t.first_price_delta_fen)
+        for t in (contract.tiers.all() if contract else [])
+    )
+    shortfall = contract.shortfall_price_fen if contract else None
+    if shortfall is None:  # blank: the cheapest first-weight price in force (after the tier)
+        tier = st.tier_for(tiers, len(shipments))
+        cheapest = min((lane.first_price_fen for lane in lanes.values()), default=0)
+        shortfall = max(cheapest + (tier.first_price_delta_fen if tier else 0), 0)
+    previous = (
+        WeeklyStatement.objects.filter(carrier=carrier, week_start__lt=week_start, contract=contract)
+        .order_by("-week_start")
+        .values_list("data", flat=True)
+        .first()
+    )
+    credited_before: set[str] = set()
+    for data in WeeklyStatement.objects.filter(carrier=carrier, week_start__lt=week_start).values_list(
+        "data", flat=True
+    ):
+        credited_before.update(data.get("claims_credited", []))
+    this = WeeklyStatement.objects.filter(carrier=carrier, week_start=week_start).first()
+    claims = [
+        st.Claim(
+            c.claim_id,
+            c.tracking_no,
+            c.kind,
+            c.reported_at,
+            c.verified_at,
+            c.paid_at,
+            c.amount_fen,
+            c.responsibility,
+        )
+        for c in Claim.objects.filter(carrier=carrier, reported_at__lt=end).order_by("reported_at", "pk")
+        if c.claim_id not in credited_before
+    ]
+    incidents = [
+        st.Incident(i.tracking_no, "privacy_leak", i.occurred_at, i.carrier_fault)
+        for i in PrivacyIncident.objects.filter(carrier=carrier, occurred_at__gte=start, occurred_at__lt=end)
+    ]
+    bill_row = (
+        CarrierBill.objects.filter(carrier=carrier, week_start=week_start).order_by("-created_at").first()
+    )
+    bill = [st.BillLine(str(a), int(b), int(c)) for a, b, c in bill_row.lines] if bill_row else None
+    t = st.Terms(
+        carrier=carrier.code,
+        week_start=week_start,
+        as_of=as_of,
+        volumetric_divisor=divisor,
+        tiers=tiers,
+        min_daily_parcels=contract.min_daily_parcels if contract else 0,
+        shortfall_price_fen=shortfall,
+        peak_capacity_per_stream=(contract.peak_capacity_per_stream if contract else None)
+        or DEFAULT_PEAK_CAPACITY,
+        pickup_hours=terms.pickup_hours,
+        pickup_target_pct=Decimal(terms.pickup_target_pct),
+        ship_hours=terms.ship_hours,
+        ship_target_pct=Decimal(terms.ship_target_pct),
+        late_penalty_pct=Decimal(terms.late_penalty_pct),
+        late_before_week=int(previous.get("cumulative_late", 0)) if previous else 0,
+        terminate_after_late=terms.terminate_after_late,
+        privacy_fine_fen=terms.privacy_fine_fen,
+        verify_hours=terms.verify_hours,
+        pay_hours=terms.pay_hours,
+        deposit_fen=max(deposit_balance(carrier=carrier, exclude=this), 0),
+        ends_on=contract.ends_on if contract else None,
+        weight_tolerance_g=terms.weight_tolerance_g,
+        origin_province=terms.origin_province,
+    )
+    return st.Week(terms=t, lanes=lanes, shipments=shipments, incidents=incidents, claims=claims, bill=bill)
+
+
+def compute_statement(
+    *, carrier_code: str, week_start: dt.date, as_of: dt.datetime | None = None
+) -> st.Statement:
+    """The statement of one carrier's week from the database (nothing stored)."""
+    carrier = Carrier.objects.filter(code=carrier_code).first()
+    if carrier is None:
+        raise NotFound(f"carrier {carrier_code!r} not found")
+    return st.settle(week_from_db(carrier=carrier, week_start=week_start, as_of=as_of))
+
+
+def generate_statement(
+    *, carrier_code: str, week_start: dt.date, as_of: dt.datetime | None = None, user: Any = None
+) -> WeeklyStatement:
+    """Compute and store the week's statement as a draft (a draft is recomputed; a sent one is not)."""
+    carrier = Carrier.objects.filter(code=carrier_code).first()
+    if carrier is None:
+        raise NotFound(f"carrier {carrier_code!r} not found")
+    existing = WeeklyStatement.objects.filter(carrier=carrier, week_start=week_start).first()
+    if existing is not None and existing.status != StatementStatus.DRAFT:
+        raise Conflict(f"{carrier.code} {week_start} 的对账单已{existing.get_status_display()}，不能重新生成")
+    week = week_from_db(carrier=carrier, week_start=week_start, as_of=as_of)
+    result = st.settle(week)
+    data = result.as_json()
+    contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
+    stmt, _ = WeeklyStatement.objects.update_or_create(
+        carrier=carrier,
+        week_start=week_start,
+        defaults={
+            "contract": contract,
+            "terms": terms if terms.pk else None,
+            "as_of": week.terms.as_of,
+            "data": data,
+            "net_fen": data["net_fen"],
+            "payable_fen": data["payable_fen"],
+        },
+    )
+    DepositEntry.objects.filter(statement=stmt).delete()
+    if data["deposit_drawn_fen"]:
+        DepositEntry.objects.create(
+            carrier=carrier, kind=DepositKind.DRAWN, amount_fen=data["deposit_drawn_fen"], on=week_start,
+            statement=stmt, note=f"{week_start} 周结抵扣",
+        )  # fmt: skip
+    _statement_alerts(carrier, stmt, data)
+    audit(
+        user=user,
+        action="contract.statement",
+        object_type="statement",
+        object_id=stmt.pk,
+        detail={"week": str(week_start)},
+    )
+    return stmt
+
+
+def _alert(carrier: Carrier, kind: str, key: str, message: str) -> None:
+    ContractAlert.objects.get_or_create(
+        carrier=carrier, kind=kind, key=key, defaults={"message": message[:300]}
+    )
+
+
+def _statement_alerts(carrier: Carrier, stmt: WeeklyStatement, data: dict[str, Any]) -> None:
+    week = stmt.week_start.isoformat()
+    if data["sla_breached"]:
+        _alert(
+            carrier, "sla_breach", week,
+            f"{carrier.name} {week} 周时效未达标：24小时揽收率 {data['pickup_rate_24h']:.2%}，48小时发出率 "
+            f"{data['shipped_rate_48h']:.2%}；超时 {data['late_parcels']} 件",
+        )  # fmt: skip
+    if data["may_terminate"]:
+        _alert(
+            carrier, "may_terminate", "contract",
+            f"{carrier.name} 累计超时 {data['cumulative_late']} 件，已超过合同约定，可解除合作（解约通知书已生成）",
+        )  # fmt: skip
+
+
+def set_status(
+    *, statement: WeeklyStatement, status: str, note: str = "", user: Any = None
+) -> WeeklyStatement:
+    """Move a statement along draft → sent → agreed/disputed → paid."""
+    current = StatementStatus(statement.status)
+    target = StatementStatus(status) if status in StatementStatus.values else None
+    if target is None or target not in TRANSITIONS[current]:
+        raise Conflict(f"对账单不能从「{current.label}」改为「{status}」")
+    if target == StatementStatus.DISPUTED and not note.strip():
+        raise InvalidInput("有异议时请写明异议内容")
+    statement.status = target
+    if note:
+        statement.dispute_note = note.strip()
+    statement.save(update_fields=["status", "dispute_note", "updated_at"])
+    audit(
+        user=user,
+        action="contract.statement.status",
+        object_type="statement",
+        object_id=statement.pk,
+        detail={"status": target},
+    )
+    return statement
+
+
+def record_deposit(
+    *, carrier: Carrier, kind: str, amount_fen: int, on: dt.date, note: str = ""
+) -> DepositEntry:
+    if kind not in DepositKind.values or amount_fen <= 0:
+        raise InvalidInput("保证金记录需要类型和正数金额")
+    return DepositEntry.objects.create(carrier=carrier, kind=kind, amount_fen=amount_fen, on=on, note=note)
+
+
+# --- claims and privacy -------------------------------------------------------------------------
+
+
+def open_claim(
+    *, carrier: Carrier, tracking_no: str, kind: str, amount_fen: int, reported_at: dt.datetime | None = None,
+    source: str = "buyer", note: str = "", user: Any = None,
+) -> Claim:  # fmt: skip
+    """Open a 破损/丢件 claim (from a tracking problem, a buyer report or the packing evidence)."""
+    from fahuo.tracking.models import Track
+
+    if kind not in ("damage", "loss"):
+        raise InvalidInput("kind: damage or loss")
+    if amount_fen <= 0:
+        raise InvalidInput("amount_fen: must be positive")
+    track = Track.objects.filter(tracking_no=tracking_no, carrier_code=carrier.code).first()
+    return Claim.objects.create(
+        carrier=carrier, tracking_no=tracking_no, track=track, kind=kind, amount_fen=amount_fen,
+        reported_at=reported_at or timezone.now(), source=source, note=note,
+        created_by=user if getattr(user, "pk", None) else None,
+    )  # fmt: skip
+
+
+def verify_claim(*, claim: Claim, responsibility: str, at: dt.datetime | None = None) -> Claim:
+    if responsibility not in Responsibility.values:
+        raise InvalidInput(f"responsibility: one of {', '.join(Responsibility.values)}")
+    claim.responsibility = responsibility
+    claim.verified_at = at or timezone.now()
+    claim.save(update_fields=["responsibility", "verified_at"])
+    return claim
+
+
+def pay_claim(*, claim: Claim, at: dt.datetime | None = None) -> Claim:
+    """The carrier paid the claim directly (it is then not deducted in a statement)."""
+    if claim.verified_at is None:
+        raise Conflict("理赔尚未核定")
+    claim.paid_at = at or timezone.now()
+    claim.save(update_fields=["paid_at"])
+    return claim
+
+
+def claim_clock_alerts(*, now: dt.datetime | None = None, lead_hours: int = 4) -> int:
+    """Alert on claims whose verify or pay clock expires within ``lead_hours`` (or has expired)."""
+    now = now or timezone.now()
+    raised = 0
+    for claim in Claim.objects.filter(Q(verified_at__isnull=True) | Q(paid_at__isnull=True)).select_related(
+        "carrier"
+    ):
+        _, terms = terms_for_carrier(carrier=claim.carrier, on=timezone.localdate(claim.reported_at))
+        if claim.verified_at is None:
+            due = claim.reported_at + dt.timedelta(hours=terms.verify_hours)
+            kind = "verify_due"
+        elif claim.responsibility in st.CARRIER_RESPONSIBLE:
+            due = claim.verified_at + dt.timedelta(hours=terms.pay_hours)
+            kind = "pay_due"
+        else:
+            continue
+        if now >= due - dt.timedelta(hours=lead_hours):
+            state = "已超时" if now > due else "即将到期"
+            local = timezone.localtime(due, st.SHANGHAI)
+            before = ContractAlert.objects.count()
+            _alert(
+                claim.carrier,
+                kind,
+                claim.claim_id,
+                f"理赔 {claim.claim_id}（{claim.tracking_no}）{'核定' if kind == 'verify_due' else '赔付'}{state}，期限 {local:%m-%d %H:%M}",
+            )
+            raised += ContractAlert.objects.count() - before
+    return raised
+
+
+def record_privacy_incident(
+    *, carrier: Carrier, tracking_no: str, occurred_at: dt.datetime, source: str = "complaint",
+    carrier_fault: bool = True, note: str = "",
+) -> PrivacyIncident:  # fmt: skip
+    """Record leaked buyer data on one parcel (the note must not contain the data itself)."""
+    from fahuo.kit.privacy import scrub
+
+    note = scrub(note)
+    return PrivacyIncident.objects.create(
+        carrier=carrier, tracking_no=tracking_no, occurred_at=occurred_at, source=source,
+        carrier_fault=carrier_fault, note=note[:300],
+    )  # fmt: skip
