@@ -8,35 +8,20 @@ so the number of queries depends on the number of batches, not of orders.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, TypeVar
+from typing import TypeVar
 
 from django.db.models import F
 from django.utils import timezone
 
 from fahuo.catalog.models import Sku
 from fahuo.kit.privacy import lookup_hash
-from fahuo.orders.formats import (
-    DOUYIN,
-    LAYOUTS,
-    CellError,
-    Layout,
-    detect_layout,
-    parse_flag,
-    parse_id,
-    parse_int,
-    parse_local_time,
-    parse_quantity,
-    parse_yuan,
-    read_table,
-)
+from fahuo.orders.exports import WITHHELD_REASONS, after_sale_state
 from fahuo.orders.models import (
     Customer,
     ImportBatch,
-    ImportRowError,
     Order,
     OrderLine,
     OrderStatus,
@@ -48,13 +33,6 @@ from fahuo.orders.services import apply_verification, customer_for, verify_recip
 CHUNK = 500  # ids per IN (...) query and rows per INSERT batch
 CHANNELS = {"live": "live", "直播": "live", "private": "private", "私域": "private", "微信": "private"}
 CHANNELS |= {"shelf": "shelf", "货架": "shelf", "商品卡": "shelf"}
-# 抖店 order states that still need shipping; every other state (已发货, 已完成, 已关闭, 待支付,
-# 部分发货 …) is skipped and counted.
-SHIPPABLE_STATES = frozenset({"", "待发货", "备货中"})
-# An after-sale cell means "nothing in progress" when empty/"-" or when the request ended.
-_AFTER_SALE_NONE = frozenset({"", "-", "--", "无"})
-_AFTER_SALE_ENDED = ("关闭", "撤销", "取消", "拒绝", "失败")
-
 T = TypeVar("T")
 
 
@@ -95,6 +73,11 @@ class OrderDraft:
     door_delivery: bool = False
     channel: str = ""
     influencer: str = ""
+    ship_by: dt.datetime | None = None  # the platform's own deadline (承诺发货时间); else paid + hours
+    withheld: str = ""  # "encrypted" / "masked": the receiver was not exported in clear (not stored)
+    reasons: list[dict[str, str]] = field(default_factory=list)  # other reasons to hold the order
+    shipped_elsewhere: bool = False  # already carries a waybill from elsewhere: kept, not printed
+    address_changed: bool = False  # 是否修改过地址=是: a known order's address is verified again
 
 
 @dataclass(slots=True)
@@ -119,8 +102,8 @@ class IntakeResult:
 
 
 def after_sale_in_progress(text: str) -> bool:
-    text = (text or "").strip()
-    return text not in _AFTER_SALE_NONE and not any(word in text for word in _AFTER_SALE_ENDED)
+    """A request still open (退款中, 待退货 …); 退款成功, 换货成功, 补寄成功, 售后关闭 … are finished."""
+    return after_sale_state(text) == "open"
 
 
 def default_channel(shop: Shop) -> str:
@@ -207,13 +190,27 @@ def _build_order(
         freight_paid_fen=draft.freight_fen,
         ordered_at=draft.ordered_at,
         paid_at=paid_at,
-        ship_by=paid_at + dt.timedelta(hours=draft.promise_hours or shop.default_ship_hours),
+        ship_by=draft.ship_by or paid_at + dt.timedelta(hours=draft.promise_hours or shop.default_ship_hours),
         promise_hours=draft.promise_hours,
         door_delivery=draft.door_delivery,
         influencer=draft.influencer[:80],
         import_batch=batch,
     )
     apply_verification(order=order, verification=verification, street=draft.street[:60])
+    hold_reasons = list(draft.reasons)
+    if draft.withheld:
+        # Nothing of a ciphertext or masked receiver is kept, so nothing of it can reach a label;
+        # the fields it left empty are not "wrong" (the region, exported in clear, still counts).
+        order.recipient_name = order.recipient_phone = order.address_detail = ""
+        order.review_reasons = [
+            r
+            for r in order.review_reasons
+            if r["code"] not in ("name", "phone") and r["message"] != "详细地址为空"
+        ]
+        hold_reasons.insert(0, {"code": draft.withheld, "message": WITHHELD_REASONS[draft.withheld]})
+    if hold_reasons:
+        order.review_reasons = [*hold_reasons, *order.review_reasons]
+        order.status = OrderStatus.NEEDS_REVIEW
     refunds = [line for line in draft.lines if after_sale_in_progress(line.after_sale)]
     if refunds:
         ids = "、".join(line.line_id for line in refunds)
@@ -225,6 +222,8 @@ def _build_order(
             },
         ]
         order.status = OrderStatus.NEEDS_REVIEW
+    if draft.shipped_elsewhere:
+        order.status = OrderStatus.SHIPPED
     return order
 
 
@@ -291,253 +290,22 @@ def _skus_for(lines: Iterable[LineDraft]) -> tuple[dict[str, Sku], int]:
     return skus, len(missing)
 
 
-# --- files ---------------------------------------------------------------------------------------
+# --- files (the file import lives in file_import; its names stay importable from here) ------------
 
+from fahuo.orders.file_import import (  # noqa: E402  (file_import builds on the core above)
+    ImportReport,
+    RowError,
+    import_orders_file,
+    resolve_row_errors,
+)
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int
-    reason: str
-
-
-@dataclass(slots=True)
-class ImportReport:
-    orders_created: int = 0
-    order_lines: int = 0
-    needs_review: int = 0
-    duplicates: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    skipped: int = 0  # orders no longer waiting to ship (已发货, 已关闭 …): not imported
-    skus_created: int = 0
-    file_format: str = ""
-    batch_id: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "orders_created": self.orders_created,
-            "order_lines": self.order_lines,
-            "needs_review": self.needs_review,
-            "duplicates": self.duplicates,
-            "errors": [{"row": e.row, "reason": e.reason} for e in self.errors],
-        }
-
-
-@dataclass(slots=True)
-class _Row:
-    number: int
-    values: dict[str, str]  # field -> text
-    cells: list[str]
-    order_id: str = ""
-    line: LineDraft | None = None  # None when the row cannot be read
-    error: str = ""
-
-
-def import_orders_file(*, fileobj: BinaryIO, filename: str, shop: Shop, user: Any = None) -> ImportReport:
-    """Import a 抖店 order export or a fahuo template (CSV or XLSX) into ``shop``; see docs/import.md."""
-    table = read_table(fileobj=fileobj, filename=filename)
-    layout, positions = detect_layout(table.header)
-    rows = [_read_row(layout, positions, number, cells) for number, cells in table.rows]
-    drafts, failed, skipped = _drafts_from_rows(layout, rows)
-    batch = ImportBatch.objects.create(
-        shop=shop, filename=filename[:255], file_format=layout.key, created_by=_user_or_none(user)
-    )
-    result = create_orders(shop=shop, drafts=drafts, source="import", batch=batch)
-    ImportRowError.objects.bulk_create(
-        [
-            ImportRowError(
-                batch=batch,
-                row_number=r.number,
-                reason=r.error[:300],
-                raw=_raw_json(table.header, r.cells),
-            )
-            for r in failed
-        ],
-        batch_size=CHUNK,
-    )
-    created = result.created
-    report = ImportReport(
-        orders_created=len(created),
-        order_lines=result.lines_created,
-        needs_review=sum(1 for o in created if o.status == OrderStatus.NEEDS_REVIEW),
-        duplicates=result.duplicates,
-        errors=[RowError(row=r.number, reason=r.error) for r in failed],
-        skipped=skipped,
-        skus_created=result.skus_created,
-        file_format=layout.key,
-        batch_id=batch.pk,
-    )
-    batch.orders_created = report.orders_created
-    batch.order_lines = report.order_lines
-    batch.needs_review = report.needs_review
-    batch.duplicates = report.duplicates
-    batch.error_count = len(report.errors)
-    batch.save(update_fields=["orders_created", "order_lines", "needs_review", "duplicates", "error_count"])
-    resolve_row_errors(
-        shop=shop, order_ids={o.order.platform_order_id for o in result.outcomes}, exclude_batch=batch
-    )
-    return report
-
-
-def _drafts_from_rows(layout: Layout, rows: list[_Row]) -> tuple[list[OrderDraft], list[_Row], int]:
-    """Group rows into orders: (drafts, rejected rows sorted by number, orders skipped by state)."""
-    groups: dict[str, list[_Row]] = {}
-    failed: list[_Row] = []
-    for row in rows:
-        if row.order_id:
-            groups.setdefault(row.order_id, []).append(row)
-        else:
-            failed.append(row)
-    drafts: list[OrderDraft] = []
-    skipped = 0
-    for order_id, group in groups.items():
-        bad = [r for r in group if r.line is None]
-        if bad:
-            # Hold the whole order back: importing part of it would make the fixed row a
-            # "duplicate" on re-import, and its line would never arrive.
-            where = "、".join(f"第 {r.number} 行" for r in bad)
-            for r in group:
-                r.error = r.error or f"订单 {order_id} 的{where}无法读取，整单未导入"
-            failed.extend(group)
-            continue
-        seen: dict[str, int] = {}
-        for n, r in enumerate(group, start=1):
-            assert r.line is not None
-            r.line.line_id = r.line.line_id or str(n)
-            if r.line.line_id in seen:
-                r.error = f"子订单编号与第 {seen[r.line.line_id]} 行重复，此行未导入"
-                failed.append(r)
-            else:
-                seen[r.line.line_id] = r.number
-        if group[0].values.get("platform_status", "") not in SHIPPABLE_STATES:
-            skipped += 1
-            continue
-        drafts.append(_draft(layout, order_id, [r for r in group if not r.error]))
-    failed.sort(key=lambda r: r.number)
-    return drafts, failed, skipped
-
-
-def resolve_row_errors(*, shop: Shop, order_ids: set[str], exclude_batch: ImportBatch | None = None) -> int:
-    """Mark earlier rejected rows resolved once their order exists (it was fixed and re-imported)."""
-    if not order_ids:
-        return 0
-    titles = {layout.key: _order_id_titles(layout) for layout in LAYOUTS}
-    done: list[int] = []
-    pending = ImportRowError.objects.filter(batch__shop=shop, resolved=False).select_related("batch")
-    if exclude_batch is not None:
-        pending = pending.exclude(batch=exclude_batch)
-    for err in pending.only("id", "raw", "batch__file_format"):
-        try:
-            raw = json.loads(err.raw)
-        except ValueError:
-            continue
-        for title in titles.get(err.batch.file_format, ()):
-            value = str(raw.get(title, "")).strip() if isinstance(raw, dict) else ""
-            if value and value in order_ids:
-                done.append(err.pk)
-                break
-    for part in chunked(done):
-        ImportRowError.objects.filter(pk__in=part).update(resolved=True)
-    return len(done)
-
-
-def _order_id_titles(layout: Layout) -> tuple[str, ...]:
-    col = next(c for c in layout.columns if c.field == "order_id")
-    return (col.label, *col.aliases)
-
-
-def _raw_json(header: list[str], cells: list[str]) -> str:
-    """The row's cells by column title, as the seller sees them, for correction and re-import."""
-    raw = {title or f"列{i + 1}": cells[i] if i < len(cells) else "" for i, title in enumerate(header)}
-    raw.update((f"列{i + 1}", cell) for i, cell in enumerate(cells) if i >= len(header) and cell)
-    return json.dumps(raw, ensure_ascii=False)
-
-
-def _user_or_none(user: Any) -> Any:
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def _read_row(layout: Layout, positions: dict[str, int], number: int, cells: list[str]) -> _Row:
-    values = {f: (cells[i].strip() if i < len(cells) else "") for f, i in positions.items()}
-    row = _Row(number=number, values=values, cells=cells)
-    order_label = next(c.label for c in layout.columns if c.field == "order_id")
-    try:
-        row.order_id = parse_id(values.get("order_id", ""), order_label)
-        if not row.order_id:
-            raise CellError(f"{order_label}为空")
-        row.line = _read_line(layout, values)
-    except CellError as exc:
-        row.line = None
-        row.error = str(exc)
-    return row
-
-
-def _read_line(layout: Layout, values: dict[str, str]) -> LineDraft:
-    title = values.get("title", "")
-    if not title and not values.get("sku_code"):
-        raise CellError("商品名称为空")
-    line = LineDraft(
-        line_id=parse_id(values.get("line_id", ""), "子订单编号"),
-        sku_code=values.get("sku_code", "")[:64],
-        title=title or values.get("sku_code", ""),
-        spec=values.get("spec", ""),
-        quantity=parse_quantity(values.get("quantity", "")),
-        unit_price_fen=parse_yuan(
-            values.get("unit_price", ""), "商品单价", default=None if layout is DOUYIN else 0
-        ),
-        product_id=values.get("product_id", ""),
-        after_sale=values.get("after_sale", ""),
-    )
-    # Order-level cells repeat on every row; checking them on each row names the right row.
-    for key, what in (("order_total", "订单应付金额"), ("freight", "运费")):
-        parse_yuan(values.get(key, ""), what, default=0)
-    for key, what in (("ordered_at", "订单提交时间"), ("paid_at", "支付完成时间")):
-        parse_local_time(values.get(key, ""), what)
-    parse_int(values.get("promise_hours", ""), "promise_hours（承诺发货小时）")
-    channel = values.get("channel", "").lower()
-    if channel and channel not in CHANNELS:
-        raise CellError(f"渠道「{channel[:10]}」无效（应为 live / private / shelf）")
-    return line
-
-
-def _draft(layout: Layout, order_id: str, rows: list[_Row]) -> OrderDraft:
-    """One order from its rows (all readable); order-level values come from the first row."""
-    first = rows[0].values
-    lines = [row.line for row in rows if row.line is not None]
-    address = first.get("address", "")
-    region_given = any(first.get(k) for k in ("province", "city", "district"))
-    total_text = first.get("order_total", "")
-    channel = CHANNELS.get(first.get("channel", "").lower(), "")
-    if not channel and layout is DOUYIN:
-        channel = "live" if first.get("influencer") else "shelf"
-    return OrderDraft(
-        platform_order_id=order_id,
-        lines=lines,
-        name=first.get("name", ""),
-        phone=first.get("phone", ""),
-        province=first.get("province", ""),
-        city=first.get("city", ""),
-        district=first.get("district", ""),
-        street=first.get("street", ""),
-        detail=first.get("detail", "") or (address if region_given else ""),
-        raw_address="" if region_given else address,
-        buyer_note=_joined(r.values.get("buyer_note", "") for r in rows),
-        seller_note=_joined(r.values.get("seller_note", "") for r in rows),
-        total_fen=parse_yuan(total_text, "订单应付金额") if total_text else None,
-        freight_fen=parse_yuan(first.get("freight", ""), "运费", default=0),
-        ordered_at=parse_local_time(first.get("ordered_at", ""), "订单提交时间"),
-        paid_at=parse_local_time(first.get("paid_at", ""), "支付完成时间"),
-        promise_hours=parse_int(first.get("promise_hours", ""), "promise_hours"),
-        door_delivery=parse_flag(first.get("door_delivery", "")),
-        channel=channel,
-        influencer=first.get("influencer", ""),
-    )
-
-
-def _joined(notes: Iterable[str]) -> str:
-    """The distinct non-empty notes of an order's rows (抖店 repeats or splits them per 子订单)."""
-    seen: list[str] = []
-    for note in notes:
-        note = note.strip()
-        if note and note not in ("-", "--") and note not in seen:
-            seen.append(note)
-    return "；".join(seen)
+__all__ = [
+    "ImportReport",
+    "IntakeResult",
+    "LineDraft",
+    "OrderDraft",
+    "RowError",
+    "create_orders",
+    "import_orders_file",
+    "resolve_row_errors",
+]

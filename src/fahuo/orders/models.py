@@ -160,6 +160,9 @@ class ImportBatch(models.Model):
     needs_review = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
+    # What the report shows besides the counts: what the file was recognised as, the orders and 子订单
+    # left out and held with their reasons (ids and reasons only, no personal data).
+    summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
