@@ -12,10 +12,11 @@ from django import forms
 from django.contrib import admin
 
 from fahuo.carriers.models import Capacity, Carrier, Contract, ProviderAccount, RateLine, VolumeTier
+from fahuo.kit.money import format_yuan
 
 
 def _yuan(fen: int | None) -> str:
-    return "" if fen is None else f"¥{fen / 100:.2f}"
+    return format_yuan(fen, grouping=False)
 
 
 @admin.register(Carrier)

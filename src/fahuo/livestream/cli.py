@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from fahuo.kit.money import format_yuan
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session", help="session id, 'latest' (last finished) or 'next' (next planned)")
@@ -81,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _yuan(fen: int | None) -> str:
-    return "-" if fen is None else f"¥{fen / 100:,.2f}"
+    return format_yuan(fen)
 
 
 def _print_backtest(shop_id: int) -> None:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.money import format_yuan
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,14 +48,14 @@ def _pct(value: float | None) -> str:
 
 
 def _yuan(fen: int | None) -> str:
-    return "—" if fen is None else f"¥{fen / 100:,.2f}"
+    return format_yuan(fen)
 
 
 def _diff(row: dict[str, Any]) -> str:
     fen, pct = row.get("freight_diff_fen"), row.get("freight_diff_pct")
     if fen is None:
         return ""
-    return f"({fen / 100:+,.2f}" + ("" if pct is None else f", {pct:+.1f}%") + ")"
+    return f"({format_yuan(fen, symbol=False, signed=True)}" + ("" if pct is None else f", {pct:+.1f}%") + ")"
 
 
 def _print_text(out: dict[str, Any]) -> None:

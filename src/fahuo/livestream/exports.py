@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from fahuo.kit.money import MISSING, format_yuan
 from fahuo.kit.pdf import MM, TextWriter, binary_streams, register_cjk_font
 
 PDF_LATE_ROWS = 60
@@ -35,11 +36,11 @@ def pct(value: float | None) -> str:
 
 
 def yuan(fen: int | None) -> str:
-    return "—" if fen is None else f"{fen / 100:.2f}"
+    return format_yuan(fen, symbol=False, grouping=False)
 
 
 def signed_yuan(fen: int | None) -> str:
-    return "—" if fen is None else f"{fen / 100:+.2f}"
+    return format_yuan(fen, symbol=False, grouping=False, signed=True)
 
 
 def signed_pct(value: float | None) -> str:
@@ -49,8 +50,8 @@ def signed_pct(value: float | None) -> str:
 def diff_text(fen: int | None, pct_value: float | None) -> str:
     """ "+12.30 (+4.1%)": actual minus planned freight in yuan, and in % of the plan."""
     if fen is None:
-        return "—"
-    return f"{fen / 100:+.2f}" + ("" if pct_value is None else f" ({pct_value:+.1f}%)")
+        return MISSING
+    return signed_yuan(fen) + ("" if pct_value is None else f" ({pct_value:+.1f}%)")
 
 
 def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 
+from fahuo.kit import money
 from fahuo.kit.privacy import scrub
 from fahuo.orders.formats import SHANGHAI
 from fahuo.orders.models import Order, OrderLine
@@ -225,4 +226,4 @@ class OrderFilters(Schema):
 
 
 def fen_to_yuan(fen: int) -> str:
-    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
+    return str(money.fen_to_yuan(fen))

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fahuo.kit.errors import InvalidInput
+from fahuo.kit.money import format_yuan
 from fahuo.routing import scenario, solver
 
 EXIT_OK = 0
@@ -60,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _yuan(fen: int) -> str:
-    return f"¥{fen / 100:,.2f}"
+    return format_yuan(fen)
 
 
 def summarise(

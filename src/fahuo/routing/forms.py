@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from fahuo.carriers.models import Carrier
 from fahuo.catalog.models import Trait
 from fahuo.kit.errors import InvalidInput
+from fahuo.kit.money import fen_to_yuan, yuan_to_fen
 from fahuo.orders.models import Shop
 from fahuo.routing import rules as seller_rules
 from fahuo.routing import window as window_mod
@@ -183,11 +184,11 @@ class GroupOverrideForm(forms.Form):
 
 
 def _yuan_to_fen(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
+    return None if value is None else yuan_to_fen(value)
 
 
 def _fen_to_yuan(fen: Any) -> Decimal:
-    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
+    return fen_to_yuan(int(fen))
 
 
 class RuleForm(forms.Form):

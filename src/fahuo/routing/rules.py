@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from fahuo.accounts.services import audit
 from fahuo.kit.errors import InvalidInput
+from fahuo.kit.money import format_yuan
 from fahuo.routing.models import Rule, RuleKind
 
 IntArray = npt.NDArray[np.int64]
@@ -303,11 +304,11 @@ def describe(rule: Rule, labels: dict[str, Any] | None = None) -> str:
     if p.get("carriers"):
         parts.append("/".join(p["carriers"]))
     if p.get("min_value_fen"):
-        parts.append(f"≥ ¥{int(p['min_value_fen']) / 100:,.2f}")
+        parts.append(f"≥ {format_yuan(int(p['min_value_fen']))}")
     if p.get("hours"):
         parts.append(f"{p['hours']} h")
     if p.get("penalty_fen"):
-        parts.append(f"+¥{int(p['penalty_fen']) / 100:,.2f}")
+        parts.append(f"+{format_yuan(int(p['penalty_fen']))}")
     return " · ".join(parts)
 
 

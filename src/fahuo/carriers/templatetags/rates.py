@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django import template
 
+from fahuo.kit.money import format_price_change
+
 register = template.Library()
 
 
@@ -21,9 +23,4 @@ def kg(grams: int | None) -> str:
 @register.filter
 def signed_yuan(fen: int | None) -> str:
     """A price change in fen as signed yuan: -30 -> −¥0.30, 50 -> +¥0.50, 0 -> ¥0.00."""
-    if fen is None:
-        return ""
-    if fen == 0:
-        return "¥0.00"
-    sign = "−" if fen < 0 else "+"
-    return f"{sign}¥{Decimal(abs(fen)) / 100:,.2f}"
+    return format_price_change(fen)

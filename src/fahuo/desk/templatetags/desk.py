@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -11,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from fahuo.desk.forms import REASON_LABELS, STATUS_LABELS
+from fahuo.kit.money import format_yuan
 
 register = template.Library()
 
@@ -25,9 +25,7 @@ ACTION_LABELS: dict[str, Any] = {
 @register.filter
 def yuan(fen: int | None) -> str:
     """Integer fen as yuan with two decimals: 10280 -> ¥102.80."""
-    if fen is None:
-        return ""
-    return f"¥{Decimal(fen) / 100:,.2f}"
+    return format_yuan(fen)
 
 
 @register.simple_tag
