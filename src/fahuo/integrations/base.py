@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,6 +100,15 @@ class SignatureInvalid(Exception):
 
 class MalformedPush(Exception):
     """A push body that cannot be decoded: answer 400 and log it."""
+
+
+def signatures_match(expected: str, given: str) -> bool:
+    """Constant-time comparison of a computed signature with the one a push carries.
+
+    The pushed text is attacker-controlled: compared as UTF-8 bytes, so a non-ASCII value is simply
+    a wrong signature (``hmac.compare_digest`` refuses non-ASCII ``str`` with a TypeError -> 500).
+    """
+    return hmac.compare_digest(expected.encode("utf-8", "replace"), given.encode("utf-8", "replace"))
 
 
 # --- shop platforms (ship-back of tracking numbers) -----------------------------------------

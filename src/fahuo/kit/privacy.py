@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -154,3 +156,72 @@ PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 def scrub(text: str) -> str:
     """Remove anything that looks like a full mobile number from free text (logs, errors)."""
     return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+# --- structured payloads (push logs) ---------------------------------------------------------------
+
+# Keys whose values identify a person (compared lower-case without "_" / "-"); keys starting with
+# "encrypt" or "mask" (抖店's ciphertext and masked copies) too. Region names are kept: they are
+# what a person diagnosing a push needs, and they identify nobody.
+PERSONAL_KEYS = frozenset(
+    {
+        "name", "receivername", "receiver", "postreceiver", "buyer", "buyernick", "nickname", "nick",
+        "tel", "phone", "mobile", "posttel", "receivertel", "receiverphone", "receivermobile",
+        "detail", "address", "addressdetail", "receiveraddress", "postaddr", "fulladdress",
+        "buyerwords", "idcard", "idcardno", "email",
+    }
+)  # fmt: skip
+REGION_KEYS = frozenset({"province", "city", "town", "district", "street", "country"})
+REDACTED = "***"
+_NESTED_MAX = 8
+
+
+def redact_payload(text: str) -> str:
+    """A push body (JSON, or a form whose values may be JSON) with personal values replaced by ***.
+
+    JSON texts nested inside string values (抖店's ``data``, Kdniao's ``RequestData``) are redacted
+    too. A body that is neither JSON nor a form comes back as given (``scrub`` still applies)."""
+    stripped = text.strip()
+    if stripped[:1] in "[{":
+        try:
+            return _dump(_redact(json.loads(stripped), "", 0))
+        except ValueError:
+            return text
+    if "=" in stripped and "\n" not in stripped:
+        pairs = parse_qsl(stripped, keep_blank_values=True)
+        if pairs:
+            return "&".join(f"{key}={_redact_text(value, key, 0)}" for key, value in pairs)
+    return text
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _personal(key: str) -> bool:
+    norm = key.lower().replace("_", "").replace("-", "")
+    return norm in PERSONAL_KEYS or norm.startswith(("encrypt", "mask"))
+
+
+def _redact_text(value: str, key: str, depth: int) -> str:
+    """A string value: JSON inside it is redacted as a structure; a personal value is hidden."""
+    inner = value.strip()
+    if depth < _NESTED_MAX and inner[:1] in "[{":
+        try:
+            return _dump(_redact(json.loads(inner), key, depth + 1))
+        except ValueError:
+            pass
+    return REDACTED if value and _personal(key) else value
+
+
+def _redact(value: Any, key: str, depth: int) -> Any:
+    if isinstance(value, dict):
+        region = key.lower() in REGION_KEYS
+        return {k: (v if region and k == "name" else _redact(v, str(k), depth + 1)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, key, depth + 1) for v in value]
+    if isinstance(value, str):
+        return _redact_text(value, key, depth)
+    if value is not None and not isinstance(value, bool) and _personal(key):
+        return REDACTED  # a phone sent as a number
+    return value

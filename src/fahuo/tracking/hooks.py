@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -79,6 +80,20 @@ def _tracking_push(
     return HttpResponse(parsed.ack_body, content_type=parsed.ack_content_type)
 
 
+def _not_utf8_form(provider: str, request: HttpRequest, body: str) -> HttpResponse | None:
+    """A 400 (logged) for a form body whose bytes or %-escapes are not UTF-8; None when it is fine.
+
+    Django would decode such a body with replacement characters and the push would fail later for a
+    reason that hides the cause."""
+    try:
+        raw = request.body.decode("utf-8")
+        if request.content_type == "application/x-www-form-urlencoded":
+            parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return _refuse(provider, body, 400, "push body is not UTF-8 (推送内容不是 UTF-8 编码)")
+    return None
+
+
 def _kdniao_settings(form: dict[str, str]) -> Any:
     """The settings of the Kdniao account the push names (RequestData.EBusinessID), else the first."""
     from fahuo.carriers.models import ProviderAccount
@@ -114,6 +129,8 @@ def kdniao(request: HttpRequest) -> HttpResponse:
     from fahuo.integrations.kdniao import tracking
 
     body = request.body.decode("utf-8", "replace")
+    if (refused := _not_utf8_form("kdniao", request, body)) is not None:
+        return refused
     form = request.POST.dict()
     return _tracking_push("kdniao", body, lambda: tracking.parse_push(form, _kdniao_settings(form)))
 
@@ -124,6 +141,8 @@ def kuaidi100(request: HttpRequest) -> HttpResponse:
     from fahuo.integrations.kuaidi100 import tracking
 
     body = request.body.decode("utf-8", "replace")
+    if (refused := _not_utf8_form("kuaidi100", request, body)) is not None:
+        return refused
     form = request.POST.dict()
 
     def parse() -> ParsedPush:

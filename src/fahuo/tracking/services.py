@@ -124,8 +124,9 @@ EXCERPT_MAX = 2000
 
 
 def scrub(text: str) -> str:
-    """A push body without personal data: mobile numbers and signer names masked, cut to 2,000 chars."""
-    text = privacy.scrub(text)
+    """A push body without personal data: names, phones and street addresses in its JSON/form fields
+    replaced by ***, mobile numbers and signer names in free text masked; cut to 2,000 chars."""
+    text = privacy.scrub(privacy.redact_payload(text))
     text = _SIGNER.sub(lambda m: f"{m.group(1)}：*", text)
     return text[:EXCERPT_MAX]
 

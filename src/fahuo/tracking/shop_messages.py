@@ -145,8 +145,10 @@ def handle_douyin_messages(messages: Sequence[DouyinMessage]) -> MessageOutcome:
         except IntegrityError:
             outcome.duplicates += 1  # the same message, delivered twice at once
             continue
-        except (FahuoError, ValueError, KeyError, TypeError) as exc:
-            text = exc.message if isinstance(exc, FahuoError) else str(exc)
+        except Exception as exc:  # any failure is this message's own: its savepoint is rolled back
+            if not isinstance(exc, FahuoError | ValueError | KeyError | TypeError):
+                logger.exception("douyin message %s (tag %s) failed", msg_id, tag)
+            text = exc.message if isinstance(exc, FahuoError) else f"{type(exc).__name__}: {exc}"
             outcome.errors.append(f"msg {msg_id} (tag {tag}): {text}"[:200])
             record.status, record.note = MessageStatus.FAILED, text[:300]
             record.save()
@@ -344,7 +346,10 @@ HANDLERS: dict[str, Handler] = {
 def parse_time(value: Any) -> dt.datetime:
     """A 抖店 time: unix seconds (int or digits) or "YYYY-MM-DD HH:MM:SS" in Beijing time."""
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"time {str(value)[:30]} is out of range") from None
     text = str(value).strip()
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"):
         try:

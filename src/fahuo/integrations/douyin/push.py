@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fahuo.integrations.base import MalformedPush, SignatureInvalid
+from fahuo.integrations.base import MalformedPush, SignatureInvalid, signatures_match
 
 ACK_BODY = json.dumps({"code": 0, "msg": "success"}, separators=(",", ":"))
 ACK_CONTENT_TYPE = "application/json"
@@ -167,7 +167,7 @@ def parse_push(
     if method not in (SIGN_MD5, SIGN_HMAC_SHA256):
         raise SignatureInvalid(f"抖店推送的签名方法不支持: {method}")
     expected = event_sign(body, app_key=app_key, app_secret=app_secret, method=method)
-    if not hmac.compare_digest(expected, given):
+    if not signatures_match(expected, given):
         raise SignatureInvalid("抖店推送签名校验失败")
     try:
         payload = json.loads(body.decode("utf-8"))
@@ -236,10 +236,19 @@ def _timestamp(value: object) -> datetime | None:
         return None
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
         seconds = int(value)
-        return datetime.fromtimestamp(seconds, tz=UTC) if seconds > 0 else None
+        return _from_unix(seconds) if seconds > 0 else None
     if isinstance(value, str):
         try:
             return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
         except ValueError:
             return None
     return None
+
+
+def _from_unix(seconds: int) -> datetime:
+    """Unix seconds to an aware time; a value beyond year 9999 (1e17) is a ValueError for its own
+    message, not an OverflowError that sinks the whole push."""
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"time {seconds} is out of range") from None

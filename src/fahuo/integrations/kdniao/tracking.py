@@ -9,7 +9,6 @@ tracking endpoints; a push is verified with the same signature. Every trace beco
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -17,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 from zoneinfo import ZoneInfo
 
-from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent
+from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
 from fahuo.integrations.kdniao import mapper
 from fahuo.integrations.kdniao.client import KdniaoClient, sign
 from fahuo.integrations.kdniao.codes import IN_TRANSIT, TrackCode, guess_status, track_code
@@ -137,7 +136,7 @@ def verify_push_sign(request_data: str, data_sign: str, app_key: str) -> bool:
     texts = [request_data]
     if "%" in request_data:
         texts.append(unquote_plus(request_data))
-    return any(hmac.compare_digest(sign(text, app_key), s) for text in texts for s in signs)
+    return any(signatures_match(sign(text, app_key), s) for text in texts for s in signs)
 
 
 def parse_push(

@@ -16,7 +16,6 @@ docs/integrations/tracking.md.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent
+from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
 from fahuo.integrations.kuaidi100 import codes
 from fahuo.integrations.kuaidi100.client import shared_http
 from fahuo.integrations.kuaidi100.mapper import dumps
@@ -238,7 +237,7 @@ def parse_callback(
         raise SignatureInvalid("快递100 推送缺少 sign")
     if not param_text:
         raise MalformedPush("快递100 推送缺少 param")
-    if not hmac.compare_digest(callback_sign(param_text, salt), given):
+    if not signatures_match(callback_sign(param_text, salt), given):
         raise SignatureInvalid("快递100 推送签名校验失败")
     try:
         param = json.loads(param_text)
