@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from fahuo.contracts.models import (
     WeeklyStatement,
 )
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
+from fahuo.orders.models import Order
 
 DEFAULT_PEAK_CAPACITY = 500
 DEPARTED_STATUSES = ("in_transit", "out_for_delivery", "in_locker", "delivered")
@@ -137,14 +139,21 @@ def _bounds(week_start: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _session_of_orders(order_ids: set[int], start: dt.datetime, end: dt.datetime) -> dict[int, str]:
-    from fahuo.livestream.models import LiveSession
-    from fahuo.livestream.selectors import session_orders
-
+    """Which live session each order belongs to (paid in the stream's window: start .. end + tail)."""
+    # livestream is a sibling domain (import-linter layers): read its rows through the app registry.
+    try:
+        live_session = apps.get_model("livestream", "LiveSession")
+    except LookupError:
+        return {}
     out: dict[int, str] = {}
-    sessions = LiveSession.objects.filter(starts_at__lt=end, starts_at__gte=start - dt.timedelta(days=3))
-    for session in sessions.order_by("starts_at"):
-        for oid in session_orders(session).filter(pk__in=order_ids).values_list("pk", flat=True):
-            out.setdefault(oid, f"LIVE{session.pk}")
+    sessions = live_session.objects.filter(starts_at__lt=end, starts_at__gte=start - dt.timedelta(days=3))
+    for s in sessions.order_by("starts_at", "pk"):
+        window_end = s.ends_at + dt.timedelta(hours=s.tail_hours)
+        orders = Order.objects.filter(
+            pk__in=order_ids, shop_id=s.shop_id, paid_at__gte=s.starts_at, paid_at__lt=window_end
+        )
+        for oid in orders.values_list("pk", flat=True):
+            out.setdefault(oid, f"LIVE{s.pk}")
     return out
 
 

@@ -24,6 +24,7 @@ from fahuo.kit.errors import NotFound
 from fahuo.kit.pdf import MM, TextWriter, binary_streams, register_cjk_font
 from fahuo.livestream.models import LiveSession, PeakNotice
 from fahuo.livestream.planning import Plan, Slot, plan_session
+from fahuo.livestream.sla_terms import sla_for
 
 TZ = ZoneInfo("Asia/Shanghai")
 SEND_CHANNELS = ("manual", "wechat", "phone", "email")
@@ -65,6 +66,7 @@ def notice_text(
 ) -> str:
     """The ready-to-send 【预警通知】 message for one carrier outlet."""
     start, end = _local(session.starts_at), _local(session.ends_at)
+    sla = sla_for(carrier.pk, timezone.localdate(session.starts_at))
     pickup = "；".join(
         f"{day} {a}–{b} 共约{n}单（每小时最多{peak}单）" for day, a, b, n, peak in _day_groups(slots)
     )
@@ -78,7 +80,8 @@ def notice_text(
         f"开播（{session.title}），{volume}。"
         f"揽收地址：{session.pickup_address or '—'}。"
         f"请按以下时段安排揽收：{pickup or '待定'}。"
-        "按合作约定：24小时内揽收率≥98%，48小时内100%发出。"
+        f"按合作约定：{sla.promise()}；请于开播前{sla.crew_confirm_days_before}天确认揽收人员，"
+        f"每小时揽收不少于{sla.pickups_per_hour}单。"
         f"联系人：{session.contact or '—'}。请提前安排人手和车辆，谢谢！"
     )
 
@@ -202,7 +205,7 @@ def _draw_notice(canvas: Canvas, font: str, notice: PeakNotice, width: float, he
         ("预计单量", _volume(notice)),
         ("揽收地址", session.pickup_address or "—"),
         ("联系人", session.contact or "—"),
-        ("约定", "24小时内揽收率≥98%，48小时内100%发出"),
+        ("约定", sla_for(notice.carrier_id, timezone.localdate(session.starts_at)).promise()),
     ]
     for label, value in facts:
         writer.draw(left, y, label, 11, weight=BOLD)

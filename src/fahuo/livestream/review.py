@@ -29,6 +29,7 @@ from fahuo.fulfilment.models import ParcelStatus, Waybill
 from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.livestream import selectors
 from fahuo.livestream.models import LiveSession, PeakNotice, SessionReview, SessionStatus
+from fahuo.livestream.sla_terms import SlaTerms, sla_terms
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 from fahuo.tracking.models import Track, TrackEvent, TrackStatus
 
@@ -271,13 +272,14 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
     counts = {row["status"]: row["n"] for row in orders.values("status").annotate(n=Count("pk")).order_by()}
     live_orders = sum(n for s, n in counts.items() if s != OrderStatus.CANCELLED)
     rows = _parcel_rows(orders)
+    # Each carrier's contracted pickup clock and target (fahuo.contracts terms; article defaults).
+    sla = sla_terms({int(r["carrier_id"]) for r in rows}, timezone.localdate(session.starts_at))
     freight, priced_by = actual_freight(session, orders)
     plan = planned(session)
     carriers: dict[int, dict[str, Any]] = {}
     late: list[dict[str, Any]] = []
     first_label: dict[int, dt.datetime] = {}
     first_pickup: dict[int, dt.datetime] = {}
-    pickup_limit = dt.timedelta(hours=PICKUP_HOURS)
     ship_limit = dt.timedelta(hours=SHIP_HOURS)
     for row in rows:
         cid = row["carrier_id"]
@@ -301,7 +303,7 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
             c["picked_up"] += 1
             if oid not in first_pickup or picked < first_pickup[oid]:
                 first_pickup[oid] = picked
-        _tally(c["_p24"], issued, picked, pickup_limit, now)
+        _tally(c["_p24"], issued, picked, dt.timedelta(hours=sla[cid].pickup_hours), now)
         ship_state = _tally(c["_s48"], paid, picked, ship_limit, now)
         if ship_state == "late":
             late.append(
@@ -327,8 +329,12 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
         p_ok, p_due, p_pending = c.pop("_p24")
         s_ok, s_due, s_pending = c.pop("_s48")
         peak = capacity.get(cid, {}).get("peak_parcels")
+        terms = sla.get(cid, SlaTerms())
         c.update(
             pickup_rate_24h=_rate(p_ok, p_due),
+            pickup_hours=terms.pickup_hours,
+            pickup_target_pct=float(terms.pickup_target_pct),
+            pickup_met=None if not p_due else p_ok * 100 >= terms.pickup_target_pct * p_due,
             pickup_ok=p_ok,
             pickup_due=p_due,
             pickup_pending=p_pending,

@@ -70,6 +70,7 @@ def parcel(
     w = Waybill.objects.create(
         parcel=p, carrier=carrier, provider="sandbox", tracking_no=number, request_id=f"r-{number}"
     )
+    Waybill.objects.filter(pk=w.pk).update(issued_at=ready_at)  # the label was printed when it was ready
     track = Track.objects.create(
         waybill=w, order=order, tracking_no=number, carrier_code=carrier.code, issued_at=ready_at,
         picked_up_at=picked_up_at, dest_province=dest, status="picked_up" if picked_up_at else "awaiting_pickup",
