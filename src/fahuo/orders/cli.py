@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = "导入订单文件（抖店订单导出或 fahuo 模板，CSV 或 XLSX）。行号以表头为第 1 行。"
-    parser.add_argument("file", type=Path, help="CSV or XLSX file")
+    parser.description = (
+        "导入订单文件（抖店订单导出的两代格式、商品维度/订单维度，或 fahuo 模板；CSV、XLSX 或 .zip）。"
+        "行号以表头为第 1 行。"
+    )
+    parser.add_argument("file", type=Path, help="CSV, XLSX or a .zip of them")
     parser.add_argument("--shop", required=True, help="shop code")
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object with the counts and row errors"
@@ -46,15 +50,39 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         return 0
+    _print_report(report, shop_name=shop.name)
+    return 0
+
+
+def _print_report(report: Any, *, shop_name: str) -> None:
+    """The seller's summary: what the file is, the counts, then every order left out or held and why."""
+    if report.recognised:
+        print(report.recognised)
     print(
-        f"导入完成（{shop.name}）：新建订单 {report.orders_created} 个，商品行 {report.order_lines} 条，"
+        f"导入完成（{shop_name}）：新建订单 {report.orders_created} 个，商品行 {report.order_lines} 条，"
         f"其中待审核 {report.needs_review} 个；重复（已导入过）{report.duplicates} 个；"
         f"跳过（非待发货）{report.skipped} 个；无法读取的行 {len(report.errors)} 行。"
     )
     if report.skus_created:
         print(f"新建商品 SKU {report.skus_created} 个（重量未知，请在商品资料中补充）。")
+    if report.skipped_orders:
+        print("未导入（不需要发货）的订单和子订单：")
+        for s in report.skipped_orders:
+            what = f"订单 {s.order_id} 的子订单 {s.line_id}" if s.line_id else f"订单 {s.order_id}"
+            rows = "、".join(str(n) for n in s.rows)
+            print(f"  {what}（第 {rows} 行）：{s.reason}")
+    if report.held:
+        print("已导入但暂扣（待审核）的订单：")
+        for h in report.held:
+            print(f"  订单 {h.order_id}：{'；'.join(h.reasons)}")
+    if report.shipped_elsewhere:
+        print(f"已在别处发货（已记录为已发货，不再打单）：{'、'.join(report.shipped_elsewhere)}")
+    for changed in report.address_reverified:
+        state = "校验通过" if changed["ok"] else "待审核：" + "；".join(changed["reasons"])
+        print(f"订单 {changed['order_id']} 买家修改过地址，已按新地址重新校验（{state}）")
     if report.errors:
         print("无法读取的行（表头为第 1 行），修正后可重新导入同一文件：")
         for error in report.errors:
-            print(f"  第 {error.row} 行：{error.reason}")
-    return 0
+            column = f"「{error.column}」列" if error.column else ""
+            where = f"{error.file} " if error.file and error.file != report.filename else ""
+            print(f"  {where}第 {error.row} 行{column}：{error.reason}")

@@ -560,7 +560,7 @@ def test_cli_prints_a_chinese_summary_with_the_row_errors(shop, capsys):
     assert code == 0
     assert "新建订单 0 个" in out
     assert "重复（已导入过）25 个" in out
-    assert "第 2 行：商品数量「两件」不是正整数" in out
+    assert "第 2 行「商品数量」列：商品数量「两件」不是正整数" in out
 
 
 def test_cli_unknown_shop_exits_2(shop, capsys):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -107,7 +110,13 @@ def test_an_order_dimension_file_imports_single_item_orders_and_refuses_merged_q
 
 def test_an_order_dimension_row_of_single_items_is_split_back_into_its_lines(shop):
     rows = df.export_rows(
-        [order("6926000000000000012", Line("69260000000000000121"), Line("69260000000000000122", price="20.00"))]
+        [
+            order(
+                "6926000000000000012",
+                Line("69260000000000000121"),
+                Line("69260000000000000122", price="20.00"),
+            )
+        ]
     )
 
     report = run(shop, df.to_csv(df.order_dimension(rows)))
@@ -169,7 +178,11 @@ def test_an_order_with_nothing_left_to_ship_is_listed_as_skipped_with_its_reason
 
     assert report.orders_created == 0 and report.skipped == 1
     assert report.as_dict()["skipped"] == [
-        {"order_id": oid, "rows": [2, 3], "reason": "订单状态「已发货」，不再待发货；订单状态「已完成」，不再待发货"}
+        {
+            "order_id": oid,
+            "rows": [2, 3],
+            "reason": "订单状态「已发货」，不再待发货；订单状态「已完成」，不再待发货",
+        }
     ]
 
 
@@ -185,7 +198,10 @@ def test_an_order_with_a_waybill_from_elsewhere_is_kept_as_shipped_and_not_print
 
 
 def test_a_booked_ship_time_is_the_deadline(shop):
-    run(shop, export(order("6926000000000000030", scheduled="2026-11-15 10:00:00", promised="2026-11-15 10:00:00")))
+    run(
+        shop,
+        export(order("6926000000000000030", scheduled="2026-11-15 10:00:00", promised="2026-11-15 10:00:00")),
+    )
 
     assert Order.objects.get().ship_by == dt.datetime(2026, 11, 15, 10, 0, tzinfo=SHANGHAI)
 
@@ -305,7 +321,9 @@ def test_an_export_with_only_its_header_says_so(shop):
 def test_a_changed_address_on_a_known_order_is_verified_again(shop):
     oid = "6926000000000000050"
     run(shop, export(order(oid)))
-    moved = order(oid, address_changed="是", city="宁波市", district="鄞州区", street="-", detail="天童南路588号")
+    moved = order(
+        oid, address_changed="是", city="宁波市", district="鄞州区", street="-", detail="天童南路588号"
+    )
 
     report = run(shop, export(moved))
 
@@ -322,3 +340,59 @@ def test_the_report_is_kept_on_the_import_batch(shop):
     assert summary["recognised"].startswith("识别为：抖店订单导出（75 列")
     assert summary["skipped"][0]["order_id"] == oid
     json.dumps(summary)
+
+
+# --- the command, as a real process -----------------------------------------------------------------
+
+
+def _fahuo(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fahuo.cli", *args], env=env, capture_output=True, text=True, timeout=240
+    )
+
+
+def test_the_command_reports_what_the_file_is_and_every_skipped_and_held_order(tmp_path):
+    env = {**os.environ, "FAHUO_DATA_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("FAHUO_DATABASE_URL", None)  # its own SQLite in its own data dir
+    assert _fahuo(env, "manage", "migrate", "-v", "0").returncode == 0
+    make_shop = "from fahuo.orders.models import Shop; Shop.objects.create(code='xiaoyu', name='小鱼')"
+    assert _fahuo(env, "manage", "shell", "-c", make_shop).returncode == 0
+    oid = "6926000000000000070"
+    data = export(
+        two_line_order(),
+        order(oid, Line(f"{oid}1", status="已关闭"), Line(f"{oid}2", status="已发货")),
+        order(
+            "6926000000000000071",
+            name=df.ENCRYPTED_NAME,
+            phone=df.ENCRYPTED_PHONE,
+            detail=df.ENCRYPTED_DETAIL,
+        ),
+    )
+    path = tmp_path / NAME
+    path.write_bytes(df.zipped(NAME, data))
+
+    done = _fahuo(env, "import", "orders", str(path), "--shop", "xiaoyu", "--json")
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout)
+    assert got["recognised"] == "识别为：抖店订单导出（75 列，商品维度），导出于 2025-11-10 20:05"
+    assert (got["orders_created"], got["order_lines"], got["needs_review"]) == (2, 3, 1)
+    assert [s["order_id"] for s in got["skipped"]] == [oid]
+    assert got["held"][0]["order_id"] == "6926000000000000071"
+    assert got["held"][0]["reasons"][0].startswith("收件信息为平台密文")
+    assert "AgAAAA" not in done.stdout  # the ciphertext is never echoed
+
+    again = _fahuo(env, "import", "orders", str(path), "--shop", "xiaoyu")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.splitlines()[0].startswith("识别为：抖店订单导出（75 列，商品维度）")
+    assert (
+        f"订单 {oid}（第 4、5 行）：订单状态「已关闭」，不再待发货；订单状态「已发货」，不再待发货"
+        in again.stdout
+    )
+
+    bad = tmp_path / "售后.csv"
+    bad.write_bytes(df.after_sale_export())
+    refused = _fahuo(env, "import", "orders", str(bad), "--shop", "xiaoyu", "--json")
+    assert refused.returncode == 2
+    assert "这是抖店「售后单」导出" in json.loads(refused.stdout)["message"]
