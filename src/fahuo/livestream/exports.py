@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from fahuo.kit.exports import append_row
 from fahuo.kit.money import MISSING, format_yuan
 from fahuo.kit.pdf import MM, TextWriter, binary_streams, register_cjk_font
 
@@ -184,11 +185,11 @@ def review_xlsx(r24: dict[str, Any], r7: dict[str, Any] | None) -> bytes:
     for i, table in enumerate(review_tables(r24, r7)):
         name = re.sub(r"[\[\]:*?/\\]", "", table.title.split(" ")[0])[:31]
         ws = wb.create_sheet(title=name or f"Sheet{i + 1}")
-        ws.append(table.headers)
+        append_row(ws, table.headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            ws.append(row)
+            append_row(ws, row)
         for col, _head in enumerate(table.headers, start=1):
             ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 18
     buf = io.BytesIO()

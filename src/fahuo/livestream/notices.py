@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from fahuo.carriers.models import Carrier
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import NotFound
+from fahuo.kit.exports import append_row
 from fahuo.kit.pdf import MM, TextWriter, binary_streams, register_cjk_font
 from fahuo.livestream.models import LiveSession, PeakNotice
 from fahuo.livestream.planning import Plan, Slot, plan_session
@@ -250,7 +251,7 @@ def render_xlsx(notices: Sequence[PeakNotice]) -> bytes:
         ]
         rows += _slot_rows(notice)
         for row in rows:
-            sheet.append(list(row))
+            append_row(sheet, row)
         for cell in ("A1", "A9", "B9"):
             sheet[cell].font = bold
         sheet.column_dimensions["A"].width = 22

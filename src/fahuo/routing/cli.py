@@ -19,7 +19,6 @@ was read, validated and solved, and atomically.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import math
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from fahuo.kit.errors import InvalidInput
+from fahuo.kit.exports import CsvWriter
 from fahuo.kit.money import format_yuan
 from fahuo.routing import scenario, solver
 
@@ -150,7 +150,7 @@ def _write_csv(path: Path, rows: list[list[str]], extra: list[str] | None = None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
+            writer = CsvWriter(fh, lineterminator="\n")
             writer.writerow([*scenario.ALLOCATION_COLUMNS, *(extra or [])])
             writer.writerows(rows)
         os.replace(tmp, path)

@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from fahuo.carriers.pricing import billable_weight_g_np, freight_fen_np
 from fahuo.kit.errors import InvalidInput
+from fahuo.kit.exports import CsvWriter
 from fahuo.routing.pickup import PickupSlots, slot_options, too_late
 from fahuo.routing.solver import (
     RULE_COLD_CHAIN,
@@ -757,7 +758,7 @@ def write_allocation(path: str | os.PathLike[str], problem: Problem, solution: S
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
+            writer = CsvWriter(fh, lineterminator="\n")
             writer.writerow(header)
             writer.writerows(rows)
         os.replace(tmp, target)
