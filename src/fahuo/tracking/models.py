@@ -6,20 +6,24 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from fahuo.integrations.status import TrackStatus as Status
+
 
 class TrackStatus(models.TextChoices):
-    CREATED = "created", "已下单"
-    AWAITING_PICKUP = "awaiting_pickup", "待揽收"
-    PICKED_UP = "picked_up", "已揽收"
-    IN_TRANSIT = "in_transit", "运输中"
-    OUT_FOR_DELIVERY = "out_for_delivery", "派送中"
-    IN_LOCKER = "in_locker", "待取件"  # 快递柜/驿站
-    DELIVERED = "delivered", "已签收"
-    EXCEPTION = "exception", "疑难件"
-    RETURNING = "returning", "退回中"
-    RETURNED = "returned", "已退回"
-    REFUSED = "refused", "拒收"
-    LOST = "lost", "丢失"
+    """The database choices of :class:`fahuo.integrations.status.TrackStatus`, with their labels."""
+
+    CREATED = Status.CREATED.value, "已下单"
+    AWAITING_PICKUP = Status.AWAITING_PICKUP.value, "待揽收"
+    PICKED_UP = Status.PICKED_UP.value, "已揽收"
+    IN_TRANSIT = Status.IN_TRANSIT.value, "运输中"
+    OUT_FOR_DELIVERY = Status.OUT_FOR_DELIVERY.value, "派送中"
+    IN_LOCKER = Status.IN_LOCKER.value, "待取件"  # 快递柜/驿站
+    DELIVERED = Status.DELIVERED.value, "已签收"
+    EXCEPTION = Status.EXCEPTION.value, "疑难件"
+    RETURNING = Status.RETURNING.value, "退回中"
+    RETURNED = Status.RETURNED.value, "已退回"
+    REFUSED = Status.REFUSED.value, "拒收"
+    LOST = Status.LOST.value, "丢失"
 
 
 FINAL_STATUSES = (TrackStatus.DELIVERED, TrackStatus.RETURNED, TrackStatus.LOST)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from fahuo.integrations.status import TrackStatus
+
 
 class FailureKind(enum.StrEnum):
     NONE = "none"  # issued (100) or issued earlier for the same OrderCode (106)
@@ -104,20 +106,10 @@ def describe(code: str) -> str:
 # Kdniao reports a parcel's state twice: ``State`` (普通物流状态, one digit) and ``StateEx`` (增值物流状态,
 # the finer code) on the parcel, and ``Action`` (the same StateEx codes) on each trace line. The table
 # below is every code Kdniao documents (sources in docs/integrations/tracking.md), each mapped onto
-# fahuo's status set — the values of ``fahuo.tracking.models.TrackStatus``, spelled out here so this
-# module stays free of Django imports (a test checks they are all TrackStatus values).
+# fahuo's status set, ``fahuo.integrations.status.TrackStatus`` (Django-free; the tracking models
+# take their values from it).
 
-CREATED = "created"
-AWAITING_PICKUP = "awaiting_pickup"
-PICKED_UP = "picked_up"
-IN_TRANSIT = "in_transit"
-OUT_FOR_DELIVERY = "out_for_delivery"
-IN_LOCKER = "in_locker"
-DELIVERED = "delivered"
-EXCEPTION = "exception"
-RETURNING = "returning"
-RETURNED = "returned"
-REFUSED = "refused"
+IN_TRANSIT = TrackStatus.IN_TRANSIT  # the fallback status, imported by the tracking parser
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,47 +123,47 @@ class TrackCode:
 TRACK_CODES: dict[str, TrackCode] = {
     c.code: c
     for c in (
-        TrackCode("0", "暂无轨迹信息", CREATED),
-        TrackCode("10", "待揽件", AWAITING_PICKUP),
-        TrackCode("1", "已揽收", PICKED_UP),
-        TrackCode("2", "在途中", IN_TRANSIT),
-        TrackCode("201", "到达派件城市", IN_TRANSIT),
-        TrackCode("204", "到达转运中心", IN_TRANSIT),
-        TrackCode("205", "到达派件网点", IN_TRANSIT),
-        TrackCode("206", "寄件网点发件", IN_TRANSIT),
-        TrackCode("202", "派件中", OUT_FOR_DELIVERY),
-        TrackCode("211", "已放入快递柜或驿站", IN_LOCKER),
-        TrackCode("3", "已签收", DELIVERED),
-        TrackCode("301", "正常签收", DELIVERED),
-        TrackCode("302", "派件异常后最终签收", DELIVERED),
-        TrackCode("304", "代收签收", DELIVERED, signed_by_proxy=True),
-        TrackCode("311", "快递柜或驿站签收", DELIVERED, signed_by_proxy=True),
-        TrackCode("4", "问题件", EXCEPTION),
-        TrackCode("401", "发货无信息", EXCEPTION),
-        TrackCode("402", "超时未签收", EXCEPTION),
-        TrackCode("403", "超时未更新", EXCEPTION),
-        TrackCode("404", "拒收(退件)", REFUSED),
-        TrackCode("405", "派件异常", EXCEPTION),
-        TrackCode("406", "退货签收", RETURNED),
-        TrackCode("407", "退货未签收", RETURNING),
-        TrackCode("412", "快递柜或驿站超时未取", EXCEPTION),
-        TrackCode("413", "单号已拦截", EXCEPTION),
-        TrackCode("414", "破损", EXCEPTION),
-        TrackCode("415", "客户取消发货", EXCEPTION),
-        TrackCode("416", "无法联系", EXCEPTION),
-        TrackCode("417", "配送延迟", EXCEPTION),
-        TrackCode("418", "快件取出", EXCEPTION),
-        TrackCode("419", "重新派送", EXCEPTION),
-        TrackCode("420", "收货地址不详细", EXCEPTION),
-        TrackCode("421", "收件人电话错误", EXCEPTION),
-        TrackCode("422", "错分件", EXCEPTION),
-        TrackCode("423", "超区件", EXCEPTION),
-        TrackCode("5", "转寄", IN_TRANSIT),
-        TrackCode("6", "清关", IN_TRANSIT),
-        TrackCode("601", "待清关", IN_TRANSIT),
-        TrackCode("602", "清关中", IN_TRANSIT),
-        TrackCode("603", "已清关", IN_TRANSIT),
-        TrackCode("604", "清关异常", EXCEPTION),
+        TrackCode("0", "暂无轨迹信息", TrackStatus.CREATED),
+        TrackCode("10", "待揽件", TrackStatus.AWAITING_PICKUP),
+        TrackCode("1", "已揽收", TrackStatus.PICKED_UP),
+        TrackCode("2", "在途中", TrackStatus.IN_TRANSIT),
+        TrackCode("201", "到达派件城市", TrackStatus.IN_TRANSIT),
+        TrackCode("204", "到达转运中心", TrackStatus.IN_TRANSIT),
+        TrackCode("205", "到达派件网点", TrackStatus.IN_TRANSIT),
+        TrackCode("206", "寄件网点发件", TrackStatus.IN_TRANSIT),
+        TrackCode("202", "派件中", TrackStatus.OUT_FOR_DELIVERY),
+        TrackCode("211", "已放入快递柜或驿站", TrackStatus.IN_LOCKER),
+        TrackCode("3", "已签收", TrackStatus.DELIVERED),
+        TrackCode("301", "正常签收", TrackStatus.DELIVERED),
+        TrackCode("302", "派件异常后最终签收", TrackStatus.DELIVERED),
+        TrackCode("304", "代收签收", TrackStatus.DELIVERED, signed_by_proxy=True),
+        TrackCode("311", "快递柜或驿站签收", TrackStatus.DELIVERED, signed_by_proxy=True),
+        TrackCode("4", "问题件", TrackStatus.EXCEPTION),
+        TrackCode("401", "发货无信息", TrackStatus.EXCEPTION),
+        TrackCode("402", "超时未签收", TrackStatus.EXCEPTION),
+        TrackCode("403", "超时未更新", TrackStatus.EXCEPTION),
+        TrackCode("404", "拒收(退件)", TrackStatus.REFUSED),
+        TrackCode("405", "派件异常", TrackStatus.EXCEPTION),
+        TrackCode("406", "退货签收", TrackStatus.RETURNED),
+        TrackCode("407", "退货未签收", TrackStatus.RETURNING),
+        TrackCode("412", "快递柜或驿站超时未取", TrackStatus.EXCEPTION),
+        TrackCode("413", "单号已拦截", TrackStatus.EXCEPTION),
+        TrackCode("414", "破损", TrackStatus.EXCEPTION),
+        TrackCode("415", "客户取消发货", TrackStatus.EXCEPTION),
+        TrackCode("416", "无法联系", TrackStatus.EXCEPTION),
+        TrackCode("417", "配送延迟", TrackStatus.EXCEPTION),
+        TrackCode("418", "快件取出", TrackStatus.EXCEPTION),
+        TrackCode("419", "重新派送", TrackStatus.EXCEPTION),
+        TrackCode("420", "收货地址不详细", TrackStatus.EXCEPTION),
+        TrackCode("421", "收件人电话错误", TrackStatus.EXCEPTION),
+        TrackCode("422", "错分件", TrackStatus.EXCEPTION),
+        TrackCode("423", "超区件", TrackStatus.EXCEPTION),
+        TrackCode("5", "转寄", TrackStatus.IN_TRANSIT),
+        TrackCode("6", "清关", TrackStatus.IN_TRANSIT),
+        TrackCode("601", "待清关", TrackStatus.IN_TRANSIT),
+        TrackCode("602", "清关中", TrackStatus.IN_TRANSIT),
+        TrackCode("603", "已清关", TrackStatus.IN_TRANSIT),
+        TrackCode("604", "清关异常", TrackStatus.EXCEPTION),
     )
 }
 
@@ -196,13 +188,13 @@ def track_code(code: object) -> TrackCode | None:
 # Action (its standard tier). Checked in order, the first hit wins: a line naming both 签收 and a
 # locker ("已签收，签收人在丰巢柜领取") is a delivery, not a parcel waiting in the locker.
 _TEXT_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (REFUSED, ("拒收", "拒签")),
-    (RETURNED, ("退回签收", "退件签收", "退货签收")),
-    (RETURNING, ("退回", "退件", "返回寄件")),
-    (DELIVERED, ("签收", "妥投", "已取件")),
-    (IN_LOCKER, ("快递柜", "丰巢", "驿站", "代收点", "自提点")),
-    (OUT_FOR_DELIVERY, ("派件", "派送")),
-    (PICKED_UP, ("揽收", "揽件", "已收件", "收取快件")),
+    (TrackStatus.REFUSED, ("拒收", "拒签")),
+    (TrackStatus.RETURNED, ("退回签收", "退件签收", "退货签收")),
+    (TrackStatus.RETURNING, ("退回", "退件", "返回寄件")),
+    (TrackStatus.DELIVERED, ("签收", "妥投", "已取件")),
+    (TrackStatus.IN_LOCKER, ("快递柜", "丰巢", "驿站", "代收点", "自提点")),
+    (TrackStatus.OUT_FOR_DELIVERY, ("派件", "派送")),
+    (TrackStatus.PICKED_UP, ("揽收", "揽件", "已收件", "收取快件")),
 )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from fahuo.integrations.status import TrackStatus
+
 SUCCESS = 200
 
 
@@ -63,21 +65,11 @@ def lookup(code: int | str | None) -> Code:
 #
 # A Kuaidi100 answer carries ``state`` per parcel and, with ``resultv2`` set, ``status`` (the state's
 # name) and ``statusCode`` (the advanced code) per trace line. Every documented code is mapped onto
-# fahuo's status set — the values of ``fahuo.tracking.models.TrackStatus``, spelled out here so this
-# module stays free of Django imports (a test checks they are all TrackStatus values). Sources in
+# fahuo's status set, ``fahuo.integrations.status.TrackStatus`` (Django-free; the tracking models
+# take their values from it). Sources in
 # docs/integrations/tracking.md.
 
-CREATED = "created"
-AWAITING_PICKUP = "awaiting_pickup"
-PICKED_UP = "picked_up"
-IN_TRANSIT = "in_transit"
-OUT_FOR_DELIVERY = "out_for_delivery"
-IN_LOCKER = "in_locker"
-DELIVERED = "delivered"
-EXCEPTION = "exception"
-RETURNING = "returning"
-RETURNED = "returned"
-REFUSED = "refused"
+IN_TRANSIT = TrackStatus.IN_TRANSIT  # the fallback status, imported by the tracking parser
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,49 +84,49 @@ TRACK_CODES: dict[str, TrackCode] = {
     c.code: c
     for c in (
         # 0 在途 and its advanced codes
-        TrackCode("0", "在途", IN_TRANSIT),
-        TrackCode("1001", "到达派件城市", IN_TRANSIT),
-        TrackCode("1002", "干线", IN_TRANSIT),
-        TrackCode("1003", "转递", IN_TRANSIT),
+        TrackCode("0", "在途", TrackStatus.IN_TRANSIT),
+        TrackCode("1001", "到达派件城市", TrackStatus.IN_TRANSIT),
+        TrackCode("1002", "干线", TrackStatus.IN_TRANSIT),
+        TrackCode("1003", "转递", TrackStatus.IN_TRANSIT),
         # 1 揽收
-        TrackCode("1", "揽收", PICKED_UP),
-        TrackCode("101", "已下单", CREATED),
-        TrackCode("102", "待揽收", AWAITING_PICKUP),
-        TrackCode("103", "已揽收", PICKED_UP),
+        TrackCode("1", "揽收", TrackStatus.PICKED_UP),
+        TrackCode("101", "已下单", TrackStatus.CREATED),
+        TrackCode("102", "待揽收", TrackStatus.AWAITING_PICKUP),
+        TrackCode("103", "已揽收", TrackStatus.PICKED_UP),
         # 2 疑难
-        TrackCode("2", "疑难", EXCEPTION),
-        TrackCode("201", "超时未签收", EXCEPTION),
-        TrackCode("202", "超时未更新", EXCEPTION),
-        TrackCode("203", "拒收", REFUSED),
-        TrackCode("204", "派件异常", EXCEPTION),
-        TrackCode("205", "柜或驿站超时未取", EXCEPTION),
-        TrackCode("206", "无法联系", EXCEPTION),
-        TrackCode("207", "超区", EXCEPTION),
-        TrackCode("208", "滞留", EXCEPTION),
-        TrackCode("209", "破损", EXCEPTION),
-        TrackCode("210", "销单", EXCEPTION),
+        TrackCode("2", "疑难", TrackStatus.EXCEPTION),
+        TrackCode("201", "超时未签收", TrackStatus.EXCEPTION),
+        TrackCode("202", "超时未更新", TrackStatus.EXCEPTION),
+        TrackCode("203", "拒收", TrackStatus.REFUSED),
+        TrackCode("204", "派件异常", TrackStatus.EXCEPTION),
+        TrackCode("205", "柜或驿站超时未取", TrackStatus.EXCEPTION),
+        TrackCode("206", "无法联系", TrackStatus.EXCEPTION),
+        TrackCode("207", "超区", TrackStatus.EXCEPTION),
+        TrackCode("208", "滞留", TrackStatus.EXCEPTION),
+        TrackCode("209", "破损", TrackStatus.EXCEPTION),
+        TrackCode("210", "销单", TrackStatus.EXCEPTION),
         # 3 签收
-        TrackCode("3", "签收", DELIVERED),
-        TrackCode("301", "本人签收", DELIVERED),
-        TrackCode("302", "派件异常后签收", DELIVERED),
-        TrackCode("303", "代签", DELIVERED, signed_by_proxy=True),
-        TrackCode("304", "投柜或站签收", DELIVERED, signed_by_proxy=True),
+        TrackCode("3", "签收", TrackStatus.DELIVERED),
+        TrackCode("301", "本人签收", TrackStatus.DELIVERED),
+        TrackCode("302", "派件异常后签收", TrackStatus.DELIVERED),
+        TrackCode("303", "代签", TrackStatus.DELIVERED, signed_by_proxy=True),
+        TrackCode("304", "投柜或站签收", TrackStatus.DELIVERED, signed_by_proxy=True),
         # 4 退签
-        TrackCode("4", "退签", RETURNED),
-        TrackCode("401", "已销单", EXCEPTION),
-        TrackCode("14", "拒签", REFUSED),
+        TrackCode("4", "退签", TrackStatus.RETURNED),
+        TrackCode("401", "已销单", TrackStatus.EXCEPTION),
+        TrackCode("14", "拒签", TrackStatus.REFUSED),
         # 5 派件
-        TrackCode("5", "派件", OUT_FOR_DELIVERY),
-        TrackCode("501", "投柜或驿站", IN_LOCKER),
+        TrackCode("5", "派件", TrackStatus.OUT_FOR_DELIVERY),
+        TrackCode("501", "投柜或驿站", TrackStatus.IN_LOCKER),
         # 6 退回, 7 转投
-        TrackCode("6", "退回", RETURNING),
-        TrackCode("7", "转投", IN_TRANSIT),
+        TrackCode("6", "退回", TrackStatus.RETURNING),
+        TrackCode("7", "转投", TrackStatus.IN_TRANSIT),
         # 8 清关 (international)
-        TrackCode("8", "清关", IN_TRANSIT),
-        TrackCode("10", "待清关", IN_TRANSIT),
-        TrackCode("11", "清关中", IN_TRANSIT),
-        TrackCode("12", "已清关", IN_TRANSIT),
-        TrackCode("13", "清关异常", EXCEPTION),
+        TrackCode("8", "清关", TrackStatus.IN_TRANSIT),
+        TrackCode("10", "待清关", TrackStatus.IN_TRANSIT),
+        TrackCode("11", "清关中", TrackStatus.IN_TRANSIT),
+        TrackCode("12", "已清关", TrackStatus.IN_TRANSIT),
+        TrackCode("13", "清关异常", TrackStatus.EXCEPTION),
     )
 }
 
