@@ -32,6 +32,17 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("live", "review"), "fahuo.livestream.cli_review", "session review: 24 h pickup, 48 h shipped, damage"),
     (("token", "create"), "fahuo.accounts.cli", "create an API token for a user"),
     (("user", "create"), "fahuo.accounts.cli_user", "create a desk user with a role"),
+    (("shops", "add"), "fahuo.orders.cli_shops", "add a shop (抖店 or 私域)"),
+    (("warehouses", "add"), "fahuo.inventory.cli_warehouses", "add a warehouse (仓库/云仓)"),
+    (("skus", "import"), "fahuo.catalog.cli", "import products (商品资料) from the template, all-or-nothing"),
+    (("skus", "template"), "fahuo.catalog.cli", "print the product template (CSV with sample rows)"),
+    (("stock", "import"), "fahuo.inventory.cli", "import on-hand stock of one warehouse (sku_code, quantity)"),
+    (("stock", "list"), "fahuo.inventory.cli", "stock per warehouse: on hand, reserved, available"),
+    (("stock", "adjust"), "fahuo.inventory.cli", "adjust one SKU's stock with a reason"),
+    (("stock", "count"), "fahuo.inventory.cli", "record a stock count (盘点) and print the variances"),
+    (("carriers", "add"), "fahuo.carriers.cli_setup", "add a carrier (sandbox only as a --test carrier)"),
+    (("capacity", "set"), "fahuo.carriers.cli_setup", "set a carrier's pickup capacity at a warehouse"),
+    (("orders", "list"), "fahuo.orders.cli_list", "list orders with status, flags, carrier, warehouse"),
     (("settle",), "fahuo.contracts.cli", "weekly carrier settlement (周结对账): offline scenario or database"),
 ]
 

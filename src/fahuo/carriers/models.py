@@ -23,6 +23,8 @@ class Carrier(models.Model):
     # 保价: insurance premium in per-mille of the declared value, with a minimum fee.
     insurance_rate_permille = models.PositiveIntegerField(default=5)
     insurance_min_fen = models.PositiveIntegerField(default=100)
+    # A test carrier (测试面单) an owner added on purpose: its waybills are not real and say so.
+    test_mode = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -29,6 +29,8 @@ class Sku(models.Model):
     traits = models.JSONField(default=list, blank=True)
     declared_value_fen = models.PositiveIntegerField(default=0)
     short_name = models.CharField(max_length=40, blank=True, help_text="Printed on labels and pick lists")
+    barcode = models.CharField(max_length=64, blank=True, db_index=True)
+    shelf = models.CharField(max_length=30, blank=True, help_text="Default shelf location (货位)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

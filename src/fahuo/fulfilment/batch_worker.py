@@ -26,6 +26,7 @@ from django.utils import timezone
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, Parcel, PrintBatch, PrintBatchItem
 from fahuo.fulfilment.providers import ProviderPool
 from fahuo.fulfilment.services import (
+    NO_CARRIER,
     SHANGHAI,
     Answer,
     IssuePlan,
@@ -41,6 +42,7 @@ from fahuo.fulfilment.services import (
     plan_issue,
     printable_orders,
     send_calls,
+    without_carrier,
 )
 from fahuo.kit.errors import FahuoError, NotFound
 from fahuo.orders.models import Order, OrderStatus
@@ -209,6 +211,10 @@ def _prepare(batch: PrintBatch, after_seq: int, chunk: int, pool: ProviderPool) 
             refused[item_id] = reason
         elif order is not None:
             workable.append(order)
+    bare = without_carrier(workable)
+    if bare:
+        refused.update((item_of[pk], NO_CARRIER) for pk in bare)
+        workable = [o for o in workable if o.pk not in bare]
     plan = plan_issue(orders=workable, parcels=ensure_parcels(orders=workable), pool=pool)
     return _Chunk(item_of, rows[-1][2], orders, refused, plan)
 

@@ -39,7 +39,7 @@ from fahuo.fulfilment.models import (
     PrintBatch,
     PrintBatchItem,
 )
-from fahuo.fulfilment.services import SHANGHAI, default_carrier
+from fahuo.fulfilment.services import NO_CARRIER, SHANGHAI
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 from fahuo.orders.models import Order, OrderLine, OrderStatus
@@ -111,7 +111,7 @@ def create_batch(
     busy = _in_unfinished_batch([r[0] for r in ready])
     skipped.extend((pk, f"已在未完成的波次「{busy[pk]}」中") for pk, *_ in ready if pk in busy)
     ready = [r for r in ready if r[0] not in busy]
-    groups = _group(ready, by_pickup_hour=by_pickup_hour)
+    groups = _group(ready, by_pickup_hour=by_pickup_hour, skipped=skipped)
     batches = BatchList(skipped=skipped)
     now = timezone.now()
     never = datetime.max.replace(tzinfo=SHANGHAI)
@@ -175,11 +175,11 @@ def _in_unfinished_batch(order_ids: Sequence[int]) -> dict[int, str]:
 
 
 def _group(
-    ready: list[_Ready], *, by_pickup_hour: bool = False
+    ready: list[_Ready], *, by_pickup_hour: bool = False, skipped: list[tuple[int, str]] | None = None
 ) -> dict[tuple[Any, int, datetime | None], list[_Row]]:
-    """Group by (warehouse, carrier): the parcel's own if it has one, else the order's allocation,
-    else the sandbox carrier; and by the order's pickup hour with ``by_pickup_hour`` (else the
-    key's hour is None)."""
+    """Group by (warehouse, carrier): the parcel's own if it has one, else the order's allocation
+    (an order with neither is left out into ``skipped``: no made-up sandbox waybill); and by the
+    order's pickup hour with ``by_pickup_hour`` (else the key's hour is None)."""
     ids = [r[0] for r in ready]
     parcels: dict[int, tuple[int | None, int | None]] = {}
     skus: dict[int, Counter[str]] = defaultdict(Counter)
@@ -192,13 +192,14 @@ def _group(
             order_id__in=part
         ).values_list("order_id", "sku__code", "sku_code", "title", "spec", "quantity"):
             skus[order_id][code or sku_code or f"{title} {spec}".strip()] += qty
-    fallback: int | None = None
     groups: dict[tuple[Any, int, datetime | None], list[_Row]] = defaultdict(list)
     for pk, warehouse_id, carrier_id, paid_at, pickup_at in ready:
         parcel_carrier, parcel_warehouse = parcels.get(pk, (None, None))
         carrier = parcel_carrier or carrier_id
         if carrier is None:
-            carrier = fallback = fallback or default_carrier().pk
+            if skipped is not None:
+                skipped.append((pk, NO_CARRIER))
+            continue
         warehouse = parcel_warehouse or warehouse_id
         hour = pickup_at if by_pickup_hour else None
         groups[(warehouse, carrier, hour)].append(_Row(pk, warehouse, carrier, paid_at, skus[pk], pickup_at))

@@ -486,6 +486,10 @@ def mark_packed(
     now = timezone.now()
     Parcel.objects.filter(pk=parcel.pk).update(packed_at=now, packed_by=user)
     parcel.packed_at, parcel.packed_by = now, user
+    # The goods leave the shelf: the order's reserved units come off the books (ledger: 出库).
+    from fahuo.inventory.reservations import ship_order
+
+    ship_order(order=order, user=user)
     audit(
         user=user,
         action="parcel.packed",

@@ -65,12 +65,20 @@ class IssueOutcome:
     recorded: dict[int, Waybill] = field(default_factory=dict)  # waybills this pass saved, by order
 
 
-def default_carrier() -> Carrier:
-    """The carrier used when an order has none allocated: the built-in sandbox."""
-    carrier, _ = Carrier.objects.get_or_create(
-        code="SANDBOX", defaults={"name": "沙箱快递", "provider": SANDBOX, "service_name": "标准快递"}
-    )
-    return carrier
+NO_CARRIER = (
+    "订单还没有分配快递，不能打单：请先分配快递（智能分配，或 fahuo allocate --pending --apply），"
+    "或为订单选择快递"
+)
+
+
+def without_carrier(orders: Sequence[Order]) -> set[int]:
+    """Orders with no carrier — never allocated, no parcel with one. They are refused: fahuo never
+    prints a made-up waybill for them."""
+    missing = [o.pk for o in orders if o.carrier_id is None]
+    if not missing:
+        return set()
+    have = set(Parcel.objects.filter(order_id__in=missing, seq=1).values_list("order_id", flat=True))
+    return set(missing) - have
 
 
 def request_id_for(parcel: Parcel, shop_code: str, platform_order_id: str) -> str:
@@ -82,21 +90,22 @@ def request_id_for(parcel: Parcel, shop_code: str, platform_order_id: str) -> st
 
 
 def ensure_parcels(*, orders: Sequence[Order]) -> dict[int, Parcel]:
-    """One parcel per order (created if missing); returns order id -> parcel."""
+    """One parcel per order (created if missing; not for an order without a carrier, see
+    ``without_carrier``); returns order id -> parcel."""
     order_ids = [o.pk for o in orders]
     existing = {p.order_id: p for p in Parcel.objects.filter(order_id__in=order_ids, seq=1)}
-    missing = [o for o in orders if o.pk not in existing]
+    missing = [(o, o.carrier_id) for o in orders if o.pk not in existing]
     if missing:
-        fallback = default_carrier()
         new = [
             Parcel(
                 order=o,
                 seq=1,
-                carrier_id=o.carrier_id or fallback.pk,
+                carrier_id=carrier_id,
                 warehouse_id=o.warehouse_id,
                 weight_g=_order_weight(o),
             )
-            for o in missing
+            for o, carrier_id in missing
+            if carrier_id is not None
         ]
         try:
             with transaction.atomic():  # a savepoint: SQLite and PostgreSQL hand the new ids back
@@ -520,6 +529,9 @@ def print_orders(
             failed.append((order.pk, reason))
         else:
             printable.append(order)
+    bare = without_carrier(printable)
+    failed.extend((pk, NO_CARRIER) for pk in sorted(bare))
+    printable = [o for o in printable if o.pk not in bare]
     parcels = ensure_parcels(orders=printable)
     with ProviderPool() as pool:
         outcome = issue_for_orders(orders=printable, parcels=parcels, pool=pool, on_progress=on_progress)

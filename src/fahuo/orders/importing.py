@@ -158,6 +158,10 @@ def create_orders(
         for line in draft.lines
     ]
     OrderLine.objects.bulk_create(lines, batch_size=CHUNK)
+    # Reserve stock for the new orders; those no warehouse can cover are flagged 缺货 (needs review).
+    from fahuo.inventory.reservations import reserve_orders
+
+    reserve_orders(orders=[o for o, _ in new])
     return IntakeResult(outcomes=outcomes, lines_created=len(lines), skus_created=skus_created)
 
 

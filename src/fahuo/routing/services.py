@@ -585,6 +585,10 @@ def apply_run(*, run: AllocationRun, user: Any, request: Any = None) -> ApplyRes
         updated_at=now,
     )
     not_ready = run.assigned - applied
+    # Reservations follow the orders to the warehouses they were given.
+    from fahuo.inventory.reservations import follow_allocation
+
+    follow_allocation(order_ids=list(chosen.values_list("order_id", flat=True)))
     summary = dict(run.summary or {})
     summary["applied"] = {
         "orders": applied,

@@ -1,7 +1,9 @@
 """Stock a database allocation may draw on, per warehouse × SKU.
 
-**Available** to a run = ``Stock.on_hand − Stock.reserved`` (``reserved``: units held outside
-fahuo, e.g. by the WMS) **− what allocated, unshipped orders outside the run hold**. An order
+**Available** to a run = ``Stock.on_hand − Stock.reserved`` (``reserved`` = Σ open
+``inventory.Reservation``: units orders hold since they arrived, see
+``fahuo.inventory.reservations``) **+ what the run's own orders reserve** (they are placed again)
+**− what allocated, unshipped orders without a reservation outside the run hold**. An order
 holds its lines' quantities in a warehouse while
 
 * an *applied* allocation run gave it that warehouse (an ``AllocationDecision`` of an applied run
@@ -24,10 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from fahuo.catalog.models import Sku
-from fahuo.inventory.models import Stock
+from fahuo.inventory.models import Reservation, ReservationState, Stock
+from fahuo.inventory.reservations import open_reserved
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 from fahuo.routing.models import AllocationDecision
 
@@ -68,7 +71,9 @@ def held_lines(orders: QuerySet[Order]) -> QuerySet[OrderLine]:
         .exclude(order_id__in=orders.filter(status=OrderStatus.READY).values("pk"))
         .values("order_id")
     )
-    return OrderLine.objects.filter(order_id__in=holding)
+    # An order with open reservations holds its units in ``Stock.reserved`` already.
+    reserving = Reservation.objects.filter(state=ReservationState.OPEN).values("order_id")
+    return OrderLine.objects.filter(order_id__in=holding).exclude(order_id__in=reserving)
 
 
 def available(
@@ -86,6 +91,14 @@ def available(
     for wid, sid, on_hand, reserved in rows:
         if sid in s_pos:
             stock[w_pos[wid], s_pos[sid]] = on_hand - reserved
+    # The run's own orders are planned again: what they reserve is theirs to place.
+    own = open_reserved(
+        warehouse_ids=list(w_pos),
+        order_filter=Q(order__in=orders.filter(status=OrderStatus.READY).values("pk")),
+    )
+    for (wid, sid), units in own.items():
+        if sid in s_pos:
+            stock[w_pos[wid], s_pos[sid]] += units
     holding = (
         held_lines(orders)
         .filter(order__warehouse_id__in=list(w_pos), sku_id__in=sku_query.values("pk"))

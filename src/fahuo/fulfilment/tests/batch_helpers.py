@@ -24,6 +24,15 @@ EBID, APP_KEY = "fahuo-test", "fahuo-test-app-key"
 _seq = itertools.count(1)
 
 
+def offline_test_carrier() -> Carrier:
+    """The sandbox as an owner adds it on purpose: a test carrier (测试面单). Orders need a carrier
+    to print; fahuo no longer falls back to a sandbox for an order that has none."""
+    carrier, _ = Carrier.objects.get_or_create(
+        code="SANDBOX", defaults={"name": "沙箱快递", "provider": "sandbox", "test_mode": True}
+    )
+    return carrier
+
+
 def make_order(
     shop: Any,
     skus: list[tuple[Sku | None, int]] | None = None,
@@ -39,7 +48,7 @@ def make_order(
         shop=shop,
         platform_order_id=f"B{n:07d}",
         status=OrderStatus.READY,
-        carrier=carrier,
+        carrier=carrier or offline_test_carrier(),
         warehouse=warehouse,
     )
     apply_verification(

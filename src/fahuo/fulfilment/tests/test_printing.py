@@ -10,13 +10,18 @@ import pytest
 
 from fahuo.fulfilment.models import Waybill
 from fahuo.fulfilment.services import print_orders
+from fahuo.fulfilment.tests.batch_helpers import offline_test_carrier
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 from fahuo.orders.services import apply_verification, verify_recipient
 
 
 def make_order(shop: Any, n: int, *, phone: str = "13812345678", status: str = OrderStatus.READY) -> Order:
     order = Order(
-        shop=shop, platform_order_id=f"P{n:06d}", status=status, total_fen=int(Decimal("59.90") * 100)
+        shop=shop,
+        platform_order_id=f"P{n:06d}",
+        status=status,
+        total_fen=int(Decimal("59.90") * 100),
+        carrier=offline_test_carrier(),
     )
     apply_verification(
         order=order,

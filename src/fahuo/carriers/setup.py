@@ -1,0 +1,74 @@
+"""Setting up carriers on a fresh desk: add a carrier (or a test carrier), its capacity per warehouse."""
+
+from __future__ import annotations
+
+import re
+
+from fahuo.carriers.models import Capacity, Carrier
+from fahuo.inventory.services import get_warehouse
+from fahuo.kit.errors import Conflict, InvalidInput, NotFound
+
+PROVIDERS = ("sandbox", "kdniao", "kuaidi100")
+# The common carriers a seller picks from (code, name); codes are Kdniao's ShipperCodes.
+COMMON_CARRIERS = (
+    ("ZTO", "中通快递"),
+    ("YTO", "圆通速递"),
+    ("YD", "韵达速递"),
+    ("STO", "申通快递"),
+    ("JTSD", "极兔速递"),
+    ("SF", "顺丰速运"),
+    ("JD", "京东快递"),
+    ("EMS", "EMS"),
+)
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
+
+
+def add_carrier(
+    *, code: str, name: str, provider: str, test: bool = False, service_name: str = ""
+) -> Carrier:
+    """A new carrier. The sandbox (offline waybills that do not exist) only as a test carrier."""
+    code = code.strip().upper()
+    if not CODE_RE.match(code):
+        raise InvalidInput(f"快递编码无效：{code!r}（字母、数字，最多 16 位）")
+    if provider not in PROVIDERS:
+        raise InvalidInput(f"未知的面单服务：{provider}（可用：{', '.join(PROVIDERS)}）")
+    if provider == "sandbox" and not test:
+        raise InvalidInput("沙箱面单不是真实运单，只能作为测试快递添加（加 --test / 勾选“测试面单”）")
+    if Carrier.objects.filter(code=code).exists():
+        raise Conflict(f"快递编码已存在：{code}")
+    name = name.strip() or dict(COMMON_CARRIERS).get(code, "")
+    if not name:
+        raise InvalidInput("快递名称不能为空")
+    return Carrier.objects.create(
+        code=code,
+        name=name[:40],
+        provider=provider,
+        service_name=(service_name or "标准快递")[:40],
+        test_mode=test,
+    )
+
+
+def get_carrier(*, code: str) -> Carrier:
+    carrier = (
+        Carrier.objects.filter(code=code.strip().upper()).first() or Carrier.objects.filter(code=code).first()
+    )
+    if carrier is None:
+        codes = ", ".join(Carrier.objects.values_list("code", flat=True)) or "（还没有快递）"
+        raise NotFound(f"快递不存在：{code}。已有快递：{codes}")
+    return carrier
+
+
+def set_capacity(
+    *, carrier_code: str, warehouse_code: str, max_parcels: int, per_hour: int | None = None
+) -> Capacity:
+    """How many parcels the carrier's outlet collects from the warehouse (per run, per pickup hour)."""
+    if max_parcels < 0 or (per_hour is not None and per_hour < 0):
+        raise InvalidInput("运力不能为负数")
+    carrier = get_carrier(code=carrier_code)
+    warehouse = get_warehouse(code=warehouse_code)
+    capacity, _ = Capacity.objects.update_or_create(
+        carrier=carrier,
+        warehouse=warehouse,
+        defaults={"max_parcels": max_parcels, "max_parcels_per_hour": per_hour},
+    )
+    return capacity
