@@ -36,7 +36,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("warehouses", "add"), "fahuo.inventory.cli_warehouses", "add a warehouse (仓库/云仓)"),
     (("skus", "import"), "fahuo.catalog.cli", "import products (商品资料) from the template, all-or-nothing"),
     (("skus", "template"), "fahuo.catalog.cli", "print the product template (CSV with sample rows)"),
-    (("stock", "import"), "fahuo.inventory.cli", "import on-hand stock of one warehouse (sku_code, quantity)"),
+    (("stock", "import"), "fahuo.inventory.cli", "import on-hand stock (sku_code, quantity) of a warehouse"),
     (("stock", "list"), "fahuo.inventory.cli", "stock per warehouse: on hand, reserved, available"),
     (("stock", "adjust"), "fahuo.inventory.cli", "adjust one SKU's stock with a reason"),
     (("stock", "count"), "fahuo.inventory.cli", "record a stock count (盘点) and print the variances"),

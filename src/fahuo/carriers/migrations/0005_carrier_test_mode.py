@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('carriers', '0004_contract_shortfall_price_fen'),
+        ("carriers", "0004_contract_shortfall_price_fen"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='carrier',
-            name='test_mode',
+            model_name="carrier",
+            name="test_mode",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sku',
-            name='barcode',
+            model_name="sku",
+            name="barcode",
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='sku',
-            name='shelf',
-            field=models.CharField(blank=True, help_text='Default shelf location (货位)', max_length=30),
+            model_name="sku",
+            name="shelf",
+            field=models.CharField(blank=True, help_text="Default shelf location (货位)", max_length=30),
         ),
     ]

@@ -21,7 +21,9 @@ SKU-3511,手工牛轧糖 抹茶 500g,520,180,120,60,,3990,,B-02
 SKU-3620,山茶油 1L,1.1kg,90,90,280,液体;易碎,12800,,C-01
 SKU-3730,玻璃香薰瓶,800,120,120,160,fragile,6800,,C-02
 """
-STOCK = "sku_code,quantity\nSKU-3401,200\nSKU-3402,200\nSKU-3510,200\nSKU-3511,200\nSKU-3620,200\nSKU-3730,1\n"
+STOCK = (
+    "sku_code,quantity\nSKU-3401,200\nSKU-3402,200\nSKU-3510,200\nSKU-3511,200\nSKU-3620,200\nSKU-3730,1\n"
+)
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -66,7 +68,12 @@ def test_an_empty_install_reaches_printed_labels_from_the_cli_alone(tmp_path: Pa
 
     skus = tmp_path / "skus.csv"
     skus.write_text(SKUS, encoding="utf-8")
-    assert as_json(env, "skus", "import", str(skus)) == {"created": 6, "updated": 0, "unchanged": 0, "errors": []}
+    assert as_json(env, "skus", "import", str(skus)) == {
+        "created": 6,
+        "updated": 0,
+        "unchanged": 0,
+        "errors": [],
+    }
     stock = tmp_path / "stock.csv"
     stock.write_text(STOCK, encoding="utf-8")
     assert as_json(env, "stock", "import", str(stock), "--warehouse", "HZ") == {
@@ -74,7 +81,9 @@ def test_an_empty_install_reaches_printed_labels_from_the_cli_alone(tmp_path: Pa
         "changed": 6,
         "errors": [],
     }
-    assert as_json(env, "carriers", "add", "ZTO", "--name", "中通快递", "--provider", "sandbox", "--test") == {
+    assert as_json(
+        env, "carriers", "add", "ZTO", "--name", "中通快递", "--provider", "sandbox", "--test"
+    ) == {
         "code": "ZTO",
         "name": "中通快递",
         "provider": "sandbox",
@@ -115,9 +124,7 @@ def test_bad_set_up_input_is_reported_and_changes_nothing(tmp_path: Path) -> Non
     (tmp_path / "data").mkdir()
     fahuo(env, "manage", "migrate", "-v0")
     bad = tmp_path / "bad.csv"
-    bad.write_text(
-        "sku_code,name,weight_g\nA,甲,1.2kg\nB,乙,abc\nA,甲二,100\nC,丙,-5\n", encoding="utf-8"
-    )
+    bad.write_text("sku_code,name,weight_g\nA,甲,1.2kg\nB,乙,abc\nA,甲二,100\nC,丙,-5\n", encoding="utf-8")
     proc = fahuo(env, "skus", "import", str(bad), "--json", ok=False)
     assert proc.returncode == 1
     errors = json.loads(proc.stdout)["errors"]
@@ -125,7 +132,9 @@ def test_bad_set_up_input_is_reported_and_changes_nothing(tmp_path: Path) -> Non
     assert as_json(env, "stock", "list") == []
     missing = fahuo(env, "stock", "import", str(bad), "--warehouse", "NOPE", "--json", ok=False)
     assert missing.returncode == 2 and json.loads(missing.stdout)["error"] == "not_found"
-    sandbox = fahuo(env, "carriers", "add", "SB", "--name", "沙箱", "--provider", "sandbox", "--json", ok=False)
+    sandbox = fahuo(
+        env, "carriers", "add", "SB", "--name", "沙箱", "--provider", "sandbox", "--json", ok=False
+    )
     assert sandbox.returncode == 2 and "测试" in json.loads(sandbox.stdout)["message"]
     dup = fahuo(env, "shops", "add", "s1", "--name", "店", "--platform", "private", "--json")
     assert json.loads(dup.stdout)["platform"] == "private"
