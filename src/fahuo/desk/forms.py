@@ -26,9 +26,12 @@ REASON_LABELS: dict[str, Any] = {
     "address": _("Address"),
     "name": _("Name"),
     "after_sale": _("After-sale"),
+    "encrypted": _("Encrypted recipient"),
+    "masked": _("Masked recipient"),
+    "presale": _("Pre-sale"),
 }
 
-IMPORT_EXTENSIONS = (".csv", ".xlsx", ".xls")
+IMPORT_EXTENSIONS = (".csv", ".xlsx", ".xls", ".zip")
 LABEL_SIZES = [("100x180", _("100×180 mm (standard)")), ("76x130", _("76×130 mm (small)"))]
 
 
