@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, error_page
-from fahuo.livestream import notices, selectors, services
+from fahuo.livestream import consistency, notices, selectors, services
 from fahuo.livestream.models import LiveSession
 from fahuo.livestream.planning import Plan, plan_session
 from fahuo.orders.models import Shop
@@ -131,8 +131,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **plan_display(plan),
         "bars": bars,
         "actual": selectors.session_orders(session).count() if session.status != "planned" else None,
-        "notices": list(session.notices.select_related("carrier", "sent_by")),
-        "channels": notices.SEND_CHANNELS,
+        **_notice_context(session, plan),
+        "basis": consistency.basis_sessions(plan.forecast.basis),
         "can_write": request.user.has_perm(WRITE),
     }
     return render(request, "livestream/session_detail.html", context)
@@ -173,6 +173,16 @@ def pickup_chart(plan: Plan) -> dict[str, Any] | None:
         "xAxis": {"type": "category", "data": labels},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": series,
+    }
+
+
+def _notice_context(session: LiveSession, plan: Plan) -> dict[str, Any]:
+    """The notices next to the plan they are shown under (stale ones flagged), channels in words."""
+    rows = consistency.notices_against_plan(session=session, plan=plan)
+    return {
+        "notices": rows,
+        "notices_stale": any(row.stale for row in rows),
+        "channels": [(c, consistency.channel_label(c)) for c in notices.SEND_CHANNELS],
     }
 
 
