@@ -15,11 +15,29 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext as _
 
-from fahuo.accounts.selectors import can
 from fahuo.kit.errors import FahuoError
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 R = TypeVar("R", bound=HttpResponseBase)
+PermissionCheck = Callable[[Any, str], bool]
+
+
+def _django_permission(user: Any, perm: str) -> bool:
+    return bool(user.has_perm(perm))
+
+
+# Who may do what is the accounts domain's rule (a role per shop); it installs its check here in
+# AccountsConfig.ready, so this plumbing below every domain never imports it.
+_permission_check: list[PermissionCheck] = [_django_permission]
+
+
+def use_permission_check(check: PermissionCheck) -> None:
+    """Install the rule desk_view asks: ``check(user, perm)`` -> allowed."""
+    _permission_check[0] = check
+
+
+def can(user: Any, perm: str) -> bool:
+    return _permission_check[0](user, perm)
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -72,7 +90,7 @@ def desk_view(perm: str | None = None) -> Callable[[View], View]:
                     response["HX-Redirect"] = f"{settings.LOGIN_URL}?{urlencode({'next': back})}"
                     return response
                 return redirect_to_login(request.get_full_path())
-            # The role the user holds in at least one of their shops (fahuo.accounts.selectors.can).
+            # The role the user holds in at least one of their shops (installed by fahuo.accounts).
             if perm is not None and not can(request.user, perm):
                 return error_page(request, _("Your role does not allow this."), status=403)
             try:
