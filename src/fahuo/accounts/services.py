@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.http import HttpRequest
 
+from fahuo.accounts.middleware import current_ip
 from fahuo.accounts.models import AuditLog, Membership, Role
 from fahuo.kit.errors import Conflict, NotFound, PermissionDenied
 
@@ -120,7 +121,8 @@ def audit(
     request: HttpRequest | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditLog:
-    ip = request.META.get("REMOTE_ADDR") if request is not None else None
+    # Without the request at hand, the address of the request being served (RequestIpMiddleware).
+    ip = request.META.get("REMOTE_ADDR") if request is not None else current_ip.get()
     return AuditLog.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         action=action,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.services import audit
-from fahuo.desk import selectors
+from fahuo.desk import print_summary, selectors
 from fahuo.desk.forms import ImportForm, OrderFilterForm, PrintForm, RecipientForm
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.fulfilment.services import print_orders
@@ -185,6 +185,9 @@ def print_labels(request: HttpRequest) -> HttpResponse:
         ],
         "at": timezone.now().isoformat(),
         "fetched": False,
+        "carriers": print_summary.carriers_of(
+            order_ids=set(ids) - {oid for oid, _reason in result.failed}
+        ),
     }
     jobs = [job, *request.session.get("print_jobs", [])][:KEPT_PRINT_JOBS]
     request.session["print_jobs"] = jobs
