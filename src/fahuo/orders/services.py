@@ -13,7 +13,8 @@ from fahuo.kit.errors import Conflict, PermissionDenied
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.models import Customer, Order, OrderStatus, Shop
 
-RECIPIENT_REASON_CODES = frozenset({"name", "phone", "address"})
+# Reasons a new recipient replaces; "encrypted"/"masked": the export held no usable receiver.
+RECIPIENT_REASON_CODES = frozenset({"name", "phone", "address", "encrypted", "masked"})
 
 
 @dataclass(slots=True)

@@ -247,7 +247,9 @@ class DouyinOrderSource:
         self.settings = settings
         self.client = client or DouyinClient(settings)
 
-    def order(self, order_id: str) -> mapper.DouyinOrder:
+    def order(self, order_id: str, *, open_only: bool = False) -> mapper.DouyinOrder:
+        """The order, its recipient decrypted; with ``open_only`` an order not paid-and-unshipped
+        comes back still encrypted (the platform allows decrypting only those)."""
         try:
             params = mapper.order_detail_params(order_id=order_id)
         except mapper.MappingError as exc:
@@ -260,7 +262,7 @@ class DouyinOrderSource:
         except mapper.MappingError as exc:
             raise ProviderError(exc.message, detail=_TEMPORARY) from None
         ciphers = order.cipher_texts()
-        if not ciphers:
+        if not ciphers or (open_only and order.status not in mapper.DECRYPTABLE_STATES):
             return order
         decrypt = mapper.batch_decrypt_params(order_id=order.order_id, cipher_texts=ciphers)
         plain, errors = mapper.decrypted_texts(

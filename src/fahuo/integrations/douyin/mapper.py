@@ -174,6 +174,8 @@ def shipped_numbers(body: Mapping[str, Any]) -> set[str]:
 # 4 已取消, 5 已完成.
 ORDER_UNPAID, ORDER_PAID, ORDER_TO_SHIP = 1, 105, 2
 ORDER_PARTLY_SHIPPED, ORDER_SHIPPED, ORDER_CANCELLED, ORDER_COMPLETED = 101, 3, 4, 5
+# The platform's rules allow decrypting a receiver only for a paid order not yet shipped.
+DECRYPTABLE_STATES = frozenset({ORDER_PAID, ORDER_TO_SHIP})
 # sku_order_list[].after_sale_info.after_sale_status (售后状态), as words the importer reads.
 AFTER_SALE_STATUS = {
     6: "售后申请",
