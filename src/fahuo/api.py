@@ -80,5 +80,9 @@ def _register_routers() -> None:
 
     api.add_router("/live/review", live_review_router, tags=["live"])
 
+    from fahuo.contracts.api import router as contracts_router
+
+    api.add_router("/contracts", contracts_router, tags=["contracts"])
+
 
 _register_routers()

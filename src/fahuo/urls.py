@@ -13,6 +13,7 @@ urlpatterns = [
     path("fulfilment/", include("fahuo.fulfilment.urls")),
     path("allocation/", include("fahuo.routing.urls")),
     path("tracking/", include("fahuo.tracking.urls")),
+    path("contracts/", include("fahuo.contracts.urls")),
     path("live/", include("fahuo.livestream.urls_review")),  # board/, review/ (distinct paths)
     path("live/", include("fahuo.livestream.urls")),
     path("hooks/", include((hook_patterns, "hooks"))),

@@ -22,6 +22,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.view_order",
         "fulfilment.print_labels",
         "orders.import_orders",
+        "contracts.change_contractterms",  # carrier contracts, statements, bills, claims
     ],
     Role.OPERATOR: [
         "orders.change_order",

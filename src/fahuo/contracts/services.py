@@ -290,6 +290,24 @@ def week_from_db(*, carrier: Carrier, week_start: dt.date, as_of: dt.datetime | 
     return st.Week(terms=t, lanes=lanes, shipments=shipments, incidents=incidents, claims=claims, bill=bill)
 
 
+def carriers_to_settle(*, week_start: dt.date) -> list[str]:
+    """Carrier codes with a contract in force during the week or parcels handed over in it."""
+    from fahuo.tracking.models import Track
+
+    start, end = _bounds(week_start)
+    week_end = week_start + dt.timedelta(days=6)
+    contracted = Contract.objects.filter(starts_on__lte=week_end).exclude(ends_on__lt=week_start)
+    codes = set(contracted.values_list("carrier__code", flat=True))
+    codes |= set(
+        Track.objects.filter(
+            issued_at__gte=start, issued_at__lt=end, carrier_code__in=Carrier.objects.values("code")
+        )
+        .values_list("carrier_code", flat=True)
+        .distinct()
+    )
+    return sorted(codes)
+
+
 def compute_statement(
     *, carrier_code: str, week_start: dt.date, as_of: dt.datetime | None = None
 ) -> st.Statement:
@@ -313,6 +331,15 @@ def generate_statement(
     week = week_from_db(carrier=carrier, week_start=week_start, as_of=as_of)
     result = st.settle(week)
     data = result.as_json()
+    # Per-parcel figures the desk and the dispute list show (our billable weight and freight).
+    bill = data.get("bill") or {}
+    disputed = {
+        n for k in ("overcharged", "weight_disputed", "duplicates", "missing") for n in bill.get(k, [])
+    }
+    data["bill_detail"] = {
+        p.tracking_no: [p.billable_g, p.freight_fen] for p in result.parcels if p.tracking_no in disputed
+    }
+    data["late_detail"] = {p.tracking_no: p.penalty_fen for p in result.parcels if p.late}
     contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
     stmt, _ = WeeklyStatement.objects.update_or_create(
         carrier=carrier,

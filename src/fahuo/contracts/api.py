@@ -1,0 +1,149 @@
+"""JSON API of carrier contracts (mounted at ``/api/contracts``): weekly statements, their status,
+contract terms, claims. Reading needs ``orders.view_order``; changes need the owner's
+``contracts.change_contractterms``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from fahuo.accounts.services import require
+from fahuo.carriers.models import Carrier
+from fahuo.contracts import services
+from fahuo.contracts.models import Claim, WeeklyStatement
+from fahuo.kit.errors import NotFound
+
+router = Router()
+VIEW = "orders.view_order"
+EDIT = "contracts.change_contractterms"
+
+
+class GenerateIn(Schema):
+    carrier: str
+    week_start: str
+
+
+class StatusIn(Schema):
+    status: str
+    note: str = ""
+
+
+class ClaimIn(Schema):
+    carrier: str
+    tracking_no: str
+    kind: str
+    amount_fen: int
+    source: str = "buyer"
+    note: str = ""
+
+
+class VerifyIn(Schema):
+    responsibility: str
+
+
+def _stmt(pk: int) -> WeeklyStatement:
+    stmt = WeeklyStatement.objects.select_related("carrier").filter(pk=pk).first()
+    if stmt is None:
+        raise NotFound("对账单不存在")
+    return stmt
+
+
+def _out(stmt: WeeklyStatement) -> dict[str, Any]:
+    return {"id": stmt.pk, "carrier": stmt.carrier.code, "week_start": stmt.week_start.isoformat(),
+            "status": stmt.status, "statement": stmt.data}  # fmt: skip
+
+
+def _carrier(code: str) -> Carrier:
+    carrier = Carrier.objects.filter(code=code).first()
+    if carrier is None:
+        raise NotFound(f"carrier {code!r} not found")
+    return carrier
+
+
+@router.get("/statements")
+def list_statements(request: HttpRequest, carrier: str | None = None) -> list[dict[str, Any]]:
+    require(request, VIEW)
+    qs = WeeklyStatement.objects.select_related("carrier").order_by("-week_start")
+    if carrier:
+        qs = qs.filter(carrier__code=carrier)
+    return [_out(s) for s in qs[:100]]
+
+
+@router.post("/statements")
+def generate(request: HttpRequest, payload: GenerateIn) -> dict[str, Any]:
+    """Compute (or recompute, while a draft) a carrier's statement for the week starting that Monday."""
+    require(request, EDIT)
+    week = services.parse_week(payload.week_start)
+    with transaction.atomic():
+        return _out(
+            services.generate_statement(carrier_code=payload.carrier, week_start=week, user=request.user)
+        )
+
+
+@router.get("/statements/{pk}")
+def get_statement(request: HttpRequest, pk: int) -> dict[str, Any]:
+    require(request, VIEW)
+    return _out(_stmt(pk))
+
+
+@router.post("/statements/{pk}/status")
+def set_status(request: HttpRequest, pk: int, payload: StatusIn) -> dict[str, Any]:
+    require(request, EDIT)
+    with transaction.atomic():
+        return _out(
+            services.set_status(
+                statement=_stmt(pk), status=payload.status, note=payload.note, user=request.user
+            )
+        )
+
+
+@router.get("/terms/{carrier}")
+def get_terms(request: HttpRequest, carrier: str) -> dict[str, Any]:
+    require(request, VIEW)
+    contract, terms = services.terms_for_carrier(carrier=_carrier(carrier), on=dt.date.today())
+    return {"contract": contract.name if contract else None, "version": terms.version,
+            **{f: str(getattr(terms, f)) if not isinstance(getattr(terms, f), int | bool | str) else getattr(terms, f)
+               for f in services.TERM_FIELDS}}  # fmt: skip
+
+
+@router.put("/terms/{carrier}")
+def put_terms(request: HttpRequest, carrier: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Save a new terms version (fields not given keep their current value)."""
+    require(request, EDIT)
+    contract = services.contract_for(carrier=_carrier(carrier), on=dt.date.today())
+    if contract is None:
+        raise NotFound(f"{carrier} has no contract")
+    unknown = set(payload) - set(services.TERM_FIELDS)
+    if unknown:
+        from fahuo.kit.errors import InvalidInput
+
+        raise InvalidInput(f"unknown terms: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        services.save_terms(contract=contract, values=payload, user=request.user)
+    return get_terms(request, carrier)
+
+
+@router.post("/claims")
+def open_claim(request: HttpRequest, payload: ClaimIn) -> dict[str, Any]:
+    require(request, EDIT)
+    with transaction.atomic():
+        claim = services.open_claim(
+            carrier=_carrier(payload.carrier), tracking_no=payload.tracking_no, kind=payload.kind,
+            amount_fen=payload.amount_fen, source=payload.source, note=payload.note, user=request.user,
+        )  # fmt: skip
+    return {"id": claim.pk, "claim_id": claim.claim_id}
+
+
+@router.post("/claims/{pk}/verify")
+def verify_claim(request: HttpRequest, pk: int, payload: VerifyIn) -> dict[str, Any]:
+    require(request, EDIT)
+    claim = Claim.objects.filter(pk=pk).first()
+    if claim is None:
+        raise NotFound("理赔不存在")
+    with transaction.atomic():
+        services.verify_claim(claim=claim, responsibility=payload.responsibility)
+    return {"id": claim.pk, "responsibility": claim.responsibility, "verified_at": claim.verified_at}

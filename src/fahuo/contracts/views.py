@@ -1,0 +1,379 @@
+"""Desk pages for carrier contracts (owners edit; every desk role reads): terms, weekly statements
+with their PDF / Excel / dispute list, carrier bill import with a column-mapping preview, claims and
+privacy incidents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from fahuo.carriers.models import Carrier
+from fahuo.contracts import bills, documents, selectors, services
+from fahuo.contracts.forms import (
+    BillUploadForm,
+    ClaimForm,
+    GenerateForm,
+    IncidentForm,
+    MappingForm,
+    TermsForm,
+    VerifyForm,
+)
+from fahuo.contracts.models import Claim, ClaimAttachment, StatementStatus, WeeklyStatement
+from fahuo.kit.errors import FahuoError, InvalidInput
+from fahuo.kit.sheets import read_upload
+from fahuo.kit.web import can, desk_view, error_page
+
+READ = "orders.view_order"
+EDIT = "contracts.change_contractterms"  # owners
+NEXT_STATUS = {
+    StatementStatus.DRAFT: [("sent", "标记为已发送")],
+    StatementStatus.SENT: [("agreed", "快递确认"), ("disputed", "有异议")],
+    StatementStatus.DISPUTED: [("sent", "重新发送"), ("agreed", "快递确认")],
+    StatementStatus.AGREED: [("paid", "已付款")],
+    StatementStatus.PAID: [],
+}
+
+
+def _last_monday() -> dt.date:
+    today = timezone.localdate()
+    return today - dt.timedelta(days=today.weekday() + 7)
+
+
+def _file(name: str, data: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+@require_GET
+@desk_view(READ)
+def home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(
+        request,
+        "contracts/home.html",
+        {
+            "nav": "contracts",
+            "rows": selectors.overview(on=today),
+            "alerts": selectors.open_alerts()[:20],
+            "statements": selectors.statements()[:20],
+            "generate_form": GenerateForm(initial={"week": _last_monday()}),
+            "can_edit": can(request.user, EDIT),
+        },
+    )
+
+
+@desk_view(READ)
+def terms(request: HttpRequest, code: str) -> HttpResponse:
+    carrier = get_object_or_404(Carrier, code=code)
+    contract = services.contract_for(carrier=carrier, on=timezone.localdate())
+    if contract is None:
+        return error_page(request, f"{carrier.name} 还没有合同：请先在“运价”页添加合同。", status=404)
+    current = services.terms_for(contract=contract)
+    form = TermsForm(instance=current)
+    if request.method == "POST":
+        if not can(request.user, EDIT):
+            return error_page(request, "只有店主可以修改合同条款。", status=403)
+        form = TermsForm(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    saved = services.save_terms(
+                        contract=contract, values=form.cleaned_data, user=request.user
+                    )
+            except FahuoError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"已保存合同条款第 {saved.version} 版")
+                return redirect("contracts:terms", code=carrier.code)
+    versions = contract.terms_versions.select_related("created_by").order_by("-version")
+    return render(
+        request,
+        "contracts/terms.html",
+        {"nav": "contracts", "carrier": carrier, "contract": contract, "form": form, "current": current,
+         "versions": versions, "tiers": contract.tiers.all(), "can_edit": can(request.user, EDIT)},
+        status=400 if form.errors and request.method == "POST" else 200,
+    )  # fmt: skip
+
+
+@require_POST
+@desk_view(EDIT)
+def generate(request: HttpRequest) -> HttpResponse:
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{e}" for errs in form.errors.values() for e in errs))
+        return redirect("contracts:home")
+    try:
+        with transaction.atomic():
+            stmt = services.generate_statement(
+                carrier_code=form.cleaned_data["carrier"].code,
+                week_start=form.cleaned_data["week"],
+                user=request.user,
+            )
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+        return redirect("contracts:home")
+    return redirect("contracts:statement", pk=stmt.pk)
+
+
+def _statement_context(request: HttpRequest, stmt: WeeklyStatement) -> dict[str, Any]:
+    d = stmt.data
+    late = [(n, d.get("late_detail", {}).get(n, 0)) for n in d.get("late_tracking_nos", [])]
+    bill = d.get("bill")
+    dispute = []
+    if bill:
+        dispute = bills.dispute_rows(
+            statement_data=d, parcels={k: tuple(v) for k, v in d.get("bill_detail", {}).items()},  # type: ignore[misc]
+            bill=selectors.bill_lines_for(stmt),
+        )  # fmt: skip
+    return {
+        "nav": "contracts",
+        "stmt": stmt,
+        "lines": documents.statement_lines(stmt),
+        "late": late,
+        "bill": bill,
+        "dispute": dispute,
+        "actions": NEXT_STATUS[StatementStatus(stmt.status)],
+        "can_edit": can(request.user, EDIT),
+        "upload_form": BillUploadForm(initial={"week": stmt.week_start}),
+        "deposit": stmt.carrier.deposit_entries.order_by("-on", "-pk")[:10],
+    }
+
+
+@require_GET
+@desk_view(READ)
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    stmt = get_object_or_404(WeeklyStatement.objects.select_related("carrier", "contract"), pk=pk)
+    return render(request, "contracts/statement.html", _statement_context(request, stmt))
+
+
+@require_POST
+@desk_view(EDIT)
+def statement_status(request: HttpRequest, pk: int) -> HttpResponse:
+    stmt = get_object_or_404(WeeklyStatement, pk=pk)
+    try:
+        with transaction.atomic():
+            services.set_status(
+                statement=stmt,
+                status=request.POST.get("status", ""),
+                note=request.POST.get("note", ""),
+                user=request.user,
+            )
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    return redirect("contracts:statement", pk=pk)
+
+
+@require_GET
+@desk_view(READ)
+def statement_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    stmt = get_object_or_404(WeeklyStatement.objects.select_related("carrier", "contract"), pk=pk)
+    base = f"{stmt.carrier.code}-{stmt.week_start:%Y%m%d}"
+    if kind == "pdf":
+        return _file(f"statement-{base}.pdf", documents.statement_pdf(stmt), "application/pdf")
+    if kind == "xlsx":
+        return _file(f"statement-{base}.xlsx", documents.statement_xlsx(stmt), bills.XLSX)
+    if kind == "disputes":
+        ctx = _statement_context(request, stmt)
+        if not ctx["bill"]:
+            return error_page(request, "这一周还没有导入快递账单。", status=404)
+        data = bills.dispute_xlsx(
+            title=f"{stmt.carrier.name} {stmt.week_start:%Y-%m-%d} 周账单异议清单", rows=ctx["dispute"],
+            total_fen=int(ctx["bill"]["dispute_fen"]),
+        )  # fmt: skip
+        return _file(f"disputes-{base}.xlsx", data, bills.XLSX)
+    if kind == "termination":
+        if not stmt.data.get("may_terminate"):
+            return error_page(request, "累计超时未超过合同约定，不能生成解约通知。", status=409)
+        threshold = (
+            stmt.terms.terminate_after_late
+            if stmt.terms
+            else services.terms_for(contract=stmt.contract).terminate_after_late
+        )
+        return _file(
+            f"termination-{base}.pdf", documents.termination_pdf(stmt, threshold=threshold), "application/pdf"
+        )
+    return error_page(request, "未知文件类型", status=404)
+
+
+# --- carrier bill import ---------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "uploads" / "bills"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stash(data: bytes, filename: str) -> str:
+    token = secrets.token_hex(12)
+    suffix = ".xlsx" if filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    (_upload_dir() / f"{token}{suffix}").write_bytes(data)
+    (_upload_dir() / f"{token}.name").write_text(filename[:200], encoding="utf-8")
+    return token
+
+
+def _unstash(token: str) -> tuple[bytes, str]:
+    if not token.isalnum():
+        raise InvalidInput("上传已过期，请重新选择文件")
+    for suffix in (".xlsx", ".csv"):
+        path = _upload_dir() / f"{token}{suffix}"
+        if path.exists():
+            return path.read_bytes(), (_upload_dir() / f"{token}.name").read_text(encoding="utf-8")
+    raise InvalidInput("上传已过期，请重新选择文件")
+
+
+@desk_view(EDIT)
+def bill_upload(request: HttpRequest, code: str) -> HttpResponse:
+    """Step 1: the file and the week → a preview with the guessed (or remembered) mapping."""
+    carrier = get_object_or_404(Carrier, code=code)
+    form = BillUploadForm(request.POST or None, request.FILES or None, initial={"week": _last_monday()})
+    if request.method == "POST" and form.is_valid():
+        week = form.cleaned_data["week"]
+        if week.weekday() != 0:
+            form.add_error("week", f"{week:%Y-%m-%d} 不是周一")
+        else:
+            upload = form.cleaned_data["file"]
+            try:
+                data = read_upload(upload)
+                parsed = bills.preview(data=data, filename=upload.name, carrier=carrier)
+            except FahuoError as exc:
+                form.add_error("file", exc.message)
+            else:
+                token = _stash(data, upload.name)
+                return _preview_page(request, carrier, token, week, upload.name, parsed)
+    return render(request, "contracts/bill_upload.html", {"nav": "contracts", "carrier": carrier, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _preview_page(
+    request: HttpRequest,
+    carrier: Carrier,
+    token: str,
+    week: dt.date,
+    filename: str,
+    parsed: bills.Parsed,
+    status: int = 200,
+) -> HttpResponse:
+    initial = {"token": token, "week": week, **{f"map_{k}": v for k, v in parsed.mapping.items()}}
+    form = MappingForm(initial=initial, headers=parsed.headers)
+    return render(
+        request,
+        "contracts/bill_preview.html",
+        {"nav": "contracts", "carrier": carrier, "form": form, "parsed": parsed, "week": week, "filename": filename,
+         "labels": bills.FIELD_LABELS},
+        status=status,
+    )  # fmt: skip
+
+
+@require_POST
+@desk_view(EDIT)
+def bill_confirm(request: HttpRequest, code: str) -> HttpResponse:
+    """Step 2: re-preview with a changed mapping, or import every row (all or nothing) and re-audit."""
+    carrier = get_object_or_404(Carrier, code=code)
+    try:
+        data, filename = _unstash(request.POST.get("token", ""))
+        week = services.parse_week(request.POST.get("week", ""))
+    except FahuoError as exc:
+        return error_page(request, exc.message, status=exc.status)
+    headers = bills.parse(data=data, filename=filename, carrier=carrier, limit=0).headers
+    form = MappingForm(request.POST, headers=headers)
+    if not form.is_valid():
+        return error_page(request, "映射无效", status=400)
+    mapping = form.mapping()
+    if request.POST.get("action") == "preview":
+        return _preview_page(request, carrier, request.POST["token"], week, filename,
+                             bills.preview(data=data, filename=filename, carrier=carrier, mapping=mapping))  # fmt: skip
+    try:
+        with transaction.atomic():
+            bills.import_bill(carrier=carrier, week_start=week, data=data, filename=filename, mapping=mapping)
+            stmt = services.generate_statement(carrier_code=carrier.code, week_start=week, user=request.user)
+    except FahuoError as exc:
+        parsed = bills.preview(data=data, filename=filename, carrier=carrier, mapping=mapping)
+        if isinstance(exc.detail, list):
+            parsed.errors = list(exc.detail)
+        messages.error(request, exc.message)
+        return _preview_page(
+            request, carrier, request.POST["token"], week, filename, parsed, status=exc.status
+        )
+    messages.success(request, f"已导入账单 {filename}（{len(selectors.bill_lines_for(stmt))} 行）并完成核对")
+    return redirect("contracts:statement", pk=stmt.pk)
+
+
+# --- claims and privacy incidents ---------------------------------------------------------------
+
+
+@desk_view(READ)
+def claims(request: HttpRequest) -> HttpResponse:
+    form = ClaimForm(request.POST or None, request.FILES or None)
+    incident_form = IncidentForm(prefix="inc")
+    if request.method == "POST":
+        if not can(request.user, EDIT):
+            return error_page(request, "只有店主可以登记理赔。", status=403)
+        if form.is_valid():
+            with transaction.atomic():
+                claim = services.open_claim(
+                    carrier=form.cleaned_data["carrier"], tracking_no=form.cleaned_data["tracking_no"].strip(),
+                    kind=form.cleaned_data["kind"], source=form.cleaned_data["source"],
+                    amount_fen=int(Decimal(form.cleaned_data["amount_yuan"]) * 100), note=form.cleaned_data["note"],
+                    user=request.user,
+                )  # fmt: skip
+                if form.cleaned_data.get("photos"):
+                    ClaimAttachment.objects.create(claim=claim, file=form.cleaned_data["photos"])
+            messages.success(request, f"已登记理赔 {claim.claim_id}")
+            return redirect("contracts:claims")
+    return render(
+        request,
+        "contracts/claims.html",
+        {"nav": "contracts", "form": form, "incident_form": incident_form, "claims": selectors.claims()[:100],
+         "incidents": selectors.incidents()[:50], "verify_form": VerifyForm(), "can_edit": can(request.user, EDIT)},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@require_POST
+@desk_view(EDIT)
+def claim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    claim = get_object_or_404(Claim, pk=pk)
+    try:
+        with transaction.atomic():
+            if action == "verify":
+                form = VerifyForm(request.POST)
+                if not form.is_valid():
+                    raise InvalidInput("请选择责任方")
+                services.verify_claim(claim=claim, responsibility=form.cleaned_data["responsibility"])
+            elif action == "pay":
+                services.pay_claim(claim=claim)
+            else:
+                raise InvalidInput("未知操作")
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    return redirect("contracts:claims")
+
+
+@require_POST
+@desk_view(EDIT)
+def incident_add(request: HttpRequest) -> HttpResponse:
+    form = IncidentForm(request.POST, prefix="inc")
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{e}" for errs in form.errors.values() for e in errs))
+        return redirect("contracts:claims")
+    with transaction.atomic():
+        services.record_privacy_incident(
+            carrier=form.cleaned_data["carrier"], tracking_no=form.cleaned_data["tracking_no"].strip(),
+            occurred_at=form.cleaned_data["occurred_at"], source=form.cleaned_data["source"],
+            carrier_fault=form.cleaned_data["carrier_fault"], note=form.cleaned_data["note"],
+        )  # fmt: skip
+    messages.success(request, "已登记隐私泄露事件")
+    return redirect("contracts:claims")
