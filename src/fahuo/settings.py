@@ -46,6 +46,11 @@ ALLOWED_HOSTS = [
     h for h in os.environ.get("FAHUO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
 CSRF_TRUSTED_ORIGINS = [f"http://{h}:8000" for h in ("127.0.0.1", "localhost")]
+# Where buyers and sellers reach this desk (links in buyer messages, Kuaidi100 callbacks); empty:
+# `fahuo serve` / `fahuo demo` derive it from the address and port they serve on.
+FAHUO_PUBLIC_URL = os.environ.get("FAHUO_PUBLIC_URL", "").rstrip("/")
+if FAHUO_PUBLIC_URL.startswith(("http://", "https://")):
+    CSRF_TRUSTED_ORIGINS.append("/".join(FAHUO_PUBLIC_URL.split("/")[:3]))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "ninja",  # its templates and static files: /api/docs serves Swagger UI locally, never from a CDN
     "fahuo.accounts",
     "fahuo.catalog",
     "fahuo.inventory",
@@ -145,12 +151,13 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing one (files come from the finders)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
+WHITENOISE_AUTOREFRESH = DEBUG  # re-scanning the files on every request is for development only
 MEDIA_ROOT = DATA_DIR / "files"
 FAHUO_OUTPUT_DIR = DATA_DIR / "output"
 

@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=42, metavar="S", help="random seed (default 42)")
     parser.add_argument("--port", type=int, default=8000, metavar="P", help="port to serve on (default 8000)")
     parser.add_argument("--no-serve", action="store_true", help="build the data set and exit")
+    parser.add_argument("--workers", type=int, default=2, metavar="N", help="web processes (default 2)")
+    parser.add_argument("--dev", action="store_true", help="Django's development server instead of gunicorn")
 
 
 def format_summary(summary: DemoSummary, *, seconds: float, port: int | None) -> str:
@@ -73,4 +75,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from fahuo.desk import cli_serve  # written alongside; imported only when serving
 
-    return int(cli_serve.run(argparse.Namespace(port=args.port, host="127.0.0.1", demo_world=True)) or 0)
+    served = argparse.Namespace(
+        port=args.port,
+        host="127.0.0.1",
+        workers=args.workers,
+        dev=args.dev,
+        demo_world=True,
+        skip_migrate=True,
+    )
+    return int(cli_serve.run(served) or 0)

@@ -51,12 +51,35 @@ class DemoWorld:
     kdniao: Any = None
     kuaidi100: Any = None  # the Kuaidi100 simulator's state (traces for polling)
     douyin: Any = None
+    # buyer-message simulators: what they received is what the buyers got
+    sms: Any = None
+    douyin_im: Any = None
+    wechat: Any = None
+    consumer: Any = None  # the in-process Huey consumer, when one runs
     stop_event: threading.Event = field(default_factory=threading.Event)
+    mover: threading.Thread | None = None
 
     def stop(self) -> None:
         self.stop_event.set()
+        if self.consumer is not None:
+            self.consumer.stop(graceful=False)
         for sim in self.sims:
             sim.stop()
+        if self.mover is not None:
+            self.mover.join(timeout=10)
+
+
+class _DouyinGateway:
+    """One 抖店 open-platform address for the shop's account, as on the real gateway: the IM send
+    method goes to the IM simulator, every other method to the order/logistics simulator."""
+
+    def __init__(self, shop: Any, im: Any) -> None:
+        self.shop, self.im = shop, im
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "") == self.im.path:
+            return self.im(environ, start_response)
+        return self.shop(environ, start_response)
 
 
 def start_world(*, desk_url: str, move_every_s: float = 15.0) -> DemoWorld:
@@ -64,39 +87,49 @@ def start_world(*, desk_url: str, move_every_s: float = 15.0) -> DemoWorld:
     from fahuo.integrations.douyin import simulator as douyin_sim
     from fahuo.integrations.kdniao import simulator as kdniao_sim
     from fahuo.integrations.kuaidi100 import simulator as kuaidi100_sim
+    from fahuo.integrations.messaging.douyin_im.simulator import DouyinImSimulator
+    from fahuo.integrations.messaging.sms_kdniao.simulator import KdniaoSmsSimulator
+    from fahuo.integrations.messaging.wechat.simulator import WechatSimulator
 
     world = DemoWorld()
     world.kdniao = kdniao_sim.make_app()
     world.kuaidi100 = kuaidi100_sim.SimulatorState()
     world.douyin = douyin_sim.make_app()
+    world.sms = KdniaoSmsSimulator.with_account()
+    world.douyin_im = DouyinImSimulator(accept_unknown_orders=True)
+    world.wechat = WechatSimulator.with_app(accept_any_openid=True)
     for key, app in (
         ("kdniao", world.kdniao),
         ("kuaidi100", kuaidi100_sim.make_app(world.kuaidi100)),
-        ("douyin", world.douyin),
+        ("douyin", _DouyinGateway(world.douyin, world.douyin_im)),
+        ("kdniao_sms", world.sms),
+        ("wechat", world.wechat),
     ):
         sim = RunningSimulator(app).start()
         world.sims.append(sim)
         world.urls[key] = sim.base_url
     configure_accounts(world.urls)
-    _start_consumer()
-    thread = threading.Thread(
+    world.consumer = _start_consumer()
+    world.mover = threading.Thread(
         target=_move_forever, args=(world, desk_url, move_every_s), name="fahuo-demo-movement", daemon=True
     )
-    thread.start()
+    world.mover.start()
     return world
 
 
-def _start_consumer() -> None:
+def _start_consumer() -> Any:
     """Run the Huey consumer (thread workers) inside the demo process, so queued jobs and periodic
-    tasks (ship-back, alert sweeps, batches) run without a separate ``fahuo worker``."""
+    tasks (ship-back, alert sweeps, batches, buyer messages) run without a separate ``fahuo worker``.
+    Returns it (None when Huey runs tasks inline)."""
     from django.utils.module_loading import autodiscover_modules
     from huey.contrib.djhuey import HUEY
 
     if HUEY.immediate:
-        return
+        return None
     autodiscover_modules("tasks")  # register every app's tasks, as `fahuo worker` does
     consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
     consumer.start()
+    return consumer
 
 
 def configure_accounts(urls: dict[str, str]) -> None:
@@ -105,9 +138,11 @@ def configure_accounts(urls: dict[str, str]) -> None:
     from fahuo.integrations.douyin import simulator as douyin_sim
     from fahuo.integrations.kdniao import simulator as kdniao_sim
     from fahuo.integrations.kuaidi100 import simulator as kuaidi100_sim
+    from fahuo.integrations.messaging.sms_kdniao import simulator as sms_sim
+    from fahuo.integrations.messaging.wechat import simulator as wechat_sim
     from fahuo.orders.models import Shop
 
-    accounts: list[tuple[str, str, dict[str, str], Shop | None]] = [
+    accounts: list[tuple[str, str, dict[str, Any], Shop | None]] = [
         (
             "kdniao",
             "快递鸟（模拟器）",
@@ -141,6 +176,26 @@ def configure_accounts(urls: dict[str, str]) -> None:
             },
             Shop.objects.filter(code="demo").first(),
         ),
+        (
+            "kdniao_sms",
+            "快递鸟短信（模拟器）",
+            {
+                "ebusiness_id": sms_sim.DEMO_EBUSINESS_ID,
+                "app_key": sms_sim.DEMO_APP_KEY,
+                "sign_name": "小雨好物",
+            },
+            None,
+        ),
+        (
+            "wechat",
+            "微信小程序（模拟器）",
+            {
+                "appid": wechat_sim.DEMO_APPID,
+                "secret": wechat_sim.DEMO_SECRET,
+                "templates": {"*": wechat_sim.DEMO_TEMPLATE_ID},
+            },
+            Shop.objects.filter(code="siyu").first(),
+        ),
     ]
     with transaction.atomic():
         for provider, name, creds, shop in accounts:
@@ -156,6 +211,28 @@ def configure_accounts(urls: dict[str, str]) -> None:
             )
         Carrier.objects.filter(code__in=KDNIAO_CARRIERS).update(provider="kdniao")
         Carrier.objects.filter(code__in=KUAIDI100_CARRIERS).update(provider="kuaidi100")
+        _subscribe_private_buyers()
+
+
+WECHAT_SHARE = 70  # percent of the private-domain buyers who subscribed in the mini-program
+
+
+def _subscribe_private_buyers() -> None:
+    """Most private-domain (私域) buyers get a WeChat openid, as the seller's mini-program would post
+    it when they subscribe; the others are reached by SMS."""
+    from fahuo.notify.models import BuyerContact, Channel
+    from fahuo.orders.models import Customer
+
+    hashes = Customer.objects.filter(shop__code="siyu").values_list("shop_id", "phone_hash")
+    BuyerContact.objects.bulk_create(
+        [
+            BuyerContact(shop_id=shop_id, phone_hash=h, channel=Channel.WECHAT, address=f"o-demo-{h[:24]}")
+            for shop_id, h in hashes
+            if int(h[:6], 16) % 100 < WECHAT_SHARE
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
 
 
 def _fate(number: str) -> str:
