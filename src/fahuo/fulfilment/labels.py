@@ -37,7 +37,7 @@ from fahuo.kit.pdf import (
     font_metrics,
     register_cjk_font,
 )
-from fahuo.kit.privacy import PHONE_IN_TEXT, mask_name, mask_phone
+from fahuo.kit.privacy import FULLWIDTH, mask_name, mask_phone, scrub
 
 __all__ = ["SIZES", "LabelData", "render_labels", "render_labels_to", "scrub_phones"]
 
@@ -68,11 +68,6 @@ class LabelData:
 
 # --- privacy guard --------------------------------------------------------------------------------
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－　", "0123456789+- ")
-# A mainland mobile number, also written with +86 / 86 and space, dot or dash separators.
-_PHONE_LOOSE = re.compile(
-    r"(?<![0-9])(?:\+?86[\s.\-]?)?(1[3-9][0-9])[\s.\-]?([0-9]{4})[\s.\-]?([0-9]{4})(?![0-9])"
-)
 _MASKED_MOBILE = re.compile(r"1[3-9][0-9]\*{4}[0-9]{4}")
 _PHONE_EXT = re.compile(
     r"^\s*(?:\+?86[\s.\-]?)?(1[3-9][0-9][\s.\-]?[0-9]{4}[\s.\-]?[0-9]{4})\s*(?:[-—_,，#转]|ext\.?)\s*([0-9]{1,6})\s*$",
@@ -80,18 +75,14 @@ _PHONE_EXT = re.compile(
 )
 
 
-def scrub_phones(text: str) -> str:
-    """Mask every mainland mobile number in ``text`` (138****5678); full-width digits are
-    normalised first. The last guard before any string is drawn on a label."""
-    text = text.translate(_FULLWIDTH)
-    text = _PHONE_LOOSE.sub(lambda m: f"{m[1]}****{m[3]}", text)
-    return PHONE_IN_TEXT.sub(lambda m: mask_phone(m[0]), text)
+# The last guard before any string is drawn on a label: kit.privacy's one phone scrubber.
+scrub_phones = scrub
 
 
 def _mask_phone_field(phone: str) -> str:
     """A phone field for the label: already-masked numbers stay as they are, a virtual number
     with an extension (隐私号 13800138000-1234) keeps its extension, anything else is masked."""
-    phone = (phone or "").translate(_FULLWIDTH).strip()
+    phone = (phone or "").translate(FULLWIDTH).strip()
     if not phone:
         return ""
     if _MASKED_MOBILE.fullmatch(phone):
@@ -103,9 +94,8 @@ def _mask_phone_field(phone: str) -> str:
 
 
 def _mask_name_field(name: str) -> str:
-    """张三 -> 张*; the number of stars is capped so it hints at nothing and fits the line."""
-    masked = mask_name(scrub_phones(name or ""))
-    return masked if len(masked) <= 4 else masked[0] + "***"
+    """张三 -> 张*; kit.privacy caps the stars, so the mask hints at nothing and fits the line."""
+    return mask_name(scrub(name or ""))
 
 
 # --- geometry -------------------------------------------------------------------------------------

@@ -114,13 +114,14 @@ _DIGITS = re.compile(r"\d")
 
 
 def mask_name(name: str | None) -> str:
-    """张三 -> 张*, 欧阳娜娜 -> 欧***; keeps only the first character."""
+    """张三 -> 张*, 欧阳娜娜 -> 欧***, 爱新觉罗溥仪 -> 爱***; keeps only the first character."""
     if isinstance(name, Undecryptable):
         return UNREADABLE
     name = (name or "").strip()
     if not name:
         return ""
-    return name[0] + "*" * max(1, len(name) - 1)
+    # At most three stars: a long name must not show its length (the label's rule, the strictest).
+    return name[0] + "*" * min(3, max(1, len(name) - 1))
 
 
 def mask_phone(phone: str | None) -> str:
@@ -151,10 +152,18 @@ def mask_detail(detail: str | None) -> str:
 
 
 PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FULLWIDTH = str.maketrans("０１２３４５６７８９＋－　", "0123456789+- ")
+# A mainland mobile number, also written with +86 / 86 and space, dot or dash separators.
+PHONE_LOOSE = re.compile(
+    r"(?<![0-9])(?:\+?86[\s.\-]?)?(1[3-9][0-9])[\s.\-]?([0-9]{4})[\s.\-]?([0-9]{4})(?![0-9])"
+)
 
 
 def scrub(text: str) -> str:
-    """Remove anything that looks like a full mobile number from free text (logs, errors)."""
+    """Mask every mainland mobile number in free text (logs, errors, notes, labels): 13812345678,
+    138 1234 5678, 138-1234-5678, +86 138… and full-width digits (normalised first) -> 138****5678."""
+    text = text.translate(FULLWIDTH)
+    text = PHONE_LOOSE.sub(lambda m: f"{m[1]}****{m[3]}", text)
     return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 
 
