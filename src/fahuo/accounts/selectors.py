@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from fahuo.accounts.models import Membership, Role
 
@@ -59,9 +59,28 @@ def shops_for(user: Any) -> QuerySet[Shop]:
     return shops
 
 
-def visible(queryset: QuerySet[M], user: Any, *, field: str = "shop") -> QuerySet[M]:
-    """``queryset`` narrowed to rows whose ``field`` (a path to a Shop) is one of the user's shops."""
-    return queryset.filter(**{f"{field}__in": shops_for(user).values("pk")})
+def visible(queryset: QuerySet[M], user: Any, *, field: str = "shop", shopless: bool = False) -> QuerySet[M]:
+    """``queryset`` narrowed to rows whose ``field`` (a path to a Shop) is one of the user's shops;
+    ``shopless`` keeps rows without a shop too (e.g. the default message texts). The owner of every
+    shop (without a shop-limited token) keeps everything."""
+    if is_global_owner(user) and _token_shop_ids(user) is None:
+        return queryset
+    mine = Q(**{f"{field}__in": shops_for(user).values("pk")})
+    return queryset.filter(mine | Q(**{f"{field}__isnull": True}) if shopless else mine)
+
+
+def visible_whole(queryset: QuerySet[M], user: Any, *, through: str) -> QuerySet[M]:
+    """For records spanning many orders (print batches, allocation runs): ``queryset`` without the
+    rows that touch any shop outside the user's (``through`` is a to-many path ending at a Shop) —
+    a batch holding one order of another shop is that shop's business too, so it is hidden whole."""
+    from fahuo.orders.models import Shop
+
+    if not _authenticated(user):
+        return queryset.none()
+    if is_global_owner(user) and _token_shop_ids(user) is None:
+        return queryset
+    others = Shop.objects.exclude(pk__in=shops_for(user).values("pk"))
+    return queryset.exclude(**{f"{through}__in": others})
 
 
 def role_in(user: Any, shop: Shop | int | None) -> str:

@@ -13,17 +13,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from fahuo.accounts.services import require
 from fahuo.carriers import selectors, services
 from fahuo.carriers.models import Carrier, RateLine
-from fahuo.kit.errors import PermissionDenied
 
 router = Router()
 READ_PERMISSION = "orders.view_order"
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("此 API 令牌的用户没有该操作的权限 (this token's user may not do this)")
 
 
 def yuan(fen: int) -> str:
@@ -218,7 +213,7 @@ def quote_out(q: services.Quote) -> dict[str, Any]:
 @router.get("", response=list[CarrierOut], summary="List carriers with service flags and contract")
 def list_carriers(request: HttpRequest) -> list[dict[str, Any]]:
     """Every carrier, the lanes in force today, and the contract in force today (tiers, 保底, notice)."""
-    _require(request, READ_PERMISSION)
+    require(request, READ_PERMISSION)
     out = []
     for row in selectors.carrier_overview(on=timezone.localdate()):
         c: Carrier = row.carrier
@@ -273,7 +268,7 @@ def list_carriers(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/{code}/rates", response=RatesOut, summary="The carrier's rate card in force on a day")
 def rates(request: HttpRequest, code: str, query: Query[RatesQuery]) -> dict[str, Any]:
     """Every lane in force on ``on`` (by origin, then destination), and the dated changes after it."""
-    _require(request, READ_PERMISSION)
+    require(request, READ_PERMISSION)
     carrier = selectors.carrier_by_code(code=code)
     on = query.on or timezone.localdate()
     lines = selectors.rate_lines_on(carrier=carrier, on=on)
@@ -293,7 +288,7 @@ def rates(request: HttpRequest, code: str, query: Query[RatesQuery]) -> dict[str
 def quote(request: HttpRequest, payload: QuoteIn) -> dict[str, Any]:
     """A lane or service the carrier cannot give answers 200 with ``served: false`` and a ``reason``
     (inactive, no_lane, cold_chain, insurance, door_delivery, privacy_waybill, weight); bad input is 4xx."""
-    _require(request, READ_PERMISSION)
+    require(request, READ_PERMISSION)
     carrier = selectors.carrier_by_code(code=payload.carrier)
     declared_fen = int((payload.declared_value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     result = services.quote(

@@ -51,8 +51,9 @@ class OrderFilterForm(forms.Form):
     batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     created_on = forms.DateField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _only_their_shops(self, user)
         status_field, reason_field = self.fields["status"], self.fields["reason"]
         assert isinstance(status_field, forms.ChoiceField) and isinstance(reason_field, forms.ChoiceField)
         status_field.choices = [("", _("All statuses")), *STATUS_LABELS.items()]
@@ -72,6 +73,17 @@ class OrderFilterForm(forms.Form):
         return {names.get(k, k): v for k, v in data.items() if v not in (None, "")}
 
 
+def _only_their_shops(form: forms.Form, user: Any) -> None:
+    """A form's shop choice offers (and accepts) only the user's shops."""
+    if user is None:
+        return
+    from fahuo.accounts.selectors import shops_for
+
+    field = form.fields["shop"]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = shops_for(user)
+
+
 class RecipientForm(forms.Form):
     """Correct a recipient. A blank name, phone or detail keeps the current (hidden) value."""
 
@@ -86,6 +98,10 @@ class RecipientForm(forms.Form):
 class ImportForm(forms.Form):
     shop = forms.ModelChoiceField(queryset=Shop.objects.all(), label=_("Shop"), empty_label=None)
     file = forms.FileField(label=_("Order export (CSV or XLSX)"))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _only_their_shops(self, user)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

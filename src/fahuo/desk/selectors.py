@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from fahuo.accounts.models import AuditLog
+from fahuo.accounts.selectors import visible
 from fahuo.orders.formats import SHANGHAI
 from fahuo.orders.models import ImportBatch, ImportRowError, Order
 from fahuo.orders.selectors import order_list
@@ -29,10 +30,11 @@ def desk_order_list(
     return qs
 
 
-def order_for_page(*, pk: int) -> Order:
-    """One order with its shop, lines (and SKUs), carrier and import batch; 404 when missing."""
+def order_for_page(*, pk: int, user: Any) -> Order:
+    """One order of the user's shops with its shop, lines (and SKUs), carrier and import batch; 404
+    when missing or another shop's."""
     return get_object_or_404(
-        Order.objects.select_related("shop", "carrier", "warehouse", "import_batch").prefetch_related(
+        visible(Order.objects.all(), user).select_related("shop", "carrier", "warehouse", "import_batch").prefetch_related(
             "lines__sku"
         ),
         pk=pk,
@@ -45,25 +47,26 @@ def order_audit_trail(*, order: Order, limit: int = 50) -> list[AuditLog]:
     return list(rows.order_by("-at", "-id")[:limit])
 
 
-def orders_by_ids(*, ids: Iterable[int]) -> QuerySet[Order]:
-    return Order.objects.filter(pk__in=list(ids))
+def orders_by_ids(*, ids: Iterable[int], user: Any) -> QuerySet[Order]:
+    """The orders picked by id that belong to the user's shops (another shop's ids are dropped)."""
+    return visible(Order.objects.filter(pk__in=list(ids)), user)
 
 
-def order_numbers(*, ids: Iterable[int]) -> dict[int, str]:
+def order_numbers(*, ids: Iterable[int], user: Any) -> dict[int, str]:
     """Order id -> platform order number, for messages about orders picked by id."""
-    return dict(Order.objects.filter(pk__in=list(ids)).values_list("pk", "platform_order_id"))
+    return dict(visible(Order.objects.filter(pk__in=list(ids)), user).values_list("pk", "platform_order_id"))
 
 
-def recent_imports(*, limit: int = 10) -> list[ImportBatch]:
+def recent_imports(*, user: Any, limit: int = 10) -> list[ImportBatch]:
     return list(
-        ImportBatch.objects.select_related("shop", "created_by").order_by("-created_at", "-id")[:limit]
+        visible(ImportBatch.objects.all(), user).select_related("shop", "created_by").order_by("-created_at", "-id")[:limit]
     )
 
 
-def import_batch(*, pk: int) -> ImportBatch:
+def import_batch(*, pk: int, user: Any) -> ImportBatch:
     """One import batch with its unreadable rows (their raw cells are not loaded: personal data)."""
     return get_object_or_404(
-        ImportBatch.objects.select_related("shop", "created_by").prefetch_related(
+        visible(ImportBatch.objects.all(), user).select_related("shop", "created_by").prefetch_related(
             Prefetch("row_errors", queryset=ImportRowError.objects.defer("raw"))
         ),
         pk=pk,

@@ -44,7 +44,7 @@ KEPT_PRINT_JOBS = 20  # print results remembered in the session, newest first
 @desk_view("orders.view_order")
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    counts = dashboard_counts(day=today)
+    counts = dashboard_counts(day=today, user=request.user)
     day = today.isoformat()
     cards = [
         ("new", _("New today"), counts.get("new_today", 0), f"?created_on={day}", "info"),
@@ -55,7 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "dashboard",
         "cards": cards,
-        "imports": selectors.recent_imports(limit=8),
+        "imports": selectors.recent_imports(user=request.user, limit=8),
         "today": today,
     }
     return render(request, "desk/dashboard.html", context)
@@ -67,9 +67,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @desk_view("orders.view_order")
 def order_list(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET)
+    form = OrderFilterForm(request.GET, user=request.user)
     filters = form.filters()
-    page = Paginator(selectors.desk_order_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.desk_order_list(user=request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"nav": "orders", "form": form, "page": page, "filtered": bool(filters)}
     # A filter change or a page link swaps only the results; everything else gets the whole page.
     template = (
@@ -100,13 +100,13 @@ def _detail(request: HttpRequest, order: Order, *, status: int = 200, **extra: A
 @require_GET
 @desk_view("orders.view_order")
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, selectors.order_for_page(pk=pk))
+    return _detail(request, selectors.order_for_page(pk=pk, user=request.user))
 
 
 @require_POST
 @desk_view("orders.change_order")
 def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    order = selectors.order_for_page(pk=pk)
+    order = selectors.order_for_page(pk=pk, user=request.user)
     form = RecipientForm(request.POST)
     if not form.is_valid():
         return _detail(request, order, form=form, status=400)
@@ -140,7 +140,7 @@ def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @desk_view("orders.view_order")
 def order_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    order = selectors.order_for_page(pk=pk)
+    order = selectors.order_for_page(pk=pk, user=request.user)
     try:
         # No transaction here: the audit row of a denied reveal must outlive the refusal.
         clear = reveal_recipient(order=order, user=request.user, request=request)
@@ -170,9 +170,9 @@ def print_labels(request: HttpRequest) -> HttpResponse:
     # print_orders keeps its own transactions: waybills issued by the provider are recorded
     # chunk by chunk even when a later chunk fails.
     result = print_orders(
-        orders=selectors.orders_by_ids(ids=ids), size=form.cleaned_data["size"], user=request.user
+        orders=selectors.orders_by_ids(ids=ids, user=request.user), size=form.cleaned_data["size"], user=request.user
     )
-    numbers = selectors.order_numbers(ids=[oid for oid, _reason in result.failed])
+    numbers = selectors.order_numbers(ids=[oid for oid, _reason in result.failed], user=request.user)
     key = result.path.stem  # unique per run; the file exists only when labels were printed
     job = {
         "key": key,
@@ -252,7 +252,7 @@ def print_download(request: HttpRequest, key: str) -> HttpResponseBase:
 def import_orders(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             shop = form.cleaned_data["shop"]
@@ -283,14 +283,14 @@ def import_orders(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     else:
-        form = ImportForm()
-    context = {"nav": "import", "form": form, "imports": selectors.recent_imports(limit=10)}
+        form = ImportForm(user=request.user)
+    context = {"nav": "import", "form": form, "imports": selectors.recent_imports(user=request.user, limit=10)}
     return render(request, "desk/import.html", context, status=status)
 
 
 @require_GET
 @desk_view("orders.import_orders")
 def import_report(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = selectors.import_batch(pk=pk)
+    batch = selectors.import_batch(pk=pk, user=request.user)
     context = {"nav": "import", "batch": batch, "row_errors": list(batch.row_errors.all())}
     return render(request, "desk/import_report.html", context)

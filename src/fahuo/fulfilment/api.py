@@ -16,11 +16,13 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from fahuo.accounts.selectors import visible
+from fahuo.accounts.services import require
 from fahuo.fulfilment import batches as svc
 from fahuo.fulfilment.models import PrintBatch, Waybill
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
-from fahuo.kit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 from fahuo.orders.models import Order, OrderStatus
 
 router = Router()
@@ -29,11 +31,6 @@ VOID = "orders.change_order"
 Size = Literal["100x180", "76x130"]
 VoidReason = Literal["address", "customer_cancelled", "duplicate", "damaged", "other"]
 assert set(VoidReason.__args__) == set(VOID_REASONS)  # type: ignore[attr-defined]
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("此 API 令牌的用户没有该操作的权限")
 
 
 class BatchOut(Schema):
@@ -124,8 +121,8 @@ class VoidOut(Schema):
 
 @router.get("/batches", response=list[BatchOut], summary="List print batches, newest first")
 def list_batches(request: HttpRequest, limit: int = 30) -> list[dict[str, Any]]:
-    _require(request, PRINT)
-    return [_batch_out(b) for b in svc.batch_list(limit=min(max(limit, 1), 200))]
+    require(request, PRINT)
+    return [_batch_out(b) for b in svc.batch_list(limit=min(max(limit, 1), 200), user=request.user)]
 
 
 @router.post("/batches", response={201: BatchesCreatedOut}, summary="Create print batches")
@@ -133,11 +130,11 @@ def create_batches(request: HttpRequest, payload: BatchCreateIn) -> Status[dict[
     """One batch per (warehouse, carrier) of the ready orders given — and per pickup hour with
     ``by_pickup_hour`` —; the worker prints them.
     Orders not ready or already in an unfinished batch come back in ``skipped`` with the reason."""
-    _require(request, PRINT)
+    require(request, PRINT)
     if payload.order_ids:
-        orders: Any = Order.objects.filter(pk__in=payload.order_ids)
+        orders: Any = visible(Order.objects.filter(pk__in=payload.order_ids), request.user)
     elif payload.all_ready:
-        orders = Order.objects.filter(status=OrderStatus.READY)
+        orders = visible(Order.objects.filter(status=OrderStatus.READY), request.user)
     else:
         raise InvalidInput("请提供 order_ids 或 all_ready")
     if payload.shop:
@@ -152,7 +149,7 @@ def create_batches(request: HttpRequest, payload: BatchCreateIn) -> Status[dict[
             criteria=criteria,
             by_pickup_hour=payload.by_pickup_hour,
         )
-    fresh = {b.pk: b for b in svc.batch_list().filter(pk__in=[b.pk for b in made])}
+    fresh = {b.pk: b for b in svc.batch_list().filter(pk__in=[b.pk for b in made])}  # just made: theirs
     return Status(
         201,
         {
@@ -164,14 +161,14 @@ def create_batches(request: HttpRequest, payload: BatchCreateIn) -> Status[dict[
 
 @router.get("/batches/{batch_id}", response=BatchOut, summary="One print batch with its progress")
 def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
-    _require(request, PRINT)
-    return _batch_out(svc.get_batch(pk=batch_id))
+    require(request, PRINT)
+    return _batch_out(svc.get_batch(pk=batch_id, user=request.user))
 
 
 @router.get("/batches/{batch_id}/items", response=list[ItemOut], summary="A batch's orders in print order")
 def batch_items(request: HttpRequest, batch_id: int, filters: Query[ItemFilters]) -> list[dict[str, Any]]:
-    _require(request, PRINT)
-    batch = svc.get_batch(pk=batch_id)
+    require(request, PRINT)
+    batch = svc.get_batch(pk=batch_id, user=request.user)
     items = list(
         svc.batch_items(batch=batch, status=filters.status)[filters.offset : filters.offset + filters.limit]
     )
@@ -195,25 +192,27 @@ def batch_items(request: HttpRequest, batch_id: int, filters: Query[ItemFilters]
 
 @router.post("/batches/{batch_id}/resume", response=BatchOut, summary="Resume a failed or interrupted batch")
 def resume(request: HttpRequest, batch_id: int) -> dict[str, Any]:
-    _require(request, PRINT)
+    require(request, PRINT)
+    svc.get_batch(pk=batch_id, user=request.user)  # 404 for another shop's batch
     with transaction.atomic():
         svc.resume_batch(batch_id=batch_id, user=request.user, request=request)
-    return _batch_out(svc.get_batch(pk=batch_id))
+    return _batch_out(svc.get_batch(pk=batch_id, user=request.user))
 
 
 @router.post(
     "/batches/{batch_id}/cancel", response=BatchOut, summary="Cancel a batch (pending orders released)"
 )
 def cancel(request: HttpRequest, batch_id: int) -> dict[str, Any]:
-    _require(request, VOID)
+    require(request, VOID)
+    svc.get_batch(pk=batch_id, user=request.user)  # 404 for another shop's batch
     svc.cancel_batch(batch_id=batch_id, user=request.user, request=request)
-    return _batch_out(svc.get_batch(pk=batch_id))
+    return _batch_out(svc.get_batch(pk=batch_id, user=request.user))
 
 
 @router.get("/batches/{batch_id}/pdf", url_name="batch_pdf", summary="The batch's labels (PDF)")
 def batch_pdf(request: HttpRequest, batch_id: int) -> FileResponse:
-    _require(request, PRINT)
-    batch = svc.get_batch(pk=batch_id)
+    require(request, PRINT)
+    batch = svc.get_batch(pk=batch_id, user=request.user)
     root = Path(settings.FAHUO_OUTPUT_DIR).resolve()
     path = (root / batch.pdf_path).resolve() if batch.pdf_path else None
     if path is None or root not in path.parents or not path.is_file():
@@ -227,8 +226,8 @@ def batch_pdf(request: HttpRequest, batch_id: int) -> FileResponse:
 def void(request: HttpRequest, order_id: int, payload: VoidIn) -> dict[str, Any]:
     """Cancels the waybill with its provider; the order goes back to ready and its next print gets
     a new number. A provider refusal is a 502 with the provider's message."""
-    _require(request, VOID)
-    order = Order.objects.filter(pk=order_id).first()
+    require(request, VOID)
+    order = visible(Order.objects.filter(pk=order_id), request.user).first()
     if order is None:
         raise NotFound(f"订单不存在：{order_id}")
     voided = cancel_waybill(
@@ -245,8 +244,8 @@ def void(request: HttpRequest, order_id: int, payload: VoidIn) -> dict[str, Any]
 @router.post("/orders/{order_id}/reprint", summary="Print an order's label again (PDF)")
 def reprint(request: HttpRequest, order_id: int, size: Size = "100x180") -> FileResponse:
     """The same waybill (its print count goes up), or a new one after a void."""
-    _require(request, PRINT)
-    order = Order.objects.filter(pk=order_id).first()
+    require(request, PRINT)
+    order = visible(Order.objects.filter(pk=order_id), request.user).first()
     if order is None:
         raise NotFound(f"订单不存在：{order_id}")
     result = print_orders(orders=Order.objects.filter(pk=order.pk), size=size, user=request.user)

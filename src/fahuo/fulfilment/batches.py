@@ -20,6 +20,7 @@ from django.db.models import F, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
+from fahuo.accounts.selectors import visible_whole
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier
 from fahuo.fulfilment.batch_worker import (  # noqa: F401  (the worker's side, re-exported)
@@ -349,15 +350,24 @@ def percent(batch: PrintBatch) -> int:
     return min(100, (batch.issued + batch.failed) * 100 // batch.total)
 
 
-def batch_list(*, limit: int | None = None) -> QuerySet[PrintBatch]:
-    qs = PrintBatch.objects.select_related("warehouse", "carrier", "created_by").order_by(
-        "-created_at", "-id"
+def visible_batches(user: Any) -> QuerySet[PrintBatch]:
+    """The batches a user may see: none holding an order of a shop outside theirs (None: all)."""
+    qs = PrintBatch.objects.all()
+    return qs if user is None else visible_whole(qs, user, through="items__order__shop")
+
+
+def batch_list(*, limit: int | None = None, user: Any = None) -> QuerySet[PrintBatch]:
+    qs = (
+        visible_batches(user)
+        .select_related("warehouse", "carrier", "created_by")
+        .order_by("-created_at", "-id")
     )
     return qs[:limit] if limit else qs
 
 
-def get_batch(*, pk: int) -> PrintBatch:
-    batch = PrintBatch.objects.select_related("warehouse", "carrier", "created_by").filter(pk=pk).first()
+def get_batch(*, pk: int, user: Any = None) -> PrintBatch:
+    """One batch; 404 when missing or (with ``user``) holding another shop's orders."""
+    batch = visible_batches(user).select_related("warehouse", "carrier", "created_by").filter(pk=pk).first()
     if batch is None:
         raise NotFound(f"波次不存在：{pk}")
     return batch

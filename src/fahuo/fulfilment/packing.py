@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import audit
 from fahuo.catalog.models import Sku, Trait
 from fahuo.fulfilment.cartons import CartonChoice, choose_carton
@@ -380,13 +381,15 @@ def _unknown_code(code: str) -> NotFound:
     return NotFound(f"未找到面单号或订单号：{code}")
 
 
-def scan(*, code: str) -> ScanResult:
+def scan(*, code: str, user: Any = None) -> ScanResult:
     """Look up a scanned waybill number (or order number): the order to pack and how.
-    ``NotFound`` for a number fahuo does not know."""
+    ``NotFound`` for a number fahuo does not know — or that belongs to a shop outside ``user``'s."""
     code = (code or "").strip()
     if not code:
         raise InvalidInput("请扫描面单号")
     orders = _orders_with_lines()
+    if user is not None:
+        orders = visible(orders, user)
     parcel: Parcel | None = None
     tracking = ""
     void_reason = ""
@@ -459,12 +462,8 @@ def mark_packed(
     must not ship (cancelled order, voided waybill) or is already packed; ``InvalidInput`` when a
     line was not checked.
     """
-    parcel = (
-        Parcel.objects.select_for_update(of=("self",))
-        .select_related("order", "carton")
-        .filter(pk=parcel_id)
-        .first()
-    )
+    parcels = Parcel.objects.all() if user is None else visible(Parcel.objects.all(), user, field="order__shop")
+    parcel = parcels.select_for_update(of=("self",)).select_related("order", "carton").filter(pk=parcel_id).first()
     if parcel is None:
         raise NotFound("包裹不存在")
     order = parcel.order

@@ -22,6 +22,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from fahuo.accounts.selectors import visible
 from fahuo.fulfilment.models import Parcel, ParcelStatus, ShipBack, ShipBackStatus, Waybill
 from fahuo.integrations.base import ShopPlatform
 from fahuo.integrations.douyin.codes import company_code_for
@@ -279,14 +280,20 @@ def _fail(row: ShipBack, message: str, *, now: datetime, result: SendResult, tri
 # --- retry by hand -------------------------------------------------------------------------------
 
 
-def retry_shipbacks(*, ids: Iterable[int], now: datetime | None = None) -> int:
+def _mine(user: Any) -> QuerySet[ShipBack]:
+    """Every ship-back (``user`` None: the worker, the CLI), or those of the user's shops."""
+    qs = ShipBack.objects.all()
+    return qs if user is None else visible(qs, user, field="order__shop")
+
+
+def retry_shipbacks(*, ids: Iterable[int], now: datetime | None = None, user: Any = None) -> int:
     """Make these rows due now, failed or waiting (sent rows are left alone); returns how many."""
-    return _make_due(ShipBack.objects.filter(pk__in=list(ids)), now=now or timezone.now())
+    return _make_due(_mine(user).filter(pk__in=list(ids)), now=now or timezone.now())
 
 
-def retry_failed_shipbacks(*, now: datetime | None = None) -> int:
+def retry_failed_shipbacks(*, now: datetime | None = None, user: Any = None) -> int:
     """Every failed row, due now."""
-    return _make_due(ShipBack.objects.filter(status=ShipBackStatus.FAILED), now=now or timezone.now())
+    return _make_due(_mine(user).filter(status=ShipBackStatus.FAILED), now=now or timezone.now())
 
 
 def _make_due(shipbacks: QuerySet[ShipBack], *, now: datetime) -> int:
@@ -323,10 +330,10 @@ def _unknown_company(code: str, name: str) -> str:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def shipback_counts() -> dict[str, int]:
+def shipback_counts(*, user: Any = None) -> dict[str, int]:
     """Rows per state: waiting (not tried yet), retrying, sent, failed — one query."""
     pending = Q(status=ShipBackStatus.PENDING)
-    counts = ShipBack.objects.aggregate(
+    counts = _mine(user).aggregate(
         waiting=Count("pk", filter=pending & Q(attempts=0)),
         retrying=Count("pk", filter=pending & Q(attempts__gt=0)),
         sent=Count("pk", filter=Q(status=ShipBackStatus.SENT)),
@@ -335,10 +342,11 @@ def shipback_counts() -> dict[str, int]:
     return {k: int(v or 0) for k, v in counts.items()}
 
 
-def problem_shipbacks(*, limit: int = 200) -> list[ShipBack]:
+def problem_shipbacks(*, limit: int = 200, user: Any = None) -> list[ShipBack]:
     """Failed rows first, then rows being retried, with their order and shop."""
     qs = (
-        ShipBack.objects.filter(
+        _mine(user)
+        .filter(
             Q(status=ShipBackStatus.FAILED) | Q(status=ShipBackStatus.PENDING, attempts__gt=0)
         )
         .select_related("order__shop")

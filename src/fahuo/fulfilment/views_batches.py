@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier
 from fahuo.desk.forms import LABEL_SIZES, OrderFilterForm
@@ -74,8 +75,9 @@ class BatchForm(OrderFilterForm):
     size = forms.ChoiceField(choices=LABEL_SIZES, required=False)
     by_pickup_hour = forms.BooleanField(required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.user = user
         for name, label, empty in (
             ("carrier", _("Carrier"), _("All carriers")),
             ("warehouse", _("Warehouse"), _("All warehouses")),
@@ -98,7 +100,7 @@ class BatchForm(OrderFilterForm):
         """The ready orders this filter selects (a batch only ever takes ready orders)."""
         filters = self.order_filters()
         carrier, warehouse = filters.pop("carrier", None), filters.pop("warehouse", None)
-        qs = desk_order_list(status=OrderStatus.READY, **filters)
+        qs = desk_order_list(status=OrderStatus.READY, user=self.user, **filters)
         if carrier is not None:
             qs = qs.filter(carrier=carrier)
         if warehouse is not None:
@@ -138,12 +140,12 @@ def _decorate(batch: PrintBatch) -> PrintBatch:
 @require_GET
 @desk_view(PRINT)
 def batch_list(request: HttpRequest) -> HttpResponse:
-    form = BatchForm(request.GET)
+    form = BatchForm(request.GET, user=request.user)
     target = htmx_target(request)
     if target == "batch-preview":  # the form changed: recount
         context: dict[str, Any] = {"matching": svc.free_orders(form.orders()).count()}
         return vary_on_htmx(render(request, "fulfilment/batch_preview.html", context))
-    page = Paginator(svc.batch_list(), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(svc.batch_list(user=request.user), BATCHES_PER_PAGE).get_page(request.GET.get("page"))
     rows = [_decorate(b) for b in page.object_list]
     context = {"page": page, "rows": rows, "polling": any(b.active for b in rows)}  # type: ignore[attr-defined]
     if target == "batch-rows":  # the list polls while a batch runs
@@ -157,11 +159,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def batch_create(request: HttpRequest) -> HttpResponse:
     """From a selection (``order`` ids, e.g. the order list's bulk form) or from the filter fields."""
     ids = [int(v) for v in request.POST.getlist("order") if v.isdigit()]
-    form = BatchForm(request.POST)
+    form = BatchForm(request.POST, user=request.user)
     form.is_valid()
     size = form.cleaned_data.get("size") or "100x180"
     if ids:
-        orders: Any = Order.objects.filter(pk__in=ids)
+        orders: Any = visible(Order.objects.filter(pk__in=ids), request.user)
         criteria: dict[str, Any] = {"source": "selection", "orders": len(ids)}
     elif request.POST.get("action") == "batch":
         # The order list's button with nothing ticked: confirm its filter on the batches page.
@@ -244,7 +246,7 @@ def _items(batch: PrintBatch, status: str, page_number: str | None) -> Any:
 @require_GET
 @desk_view(PRINT)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _decorate(svc.get_batch(pk=pk))
+    batch = _decorate(svc.get_batch(pk=pk, user=request.user))
     status = request.GET.get("status", "")
     if status not in {str(k) for k in ITEM_STATUS_LABELS}:
         status = ""
@@ -277,7 +279,7 @@ def _tabs(batch: PrintBatch) -> list[tuple[str, Any, int]]:
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress block, polled by htmx while the batch runs (the state badge and the tab counts
     ride along out of band); the page reloads when the batch ends."""
-    batch = _decorate(svc.get_batch(pk=pk))
+    batch = _decorate(svc.get_batch(pk=pk, user=request.user))
     status = request.GET.get("status", "")
     context = {"batch": batch, "poll": True, "tabs": _tabs(batch), "status": status}
     response = render(request, "fulfilment/batch_progress.html", context)
@@ -289,7 +291,7 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @desk_view(PRINT)
 def batch_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
-    batch = svc.get_batch(pk=pk)
+    batch = svc.get_batch(pk=pk, user=request.user)
     root = Path(settings.FAHUO_OUTPUT_DIR).resolve()
     path = (root / batch.pdf_path).resolve() if batch.pdf_path else None
     if path is None or root not in path.parents or not path.is_file():
@@ -302,6 +304,7 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 @desk_view(PRINT)
 def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    svc.get_batch(pk=pk, user=request.user)  # 404 for another shop's batch
     try:
         with transaction.atomic():
             svc.resume_batch(batch_id=pk, user=request.user, request=request)
@@ -315,6 +318,7 @@ def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @desk_view(VOID)
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    svc.get_batch(pk=pk, user=request.user)  # 404 for another shop's batch
     try:
         with transaction.atomic():
             svc.cancel_batch(batch_id=pk, user=request.user, request=request)
@@ -338,7 +342,7 @@ def _back(pk: int, request: HttpRequest) -> str:
 @desk_view(PRINT)
 def batch_reprint(request: HttpRequest, pk: int, order_pk: int) -> HttpResponseBase:
     """One order's label again as a PDF download: the same waybill, or a new one after a void."""
-    batch = svc.get_batch(pk=pk)
+    batch = svc.get_batch(pk=pk, user=request.user)
     order = Order.objects.filter(pk=order_pk, batch_items__batch=batch).first()
     if order is None:
         raise Http404("order not in this batch")
@@ -371,7 +375,7 @@ def batch_reprint(request: HttpRequest, pk: int, order_pk: int) -> HttpResponseB
 @desk_view(VOID)
 def batch_void(request: HttpRequest, pk: int, order_pk: int) -> HttpResponse:
     """Void (作废) one order's waybill with the provider; the order goes back to the ready queue."""
-    batch = svc.get_batch(pk=pk)
+    batch = svc.get_batch(pk=pk, user=request.user)
     order = Order.objects.filter(pk=order_pk, batch_items__batch=batch).first()
     if order is None:
         raise Http404("order not in this batch")

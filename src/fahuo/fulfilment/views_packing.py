@@ -19,11 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fahuo.accounts.models import Role
+from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import role_of
 from fahuo.desk.http import desk_view, error_page, is_htmx, private
 from fahuo.fulfilment import packing
+from fahuo.fulfilment.batches import visible_batches
 from fahuo.fulfilment.documents import carton_text, render_packing_slips, render_picklist
-from fahuo.fulfilment.models import BrandInsert, Carton, PackagingRule, PrintBatch
+from fahuo.fulfilment.models import BrandInsert, Carton, PackagingRule
 from fahuo.kit.errors import FahuoError
 from fahuo.orders.models import Order, OrderStatus
 
@@ -57,7 +59,7 @@ def scan_lookup(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     template = "fulfilment/packing_scan_result.html" if is_htmx(request) else "fulfilment/packing_scan.html"
     try:
-        result = packing.scan(code=code)
+        result = packing.scan(code=code, user=request.user)
     except FahuoError as exc:
         context = {"nav": "packing", "error": exc.message, "code": code.strip()}
         return private(render(request, template, context, status=exc.status))
@@ -80,7 +82,7 @@ def scan_pack(request: HttpRequest, parcel_id: int) -> HttpResponse:
         code = request.POST.get("code", "")
         context: dict[str, Any] = {"nav": "packing", "error": exc.message}
         try:
-            context |= _result_context(packing.scan(code=code))
+            context |= _result_context(packing.scan(code=code, user=request.user))
         except FahuoError:
             pass
         return private(render(request, template, context, status=exc.status))
@@ -152,7 +154,7 @@ def _rules_page(request: HttpRequest, *, form: RuleForm | None = None, status: i
         "can_edit": _can_edit(request),
         "cartons": _carton_rows(),
         "inserts": list(
-            BrandInsert.objects.select_related("shop", "sku").order_by("shop__code", "kind", "pk")
+            visible(BrandInsert.objects.all(), request.user).select_related("shop", "sku").order_by("shop__code", "kind", "pk")
         ),
         "insert_kinds": packing.INSERT_KINDS,
     }
@@ -241,9 +243,9 @@ def _stamp() -> str:
 def picklist_pdf(request: HttpRequest, batch_id: int | None = None) -> HttpResponse:
     """The pick list of a print batch, or of every ready order (``/picklist/ready.pdf``)."""
     if batch_id is not None:
-        batch = get_object_or_404(PrintBatch, pk=batch_id)
+        batch = get_object_or_404(visible_batches(request.user), pk=batch_id)
         return _pdf(render_picklist(batch=batch), f"picklist-B{batch.pk}.pdf")
-    ready = Order.objects.filter(status=OrderStatus.READY)
+    ready = visible(Order.objects.filter(status=OrderStatus.READY), request.user)
     if not ready.exists():
         return error_page(request, _("No ready orders to pick."), status=404)
     return _pdf(render_picklist(orders=ready), f"picklist-ready-{_stamp()}.pdf")
@@ -252,7 +254,7 @@ def picklist_pdf(request: HttpRequest, batch_id: int | None = None) -> HttpRespo
 @require_GET
 @desk_view(SCAN_PERMISSION)
 def slips_pdf(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(PrintBatch, pk=batch_id)
+    batch = get_object_or_404(visible_batches(request.user), pk=batch_id)
     if not batch.items.exists():
         return error_page(request, _("This batch has no orders."), status=404)
     return _pdf(render_packing_slips(batch=batch), f"packslips-B{batch.pk}.pdf")

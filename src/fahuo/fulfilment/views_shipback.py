@@ -25,8 +25,8 @@ PAGE_ROWS = 200
 def shipback_list(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "shipback",
-        "counts": shipback.shipback_counts(),
-        "rows": shipback.problem_shipbacks(limit=PAGE_ROWS),
+        "counts": shipback.shipback_counts(user=request.user),
+        "rows": shipback.problem_shipbacks(limit=PAGE_ROWS, user=request.user),
         "page_rows": PAGE_ROWS,
         "can_retry": request.user.has_perm(RETRY_PERMISSION),
     }
@@ -37,7 +37,7 @@ def shipback_list(request: HttpRequest) -> HttpResponse:
 @desk_view(RETRY_PERMISSION)
 def shipback_retry(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
-        count = shipback.retry_shipbacks(ids=[pk])
+        count = shipback.retry_shipbacks(ids=[pk], user=request.user)
         if count:
             audit(
                 user=request.user,
@@ -58,7 +58,7 @@ def shipback_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view(RETRY_PERMISSION)
 def shipback_retry_failed(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
-        count = shipback.retry_failed_shipbacks()
+        count = shipback.retry_failed_shipbacks(user=request.user)
         if count:
             audit(
                 user=request.user,

@@ -9,17 +9,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from fahuo.kit.errors import PermissionDenied
+from fahuo.accounts.services import require
 from fahuo.livestream import notices, selectors, services
 from fahuo.livestream.planning import plan_session
 
 router = Router()
 READ, WRITE = "orders.view_order", "orders.change_order"
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("此 API 令牌的用户没有该操作的权限 (this token's user may not do this)")
 
 
 class SessionOut(Schema):
@@ -54,7 +49,7 @@ class NoticeOut(Schema):
 
 @router.get("/sessions", response=list[SessionOut])
 def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
-    _require(request, READ)
+    require(request, READ)
     return [
         {
             "id": s.pk,
@@ -70,22 +65,22 @@ def list_sessions(request: HttpRequest) -> list[dict[str, Any]]:
             "forecast_high": s.forecast_high,
             "featured": [{"sku": f.sku.code, "planned_units": f.planned_units} for f in s.featured.all()],
         }
-        for s in selectors.sessions()
+        for s in selectors.sessions(user=request.user)
     ]
 
 
 @router.get("/sessions/{ref}/plan")
 def get_plan(request: HttpRequest, ref: str) -> dict[str, Any]:
     """The capacity check and shipping plan; ``ref`` is an id, ``latest`` or ``next``."""
-    _require(request, READ)
-    return plan_session(session=selectors.resolve_session(ref)).as_dict()
+    require(request, READ)
+    return plan_session(session=selectors.resolve_session(ref, user=request.user)).as_dict()
 
 
 @router.post("/sessions/{ref}/notices", response=list[NoticeOut])
 def post_notices(request: HttpRequest, ref: str, payload: NoticeIn) -> list[dict[str, Any]]:
     """Write (or rewrite) the notices from the plan; with ``send`` also record their sending."""
-    _require(request, WRITE)
-    session = selectors.resolve_session(ref)
+    require(request, WRITE)
+    session = selectors.resolve_session(ref, user=request.user)
     with transaction.atomic():
         services.refresh_forecast(session=session)
         made = notices.create_notices(session=session)
@@ -112,8 +107,8 @@ def post_notices(request: HttpRequest, ref: str, payload: NoticeIn) -> list[dict
 
 @router.get("/sessions/{ref}/notices/{carrier}.pdf")
 def notice_pdf(request: HttpRequest, ref: str, carrier: str) -> HttpResponse:
-    _require(request, READ)
-    session = selectors.resolve_session(ref)
+    require(request, READ)
+    session = selectors.resolve_session(ref, user=request.user)
     response = HttpResponse(
         notices.render_pdf(notices.notices_for(session=session, code=carrier)), content_type="application/pdf"
     )

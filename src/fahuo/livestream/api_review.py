@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from fahuo.kit.errors import PermissionDenied
+from fahuo.accounts.services import require
 from fahuo.livestream import board as live_board
 from fahuo.livestream import exports, review
 
@@ -19,25 +19,20 @@ router = Router()
 VIEW = "orders.view_order"
 
 
-def _require(request: HttpRequest) -> None:
-    if not request.user.has_perm(VIEW):
-        raise PermissionDenied("Your role does not allow this.")
-
-
 @router.get("/sessions/{ref}/review")
 def session_review(
     request: HttpRequest, ref: str, kind: str = "24h", refresh: bool = False
 ) -> dict[str, Any]:
     """The 24 h (pickup/shipped rates per carrier, late parcels) or 7 d (loss/damage) review."""
-    _require(request)
-    session = review.resolve_session(ref)
+    require(request, VIEW)
+    session = review.resolve_session(ref, user=request.user)
     with transaction.atomic():
         return review.stored_or_computed(session=session, kind=kind, refresh=refresh)
 
 
 def _file(request: HttpRequest, ref: str, fmt: str) -> HttpResponse:
-    _require(request)
-    session = review.resolve_session(ref)
+    require(request, VIEW)
+    session = review.resolve_session(ref, user=request.user)
     with transaction.atomic():
         r24 = review.stored_or_computed(session=session, kind="24h")
         r7 = review.stored_or_computed(session=session, kind="7d")
@@ -67,8 +62,8 @@ def session_review_pdf(request: HttpRequest, ref: str) -> HttpResponse:
 @router.get("/sessions/{ref}/board")
 def session_board(request: HttpRequest, ref: str) -> dict[str, Any]:
     """The live board's panels right now (orders per minute vs forecast, pipeline, carriers, alerts)."""
-    _require(request)
-    data = live_board.board(review.resolve_session(ref))
+    require(request, VIEW)
+    data = live_board.board(review.resolve_session(ref, user=request.user))
     session = data.pop("session")
     return {**data, "session": {"id": session.pk, "title": session.title}}
 
@@ -78,5 +73,5 @@ def session_history(
     request: HttpRequest, shop_id: int | None = None, limit: int = 20
 ) -> list[dict[str, Any]]:
     """Past sessions side by side: orders, forecast error, pickup 24 h, shipped 48 h, damage rate."""
-    _require(request)
-    return review.history(shop_id=shop_id, limit=min(max(limit, 1), 100))
+    require(request, VIEW)
+    return review.history(shop_id=shop_id, limit=min(max(limit, 1), 100), user=request.user)

@@ -59,12 +59,12 @@ def session_orders(session: LiveSession) -> QuerySet[Order]:
     return selectors.session_orders(session)
 
 
-def resolve_session(ref: str | int, *, now: dt.datetime | None = None) -> LiveSession:
+def resolve_session(ref: str | int, *, now: dt.datetime | None = None, user: Any = None) -> LiveSession:
     """``current`` (live now, else the last started) or anything ``selectors.resolve_session`` takes."""
     now = now or timezone.now()
     if str(ref).strip().lower() != "current":
-        return selectors.resolve_session(ref, now=now)
-    qs = LiveSession.objects.select_related("shop")
+        return selectors.resolve_session(ref, now=now, user=user)
+    qs = selectors.sessions(user=user)
     found = (
         qs.filter(status=SessionStatus.LIVE).order_by("-starts_at").first()
         or qs.filter(starts_at__lte=now).order_by("-starts_at").first()
@@ -557,9 +557,9 @@ def refresh_due_reviews(*, now: dt.datetime | None = None) -> dict[str, int]:
     return done
 
 
-def history(*, shop_id: int | None = None, limit: int = 20) -> list[dict[str, Any]]:
-    """Past sessions side by side from their stored reviews (two queries)."""
-    sessions = LiveSession.objects.filter(ends_at__lte=timezone.now()).order_by("-starts_at")
+def history(*, shop_id: int | None = None, limit: int = 20, user: Any = None) -> list[dict[str, Any]]:
+    """Past sessions (with ``user``: of the user's shops) side by side from their stored reviews."""
+    sessions = selectors.sessions(user=user).filter(ends_at__lte=timezone.now()).order_by("-starts_at")
     if shop_id is not None:
         sessions = sessions.filter(shop_id=shop_id)
     picked = list(sessions[:limit])

@@ -5,27 +5,31 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from fahuo.accounts.selectors import visible
 from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.livestream.forecast import PastSession
 from fahuo.livestream.models import LiveSession, SessionStatus
 from fahuo.orders.models import Order, OrderLine
 
 
-def sessions(*, shop_id: int | None = None) -> QuerySet[LiveSession]:
-    """All sessions, newest first, with shop and featured SKUs loaded."""
+def sessions(*, shop_id: int | None = None, user: Any = None) -> QuerySet[LiveSession]:
+    """All sessions (with ``user``: of the user's shops), newest first, with shop and SKUs loaded."""
     qs = LiveSession.objects.select_related("shop").prefetch_related("featured__sku")
+    if user is not None:
+        qs = visible(qs, user)
     return qs.filter(shop_id=shop_id) if shop_id else qs
 
 
-def resolve_session(ref: str | int, *, now: datetime | None = None) -> LiveSession:
+def resolve_session(ref: str | int, *, now: datetime | None = None, user: Any = None) -> LiveSession:
     """A session by id, ``latest`` (the most recent finished one) or ``next`` (the next planned one)."""
     now = now or timezone.now()
     text = str(ref).strip().lower()
-    qs = sessions()
+    qs = sessions(user=user)
     if text == "latest":
         found = qs.filter(status=SessionStatus.FINISHED).order_by("-starts_at").first()
     elif text == "next":

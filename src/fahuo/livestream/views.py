@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from fahuo.accounts.selectors import shops_for
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, error_page
 from fahuo.livestream import consistency, notices, selectors, services
 from fahuo.livestream.models import LiveSession
 from fahuo.livestream.planning import Plan, plan_session
-from fahuo.orders.models import Shop
 
 READ = "orders.view_order"
 WRITE = "orders.change_order"
@@ -33,6 +33,12 @@ class SessionForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "MASK-10 500"}),
     )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shop_field = self.fields["shop"]
+        assert isinstance(shop_field, forms.ModelChoiceField)
+        shop_field.queryset = shops_for(user)  # a session only for one of the user's shops
 
     class Meta:
         model = LiveSession
@@ -63,10 +69,10 @@ class SessionForm(forms.ModelForm):
         }
 
 
-def _fresh_session() -> LiveSession:
+def _fresh_session(user: Any) -> LiveSession:
     tomorrow = timezone.localdate() + timedelta(days=1)
     start = timezone.make_aware(datetime.combine(tomorrow, datetime.min.time()).replace(hour=20))
-    shop = Shop.objects.order_by("pk").first()
+    shop = shops_for(user).order_by("pk").first()
     return LiveSession(
         shop=shop, starts_at=start, ends_at=start + timedelta(hours=2),
         pickup_address=shop.sender_address if shop else "",
@@ -77,15 +83,16 @@ def _fresh_session() -> LiveSession:
 @desk_view(READ)
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
-    rows = list(selectors.sessions().prefetch_related("notices"))
+    rows = list(selectors.sessions(user=request.user).prefetch_related("notices"))
     return render(request, "livestream/session_list.html", {"nav": "live", "rows": rows})
 
 
 @desk_view(WRITE)
 def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    session = selectors.resolve_session(pk) if pk else _fresh_session()
+    session = selectors.resolve_session(pk, user=request.user) if pk else _fresh_session(request.user)
     form = SessionForm(
         request.POST or None,
+        user=request.user,
         instance=session,
         initial={"featured_text": services.featured_text(session) if pk else ""},
     )
@@ -113,7 +120,7 @@ def session_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        session = selectors.resolve_session(pk)
+        session = selectors.resolve_session(pk, user=request.user)
     except FahuoError as exc:
         return error_page(request, exc.message, status=exc.status)
     plan = plan_session(session=session)
@@ -213,7 +220,7 @@ def plan_display(plan: Plan) -> dict[str, Any]:
 @desk_view(WRITE)
 @require_POST
 def notices_create(request: HttpRequest, pk: int) -> HttpResponse:
-    session = selectors.resolve_session(pk)
+    session = selectors.resolve_session(pk, user=request.user)
     with transaction.atomic():
         services.refresh_forecast(session=session)
         made = notices.create_notices(session=session)
@@ -224,7 +231,7 @@ def notices_create(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view(WRITE)
 @require_POST
 def notice_sent(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    session = selectors.resolve_session(pk)
+    session = selectors.resolve_session(pk, user=request.user)
     with transaction.atomic():
         notice = notices.notice_for(session=session, code=code)
         notices.mark_sent(notice=notice, user=request.user, via=request.POST.get("via", "manual"))
@@ -236,7 +243,7 @@ def notice_sent(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @require_GET
 def notice_file(request: HttpRequest, pk: int, code: str, ext: str) -> HttpResponse:
     try:
-        session = selectors.resolve_session(pk)
+        session = selectors.resolve_session(pk, user=request.user)
         found = notices.notices_for(session=session, code=code)
     except FahuoError as exc:
         return error_page(request, exc.message, status=exc.status)

@@ -26,7 +26,7 @@ REFRESH_SECONDS = 8
 
 def _session(request: HttpRequest, ref: str) -> LiveSession | HttpResponse:
     try:
-        return review.resolve_session(ref)
+        return review.resolve_session(ref, user=request.user)
     except FahuoError as exc:
         return fahuo_error(request, exc)
 
@@ -147,7 +147,7 @@ def review_page(request: HttpRequest, ref: str) -> HttpResponse:
             r7 = review.stored_or_computed(session=session, kind="7d", refresh="refresh" in request.GET)
     except FahuoError as exc:
         return fahuo_error(request, exc)
-    rows = review.history(shop_id=session.shop_id, limit=12)
+    rows = review.history(shop_id=session.shop_id, limit=12, user=request.user)
     _with_display(r24, r7, rows)
     context = {
         "nav": "live",
@@ -164,7 +164,7 @@ def review_page(request: HttpRequest, ref: str) -> HttpResponse:
 @require_GET
 @desk_view(VIEW)
 def review_history(request: HttpRequest) -> HttpResponse:
-    rows = review.history(limit=30)
+    rows = review.history(limit=30, user=request.user)
     _rows_display(rows)
     context = {"nav": "live", "history": rows, "history_chart": history_chart(rows)}
     return render(request, "livestream/review_history.html", context)

@@ -9,17 +9,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from fahuo.kit.errors import NotFound, PermissionDenied
+from fahuo.accounts.selectors import shops_for, visible
+from fahuo.accounts.services import require
+from fahuo.kit.errors import NotFound
 from fahuo.notify import selectors, sending, services
 from fahuo.notify.models import MessageTemplate, OutboxMessage
-from fahuo.orders.models import Order, Shop
+from fahuo.orders.models import Order
 
 router = Router()
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("此 API 令牌的用户没有该操作的权限")
 
 
 class TemplateOut(Schema):
@@ -103,14 +100,14 @@ class ContactOut(Schema):
 
 @router.get("/templates", response=list[TemplateOut], summary="The message library")
 def templates(request: HttpRequest) -> list[MessageTemplate]:
-    _require(request, selectors.VIEW_PERMISSION)
-    return list(MessageTemplate.objects.select_related("shop").order_by("key", "shop_id", "channel"))
+    require(request, selectors.VIEW_PERMISSION)
+    return list(selectors.templates(request.user).select_related("shop").order_by("key", "shop_id", "channel"))
 
 
 @router.put("/templates/{template_id}", response=TemplateOut, summary="Change a message text")
 def update_template(request: HttpRequest, template_id: int, payload: TemplateIn) -> MessageTemplate:
-    _require(request, selectors.CHANGE_PERMISSION)
-    template = MessageTemplate.objects.select_related("shop").filter(pk=template_id).first()
+    require(request, selectors.CHANGE_PERMISSION)
+    template = selectors.templates(request.user).select_related("shop").filter(pk=template_id).first()
     if template is None:
         raise NotFound(f"消息模板不存在：{template_id}")
     with transaction.atomic():
@@ -125,27 +122,31 @@ def update_template(request: HttpRequest, template_id: int, payload: TemplateIn)
 
 @router.get("/outbox", response=OutboxOut, summary="Messages to buyers, newest first")
 def outbox(request: HttpRequest, filters: Query[OutboxFilters]) -> dict[str, object]:
-    _require(request, selectors.VIEW_PERMISSION)
-    qs = selectors.outbox(status=filters.status, channel=filters.channel, q=filters.q)
+    require(request, selectors.VIEW_PERMISSION)
+    qs = selectors.outbox(status=filters.status, channel=filters.channel, q=filters.q, user=request.user)
     return {
         "count": qs.count(),
-        "counts": selectors.outbox_counts(channel=filters.channel, q=filters.q),
+        "counts": selectors.outbox_counts(channel=filters.channel, q=filters.q, user=request.user),
         "items": list(qs[filters.offset : filters.offset + filters.limit]),
     }
 
 
 @router.post("/outbox/retry", response=RetryOut, summary="Send failed messages again")
 def retry(request: HttpRequest, payload: RetryIn) -> dict[str, int]:
-    _require(request, selectors.CHANGE_PERMISSION)
+    require(request, selectors.CHANGE_PERMISSION)
     with transaction.atomic():
-        n = sending.retry_messages(ids=payload.ids) if payload.ids else sending.retry_failed()
+        n = (
+            sending.retry_messages(ids=payload.ids, user=request.user)
+            if payload.ids
+            else sending.retry_failed(user=request.user)
+        )
     return {"queued": n}
 
 
 @router.post("/enqueue", response={200: MessageOut, 204: None}, summary="Queue a message to an order's buyer")
 def enqueue(request: HttpRequest, payload: EnqueueIn) -> Status[OutboxMessage | None]:
-    _require(request, selectors.CHANGE_PERMISSION)
-    order = Order.objects.select_related("shop").filter(pk=payload.order_id).first()
+    require(request, selectors.CHANGE_PERMISSION)
+    order = visible(Order.objects.all(), request.user).select_related("shop").filter(pk=payload.order_id).first()
     if order is None:
         raise NotFound(f"订单不存在：{payload.order_id}")
     with transaction.atomic():
@@ -157,8 +158,8 @@ def enqueue(request: HttpRequest, payload: EnqueueIn) -> Status[OutboxMessage | 
 
 @router.get("/orders/{order_id}", response=list[MessageOut], summary="An order's messages")
 def order_messages(request: HttpRequest, order_id: int) -> list[OutboxMessage]:
-    _require(request, selectors.VIEW_PERMISSION)
-    order = Order.objects.filter(pk=order_id).first()
+    require(request, selectors.VIEW_PERMISSION)
+    order = visible(Order.objects.all(), request.user).filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"订单不存在：{order_id}")
     return selectors.messages_for_order(order=order)
@@ -166,8 +167,8 @@ def order_messages(request: HttpRequest, order_id: int) -> list[OutboxMessage]:
 
 @router.post("/contacts", response=ContactOut, summary="Remember a buyer's WeChat openid")
 def contact(request: HttpRequest, payload: ContactIn) -> dict[str, bool]:
-    _require(request, "orders.change_order")
-    shop = Shop.objects.filter(code=payload.shop).first()
+    require(request, "orders.change_order")
+    shop = shops_for(request.user).filter(code=payload.shop).first()
     if shop is None:
         raise NotFound(f"店铺不存在：{payload.shop}")
     with transaction.atomic():

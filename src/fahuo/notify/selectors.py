@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from fahuo.accounts.selectors import visible
 from fahuo.carriers.models import Carrier
 from fahuo.kit.privacy import mask_name
 from fahuo.notify.models import MessageKey, MessageTemplate, OutboxMessage, OutboxStatus
@@ -21,9 +23,12 @@ CHANGE_PERMISSION = "orders.change_order"  # owners and operators edit texts and
 
 
 def outbox(
-    *, status: str = "", channel: str = "", q: str = "", shop: Shop | None = None
+    *, status: str = "", channel: str = "", q: str = "", shop: Shop | None = None, user: Any = None
 ) -> QuerySet[OutboxMessage]:
+    """Messages, newest first — with ``user``, only those to buyers of the user's shops."""
     qs = OutboxMessage.objects.select_related("order__shop").order_by("-created_at", "-pk")
+    if user is not None:
+        qs = visible(qs, user, field="order__shop")
     if status == "retrying":
         qs = qs.filter(status=OutboxStatus.QUEUED, attempts__gt=0)
     elif status:
@@ -38,9 +43,11 @@ def outbox(
     return qs
 
 
-def outbox_counts(*, channel: str = "", q: str = "", shop: Shop | None = None) -> dict[str, int]:
+def outbox_counts(
+    *, channel: str = "", q: str = "", shop: Shop | None = None, user: Any = None
+) -> dict[str, int]:
     """Messages per state (one query): queued (not tried yet), retrying, sending, sent, failed."""
-    qs = outbox(channel=channel, q=q, shop=shop).order_by()
+    qs = outbox(channel=channel, q=q, shop=shop, user=user).order_by()
     queued = Q(status=OutboxStatus.QUEUED)
     counts = qs.aggregate(
         queued=Count("pk", filter=queued & Q(attempts=0)),
@@ -63,10 +70,16 @@ class LibraryRow:
     overrides: list[MessageTemplate] = field(default_factory=list)
 
 
-def library() -> list[LibraryRow]:
+def templates(user: Any = None) -> QuerySet[MessageTemplate]:
+    """The default texts and (with ``user``) the own versions of the user's shops only."""
+    qs = MessageTemplate.objects.all()
+    return qs if user is None else visible(qs, user, shopless=True)
+
+
+def library(*, user: Any = None) -> list[LibraryRow]:
     """Every message key with its default text and the shops' own versions (one query)."""
     rows = {key: LibraryRow(key=key, default=None) for key in MessageKey.values}
-    for t in MessageTemplate.objects.select_related("shop").order_by("key", "shop__code", "channel"):
+    for t in templates(user).select_related("shop").order_by("key", "shop__code", "channel"):
         row = rows[t.key]
         if t.shop_id is None and not t.channel and row.default is None:
             row.default = t

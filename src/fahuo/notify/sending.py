@@ -17,10 +17,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from fahuo.accounts.selectors import visible
 from fahuo.integrations.messaging.base import MessageChannel, SendResult
 from fahuo.integrations.messaging.registry import channel_for
 from fahuo.kit.errors import FahuoError
@@ -221,13 +223,19 @@ def _expire(*, now: datetime, summary: SendSummary) -> None:
 # --- retry by hand -------------------------------------------------------------------------------
 
 
-def retry_messages(*, ids: Iterable[int], now: datetime | None = None) -> int:
-    """Make these failed or waiting messages due now (sent ones are left alone); returns how many."""
-    return _make_due(OutboxMessage.objects.filter(pk__in=list(ids)), now=now or timezone.now())
+def _mine(user: Any) -> QuerySet[OutboxMessage]:
+    qs = OutboxMessage.objects.all()
+    return qs if user is None else visible(qs, user, field="order__shop")
 
 
-def retry_failed(*, channel: str = "", now: datetime | None = None) -> int:
-    qs = OutboxMessage.objects.filter(status=OutboxStatus.FAILED)
+def retry_messages(*, ids: Iterable[int], now: datetime | None = None, user: Any = None) -> int:
+    """Make these failed or waiting messages due now (sent ones are left alone); returns how many.
+    With ``user``, another shop's ids are ignored."""
+    return _make_due(_mine(user).filter(pk__in=list(ids)), now=now or timezone.now())
+
+
+def retry_failed(*, channel: str = "", now: datetime | None = None, user: Any = None) -> int:
+    qs = _mine(user).filter(status=OutboxStatus.FAILED)
     if channel:
         qs = qs.filter(channel=channel)
     return _make_due(qs, now=now or timezone.now())

@@ -23,6 +23,7 @@ from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from fahuo.accounts.selectors import visible
 from fahuo.carriers.models import Carrier
 from fahuo.kit.errors import InvalidInput
 from fahuo.kit.privacy import lookup_hash, mask_name
@@ -391,10 +392,13 @@ def message_values(
     }
 
 
-def sample_values(*, shop: Shop | None = None, now: datetime | None = None) -> dict[str, str]:
-    """Values for a preview: the shop's latest order with a parcel, else a made-up one."""
+def sample_values(*, shop: Shop | None = None, now: datetime | None = None, user: Any = None) -> dict[str, str]:
+    """Values for a preview: the shop's latest order with a parcel (of the user's shops), else a
+    made-up one."""
     now = now or timezone.now()
     tracks = Track.objects.filter(order__isnull=False).select_related("order__shop")
+    if user is not None:
+        tracks = visible(tracks, user, field="order__shop")
     if shop is not None:
         tracks = tracks.filter(order__shop=shop)
     track = tracks.order_by("-pk").first()

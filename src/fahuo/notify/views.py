@@ -11,13 +11,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from fahuo.accounts.selectors import shops_for, visible
 from fahuo.desk.http import desk_view, error_page, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.kit.errors import FahuoError
 from fahuo.notify import selectors, sending, services
@@ -50,12 +51,12 @@ CHANGE = selectors.CHANGE_PERMISSION
 def library(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "messages",
-        "rows": selectors.library(),
-        "shops": list(Shop.objects.all()),
+        "rows": selectors.library(user=request.user),
+        "shops": list(shops_for(request.user)),
         "key_labels": KEY_LABELS,
         "key_when": KEY_WHEN,
         "channel_labels": CHANNEL_LABELS,
-        "counts": selectors.outbox_counts(),
+        "counts": selectors.outbox_counts(user=request.user),
         "can_edit": request.user.has_perm(CHANGE),
     }
     return render(request, "notify/library.html", context)
@@ -72,14 +73,14 @@ def _edit_page(
         "key_label": KEY_LABELS.get(template.key, template.key),
         "key_when": KEY_WHEN.get(template.key, ""),
         "variables": VARIABLES,
-        "preview": _preview(body, template.shop, template.key),
+        "preview": _preview(body, template.shop, template.key, user=request.user),
     }
     return render(request, "notify/template_edit.html", context, status=status)
 
 
 @desk_view(VIEW)
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    template = get_object_or_404(MessageTemplate.objects.select_related("shop"), pk=pk)
+    template = get_object_or_404(selectors.templates(request.user).select_related("shop"), pk=pk)
     if request.method != "POST":
         initial = {
             "title": template.title,
@@ -119,6 +120,8 @@ def template_new(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a message and a shop."))
         return redirect("notify:library")
     key, shop, channel = form.cleaned_data["key"], form.cleaned_data["shop"], form.cleaned_data["channel"]
+    if shop is not None and not shops_for(request.user).filter(pk=shop.pk).exists():
+        raise Http404("no such shop")
     existing = MessageTemplate.objects.filter(shop=shop, key=key, channel=channel).first()
     if existing is not None:
         return redirect("notify:template_edit", pk=existing.pk)
@@ -137,9 +140,9 @@ def template_new(request: HttpRequest) -> HttpResponse:
     return redirect("notify:template_edit", pk=template.pk)
 
 
-def _preview(body: str, shop: Shop | None, key: str = "") -> dict[str, Any]:
+def _preview(body: str, shop: Shop | None, key: str = "", *, user: Any) -> dict[str, Any]:
     error = body_error(body, key)
-    text = "" if error else render_text(body, services.sample_values(shop=shop))
+    text = "" if error else render_text(body, services.sample_values(shop=shop, user=user))
     return {"error": error, "text": text, "chars": len(text), "parts": sms_parts(text)}
 
 
@@ -150,7 +153,10 @@ def template_preview(request: HttpRequest) -> HttpResponse:
     body, shop, key = "", None, ""
     if form.is_valid():
         body, shop, key = form.cleaned_data["body"], form.cleaned_data["shop"], form.cleaned_data["key"]
-    return render(request, "notify/_preview.html", {"preview": _preview(body, shop, key)})
+    if shop is not None and not shops_for(request.user).filter(pk=shop.pk).exists():
+        shop = None
+    preview = _preview(body, shop, key, user=request.user)
+    return render(request, "notify/_preview.html", {"preview": preview})
 
 
 # --- the outbox ------------------------------------------------------------------------------------
@@ -162,7 +168,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     form = OutboxFilterForm(request.GET)
     filters = form.filters()
     status, channel, q = filters.get("status", ""), filters.get("channel", ""), filters.get("q", "")
-    page = Paginator(selectors.outbox(status=status, channel=channel, q=q), PAGE_SIZE).get_page(
+    page = Paginator(selectors.outbox(status=status, channel=channel, q=q, user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {
@@ -170,7 +176,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "filters": filters,
-        "counts": selectors.outbox_counts(channel=channel, q=q),
+        "counts": selectors.outbox_counts(channel=channel, q=q, user=request.user),
         "key_labels": KEY_LABELS,
         "channel_labels": CHANNEL_LABELS,
         "can_retry": request.user.has_perm(CHANGE),
@@ -194,9 +200,9 @@ def outbox_retry(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
     with transaction.atomic():
         if ids:
-            n = sending.retry_messages(ids=ids)
+            n = sending.retry_messages(ids=ids, user=request.user)
         else:
-            n = sending.retry_failed(channel=request.POST.get("channel", ""))
+            n = sending.retry_failed(channel=request.POST.get("channel", ""), user=request.user)
     messages.success(request, _("%(n)d messages will be sent again.") % {"n": n})
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
@@ -222,14 +228,14 @@ def _order_context(request: HttpRequest, order: Order, **extra: Any) -> dict[str
 @require_GET
 @desk_view(VIEW)
 def order_messages(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_object_or_404(Order.objects.select_related("shop"), pk=pk)
+    order = get_object_or_404(visible(Order.objects.all(), request.user).select_related("shop"), pk=pk)
     return private(render(request, "notify/order_messages.html", _order_context(request, order)))
 
 
 @require_POST
 @desk_view(CHANGE)
 def order_send(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_object_or_404(Order.objects.select_related("shop"), pk=pk)
+    order = get_object_or_404(visible(Order.objects.all(), request.user).select_related("shop"), pk=pk)
     form = SendForm(request.POST)
     flash, error = "", ""
     if form.is_valid():

@@ -8,10 +8,12 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from fahuo.kit.errors import Conflict, NotFound, PermissionDenied
+from fahuo.accounts.selectors import shops_for
+from fahuo.accounts.services import require
+from fahuo.kit.errors import Conflict, NotFound
 from fahuo.orders.formats import yuan_to_fen
 from fahuo.orders.importing import LineDraft, OrderDraft, create_orders
-from fahuo.orders.models import Order, OrderStatus, Shop
+from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.schemas import (
     OrderDetailOut,
     OrderFilters,
@@ -24,11 +26,6 @@ from fahuo.orders.schemas import (
 from fahuo.orders.selectors import order_list
 
 router = Router()
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("此 API 令牌的用户没有该操作的权限")
 
 
 def _draft(order: OrderIn) -> OrderDraft:
@@ -69,10 +66,11 @@ def create(request: HttpRequest, payload: OrdersIn) -> dict[str, Any]:
     Recipients are verified like imported ones: a bad phone or an address that cannot be resolved
     creates the order with status ``needs_review`` and the reasons listed.
     """
-    _require(request, "orders.add_order")
-    shop = Shop.objects.filter(code=payload.shop).first()
+    require(request, "orders.add_order")
+    shop = shops_for(request.user).filter(code=payload.shop).first()
     if shop is None:
         raise NotFound(f"店铺不存在：{payload.shop}")
+    require(request, "orders.add_order", shop)
     try:
         with transaction.atomic():
             result = create_orders(shop=shop, drafts=[_draft(o) for o in payload.orders], source="api")
@@ -101,8 +99,9 @@ def create(request: HttpRequest, payload: OrdersIn) -> dict[str, Any]:
 @router.get("", response=OrderListOut, summary="List orders")
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str, Any]:
     """Newest paid first; ``paid_from``/``paid_to`` are Beijing dates, both inclusive."""
-    _require(request, "orders.view_order")
+    require(request, "orders.view_order")
     qs = order_list(
+        user=request.user,
         status=filters.status,
         shop=filters.shop,
         reason=filters.reason,
@@ -116,8 +115,8 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str,
 
 @router.get("/{order_id}", response=OrderDetailOut, summary="Read one order with its lines")
 def get_order(request: HttpRequest, order_id: int) -> Order:
-    _require(request, "orders.view_order")
-    order = order_list().filter(pk=order_id).first()
+    require(request, "orders.view_order")
+    order = order_list(user=request.user).filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"订单不存在：{order_id}")
     return order

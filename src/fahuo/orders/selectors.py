@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from fahuo.accounts.selectors import visible
 from fahuo.kit.address import normalize_phone
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.formats import SHANGHAI
@@ -16,6 +18,7 @@ from fahuo.orders.models import Order, OrderLine, OrderStatus, Shop
 
 def order_list(
     *,
+    user: Any = None,
     status: str | None = None,
     shop: Shop | str | None = None,
     reason: str | None = None,
@@ -23,8 +26,11 @@ def order_list(
     date_to: dt.date | None = None,
     q: str | None = None,
 ) -> QuerySet[Order]:
-    """Orders, newest paid first, filtered; dates are paid dates in Beijing time, both ends inclusive."""
+    """Orders, newest paid first, filtered; dates are paid dates in Beijing time, both ends inclusive.
+    With ``user``, only the orders of the user's shops (None: every shop — the CLI and workers)."""
     qs = Order.objects.select_related("shop", "customer", "carrier", "warehouse").prefetch_related("lines")
+    if user is not None:
+        qs = visible(qs, user)
     if status:
         qs = qs.filter(status=status)
     if isinstance(shop, Shop):
@@ -42,9 +48,9 @@ def order_list(
     return qs
 
 
-def dashboard_counts(*, day: dt.date, shop: Shop | str | None = None) -> dict[str, int]:
+def dashboard_counts(*, day: dt.date, shop: Shop | str | None = None, user: Any = None) -> dict[str, int]:
     """Orders created on ``day`` (Beijing time), and the orders now waiting in each desk queue."""
-    qs = Order.objects.all()
+    qs = Order.objects.all() if user is None else visible(Order.objects.all(), user)
     if isinstance(shop, Shop):
         qs = qs.filter(shop=shop)
     elif shop:

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from fahuo.accounts.selectors import visible
+from fahuo.accounts.services import require
 from fahuo.carriers.models import Carrier
 from fahuo.inventory.models import Warehouse
-from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
+from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.orders.models import Order
 from fahuo.routing import selectors, services
 from fahuo.routing import window as window_mod
@@ -20,11 +22,6 @@ from fahuo.routing.models import AllocationDecision, AllocationRun
 router = Router()
 VIEW = "orders.view_order"
 CHANGE = "orders.change_order"
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("此 API 令牌的用户没有该操作的权限")
 
 
 class PlanIn(Schema):
@@ -189,12 +186,12 @@ def _decision_out(d: AllocationDecision, explain: bool) -> dict[str, Any]:
 def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     """Allocates every ready order, or the ready ones among ``order_ids``; nothing changes on the
     orders until the run is applied. Orders in ``order_ids`` that are not ready are left out."""
-    _require(request, CHANGE)
-    orders = services.ready_orders()
+    require(request, CHANGE)
+    orders = services.ready_orders(user=request.user)
     if payload.order_ids is not None:
         if not payload.order_ids:
             raise InvalidInput("order_ids is empty")
-        known = set(Order.objects.filter(pk__in=payload.order_ids).values_list("pk", flat=True))
+        known = set(visible(Order.objects.filter(pk__in=payload.order_ids), request.user).values_list("pk", flat=True))
         missing = sorted(set(payload.order_ids) - known)
         if missing:
             raise NotFound(f"订单不存在：{', '.join(map(str, missing[:20]))}", detail={"order_ids": missing})
@@ -210,8 +207,8 @@ def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
 
 @router.get("/runs/{run_id}", response=RunDetailOut, summary="A run's totals and its decisions, paged")
 def get_run(request: HttpRequest, run_id: int, filters: Query[DecisionFilters]) -> dict[str, Any]:
-    _require(request, VIEW)
-    run = selectors.run(pk=run_id)
+    require(request, VIEW)
+    run = selectors.run(pk=run_id, user=request.user)
     qs = selectors.decisions(
         run=run,
         carrier=filters.carrier,
@@ -232,8 +229,8 @@ def override(request: HttpRequest, run_id: int, payload: OverrideIn) -> dict[str
     """Give ``order_ids`` or a ``province``. Each order must have the carrier × warehouse among its
     feasible options and the lane's capacity must take it; otherwise 422 ``infeasible_override``
     with each order's reason, unless ``skip_infeasible``."""
-    _require(request, CHANGE)
-    run = selectors.run(pk=run_id)
+    require(request, CHANGE)
+    run = selectors.run(pk=run_id, user=request.user)
     if bool(payload.order_ids) == bool(payload.province):
         raise InvalidInput("give either order_ids or province")
     ids = payload.order_ids or selectors.group_order_ids(run=run, province=payload.province or "")
@@ -261,8 +258,8 @@ def override(request: HttpRequest, run_id: int, payload: OverrideIn) -> dict[str
 )
 def apply(request: HttpRequest, run_id: int) -> dict[str, Any]:
     """Idempotent: applying an applied run answers with the first result and changes nothing."""
-    _require(request, CHANGE)
-    run = selectors.run(pk=run_id)
+    require(request, CHANGE)
+    run = selectors.run(pk=run_id, user=request.user)
     with transaction.atomic():
         result = services.apply_run(run=run, user=request.user, request=request)
     return {

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from fahuo.accounts.selectors import visible, visible_whole
 from fahuo.kit.errors import NotFound
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.routing.models import AllocationDecision, AllocationRun, Rule
@@ -13,16 +14,24 @@ from fahuo.routing.models import AllocationDecision, AllocationRun, Rule
 UNASSIGNED_PREFIX = "un:"  # reason filter "un:" = every unassigned order, "un:stock" = for that reason
 
 
-def ready_count() -> int:
-    return Order.objects.filter(status=OrderStatus.READY).count()
+def ready_count(*, user: Any = None) -> int:
+    qs = Order.objects.filter(status=OrderStatus.READY)
+    return (qs if user is None else visible(qs, user)).count()
 
 
-def recent_runs(*, limit: int = 10) -> list[AllocationRun]:
-    return list(AllocationRun.objects.select_related("created_by").order_by("-created_at", "-id")[:limit])
+def visible_runs(user: Any) -> QuerySet[AllocationRun]:
+    """Runs a user may see: none deciding an order of a shop outside theirs (None: all)."""
+    qs = AllocationRun.objects.all()
+    return qs if user is None else visible_whole(qs, user, through="decisions__order__shop")
 
 
-def run(*, pk: int) -> AllocationRun:
-    found = AllocationRun.objects.select_related("created_by").filter(pk=pk).first()
+def recent_runs(*, limit: int = 10, user: Any = None) -> list[AllocationRun]:
+    return list(visible_runs(user).select_related("created_by").order_by("-created_at", "-id")[:limit])
+
+
+def run(*, pk: int, user: Any = None) -> AllocationRun:
+    """One run; 404 when missing or (with ``user``) deciding another shop's orders."""
+    found = visible_runs(user).select_related("created_by").filter(pk=pk).first()
     if found is None:
         raise NotFound(f"allocation run {pk} not found")
     return found

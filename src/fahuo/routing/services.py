@@ -23,6 +23,7 @@ import numpy.typing as npt
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier
 from fahuo.inventory.models import Warehouse
@@ -647,5 +648,7 @@ def figures(run: AllocationRun) -> dict[str, Any]:
     }
 
 
-def ready_orders() -> QuerySet[Order]:
-    return Order.objects.filter(status=OrderStatus.READY)
+def ready_orders(*, user: Any = None) -> QuerySet[Order]:
+    """The ready orders — of the user's shops only, when a user plans (None: every shop)."""
+    qs = Order.objects.filter(status=OrderStatus.READY)
+    return qs if user is None else visible(qs, user)

@@ -52,8 +52,8 @@ PAGE_SIZE = 50
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "allocation",
-        "ready": selectors.ready_count(),
-        "runs": selectors.recent_runs(limit=12),
+        "ready": selectors.ready_count(user=request.user),
+        "runs": selectors.recent_runs(limit=12, user=request.user),
         "rules": [r for r in selectors.rules() if r.active],
         "plan_form": PlanForm(),
     }
@@ -72,7 +72,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             run = services.plan_allocation(
-                orders=services.ready_orders(),
+                orders=services.ready_orders(user=request.user),
                 user=request.user,
                 pickup_start=window[0],
                 pickup_end=window[1],
@@ -86,7 +86,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 def _run_or_error(request: HttpRequest, pk: int) -> AllocationRun | HttpResponse:
     try:
-        return selectors.run(pk=pk)
+        return selectors.run(pk=pk, user=request.user)
     except FahuoError as exc:
         return fahuo_error(request, exc)
 

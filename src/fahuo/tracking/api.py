@@ -9,17 +9,13 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
+from fahuo.accounts.services import require
+from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.tracking import selectors, services
 from fahuo.tracking.models import Alert, AlertStatus
 
 router = Router()
 VIEW = "orders.view_order"
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied("此 API 令牌的用户没有该操作的权限")
 
 
 class AlertOut(Schema):
@@ -109,7 +105,7 @@ class TrackOut(Schema):
 
 @router.get("/alerts", response=AlertListOut, summary="List alerts (unresolved by default)")
 def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str, Any]:
-    _require(request, VIEW)
+    require(request, VIEW)
     args: dict[str, Any] = {
         "user": request.user,
         "status": filters.status,
@@ -127,17 +123,17 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
     }
 
 
-def _alert(pk: int) -> Alert:
+def _alert(pk: int, user: Any) -> Alert:
     try:
-        return selectors.alert_for_update(pk=pk)
+        return selectors.alert_for_update(pk=pk, user=user)
     except Http404:
         raise NotFound(f"异常不存在：{pk}") from None
 
 
 @router.post("/alerts/{alert_id}/assign", response=AlertOut, summary="Assign an alert")
 def assign(request: HttpRequest, alert_id: int, payload: AssignIn) -> Alert:
-    _require(request, selectors.CHANGE_PERMISSION)
-    alert = _alert(alert_id)
+    require(request, selectors.CHANGE_PERMISSION)
+    alert = _alert(alert_id, request.user)
     assignee: Any = None
     if payload.me:
         assignee = request.user
@@ -149,25 +145,25 @@ def assign(request: HttpRequest, alert_id: int, payload: AssignIn) -> Alert:
             raise InvalidInput(f"该用户不能处理异常：{payload.username}")
     with transaction.atomic():
         services.assign_alert(alert=alert, assignee=assignee, user=request.user)
-    return _alert(alert_id)
+    return _alert(alert_id, request.user)
 
 
 @router.post("/alerts/{alert_id}/note", response=AlertOut, summary="Set an alert's note")
 def note(request: HttpRequest, alert_id: int, payload: NoteIn) -> Alert:
-    _require(request, selectors.CHANGE_PERMISSION)
-    alert = _alert(alert_id)
+    require(request, selectors.CHANGE_PERMISSION)
+    alert = _alert(alert_id, request.user)
     with transaction.atomic():
         services.note_alert(alert=alert, note=payload.note, user=request.user)
-    return _alert(alert_id)
+    return _alert(alert_id, request.user)
 
 
 @router.post("/alerts/{alert_id}/resolve", response=AlertOut, summary="Resolve an alert")
 def resolve(request: HttpRequest, alert_id: int, payload: NoteIn) -> Alert:
-    _require(request, selectors.CHANGE_PERMISSION)
-    alert = _alert(alert_id)
+    require(request, selectors.CHANGE_PERMISSION)
+    alert = _alert(alert_id, request.user)
     with transaction.atomic():
         services.resolve_alert(alert=alert, user=request.user, note=payload.note or None)
-    return _alert(alert_id)
+    return _alert(alert_id, request.user)
 
 
 @router.post(
@@ -178,20 +174,20 @@ def resolve(request: HttpRequest, alert_id: int, payload: NoteIn) -> Alert:
 def message_buyer(request: HttpRequest, alert_id: int) -> Alert:
     from fahuo.notify.services import send_for_alert
 
-    _require(request, selectors.CHANGE_PERMISSION)
-    alert = _alert(alert_id)
+    require(request, selectors.CHANGE_PERMISSION)
+    alert = _alert(alert_id, request.user)
     if alert.status == AlertStatus.RESOLVED:
         raise InvalidInput("该异常已解决")
     with transaction.atomic():
         if send_for_alert(alert=alert, user=request.user) is None:
             raise InvalidInput("该店铺已关闭这类买家消息")
-    return _alert(alert_id)
+    return _alert(alert_id, request.user)
 
 
 @router.get("/parcels/{tracking_no}", response=TrackOut, summary="A parcel's state and full trace")
 def parcel(request: HttpRequest, tracking_no: str) -> dict[str, Any]:
-    _require(request, VIEW)
-    track = selectors.track_by_number(tracking_no=tracking_no)
+    require(request, VIEW)
+    track = selectors.track_by_number(tracking_no=tracking_no, user=request.user)
     if track is None:
         raise NotFound(f"没有这个运单号：{tracking_no}")
     data = {f: getattr(track, f) for f in TrackOut.model_fields if f != "events"}

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fahuo.accounts.selectors import shops_for
 from fahuo.carriers.models import Carrier
 from fahuo.orders.models import Shop
 from fahuo.tracking.models import AlertKind, AlertStatus, BuyerMessage, TrackStatus
@@ -72,9 +73,10 @@ class AlertFilterForm(forms.Form):
     shop = forms.ChoiceField(required=False)
     q = forms.CharField(required=False, max_length=64)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice = cast(dict[str, forms.ChoiceField], self.fields)
+        shops = Shop.objects.all() if user is None else shops_for(user)
         choice["kind"].choices = [("", _("All kinds")), *KIND_LABELS.items()]
         choice["carrier"].choices = [
             ("", _("All carriers")),
@@ -82,7 +84,7 @@ class AlertFilterForm(forms.Form):
         ]
         choice["shop"].choices = [
             ("", _("All shops")),
-            *((str(pk), name) for pk, name in Shop.objects.order_by("code").values_list("pk", "name")),
+            *((str(pk), name) for pk, name in shops.order_by("code").values_list("pk", "name")),
         ]
         self.fields["q"].widget.attrs.update(
             {"placeholder": _("Tracking or order number"), "class": "q", "type": "search"}

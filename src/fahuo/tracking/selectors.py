@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 
+from fahuo.accounts.selectors import visible
 from fahuo.tracking.models import Alert, AlertKind, AlertStatus, BuyerMessage, Track, TrackEvent
 
 CHANGE_PERMISSION = "orders.change_order"  # owners and operators work alerts; packers only read
@@ -21,7 +22,7 @@ def _filtered(
     shop_id: int | None = None,
     q: str = "",
 ) -> QuerySet[Alert]:
-    qs = Alert.objects.all()
+    qs = Alert.objects.all() if user is None else visible(Alert.objects.all(), user, field="order__shop")
     if status == "all":
         pass
     elif status == "mine":
@@ -60,10 +61,11 @@ def alert_counts(*, kind: str = "", **filters: Any) -> dict[str, int]:
     return {k: n for k, n in rows}
 
 
-def dashboard_counts() -> dict[str, Any]:
+def dashboard_counts(*, user: Any = None) -> dict[str, Any]:
     """Unresolved alerts per kind and how many of them are critical (one query)."""
+    alerts = Alert.objects.all() if user is None else visible(Alert.objects.all(), user, field="order__shop")
     rows = (
-        Alert.objects.exclude(status=AlertStatus.RESOLVED)
+        alerts.exclude(status=AlertStatus.RESOLVED)
         .order_by()
         .values_list("kind", "severity")
         .annotate(n=Count("id"))
@@ -78,9 +80,11 @@ def dashboard_counts() -> dict[str, Any]:
     return {"kinds": ordered, "total": sum(per_kind.values()), "critical_kinds": critical_kinds}
 
 
-def alert_for_update(*, pk: int) -> Alert:
+def alert_for_update(*, pk: int, user: Any = None) -> Alert:
+    """One alert; 404 when missing or (with ``user``) of another shop."""
+    alerts = Alert.objects.all() if user is None else visible(Alert.objects.all(), user, field="order__shop")
     alert = (
-        Alert.objects.select_related("track", "order__shop", "order__carrier", "assignee")
+        alerts.select_related("track", "order__shop", "order__carrier", "assignee")
         .filter(pk=pk)
         .first()
     )
@@ -95,15 +99,19 @@ def assignable_users() -> list[Any]:
     return list(users.filter(is_active=True).order_by("username"))
 
 
-def track_for_page(*, pk: int) -> Track:
-    track = Track.objects.select_related("order__shop", "waybill__carrier").filter(pk=pk).first()
+def _tracks(user: Any) -> QuerySet[Track]:
+    return Track.objects.all() if user is None else visible(Track.objects.all(), user, field="order__shop")
+
+
+def track_for_page(*, pk: int, user: Any = None) -> Track:
+    track = _tracks(user).select_related("order__shop", "waybill__carrier").filter(pk=pk).first()
     if track is None:
         raise Http404("no such parcel")
     return track
 
 
-def track_by_number(*, tracking_no: str) -> Track | None:
-    return Track.objects.filter(tracking_no=tracking_no.strip()).order_by("-pk").first()
+def track_by_number(*, tracking_no: str, user: Any = None) -> Track | None:
+    return _tracks(user).filter(tracking_no=tracking_no.strip()).order_by("-pk").first()
 
 
 def track_events(*, track: Track) -> list[TrackEvent]:

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from fahuo.accounts.selectors import is_global_owner, visible
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.tracking import rules, selectors, services
@@ -55,7 +56,7 @@ def _kind_tabs(request: HttpRequest, counts: dict[str, int], current: str) -> li
 @require_GET
 @desk_view(VIEW)
 def alert_list(request: HttpRequest) -> HttpResponse:
-    form = AlertFilterForm(request.GET)
+    form = AlertFilterForm(request.GET, user=request.user)
     filters = form.filters()
     queue = selectors.alert_queue(user=request.user, **filters)
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -78,7 +79,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     else:
         template = "tracking/alert_list.html"
         context.update(_switches())
-        context["stuck_messages"] = PlatformMessage.objects.filter(
+        context["stuck_messages"] = visible(PlatformMessage.objects.all(), request.user).filter(
             status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED]
         ).count()
     return vary_on_htmx(render(request, template, context))
@@ -94,7 +95,7 @@ def _back(request: HttpRequest) -> str:
 def _act(
     request: HttpRequest, pk: int, action: Callable[[Alert], str], *, changed: bool = True
 ) -> HttpResponse:
-    alert = selectors.alert_for_update(pk=pk)
+    alert = selectors.alert_for_update(pk=pk, user=request.user)
     try:
         with transaction.atomic():
             done = action(alert)
@@ -106,7 +107,7 @@ def _act(
     if not is_htmx(request):
         messages.success(request, done)
         return redirect(_back(request))
-    alert = selectors.alert_for_update(pk=pk)
+    alert = selectors.alert_for_update(pk=pk, user=request.user)
     context = {
         "alert": alert,
         "can_work": True,
@@ -226,7 +227,7 @@ def auto_message(request: HttpRequest) -> HttpResponse:
 @require_GET
 @desk_view(VIEW)
 def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    track = selectors.track_for_page(pk=pk)
+    track = selectors.track_for_page(pk=pk, user=request.user)
     context = {
         "nav": "alerts",
         "track": track,
@@ -240,7 +241,7 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view(VIEW)
 def track_lookup(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("no", "").strip()
-    track = selectors.track_by_number(tracking_no=number) if number else None
+    track = selectors.track_by_number(tracking_no=number, user=request.user) if number else None
     if track is None:
         messages.warning(request, _("No parcel with tracking number %(no)s.") % {"no": number[:40]})
         return redirect("tracking:alert_list")
@@ -252,7 +253,8 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 def shop_message_list(request: HttpRequest) -> HttpResponse:
     """抖店 messages whose order could not be read yet (waiting for a retry, or given up)."""
     stuck = (
-        PlatformMessage.objects.filter(status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED])
+        visible(PlatformMessage.objects.all(), request.user)
+        .filter(status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED])
         .select_related("shop")
         .order_by("-received_at", "-pk")
     )
@@ -272,6 +274,10 @@ def shop_message_retry(request: HttpRequest) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Unknown message."))
         return redirect("tracking:shop_message_list")
+    if ids is not None or not is_global_owner(request.user):
+        # Only the user's shops' messages: another shop's ids are dropped, "retry all" means theirs.
+        mine = visible(PlatformMessage.objects.all(), request.user)
+        ids = list((mine if ids is None else mine.filter(pk__in=ids)).values_list("pk", flat=True))
     with transaction.atomic():
         n = retry_now(ids=ids)
     messages.success(request, _("%(n)d order fetch(es) queued again.") % {"n": n})

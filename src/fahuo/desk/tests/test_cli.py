@@ -22,8 +22,8 @@ from fahuo.cli import main
 
 
 @pytest.mark.django_db
-def test_user_create_generates_and_prints_a_password(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["user", "create", "amy", "--role", "packer"]) == 0
+def test_user_create_generates_and_prints_a_password(capsys: pytest.CaptureFixture[str], shop: Any) -> None:
+    assert main(["user", "create", "amy", "--role", "packer", "--shop", shop.code]) == 0
     out = capsys.readouterr().out
     password = re.search(r"password: (\S+)", out)
     assert password and len(password.group(1)) >= 12
@@ -41,11 +41,13 @@ def test_an_owner_also_gets_the_admin_site(capsys: pytest.CaptureFixture[str]) -
 
 
 @pytest.mark.django_db
-def test_user_create_refuses_an_existing_name_or_a_short_password(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["user", "create", "op", "--role", "operator", "--password", "short"]) == 2
+def test_user_create_refuses_an_existing_name_or_a_short_password(
+    capsys: pytest.CaptureFixture[str], shop: Any
+) -> None:
+    assert main(["user", "create", "op", "--role", "operator", "--shop", "demo", "--password", "short"]) == 2
     assert not User.objects.filter(username="op").exists()
-    assert main(["user", "create", "op", "--role", "operator"]) == 0
-    assert main(["user", "create", "op", "--role", "packer"]) == 1
+    assert main(["user", "create", "op", "--role", "operator", "--shop", "demo"]) == 0
+    assert main(["user", "create", "op", "--role", "packer", "--shop", "demo"]) == 1
     assert "already exists" in capsys.readouterr().out
     assert role_of(User.objects.get(username="op")) == "operator"
 

@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
 import httpx
+import json5
 
 from fahuo.integrations.kdniao.client import sign
 from fahuo.integrations.kdniao.settings import EORDER_PATH
@@ -137,6 +138,7 @@ _ENDPOINT_COMMANDS: dict[str, frozenset[str]] = {
     SUBSCRIBE_PATH: frozenset({REQUEST_SUBSCRIBE}),
     QUERY_PATH: frozenset({REQUEST_QUERY}),
 }
+_PATHS = {path.lower(): path for path in _ENDPOINT_COMMANDS}
 
 
 class _Refusal(Exception):
@@ -257,7 +259,9 @@ class KdniaoSimulator:
     # -- WSGI ----------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
+        # The service runs on IIS: paths are case-insensitive (Kdniao's demo code posts to
+        # /api/Eorderservice, its docs write /api/EOrderService).
+        path = _PATHS.get(environ.get("PATH_INFO", "").lower(), "")
         if path not in _ENDPOINT_COMMANDS:
             return _respond(start_response, "404 Not Found", {"Message": "接口地址不存在"})
         if environ.get("REQUEST_METHOD") != "POST":
@@ -300,10 +304,7 @@ class KdniaoSimulator:
             raise _Refusal("102", REASON_SIGN)
         if form.get("DataType", "2") != "2":
             raise _Refusal("103", "不支持的数据格式，DataType 只支持 2(JSON)")
-        try:
-            data = json.loads(request_data)
-        except ValueError:
-            raise _Refusal("103", "RequestData格式有误") from None
+        data = _request_json(request_data)
         if not isinstance(data, dict):
             raise _Refusal("103", "RequestData格式有误")
         request_type = form.get("RequestType", "")
@@ -457,6 +458,20 @@ def build_push_form(
 def make_app(ebusiness_id: str = DEMO_EBUSINESS_ID, app_key: str = DEMO_APP_KEY) -> KdniaoSimulator:
     """A simulator with one account (the demo's, unless given)."""
     return KdniaoSimulator.with_accounts({ebusiness_id: app_key})
+
+
+def _request_json(text: str) -> Any:
+    """RequestData as JSON. Kdniao's own demo code (C#, Java) writes it with single quotes
+    (``{'OrderCode':'012657700387','Sender':{'Name':'Taylor'}}``) and the service accepts that, so
+    JSON5 (a superset: single quotes, unquoted keys) is read too; anything else is 103."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return json5.loads(text)
+    except ValueError:
+        raise _Refusal("103", "RequestData格式有误") from None
 
 
 def _kdniao_decode(value: str) -> str:

@@ -65,7 +65,8 @@ def alert_badge(status: str) -> SafeString:
     )
 
 
-@register.inclusion_tag("tracking/_dashboard_alerts.html")
-def alert_counts() -> dict[str, Any]:
-    """Unresolved alerts per kind, linking to the queue (one query)."""
-    return {"counts": dashboard_counts()}
+@register.inclusion_tag("tracking/_dashboard_alerts.html", takes_context=True)
+def alert_counts(context: Any) -> dict[str, Any]:
+    """Unresolved alerts of the user's shops per kind, linking to the queue (one query)."""
+    request = context.get("request")
+    return {"counts": dashboard_counts(user=getattr(request, "user", None))}
