@@ -74,6 +74,7 @@ def _needs(order_ids: Sequence[int]) -> dict[int, dict[int, int]]:
     return need
 
 
+@transaction.atomic
 def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
     """Reserve each open, unreserved order in one warehouse that covers all of it; flag the rest.
 
@@ -221,6 +222,7 @@ def is_short(order: Order) -> bool:
     return any(r.get("code") == OUT_OF_STOCK for r in order.review_reasons or [])
 
 
+@transaction.atomic
 def retry_short_orders() -> int:
     """Try the 缺货 orders again (after stock arrived); returns how many are covered now."""
     candidates = [
@@ -236,6 +238,7 @@ def retry_short_orders() -> int:
     return len(candidates) - len(short)
 
 
+@transaction.atomic
 def _close(order_ids: Sequence[int], *, ship: bool, note: str = "", user: Any = None) -> int:
     """Release (cancel) or ship (pack scan) the open reservations of these orders."""
     open_rows = list(
@@ -279,6 +282,7 @@ def ship_order(*, order: Order, user: Any = None) -> int:
     return _close([order.pk], ship=True, note=order.platform_order_id, user=user)
 
 
+@transaction.atomic
 def follow_allocation(*, order_ids: Sequence[int]) -> None:
     """Move open reservations to the warehouse the allocation gave each order."""
     stale = (

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from fahuo.catalog.models import Sku
@@ -151,6 +152,7 @@ def move(
     )
 
 
+@transaction.atomic
 def adjust_stock(*, warehouse: Warehouse, sku: Sku, delta: int, note: str, user: Any = None) -> StockMovement:
     """A manual adjustment (破损, 找到, 调拨 …): the reason is required."""
     if not note.strip():
@@ -258,6 +260,7 @@ def read_quantities(
     return wanted, errors
 
 
+@transaction.atomic
 def import_stock(*, fileobj: BinaryIO, filename: str, warehouse: Warehouse, user: Any = None) -> StockImport:
     """Set on-hand quantities from a file (sku_code, quantity[, shelf]); all rows or none.
 
@@ -309,6 +312,7 @@ def import_count_file(
 # --- counts (盘点) ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def record_count(
     *, warehouse: Warehouse, counted: dict[int, int], user: Any = None, note: str = ""
 ) -> StockCount:
