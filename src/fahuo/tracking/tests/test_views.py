@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fahuo.accounts.models import ApiToken
+from fahuo.accounts.services import add_member
 from fahuo.orders.models import OrderStatus, Shop
 from fahuo.tracking.ingest import ingest_events
 from fahuo.tracking.models import Alert, AlertKind, AlertStatus, TrackStatus
@@ -28,9 +29,11 @@ def login(user: Any) -> Client:
 
 
 @pytest.fixture
-def alerts(shop: Any) -> dict[str, Alert]:
-    """A stalled ZTO parcel, a YTO problem parcel (another shop), an overdue order."""
+def alerts(shop: Any, operator: Any) -> dict[str, Alert]:
+    """A stalled ZTO parcel, a YTO problem parcel (another shop), an overdue order; the operator
+    works both shops."""
     other = Shop.objects.create(code="tea", name="茶叶私域", platform="wechat")
+    add_member(user=operator, shop=other, role="operator")
     f.carrier("ZTO", "中通快递")
     f.carrier("YTO", "圆通速递")
     now = f.now()
