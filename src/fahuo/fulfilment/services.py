@@ -71,6 +71,14 @@ NO_CARRIER = (
 )
 
 
+TEST_MARK = "测试面单"
+
+
+def is_test_waybill(*, carrier: Carrier, provider: str) -> bool:
+    """A waybill that is not real: from a test carrier or the offline sandbox (marked 测试面单)."""
+    return bool(carrier.test_mode) or provider == SANDBOX
+
+
 def without_carrier(orders: Sequence[Order]) -> set[int]:
     """Orders with no carrier — never allocated, no parcel with one. They are refused: fahuo never
     prints a made-up waybill for them."""
@@ -428,10 +436,11 @@ def label_for(
     from fahuo.fulfilment.labels import LabelData
 
     shop, parcel, carrier = order.shop, waybill.parcel, waybill.carrier
+    test = is_test_waybill(carrier=carrier, provider=waybill.provider)
     return LabelData(
         tracking_no=waybill.tracking_no,
-        carrier_name=carrier.name,
-        service_name=carrier.service_name,
+        carrier_name=f"{TEST_MARK} {carrier.name}" if test else carrier.name,
+        service_name=f"{TEST_MARK} 不可发货" if test else carrier.service_name,
         sort_code=waybill.sort_code,
         mark_destination=waybill.mark_destination,
         recipient_name=order.recipient_name,
