@@ -190,6 +190,10 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Mobile numbers are masked in every line (searches carry them in query strings).
+    "filters": {"scrub_phones": {"()": "fahuo.kit.logscrub.ScrubPhones"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub_phones"]}},
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": os.environ.get("FAHUO_LOG_LEVEL", "WARNING")},
 }
+FAHUO_PHONE_SEARCHES_PER_HOUR = int(os.environ.get("FAHUO_PHONE_SEARCHES_PER_HOUR", "30"))

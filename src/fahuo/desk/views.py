@@ -28,6 +28,7 @@ from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, privat
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.shipback import shipbacks_for_order
 from fahuo.kit.errors import FahuoError
+from fahuo.orders import phone_search
 from fahuo.orders.importing import import_orders_file
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.selectors import dashboard_counts
@@ -69,6 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET, user=request.user)
     filters = form.filters()
+    _guard_phone_search(request, filters)
     page = Paginator(selectors.desk_order_list(user=request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"nav": "orders", "form": form, "page": page, "filtered": bool(filters)}
     # A filter change or a page link swaps only the results; everything else gets the whole page.
@@ -76,6 +78,16 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "desk/_order_results.html" if htmx_target(request) == "order-results" else "desk/order_list.html"
     )
     return vary_on_htmx(render(request, template, context))
+
+
+def _guard_phone_search(request: HttpRequest, filters: dict[str, Any]) -> None:
+    """A phone number typed in the search box: owners only, rate-limited, audited; a refused one is
+    dropped from the filters with the reason shown (issue #12, finding 2)."""
+    try:
+        phone_search.guard(user=request.user, q=filters.get("q"), request=request)
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+        filters.pop("q", None)
 
 
 def _recipient_form(order: Order) -> RecipientForm:

@@ -11,6 +11,7 @@ from ninja import Query, Router
 from fahuo.accounts.selectors import shops_for
 from fahuo.accounts.services import require
 from fahuo.kit.errors import Conflict, NotFound
+from fahuo.orders import phone_search
 from fahuo.orders.formats import yuan_to_fen
 from fahuo.orders.importing import LineDraft, OrderDraft, create_orders
 from fahuo.orders.models import Order, OrderStatus
@@ -100,6 +101,7 @@ def create(request: HttpRequest, payload: OrdersIn) -> dict[str, Any]:
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> dict[str, Any]:
     """Newest paid first; ``paid_from``/``paid_to`` are Beijing dates, both inclusive."""
     require(request, "orders.view_order")
+    phone_search.guard(user=request.user, q=filters.q, request=request, via="api")
     qs = order_list(
         user=request.user,
         status=filters.status,

@@ -9,7 +9,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from fahuo.accounts.selectors import visible
+from fahuo.accounts.selectors import can, shops_for, visible
+from fahuo.accounts.services import REVEAL_PERMISSION
 from fahuo.kit.address import normalize_phone
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.formats import SHANGHAI
@@ -44,7 +45,7 @@ def order_list(
     if date_to:
         qs = qs.filter(paid_at__lt=_day_start(date_to + dt.timedelta(days=1)))
     if q and q.strip():
-        qs = qs.filter(_search(q.strip()))
+        qs = qs.filter(_search(q.strip(), user=user))
     return qs
 
 
@@ -76,7 +77,7 @@ def _has_reason(code: str) -> Q:
     return Q(review_reasons__icontains=json.dumps({"code": code})[1:-1])
 
 
-def _search(q: str) -> Q:
+def _search(q: str, *, user: Any = None) -> Q:
     lines = OrderLine.objects.filter(order=OuterRef("pk"))
     cond = (
         Q(platform_order_id__icontains=q)
@@ -85,5 +86,11 @@ def _search(q: str) -> Q:
     )
     phone, error = normalize_phone(q)
     if not error and phone:
-        cond |= Q(customer__phone_hash=lookup_hash(phone))
+        by_phone = Q(customer__phone_hash=lookup_hash(phone))
+        if user is not None:
+            # A phone matches only in the shops where the user may reveal the recipient: elsewhere
+            # a hit would confirm the digits the mask hides (issue #12, finding 2).
+            reveal_ids = [s.pk for s in shops_for(user) if can(user, REVEAL_PERMISSION, s)]
+            by_phone &= Q(shop_id__in=reveal_ids)
+        cond |= by_phone
     return cond

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from fahuo.accounts.selectors import can
 from fahuo.accounts.services import REVEAL_PERMISSION, audit
 from fahuo.kit.address import normalize_phone, parse_address, resolve_region
 from fahuo.kit.errors import Conflict, PermissionDenied
@@ -149,8 +150,9 @@ def update_recipient(
 
 
 def reveal_recipient(*, order: Order, user: Any, request: HttpRequest | None = None) -> dict[str, str]:
-    """Return the clear recipient data of one order; needs the reveal permission; always audited."""
-    if not user.has_perm(REVEAL_PERMISSION):
+    """Return the clear recipient data of one order; needs the reveal permission in the order's
+    shop; always audited."""
+    if not can(user, REVEAL_PERMISSION, order.shop_id):
         audit(
             user=user, action="order.reveal_denied", object_type="order", object_id=order.pk, request=request
         )
