@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import require
 from fahuo.fulfilment import batches as svc
+from fahuo.fulfilment import label_audit
 from fahuo.fulfilment.models import PrintBatch, Waybill
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
@@ -217,6 +218,7 @@ def batch_pdf(request: HttpRequest, batch_id: int) -> FileResponse:
     path = (root / batch.pdf_path).resolve() if batch.pdf_path else None
     if path is None or root not in path.parents or not path.is_file():
         raise NotFound("该波次还没有面单文件")
+    label_audit.record_batch_download(batch=batch, user=request.user, request=request, via="api")
     response = FileResponse(path.open("rb"), as_attachment=True, filename=f"fahuo-batch-{batch.pk}.pdf")
     response["Content-Type"] = "application/pdf"
     return response

@@ -260,6 +260,7 @@ def batch_pdf_path(batch: PrintBatch) -> Path:
 
 def _finish(batch: PrintBatch, run: _Run) -> None:
     """Render the one PDF of the issued items (seq order); orders become printed, batch done."""
+    from fahuo.fulfilment import label_audit
     from fahuo.fulfilment.labels import render_labels_to
 
     issued_items = PrintBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.ISSUED)
@@ -315,10 +316,20 @@ def _finish(batch: PrintBatch, run: _Run) -> None:
             )
             after_printed(order_ids=ids)
         count_print(parcel_ids=[p.parcel_id for p in labels])
+        if pdf:  # the full addresses are in the batch's file now (finding 9 of #12)
+            label_audit.record(
+                action=label_audit.WRITTEN,
+                order_ids=[p.order_id for p in labels],
+                user=batch.created_by,
+                file=pdf,
+                batch=batch.pk,
+                via="batch",
+            )
 
 
 def print_batch_labels(*, batch_id: int, out: Path | None = None, size: str | None = None) -> int:
     """Print a batch's labels again (its issued orders, seq order, same waybills); returns pages."""
+    from fahuo.fulfilment import label_audit
     from fahuo.fulfilment.labels import render_labels_to
 
     batch = PrintBatch.objects.filter(pk=batch_id).first()
@@ -335,4 +346,12 @@ def print_batch_labels(*, batch_id: int, out: Path | None = None, size: str | No
     out = out or default_label_path(f"batch-{batch.pk}-reprint")
     pages = render_labels_to(out, [p.label for p in printed], size=size or batch.size)
     count_print(parcel_ids=[p.parcel_id for p in printed])
+    label_audit.record(
+        action=label_audit.WRITTEN,
+        order_ids=[p.order_id for p in printed],
+        user=None,
+        file=out.name,
+        batch=batch.pk,
+        via="cli",
+    )
     return pages

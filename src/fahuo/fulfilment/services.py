@@ -523,6 +523,7 @@ def print_orders(
     A printed order prints again with the waybill it has (a reprint); an order whose waybill was
     voided gets a new one.
     """
+    from fahuo.fulfilment import label_audit
     from fahuo.fulfilment.labels import render_labels_to
 
     if isinstance(orders, QuerySet):
@@ -561,6 +562,10 @@ def print_orders(
             )
             count_print(parcel_ids=[p.parcel_id for p in printed])
             after_printed(order_ids=[o.pk for o in done])
+            # The full addresses are in this file now: one audit row per order (finding 9, #12).
+            label_audit.record(
+                action=label_audit.WRITTEN, order_ids=[o.pk for o in done], user=user, file=out.name, pages=pages
+            )
     return PrintResult(path=out, pages=pages, issued=outcome.new, failed=failed)
 
 

@@ -31,6 +31,7 @@ from fahuo.desk.forms import LABEL_SIZES, OrderFilterForm
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, private, vary_on_htmx
 from fahuo.desk.selectors import desk_order_list
 from fahuo.fulfilment import batches as svc
+from fahuo.fulfilment import label_audit
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, PrintBatch, Waybill
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
@@ -296,6 +297,7 @@ def batch_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     path = (root / batch.pdf_path).resolve() if batch.pdf_path else None
     if path is None or root not in path.parents or not path.is_file():
         raise Http404("this batch has no labels file")
+    label_audit.record_batch_download(batch=batch, user=request.user, request=request, via="desk")
     response = FileResponse(path.open("rb"), as_attachment=True, filename=f"fahuo-batch-{batch.pk}.pdf")
     response["Content-Type"] = "application/pdf"
     return private(response)

@@ -1,0 +1,64 @@
+"""Which orders' full addresses went into which label file, and who took it (issue #12, finding 9).
+
+A label carries the buyer's full name, phone and address, so every label PDF written (desk print,
+API or desk reprint, the batch worker, the CLI) and every download of a batch's PDF leaves one
+audit row per order — ``object_type="order"``, so the order's own audit trail lists each file its
+address went into, and "which files hold order X" is one indexed query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+
+from fahuo.accounts.middleware import current_ip
+from fahuo.accounts.models import AuditLog
+from fahuo.fulfilment.models import BatchItemStatus, PrintBatch, PrintBatchItem
+
+WRITTEN = "labels.written"
+DOWNLOADED = "labels.downloaded"
+
+
+def record(
+    *,
+    action: str,
+    order_ids: Iterable[int],
+    user: Any,
+    file: str,
+    request: HttpRequest | None = None,
+    **detail: Any,
+) -> int:
+    """One audit row per order whose label is in ``file``; returns how many."""
+    ip = request.META.get("REMOTE_ADDR") if request is not None else current_ip.get()
+    who = user if getattr(user, "is_authenticated", False) else None
+    rows = [
+        AuditLog(
+            user=who,
+            action=action,
+            object_type="order",
+            object_id=str(pk),
+            ip=ip or None,
+            detail={"file": file, **detail},
+        )
+        for pk in dict.fromkeys(order_ids)
+    ]
+    AuditLog.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def record_batch_download(*, batch: PrintBatch, user: Any, request: HttpRequest | None, via: str) -> int:
+    """A batch's PDF handed out: its printed orders, each audited."""
+    ids = PrintBatchItem.objects.filter(batch=batch, status=BatchItemStatus.ISSUED).values_list(
+        "order_id", flat=True
+    )
+    return record(
+        action=DOWNLOADED,
+        order_ids=list(ids),
+        user=user,
+        file=batch.pdf_path,
+        request=request,
+        batch=batch.pk,
+        via=via,
+    )
