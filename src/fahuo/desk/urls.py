@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from fahuo.desk import views
+from fahuo.desk import views, views_decrypt
 
 app_name = "desk"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/recipient/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/reveal/", views.order_reveal, name="order_reveal"),
+    path("orders/<int:pk>/decrypt/", views_decrypt.order_decrypt, name="order_decrypt"),
     path("labels/print/", views.print_labels, name="print_labels"),
     path("labels/<str:key>/", views.print_result, name="print_result"),
     path("labels/<str:key>/pdf/", views.print_download, name="print_download"),

@@ -8,9 +8,11 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
-from fahuo.orders.models import ImportBatch, Order
+from fahuo.accounts.models import AuditLog
+from fahuo.orders.models import ImportBatch, Order, OrderStatus
 from fahuo.orders.tests import douyin_files as df
 from fahuo.orders.tests.douyin_files import Line, order
+from fahuo.orders.tests.test_platform_recipients import CANCELLED, OPEN, held, sim, sim_url  # noqa: F401
 
 
 def upload(content: bytes, name: str) -> io.BytesIO:
@@ -41,8 +43,8 @@ def test_a_zipped_export_shows_what_it_is_and_every_skipped_and_held_order(
     assert response.status_code == 302, response.content.decode()[:2000]
     page = operator_client.get(response["Location"]).content.decode()
     assert "识别为：抖店订单导出（75 列，商品维度）" in page
-    held = page.split('id="held-orders"')[1].split("</table>")[0]
-    assert secret in held and "收件信息为平台密文" in held
+    held_table = page.split('id="held-orders"')[1].split("</table>")[0]
+    assert secret in held_table and "收件信息为平台密文" in held_table
     skipped = page.split('id="skipped-orders"')[1].split("</table>")[0]
     assert closed in skipped and "订单状态「已关闭」" in skipped
     assert "AgAAAA" not in page
@@ -59,3 +61,35 @@ def test_an_after_sale_export_is_refused_on_the_page_saying_what_it_is(
     assert response.status_code == 422
     assert "这是抖店「售后单」导出" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_the_order_page_completes_a_held_receiver_from_the_platform(
+    operator_client: Client,
+    shop: Any,
+    held: None,  # noqa: F811
+) -> None:
+    got = Order.objects.get(platform_order_id=OPEN)
+    page = operator_client.get(reverse("desk:order_detail", args=[got.pk])).content.decode()
+    assert 'id="decrypt-form"' in page and "收件信息为平台密文" in page
+
+    response = operator_client.post(reverse("desk:order_decrypt", args=[got.pk]), follow=True)
+
+    assert response.status_code == 200
+    got.refresh_from_db()
+    assert got.status == OrderStatus.READY and got.recipient_name == "林小雨"
+    assert 'id="decrypt-form"' not in response.content.decode()
+    assert AuditLog.objects.filter(action="order.decrypt_recipient", object_id=str(got.pk)).exists()
+
+
+def test_the_order_page_says_when_the_platform_does_not_allow_decrypting(
+    operator_client: Client,
+    shop: Any,
+    held: None,  # noqa: F811
+) -> None:
+    got = Order.objects.get(platform_order_id=CANCELLED)
+
+    page = operator_client.post(reverse("desk:order_decrypt", args=[got.pk]), follow=True).content.decode()
+
+    assert "平台只允许为已付款、未发货的订单解密" in page
+    got.refresh_from_db()
+    assert got.status == OrderStatus.NEEDS_REVIEW and got.recipient_name == ""
