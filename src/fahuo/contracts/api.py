@@ -5,6 +5,7 @@ contract terms, claims. Reading needs ``orders.view_order``; changes need the ow
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from fahuo.accounts.services import require
 from fahuo.carriers.models import Carrier
 from fahuo.contracts import services
 from fahuo.contracts.models import Claim, WeeklyStatement
-from fahuo.kit.errors import NotFound
+from fahuo.kit.errors import InvalidInput, NotFound
 
 router = Router()
 VIEW = "orders.view_order"
@@ -111,16 +112,20 @@ def get_terms(request: HttpRequest, carrier: str) -> dict[str, Any]:
 
 
 @router.put("/terms/{carrier}")
-def put_terms(request: HttpRequest, carrier: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Save a new terms version (fields not given keep their current value)."""
+def put_terms(request: HttpRequest, carrier: str) -> dict[str, Any]:
+    """Save a new terms version from a JSON object of terms (fields not given keep their value)."""
     require(request, EDIT)
     contract = services.contract_for(carrier=_carrier(carrier), on=dt.date.today())
     if contract is None:
         raise NotFound(f"{carrier} has no contract")
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise InvalidInput("body: not valid JSON") from exc
+    if not isinstance(payload, dict):
+        raise InvalidInput("body: must be a JSON object of terms")
     unknown = set(payload) - set(services.TERM_FIELDS)
     if unknown:
-        from fahuo.kit.errors import InvalidInput
-
         raise InvalidInput(f"unknown terms: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         services.save_terms(contract=contract, values=payload, user=request.user)

@@ -103,23 +103,30 @@ def _pct(value: Decimal) -> str:
 
 def save_terms(*, contract: Contract, values: Mapping[str, Any], user: Any = None) -> ContractTerms:
     """Store a new version of the contract's terms (earlier versions are kept)."""
+    from django.core.exceptions import ValidationError
+
     previous = terms_for(contract=contract)
-    fields = {f: values.get(f, getattr(previous, f)) for f in TERM_FIELDS}
-    for key in ("pickup_target_pct", "ship_target_pct", "late_penalty_pct", "door_delivery_pct"):
-        if not Decimal(0) <= Decimal(fields[key]) <= Decimal(100):
-            raise InvalidInput(f"{key}: must be between 0 and 100")
-    if fields["deposit_min_fen"] > fields["deposit_max_fen"]:
-        raise InvalidInput("deposit_min_fen: must not exceed deposit_max_fen")
-    for key in ("pickup_hours", "ship_hours", "verify_hours", "pay_hours"):
-        if int(fields[key]) <= 0:
-            raise InvalidInput(f"{key}: must be positive")
-    terms = ContractTerms.objects.create(
+    terms = ContractTerms(
         contract=contract,
         version=previous.version + 1,
         effective_from=values.get("effective_from") or timezone.localdate(),
         created_by=user if getattr(user, "pk", None) else None,
-        **fields,
+        **{f: values.get(f, getattr(previous, f)) for f in TERM_FIELDS},
     )
+    try:
+        terms.full_clean(exclude=["contract", "created_by"])
+    except ValidationError as exc:
+        problems = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in exc.message_dict.items())
+        raise InvalidInput(problems) from exc
+    for key in ("pickup_target_pct", "ship_target_pct", "late_penalty_pct", "door_delivery_pct"):
+        if not Decimal(0) <= Decimal(getattr(terms, key)) <= Decimal(100):
+            raise InvalidInput(f"{key}: must be between 0 and 100")
+    if terms.deposit_min_fen > terms.deposit_max_fen:
+        raise InvalidInput("deposit_min_fen: must not exceed deposit_max_fen")
+    for key in ("pickup_hours", "ship_hours", "verify_hours", "pay_hours"):
+        if int(getattr(terms, key)) <= 0:
+            raise InvalidInput(f"{key}: must be positive")
+    terms.save()
     audit(
         user=user,
         action="contract.terms",

@@ -44,8 +44,12 @@ def _a_week_of_parcels(shop: Any) -> tuple[Any, list[int]]:
 
 
 def test_terms_statement_bill_and_dispute_list(
-    browser: Any, desk: str, owner: Any, shop: Any, tmp_path: Path
-) -> None:  # noqa: F811
+    browser: Any,  # noqa: F811
+    desk: str,  # noqa: F811
+    owner: Any,
+    shop: Any,
+    tmp_path: Path,
+) -> None:
     from playwright.sync_api import expect
 
     carrier, weights = _a_week_of_parcels(shop)
