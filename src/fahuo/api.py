@@ -6,11 +6,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from fahuo.accounts.models import ApiToken, hash_token
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.openapi import FahuoAPI
 
 
 class TokenAuth(HttpBearer):
@@ -30,7 +30,7 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+api = FahuoAPI(
     title="fahuo API",
     version="1",
     description="发货 — shipping desk API. Authenticate with `Authorization: Bearer <token>`.",

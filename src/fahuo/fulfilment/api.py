@@ -24,6 +24,7 @@ from fahuo.fulfilment.models import PrintBatch, Waybill
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
+from fahuo.kit.openapi import DbId
 from fahuo.orders.models import Order, OrderStatus
 
 router = Router()
@@ -75,7 +76,7 @@ def _batch_out(batch: PrintBatch) -> dict[str, Any]:
 
 
 class BatchCreateIn(Schema):
-    order_ids: list[int] = Field(default_factory=list, max_length=50_000, description="a selection, or …")
+    order_ids: list[DbId] = Field(default_factory=list, max_length=50_000, description="a selection, or …")
     all_ready: bool = Field(False, description="… every ready order (of ``shop`` if given)")
     shop: str | None = None
     name: str | None = Field(None, max_length=60)

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from fahuo.accounts.selectors import shops_for, visible
 from fahuo.accounts.services import require
 from fahuo.kit.errors import NotFound
+from fahuo.kit.openapi import DbId
 from fahuo.notify import selectors, sending, services
 from fahuo.notify.models import MessageTemplate, OutboxMessage
 from fahuo.orders.models import Order
@@ -81,7 +82,9 @@ class EnqueueIn(Schema):
 
 
 class RetryIn(Schema):
-    ids: list[int] = Field(default_factory=list, description="empty = every failed message")
+    ids: list[DbId] = Field(
+        default_factory=list, max_length=50_000, description="empty = every failed message"
+    )
 
 
 class RetryOut(Schema):

@@ -14,6 +14,7 @@ from fahuo.accounts.services import require
 from fahuo.carriers.models import Carrier
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import InvalidInput, NotFound
+from fahuo.kit.openapi import DbId
 from fahuo.orders.models import Order
 from fahuo.routing import selectors, services
 from fahuo.routing import window as window_mod
@@ -25,7 +26,7 @@ CHANGE = "orders.change_order"
 
 
 class PlanIn(Schema):
-    order_ids: list[int] | None = Field(None, description="order ids to plan; omitted = every ready order")
+    order_ids: list[DbId] | None = Field(None, description="order ids to plan; omitted = every ready order")
     on: dt.date | None = Field(None, description="price on this day (Beijing); default today")
     pickup_start: str | None = Field(
         None, description='pickup window start: ISO date-time (no offset = Beijing) or "HH:MM" today'
@@ -109,7 +110,7 @@ class DecisionFilters(Schema):
 
 
 class OverrideIn(Schema):
-    order_ids: list[int] | None = None
+    order_ids: list[DbId] | None = None
     province: str | None = Field(None, description="every order of the run to this province")
     carrier: str
     warehouse: str

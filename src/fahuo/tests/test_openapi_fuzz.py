@@ -1,0 +1,44 @@
+"""Schemathesis over the whole OpenAPI: every operation, bounded examples, an owner's token.
+
+Asserts what an API user relies on: no answer is a server error, and every status that comes back
+is one the OpenAPI documents. The examples are few per operation (``FUZZ_EXAMPLES``, default 12) so
+the run stays near a minute on two cores; raise it locally to dig deeper
+(``FAHUO_FUZZ_EXAMPLES=200 pytest src/fahuo/tests/test_openapi_fuzz.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import status_code_conformance
+
+from fahuo.wsgi import application
+
+FUZZ_EXAMPLES = int(os.environ.get("FAHUO_FUZZ_EXAMPLES", "12"))
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+
+
+@pytest.fixture
+def token(owner: Any, shop: Any) -> str:
+    from fahuo.accounts.models import ApiToken
+
+    _, raw = ApiToken.issue(user=owner, name="fuzz")
+    return str(raw)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_operation_answers_a_server_error_or_an_undocumented_status(case: Any, token: str) -> None:
+    response = case.call(headers={"Authorization": f"Bearer {token}"})
+    case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
