@@ -15,14 +15,14 @@ from django.utils import timezone
 
 from fahuo.carriers.tests.factories import CarrierFactory, card, contract_with_tiers
 from fahuo.desk.tests.test_browser import SHOTS, browser, desk, log_in  # noqa: F401  (fixtures)
+from fahuo.kit.testing import shooter
 
 pytestmark = pytest.mark.browser
 
 DATA = Path(__file__).parent / "data"
 
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"rates-{name}.png"), full_page=True)
+shot = shooter("rates-")
 
 
 def _carriers_with_a_week_of_parcels(shop: Any, warehouse: Any) -> None:

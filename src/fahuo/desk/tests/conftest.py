@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fahuo.kit.testing import client_for as login
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 from fahuo.orders.services import apply_verification, verify_recipient
 
@@ -59,12 +60,6 @@ def flagged_order(shop: Any) -> Order:
     order = make_order(shop, phone="177148540")  # nine digits: not a mobile number
     assert order.status == OrderStatus.NEEDS_REVIEW
     return order
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -12,12 +12,19 @@ from typing import Any
 
 import pytest
 
-from fahuo.desk.tests.conftest import PASSWORD, make_order, sample_csv
+from fahuo.desk.tests.conftest import make_order, sample_csv
+from fahuo.kit.testing import (
+    log_in,
+    shooter,
+)
 
 pytestmark = pytest.mark.browser
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 SHOTS = REPO_ROOT / "test-results"
+
+
+shot = shooter("")
 
 
 @pytest.fixture(scope="module")
@@ -31,18 +38,6 @@ def desk(browser: Any, live_server: Any, transactional_db: Any, settings: Any, t
     settings.FAHUO_OUTPUT_DIR = tmp_path / "output"
     SHOTS.mkdir(exist_ok=True)
     return str(live_server.url)
-
-
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
 
 
 def test_import_fix_and_print_a_night_of_orders(browser: Any, desk: str, owner: Any, shop: Any) -> None:

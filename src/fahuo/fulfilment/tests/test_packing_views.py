@@ -14,6 +14,7 @@ from fahuo.desk.tests.test_browser import browser, desk, shot  # noqa: F401 (fix
 from fahuo.fulfilment.models import PackagingRule, Parcel, PrintBatch, PrintBatchItem, VoidedWaybill
 from fahuo.fulfilment.packing import ensure_default_cartons, ensure_default_packaging_rules
 from fahuo.fulfilment.tests.packing_helpers import FULL_PHONE, make_order, make_parcel, make_sku
+from fahuo.kit.testing import log_in
 from fahuo.orders.models import OrderStatus
 
 PASSWORD = "fahuo-test-pw"
@@ -46,14 +47,6 @@ def packed_setup(shop: Any, warehouse: Any, sandbox_carrier: Any) -> dict[str, A
 
 def lookup(client: Client, code: str) -> Any:
     return client.get(reverse("fulfilment:packing_lookup"), {"code": code}, **HX)
-
-
-def log_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/")
 
 
 def pack(client: Client, parcel: Parcel, lines: list[int], code: str = "SB0001112223") -> Any:

@@ -26,6 +26,7 @@ from fahuo.fulfilment.models import Parcel, ParcelStatus, ShipBack, ShipBackStat
 from fahuo.fulfilment.services import print_orders
 from fahuo.integrations.douyin.simulator import DouyinSimulator
 from fahuo.integrations.simserver import serve
+from fahuo.kit.testing import client_for as login
 from fahuo.orders.models import Order, OrderLine, OrderStatus, Shop
 from fahuo.orders.services import apply_verification, verify_recipient
 
@@ -143,7 +144,7 @@ def test_a_carrier_without_a_douyin_company_code_is_queued_as_failed_with_the_re
     assert (result.created, result.failed) == (0, 1)
     failed = row(order)
     assert failed.status == ShipBackStatus.FAILED and failed.next_attempt_at is None
-    assert "SANDBOX" in failed.last_error and "company_codes" in failed.last_error
+    assert "SANDBOX" in failed.last_error and "抖店账号设置" in failed.last_error
 
 
 @pytest.mark.django_db
@@ -465,12 +466,6 @@ def test_counts_split_waiting_from_retrying(shop: Shop, zto: Carrier) -> None:
 
 
 # -- the page ------------------------------------------------------------------------------------
-
-
-def login(user: User) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password="fahuo-test-pw")
-    return client
 
 
 @pytest.fixture

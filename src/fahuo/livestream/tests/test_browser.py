@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from fahuo.carriers.models import Contract
+from fahuo.kit.testing import shooter
 from fahuo.livestream import review
 from fahuo.livestream.tests import helpers as h
 from fahuo.orders.models import OrderStatus, Shop
@@ -29,9 +30,7 @@ PROVINCES = ["浙江省", "江苏省", "广东省", "上海市", "四川省", "�
 # ``browser``: the root conftest's chromium fixture.
 
 
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"live-review-{name}.png"), full_page=True)
+shot = shooter("live-review-")
 
 
 def finished_session(shop: Shop, start: dt.datetime, orders: int, rng: random.Random) -> Any:

@@ -14,6 +14,7 @@ from fahuo.integrations.messaging.sms_kdniao.simulator import KdniaoSmsSimulator
 from fahuo.integrations.messaging.wechat.client import forget_tokens
 from fahuo.integrations.messaging.wechat.simulator import DEMO_TEMPLATE_ID, WechatSimulator
 from fahuo.integrations.simserver import serve
+from fahuo.kit.testing import client_for as login  # noqa: F401  (imported from here by notify's tests)
 
 PASSWORD = "fahuo-test-pw"
 SMS_EBID, SMS_KEY = "1237100", "sms-app-key-for-tests"
@@ -81,11 +82,3 @@ def library(db: Any) -> None:
     from fahuo.notify.services import ensure_default_templates
 
     ensure_default_templates()
-
-
-def login(user: Any) -> Any:
-    from django.test import Client
-
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client

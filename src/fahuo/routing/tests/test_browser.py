@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from fahuo.desk.tests.test_browser import SHOTS, browser  # noqa: F401  (the module-scoped fixture)
+from fahuo.kit.testing import shooter
 
 pytestmark = pytest.mark.browser
 
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"alloc-{name}.png"), full_page=True)
+shot = shooter("alloc-")
 
 
 def test_plan_explain_override_and_apply_the_demo_orders(

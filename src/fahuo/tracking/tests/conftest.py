@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from fahuo.kit.testing import golden  # noqa: F401  (re-exported for this folder's tests)
+
 INTEGRATIONS = Path(__file__).resolve().parents[2] / "integrations"
 KDNIAO_EBID, KDNIAO_KEY = "1237100", "56da2cf8-c8a2-44b2-b6fa-476cd7d1ba17"
 K100_KEY, K100_SALT = "k100-key", "k100-salt-for-tests"
@@ -16,10 +18,6 @@ DOUYIN_APP_KEY, DOUYIN_SECRET, DOUYIN_SHOP_ID = (
     "test-app-secret-abcdef",
     "4463798",
 )
-
-
-def golden(provider: str, name: str) -> Any:
-    return json.loads((INTEGRATIONS / provider / "golden" / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from fahuo.kit.testing import shooter
 from fahuo.orders.models import OrderStatus, Shop
 from fahuo.tracking.ingest import ingest_events
 from fahuo.tracking.models import Track, TrackStatus
@@ -26,9 +27,7 @@ SHOTS = Path(__file__).resolve().parents[4] / "test-results"
 # ``browser``: the root conftest's chromium fixture.
 
 
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"alerts-{name}.png"), full_page=True)
+shot = shooter("alerts-")
 
 
 def _trace(t: Track, steps: list[tuple[str, float, str, str]], now: dt.datetime) -> None:

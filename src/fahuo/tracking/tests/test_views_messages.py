@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fahuo.kit.testing import client_for as login
 from fahuo.notify.models import OutboxMessage
 from fahuo.tracking.models import Alert, AlertKind, AlertRule, BuyerMessage, TrackStatus
 from fahuo.tracking.sweep import sweep
@@ -15,12 +16,6 @@ from fahuo.tracking.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
-
-
-def login(user: Any) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password="fahuo-test-pw")
-    return client
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from fahuo.integrations.douyin.settings import DouyinSettings, parse_company_cod
 from fahuo.integrations.douyin.simulator import KNOWN_COMPANIES, DouyinSimulator
 from fahuo.integrations.registry import shop_platform
 from fahuo.integrations.simserver import serve
+from fahuo.kit import testing
 from fahuo.kit.errors import InvalidInput, NotSupported, ProviderError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -42,11 +44,10 @@ ORDER = "6919123456789012345"
 LINES = ("6919123456789012346", "6919123456789012347", "6919123456789012348")
 
 
-def golden(name: str) -> Any:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
-
-
 # -- signing (golden) ----------------------------------------------------------------------------
+
+
+golden = partial(testing.golden, "douyin")
 
 
 @pytest.mark.parametrize("vector", golden("sign_vectors.json")["vectors"], ids=lambda v: v["sign_method"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from fahuo.integrations.douyin.client import DouyinOrderSource
 from fahuo.integrations.douyin.settings import DouyinSettings
 from fahuo.integrations.douyin.simulator import DouyinSimulator
 from fahuo.integrations.simserver import serve
+from fahuo.kit import testing
 from fahuo.kit.errors import ProviderError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -23,8 +25,7 @@ APP_KEY, APP_SECRET, TOKEN = "6839207088506275336", "sim-secret-1", "sim-token-1
 ORDER = "6920000000000000101"
 
 
-def golden(name: str) -> Any:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+golden = partial(testing.golden, "douyin")
 
 
 def test_golden_order_detail_reads_as_an_order_with_ciphertext_recipient() -> None:

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode
@@ -22,14 +23,11 @@ from fahuo.integrations.kdniao.settings import CarrierAccount, KdniaoSettings
 from fahuo.integrations.kdniao.simulator import KdniaoSimulator, SimAccount
 from fahuo.integrations.registry import waybill_provider
 from fahuo.integrations.simserver import RunningSimulator, serve
+from fahuo.kit import testing
 from fahuo.kit.errors import InvalidInput, NotSupported, ProviderError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 EBID, APP_KEY = "test1617571", "554343b2-7252-439b-b4eb-1af42c8f2175"
-
-
-def golden(name: str) -> Any:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -37,6 +35,9 @@ def golden(name: str) -> Any:
 TAYLOR = Party("Taylor", "15018442396", "上海市", "上海市", "青浦区", "明珠路73号")
 YANN = Party("Yann", "15018442396", "北京市", "北京市", "朝阳区", "三里屯街道雅秀大厦")
 SHOP = Party("小雨仓", "0571-88880000", "", "", "", "浙江省杭州市余杭区仓前街道文一西路1000号")
+
+
+golden = partial(testing.golden, "kdniao")
 
 
 def doc_settings(**overrides: Any) -> KdniaoSettings:

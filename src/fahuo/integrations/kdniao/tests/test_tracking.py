@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -19,6 +20,7 @@ from fahuo.integrations.kdniao.codes import TRACK_CODES, guess_status, track_cod
 from fahuo.integrations.kdniao.settings import KdniaoSettings
 from fahuo.integrations.kdniao.simulator import KdniaoSimulator, build_push_form
 from fahuo.integrations.simserver import serve
+from fahuo.kit import testing
 from fahuo.kit.errors import NotSupported, ProviderError
 from fahuo.tracking.models import TrackStatus
 
@@ -27,8 +29,7 @@ EBID, APP_KEY = "1237100", "56da2cf8-c8a2-44b2-b6fa-476cd7d1ba17"
 SHANGHAI = tracking.SHANGHAI
 
 
-def golden(name: str) -> Any:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+golden = partial(testing.golden, "kdniao")
 
 
 def settings(base_url: str = "https://api.kdniao.com", **overrides: Any) -> KdniaoSettings:

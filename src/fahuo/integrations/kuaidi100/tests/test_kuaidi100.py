@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,13 @@ from fahuo.integrations.kuaidi100.simulator import (
     split_address,
 )
 from fahuo.integrations.simserver import serve
+from fahuo.kit import testing
 from fahuo.kit.errors import InvalidInput, NotSupported, ProviderError
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
 
-def golden(name: str) -> Any:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+golden = partial(testing.golden, "kuaidi100")
 
 
 def request_from(doc: dict[str, Any]) -> WaybillRequest:

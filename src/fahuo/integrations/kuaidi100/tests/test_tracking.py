@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,6 +27,7 @@ from fahuo.integrations.kuaidi100.simulator import (
     make_app,
 )
 from fahuo.integrations.simserver import serve
+from fahuo.kit import testing
 from fahuo.kit.errors import NotSupported, ProviderError
 from fahuo.tracking.models import TrackStatus
 
@@ -34,8 +36,7 @@ SALT = "s3cr3t-salt"
 SHANGHAI = tracking.SHANGHAI
 
 
-def golden(name: str) -> Any:
-    return json.loads((GOLDEN / name).read_text(encoding="utf-8"))
+golden = partial(testing.golden, "kuaidi100")
 
 
 def golden_form(name: str, *, salt: str = SALT) -> dict[str, str]:

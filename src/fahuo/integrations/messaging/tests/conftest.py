@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parents[1]
+from fahuo.kit import testing
 
 
 def golden(provider: str, name: str) -> Any:
-    return json.loads((HERE / provider / "golden" / name).read_text(encoding="utf-8"))
+    """A message channel's golden payload (``integrations/messaging/<provider>/golden/<name>``)."""
+    return testing.golden(f"messaging/{provider}", name)
