@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fahuo.accounts.services import audit
+from fahuo.accounts.services import audit, require
 from fahuo.desk import print_summary, selectors
 from fahuo.desk.forms import ImportForm, OrderFilterForm, PrintForm, RecipientForm
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
@@ -119,6 +119,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view("orders.change_order")
 def order_edit(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_for_page(pk=pk, user=request.user)
+    require(request, "orders.change_order", order.shop_id)  # the role in this order's shop
     form = RecipientForm(request.POST)
     if not form.is_valid():
         return _detail(request, order, form=form, status=400)

@@ -233,6 +233,7 @@ def void(request: HttpRequest, order_id: int, payload: VoidIn) -> dict[str, Any]
     order = visible(Order.objects.filter(pk=order_id), request.user).first()
     if order is None:
         raise NotFound(f"订单不存在：{order_id}")
+    require(request, VOID, order.shop_id)  # the role in this order's shop
     voided = cancel_waybill(
         order=order, reason=payload.reason, note=payload.note, user=request.user, request=request
     )

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import visible
-from fahuo.accounts.services import audit
+from fahuo.accounts.services import audit, require
 from fahuo.carriers.models import Carrier
 from fahuo.desk.forms import LABEL_SIZES, OrderFilterForm
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, private, vary_on_htmx
@@ -381,6 +381,7 @@ def batch_void(request: HttpRequest, pk: int, order_pk: int) -> HttpResponse:
     order = Order.objects.filter(pk=order_pk, batch_items__batch=batch).first()
     if order is None:
         raise Http404("order not in this batch")
+    require(request, VOID, order.shop_id)  # the role in this order's shop
     try:
         voided = cancel_waybill(
             order=order,

@@ -104,7 +104,9 @@ class ContactOut(Schema):
 @router.get("/templates", response=list[TemplateOut], summary="The message library")
 def templates(request: HttpRequest) -> list[MessageTemplate]:
     require(request, selectors.VIEW_PERMISSION)
-    return list(selectors.templates(request.user).select_related("shop").order_by("key", "shop_id", "channel"))
+    return list(
+        selectors.templates(request.user).select_related("shop").order_by("key", "shop_id", "channel")
+    )
 
 
 @router.put("/templates/{template_id}", response=TemplateOut, summary="Change a message text")
@@ -149,9 +151,12 @@ def retry(request: HttpRequest, payload: RetryIn) -> dict[str, int]:
 @router.post("/enqueue", response={200: MessageOut, 204: None}, summary="Queue a message to an order's buyer")
 def enqueue(request: HttpRequest, payload: EnqueueIn) -> Status[OutboxMessage | None]:
     require(request, selectors.CHANGE_PERMISSION)
-    order = visible(Order.objects.all(), request.user).select_related("shop").filter(pk=payload.order_id).first()
+    order = (
+        visible(Order.objects.all(), request.user).select_related("shop").filter(pk=payload.order_id).first()
+    )
     if order is None:
         raise NotFound(f"订单不存在：{payload.order_id}")
+    require(request, selectors.CHANGE_PERMISSION, order.shop_id)  # the role in this order's shop
     with transaction.atomic():
         message = services.enqueue(
             order=order, key=payload.key, channel=payload.channel or None, user=request.user

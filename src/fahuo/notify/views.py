@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fahuo.accounts.selectors import shops_for, visible
+from fahuo.accounts.selectors import can, shops_for, visible
 from fahuo.desk.http import desk_view, error_page, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.kit.errors import FahuoError
 from fahuo.notify import selectors, sending, services
@@ -236,6 +236,8 @@ def order_messages(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view(CHANGE)
 def order_send(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(visible(Order.objects.all(), request.user).select_related("shop"), pk=pk)
+    if not can(request.user, CHANGE, order.shop_id):
+        return error_page(request, _("Your role does not allow this."), status=403)
     form = SendForm(request.POST)
     flash, error = "", ""
     if form.is_valid():

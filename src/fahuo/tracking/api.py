@@ -9,8 +9,9 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from fahuo.accounts.selectors import can
 from fahuo.accounts.services import require
-from fahuo.kit.errors import InvalidInput, NotFound
+from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
 from fahuo.tracking import selectors, services
 from fahuo.tracking.models import Alert, AlertStatus
 
@@ -124,10 +125,14 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
 
 
 def _alert(pk: int, user: Any) -> Alert:
+    """An alert of the user's shops (404 otherwise) that their role in its shop lets them work."""
     try:
-        return selectors.alert_for_update(pk=pk, user=user)
+        alert = selectors.alert_for_update(pk=pk, user=user)
     except Http404:
         raise NotFound(f"异常不存在：{pk}") from None
+    if alert.order_id is not None and not can(user, selectors.CHANGE_PERMISSION, alert.order.shop_id):
+        raise PermissionDenied("你在该店铺的角色不能处理异常")
+    return alert
 
 
 @router.post("/alerts/{alert_id}/assign", response=AlertOut, summary="Assign an alert")

@@ -20,9 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fahuo.accounts.selectors import is_global_owner, visible
+from fahuo.accounts.selectors import can, is_global_owner, visible
 from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
-from fahuo.kit.errors import FahuoError, InvalidInput
+from fahuo.kit.errors import FahuoError, InvalidInput, PermissionDenied
 from fahuo.tracking import rules, selectors, services
 from fahuo.tracking.forms import KIND_LABELS, AlertFilterForm, AssignForm, AutoMessageForm, NoteForm
 from fahuo.tracking.models import Alert, AlertStatus, MessageStatus, PlatformMessage
@@ -96,6 +96,8 @@ def _act(
     request: HttpRequest, pk: int, action: Callable[[Alert], str], *, changed: bool = True
 ) -> HttpResponse:
     alert = selectors.alert_for_update(pk=pk, user=request.user)
+    if alert.order_id is not None and not can(request.user, CHANGE, alert.order.shop_id):
+        return fahuo_error(request, PermissionDenied(_("Your role does not allow this.")))
     try:
         with transaction.atomic():
             done = action(alert)

@@ -84,3 +84,22 @@ def test_visible_filters_a_queryset_by_shop(packer: Any, shop: Shop, tea: Shop) 
     Order.objects.create(shop=shop, platform_order_id="A1")
     Order.objects.create(shop=tea, platform_order_id="B1")
     assert list(visible(Order.objects.all(), packer).values_list("platform_order_id", flat=True)) == ["A1"]
+
+
+def test_the_role_that_counts_is_the_one_in_the_records_shop(shop: Shop, tea: Shop) -> None:
+    """An operator of one shop who only packs for another cannot edit or void the other's orders."""
+    from django.test import Client
+
+    user = User.objects.create_user(username="mei", password="x")
+    add_member(user=user, shop=shop, role="operator")
+    add_member(user=user, shop=tea, role="packer")
+    theirs = Order.objects.create(shop=tea, platform_order_id="T-1", status="ready")
+    client = Client()
+    client.force_login(user)
+    assert client.get(f"/orders/{theirs.pk}/").status_code == 200  # a packer reads it
+    edit = client.post(f"/orders/{theirs.pk}/recipient/", {"name": "x", "province": "浙江省"})
+    assert edit.status_code == 403
+    token, raw = ApiToken.issue(user=user, name="t")
+    api = Client(headers={"authorization": f"Bearer {raw}"})
+    void = api.post(f"/api/fulfilment/orders/{theirs.pk}/void", {"reason": "other"}, content_type="application/json")
+    assert void.status_code == 403
