@@ -55,6 +55,14 @@ def statement_lines(stmt: WeeklyStatement) -> list[tuple[str, str]]:
         lines.append(
             ("保证金退还", f"{d['deposit_refund_due_on']} 前退还 {format_yuan(d['deposit_refund_fen'])}")
         )
+    door = d.get("door_delivery") or {}
+    if door.get("delivered"):
+        lines.append(
+            (
+                "送货上门率",
+                f"{_pct(door['rate'])}（{door['at_door']}/{door['delivered']}，约定 {door['target_pct']:g}%）",
+            )
+        )
     bill = d.get("bill")
     if bill:
         lines.append(("账单异议金额", format_yuan(bill["dispute_fen"])))

@@ -315,6 +315,26 @@ def carriers_to_settle(*, week_start: dt.date) -> list[str]:
     return sorted(codes)
 
 
+def door_delivery(*, carrier: Carrier, week_start: dt.date) -> dict[str, Any]:
+    """送货上门率 of the week's delivered parcels: not signed by a proxy and never put in a locker/驿站."""
+    from fahuo.tracking.models import Track
+
+    start, end = _bounds(week_start)
+    delivered = Track.objects.filter(
+        carrier_code=carrier.code, issued_at__gte=start, issued_at__lt=end, status="delivered"
+    )
+    total = delivered.count()
+    at_door = delivered.filter(signed_by_proxy=False).exclude(events__status="in_locker").distinct().count()
+    _, terms = terms_for_carrier(carrier=carrier, on=week_start)
+    rate = round(at_door / total, 4) if total else None
+    return {
+        "delivered": total,
+        "at_door": at_door,
+        "rate": rate,
+        "target_pct": float(terms.door_delivery_pct),
+    }
+
+
 def compute_statement(
     *, carrier_code: str, week_start: dt.date, as_of: dt.datetime | None = None
 ) -> st.Statement:
@@ -347,6 +367,7 @@ def generate_statement(
         p.tracking_no: [p.billable_g, p.freight_fen] for p in result.parcels if p.tracking_no in disputed
     }
     data["late_detail"] = {p.tracking_no: p.penalty_fen for p in result.parcels if p.late}
+    data["door_delivery"] = door_delivery(carrier=carrier, week_start=week_start)
     contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
     stmt, _ = WeeklyStatement.objects.update_or_create(
         carrier=carrier,

@@ -343,12 +343,54 @@ def settle(week: Week) -> Statement:
         "deposit_refund_fen": refund_fen,
         "privacy_leaked_tracking_nos": sorted(leaked),
         "claims_credited": sorted(credited_ids),
+        **sla_breakdown(week, exempt_set),
     }
     if week.bill is not None:
         data["bill"] = audit_bill(
             bill=week.bill, billable=billable, freight=freight, tolerance_g=t.weight_tolerance_g
         )
     return Statement(data=data, parcels=results)
+
+
+def sla_breakdown(week: Week, exempt: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The same SLA rates per day (of ``ready_at``, non-exempt parcels) and per live session."""
+    t = week.terms
+    groups: dict[tuple[str, str], list[int]] = {}  # (axis, key) → [parcels, late, p_ok, p_due, s_ok, s_due]
+    for s in week.shipments:
+        picked, departed = _seen(s.picked_up_at, t.as_of), _seen(s.departed_at, t.as_of)
+        late = _late(picked, s.ready_at, t.pickup_hours, t.as_of) or _late(
+            departed, s.ready_at, t.ship_hours, t.as_of
+        )
+        keys = [("session", s.session_id)] if s.session_id else []
+        if s.session_id not in exempt:
+            keys.append(("day", s.ready_at.astimezone(SHANGHAI).date().isoformat()))
+        for key in keys:
+            g = groups.setdefault(key, [0, 0, 0, 0, 0, 0])
+            g[0] += 1
+            g[1] += late
+            for (ok_i, due_i), done, hours in (
+                ((2, 3), picked, t.pickup_hours),
+                ((4, 5), departed, t.ship_hours),
+            ):
+                deadline = s.ready_at + timedelta(hours=hours)
+                if t.as_of > deadline:
+                    g[due_i] += 1
+                    g[ok_i] += done is not None and done <= deadline
+
+    def row(axis: str, key: str, g: list[int]) -> dict[str, Any]:
+        out: dict[str, Any] = {axis: key, "parcels": g[0], "late": g[1]}
+        out["pickup_rate_24h"] = _round_half_up(Fraction(g[2], g[3]) if g[3] else Fraction(1), 4)
+        out["shipped_rate_48h"] = _round_half_up(Fraction(g[4], g[5]) if g[5] else Fraction(1), 4)
+        if axis == "session":
+            out["exempt"] = key in exempt
+        return out
+
+    return {
+        "sla_by_day": [row("day", k, g) for (axis, k), g in sorted(groups.items()) if axis == "day"],
+        "sla_by_session": [
+            row("session", k, g) for (axis, k), g in sorted(groups.items()) if axis == "session"
+        ],
+    }
 
 
 def audit_bill(

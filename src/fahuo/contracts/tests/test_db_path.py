@@ -184,3 +184,20 @@ def test_a_week_that_is_not_a_monday_is_refused() -> None:
 
     with pytest.raises(InvalidInput, match="not a Monday"):
         services.parse_week("2026-11-10")
+
+
+@pytest.mark.django_db
+def test_door_delivery_rate_counts_proxy_signed_and_locker_parcels_as_not_at_the_door(shop: Any) -> None:
+    from fahuo.tracking.models import TrackEvent
+
+    carrier, _, _ = contracted_carrier()
+    tracks = [parcel(shop, carrier, ready_at=START + dt.timedelta(hours=9 + i)) for i in range(4)]
+    for t in tracks:
+        t.status = "delivered"
+    tracks[1].signed_by_proxy = True
+    for t in tracks:
+        t.save()
+    TrackEvent.objects.create(track=tracks[2], at=START + dt.timedelta(days=2), status="in_locker", provider="kdniao",
+                              description="已放入快递柜", event_key="locker-1")  # fmt: skip
+    stmt = services.generate_statement(carrier_code="YTO", week_start=WEEK)
+    assert stmt.data["door_delivery"] == {"delivered": 4, "at_door": 2, "rate": 0.5, "target_pct": 100.0}

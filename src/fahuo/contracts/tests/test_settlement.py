@@ -226,3 +226,27 @@ def test_bad_input_names_file_line_and_column(tmp_path: Path, edit: Any, where: 
     with pytest.raises(InvalidInput) as err:
         read_scenario(sc.write(tmp_path))
     assert str(err.value).startswith(where)
+
+
+def test_rates_per_day_and_per_session(tmp_path: Path) -> None:
+    sc = Sc()
+    sc.parcel("M1", at(0), at(0, 11), at(0, 15), session="LIVE-B")
+    sc.parcel("M2", at(0), at(1, 10), at(1, 12), session="LIVE-B")  # picked up after 25 h
+    sc.on_time("T1", at(1))
+    for i in range(4):
+        sc.parcel(f"BIG{i}", at(2, 20), at(4), at(4, 2), session="LIVE-A")  # exempt: over the peak of 3
+    got = run(sc, tmp_path)
+    days = {d["day"]: d for d in got["sla_by_day"]}
+    assert days["2026-11-09"] == {
+        "day": "2026-11-09",
+        "parcels": 2,
+        "late": 1,
+        "pickup_rate_24h": 0.5,
+        "shipped_rate_48h": 1.0,
+    }
+    assert (
+        days["2026-11-10"]["pickup_rate_24h"] == 1.0 and "2026-11-11" not in days
+    )  # exempt parcels left out
+    sessions = {x["session"]: x for x in got["sla_by_session"]}
+    assert sessions["LIVE-A"]["exempt"] and sessions["LIVE-A"]["late"] == 4
+    assert not sessions["LIVE-B"]["exempt"] and sessions["LIVE-B"]["pickup_rate_24h"] == 0.5
