@@ -111,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for part in path:
         actions = [a for a in sub_parser._actions if isinstance(a, argparse._SubParsersAction)]
         sub_parser = actions[0].choices[part]
+    if path not in NEEDS_DJANGO_EXEMPT:
+        # Before the command's module is imported: it may import models at the top (`fahuo track
+        # sweep` did, and crashed with ImproperlyConfigured when run for real).
+        setup_django()
     add_arguments, run = _load(known._module)
     add_arguments(sub_parser)
     args = parser.parse_args(argv)

@@ -64,7 +64,7 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return httpx.get(url, timeout=5)
+            return httpx.get(url, timeout=5, follow_redirects=True)
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(
