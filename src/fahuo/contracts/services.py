@@ -355,6 +355,7 @@ def generate_statement(
     existing = WeeklyStatement.objects.filter(carrier=carrier, week_start=week_start).first()
     if existing is not None and existing.status != StatementStatus.DRAFT:
         raise Conflict(f"{carrier.code} {week_start} 的对账单已{existing.get_status_display()}，不能重新生成")
+    detect_trace_leaks(carrier=carrier, week_start=week_start)
     week = week_from_db(carrier=carrier, week_start=week_start, as_of=as_of)
     result = st.settle(week)
     data = result.as_json()
@@ -519,6 +520,44 @@ def claim_clock_alerts(*, now: dt.datetime | None = None, lead_hours: int = 4) -
             )
             raised += ContractAlert.objects.count() - before
     return raised
+
+
+def detect_trace_leaks(*, carrier: Carrier, week_start: dt.date) -> int:
+    """Record a privacy incident for each parcel whose carrier trace text showed a full mobile number
+    during the week (once per parcel); the note keeps the text with the number masked."""
+    from fahuo.kit.privacy import PHONE_IN_TEXT, scrub
+    from fahuo.tracking.models import TrackEvent
+
+    start, end = _bounds(week_start)
+    seen = set(
+        PrivacyIncident.objects.filter(carrier=carrier, source="trace_text").values_list(
+            "tracking_no", flat=True
+        )
+    )
+    found: list[PrivacyIncident] = []
+    events = (
+        TrackEvent.objects.filter(
+            track__carrier_code=carrier.code, at__gte=start, at__lt=end, description__regex=r"1[3-9][0-9]{9}"
+        )
+        .order_by("at", "pk")
+        .values_list("track__tracking_no", "at", "description")
+    )
+    for number, at, text in events:
+        if number in seen or not PHONE_IN_TEXT.search(text):
+            continue
+        seen.add(number)
+        found.append(
+            PrivacyIncident(
+                carrier=carrier,
+                tracking_no=number,
+                occurred_at=at,
+                source="trace_text",
+                carrier_fault=True,
+                note=f"物流信息出现完整手机号：{scrub(text)}"[:300],
+            )
+        )
+    PrivacyIncident.objects.bulk_create(found)
+    return len(found)
 
 
 def record_privacy_incident(

@@ -201,3 +201,30 @@ def test_door_delivery_rate_counts_proxy_signed_and_locker_parcels_as_not_at_the
                               description="已放入快递柜", event_key="locker-1")  # fmt: skip
     stmt = services.generate_statement(carrier_code="YTO", week_start=WEEK)
     assert stmt.data["door_delivery"] == {"delivered": 4, "at_door": 2, "rate": 0.5, "target_pct": 100.0}
+
+
+@pytest.mark.django_db
+def test_a_full_phone_number_in_trace_text_is_a_privacy_incident_with_the_fine(shop: Any) -> None:
+    from fahuo.tracking.models import TrackEvent
+
+    carrier, _, _ = contracted_carrier(peak=None)
+    t = parcel(
+        shop, carrier, ready_at=START + dt.timedelta(hours=9), picked_up_at=START + dt.timedelta(hours=10)
+    )
+    for k, text in enumerate(
+        ["派件员 13812345678 正在派送", "快递员电话13812345678", "网点电话 0571-88880000"]
+    ):
+        TrackEvent.objects.create(track=t, at=START + dt.timedelta(days=1, hours=k), status="out_for_delivery",
+                                  provider="kdniao", description=text, event_key=f"leak-{k}")  # fmt: skip
+    stmt = services.generate_statement(carrier_code="YTO", week_start=WEEK)
+    incident = PrivacyIncident.objects.get()
+    assert (
+        incident.source == "trace_text"
+        and "13812345678" not in incident.note
+        and "138****5678" in incident.note
+    )
+    assert stmt.data["privacy_fine_fen"] == 50000 and stmt.data["privacy_leaked_tracking_nos"] == [
+        t.tracking_no
+    ]
+    services.generate_statement(carrier_code="YTO", week_start=WEEK)
+    assert PrivacyIncident.objects.count() == 1
