@@ -115,3 +115,13 @@ class IncidentForm(forms.Form):
     )
     carrier_fault = forms.BooleanField(required=False, initial=True, label="快递公司责任")
     note = forms.CharField(required=False, max_length=300, label="说明（不要填写泄露的信息本身）")
+
+
+class DepositForm(forms.Form):
+    carrier = forms.ModelChoiceField(
+        queryset=Carrier.objects.filter(active=True), to_field_name="code", label="快递公司"
+    )
+    kind = forms.ChoiceField(choices=[("paid_in", "缴纳"), ("refunded", "退还")], label="类型")
+    amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label="金额（元）")
+    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(required=False, max_length=200, label="说明")

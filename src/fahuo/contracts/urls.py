@@ -13,6 +13,7 @@ urlpatterns = [
     path("claims/", views.claims, name="claims"),
     path("claims/<int:pk>/<str:action>/", views.claim_action, name="claim_action"),
     path("incidents/", views.incident_add, name="incident_add"),
+    path("deposit/", views.deposit_add, name="deposit_add"),
     path("<str:code>/terms/", views.terms, name="terms"),
     path("<str:code>/bill/", views.bill_upload, name="bill_upload"),
     path("<str:code>/bill/confirm/", views.bill_confirm, name="bill_confirm"),

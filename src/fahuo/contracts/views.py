@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from fahuo.contracts import bills, documents, selectors, services
 from fahuo.contracts.forms import (
     BillUploadForm,
     ClaimForm,
+    DepositForm,
     GenerateForm,
     IncidentForm,
     MappingForm,
@@ -31,6 +31,7 @@ from fahuo.contracts.forms import (
 )
 from fahuo.contracts.models import Claim, ClaimAttachment, StatementStatus, WeeklyStatement
 from fahuo.kit.errors import FahuoError, InvalidInput
+from fahuo.kit.money import format_yuan, yuan_to_fen
 from fahuo.kit.sheets import read_upload
 from fahuo.kit.web import can, desk_view, error_page
 
@@ -69,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "alerts": selectors.open_alerts()[:20],
             "statements": selectors.statements()[:20],
             "generate_form": GenerateForm(initial={"week": _last_monday()}),
+            "deposit_form": DepositForm(initial={"on": timezone.localdate()}, prefix="dep"),
             "can_edit": can(request.user, EDIT),
         },
     )
@@ -326,7 +328,7 @@ def claims(request: HttpRequest) -> HttpResponse:
                 claim = services.open_claim(
                     carrier=form.cleaned_data["carrier"], tracking_no=form.cleaned_data["tracking_no"].strip(),
                     kind=form.cleaned_data["kind"], source=form.cleaned_data["source"],
-                    amount_fen=int(Decimal(form.cleaned_data["amount_yuan"]) * 100), note=form.cleaned_data["note"],
+                    amount_fen=yuan_to_fen(form.cleaned_data["amount_yuan"]), note=form.cleaned_data["note"],
                     user=request.user,
                 )  # fmt: skip
                 if form.cleaned_data.get("photos"):
@@ -377,3 +379,25 @@ def incident_add(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
     messages.success(request, "已登记隐私泄露事件")
     return redirect("contracts:claims")
+
+
+@require_POST
+@desk_view(EDIT)
+def deposit_add(request: HttpRequest) -> HttpResponse:
+    """保证金 paid in by a carrier, or refunded to it."""
+    form = DepositForm(request.POST, prefix="dep")
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{e}" for errs in form.errors.values() for e in errs))
+        return redirect("contracts:home")
+    try:
+        with transaction.atomic():
+            entry = services.record_deposit(
+                carrier=form.cleaned_data["carrier"], kind=form.cleaned_data["kind"],
+                amount_fen=yuan_to_fen(form.cleaned_data["amount_yuan"]), on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已记录保证金{entry.get_kind_display()} {format_yuan(entry.amount_fen)}")
+    return redirect("contracts:home")

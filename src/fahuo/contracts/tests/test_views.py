@@ -162,3 +162,44 @@ def test_claim_registered_verified_and_credited(owner: Any, week: Any) -> None:
     client.post(reverse("contracts:claim_action", args=[claim.pk, "verify"]), {"responsibility": "handling"})
     claim.refresh_from_db()
     assert claim.responsibility == "handling" and claim.verified_at is not None
+
+
+def test_deposit_paid_in_then_drawn_by_a_negative_week(owner: Any, week: Any) -> None:
+    from fahuo.contracts.models import DepositEntry, PrivacyIncident
+
+    carrier, _ = week
+    client = login(owner)
+    form = {
+        "dep-carrier": carrier.code,
+        "dep-kind": "paid_in",
+        "dep-amount_yuan": "100.00",
+        "dep-on": "2026-11-01",
+    }
+    assert client.post(reverse("contracts:deposit_add"), form).status_code == 302
+    assert DepositEntry.objects.get().amount_fen == 10000
+    bad = client.post(reverse("contracts:deposit_add"), {**form, "dep-amount_yuan": "abc"})
+    assert bad.status_code == 302 and DepositEntry.objects.count() == 1
+    PrivacyIncident.objects.create(
+        carrier=carrier, tracking_no="YT000", occurred_at=START + dt.timedelta(days=1)
+    )
+    client.post(reverse("contracts:generate"), {"carrier": carrier.code, "week": "2026-11-09"})
+    stmt = WeeklyStatement.objects.get()
+    assert stmt.data["net_fen"] == 1500 - 50000 and stmt.data["deposit_drawn_fen"] == 10000
+    assert stmt.data["carried_forward_fen"] == 48500 - 10000
+    page = client.get(reverse("contracts:statement", args=[stmt.pk])).content.decode()
+    assert "抵扣" in page and "¥100.00" in page
+
+
+def test_termination_notice_pdf_once_the_running_count_passes_the_threshold(owner: Any, shop: Any) -> None:
+    carrier, _, _ = contracted_carrier(terminate_after_late=0, min_daily=0)
+    parcel(shop, carrier, ready_at=START + dt.timedelta(hours=9))  # never picked up
+    client = login(owner)
+    client.post(reverse("contracts:generate"), {"carrier": carrier.code, "week": "2026-11-09"})
+    stmt = WeeklyStatement.objects.get()
+    assert stmt.data["may_terminate"]
+    page = client.get(reverse("contracts:statement", args=[stmt.pk])).content.decode()
+    assert "解约通知书" in page
+    pdf = client.get(reverse("contracts:statement_file", args=[stmt.pk, "termination"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    home = client.get(reverse("contracts:home")).content.decode()
+    assert "可解除合作" in home
