@@ -99,7 +99,9 @@ def test_the_role_that_counts_is_the_one_in_the_records_shop(shop: Shop, tea: Sh
     assert client.get(f"/orders/{theirs.pk}/").status_code == 200  # a packer reads it
     edit = client.post(f"/orders/{theirs.pk}/recipient/", {"name": "x", "province": "浙江省"})
     assert edit.status_code == 403
-    token, raw = ApiToken.issue(user=user, name="t")
+    _, raw = ApiToken.issue(user=user, name="t")
     api = Client(headers={"authorization": f"Bearer {raw}"})
-    void = api.post(f"/api/fulfilment/orders/{theirs.pk}/void", {"reason": "other"}, content_type="application/json")
+    void = api.post(
+        f"/api/fulfilment/orders/{theirs.pk}/void", {"reason": "other"}, content_type="application/json"
+    )
     assert void.status_code == 403
