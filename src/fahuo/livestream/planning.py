@@ -37,6 +37,7 @@ from fahuo.livestream import optimise, selectors
 from fahuo.livestream.forecast import Forecast, forecast_session
 from fahuo.livestream.models import LiveSession
 from fahuo.livestream.population import population_for
+from fahuo.livestream.sla_terms import sla_terms
 from fahuo.routing.pickup import hours, parse_window
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -537,11 +538,14 @@ def plan_session(*, session: LiveSession, forecast: Forecast | None = None) -> P
         lines, slots, peak_slots, method = _by_shares(
             session, _lanes(warehouse, on), timing, expected, parcels, warnings
         )
+    sla = sla_terms({line.carrier_id for line in lines}, on)  # each carrier's contracted target
     for line in lines:
-        if line.peak_parcels and line.peak_picked_24h < PICKUP_24H_SHARE * line.peak_parcels:
+        target = sla[line.carrier_id].pickup_target_pct
+        if line.peak_parcels and line.peak_picked_24h * 100 < target * line.peak_parcels:
             hourly = f"每小时 {line.capacity_per_hour} 件" if line.capacity_per_hour else "揽收时段"
             warnings.append(
-                f"{line.name} 24 小时内只能揽收 {line.peak_picked_24h}/{line.peak_parcels} 件（{hourly}），低于 98%"
+                f"{line.name} 24 小时内只能揽收 {line.peak_picked_24h}/{line.peak_parcels} 件（{hourly}），"
+                f"低于合同约定的 {target.normalize():f}%"
             )
     stock = _stock(session)
     for s in stock:

@@ -77,3 +77,24 @@ def test_review_judges_pickup_against_the_contracted_clock(shop: Any) -> None:
     services.save_terms(contract=contract, values={"pickup_hours": 12})
     row = next(c for c in review_24h(s, now=now)["carriers"] if c["code"] == carrier.code)
     assert row["pickup_hours"] == 12 and row["pickup_rate_24h"] == 0.0 and row["pickup_met"] is False
+
+
+@pytest.mark.django_db
+def test_the_plan_flags_a_slow_outlet_against_the_contracted_pickup_target(shop: Any, warehouse: Any) -> None:
+    from fahuo.inventory.models import Stock
+    from fahuo.livestream.planning import plan_session
+    from fahuo.livestream.tests.test_planning import START as PLAN_START
+    from fahuo.livestream.tests.test_planning import carrier as plan_carrier
+    from fahuo.livestream.tests.test_planning import forecast
+
+    s = session(shop, PLAN_START)
+    s.packers = 10
+    s.save()
+    Stock.objects.filter(warehouse=warehouse).update(on_hand=5000)
+    zto = plan_carrier("ZTO", "中通快递", per_stream=2000, per_hour=30, window="09:00-18:00")
+    contract = zto.contracts.get()
+    plan = plan_session(session=s, forecast=forecast(800))
+    assert any("中通快递 24 小时内只能揽收" in w and "低于合同约定的 98%" in w for w in plan.warnings)
+    services.save_terms(contract=contract, values={"pickup_target_pct": 30})
+    plan = plan_session(session=s, forecast=forecast(800))
+    assert not any("中通快递 24 小时内只能揽收" in w for w in plan.warnings)  # 30% is within what it picks up
