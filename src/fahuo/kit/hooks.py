@@ -9,7 +9,7 @@ transaction; one that wants to act after commit uses ``transaction.on_commit`` i
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, ParamSpec
+from typing import Generic, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 
@@ -41,3 +41,24 @@ class Hook(Generic[P]):
 
     def __repr__(self) -> str:
         return f"<Hook {self.name}: {len(self._handlers)} handler(s)>"
+
+
+T = TypeVar("T")
+
+
+class Provided(Generic[T]):
+    """A value a higher domain provides at start-up (``AppConfig.ready``) for a lower one to read,
+    e.g. which alert kinds have a buyer message; until provided, the default."""
+
+    def __init__(self, name: str, default: T) -> None:
+        self.name = name
+        self._value = default
+
+    def provide(self, value: T) -> None:
+        self._value = value
+
+    def get(self) -> T:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"<Provided {self.name}: {self._value!r}>"

@@ -25,6 +25,7 @@ from fahuo.fulfilment.models import Waybill
 from fahuo.integrations.base import TraceEvent
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.selectors import _has_reason as has_review_reason
+from fahuo.tracking import events as tracking_events
 from fahuo.tracking.models import FINAL_STATUSES, AlertKind, AlertRule, Track, TrackEvent, TrackStatus
 
 CHUNK = 900  # values per IN (...) and events per round (SQLite allows 999 parameters per query)
@@ -194,10 +195,10 @@ def _ingest_chunk(events: Sequence[TraceEvent], late_default: list[int]) -> Inge
         [t for t in moved if before[t.pk] not in PICKED_UP_STATUSES or t.status == TrackStatus.DELIVERED]
     )
     if moved:
-        # Tell the buyer about the milestone (派送中, 待取件, 已签收 …) once this commits.
-        from fahuo.notify.services import notify_for_tracks
-
-        notify_for_tracks(Track(pk=t.pk, order_id=t.order_id, status=t.status) for t in moved)
+        # Milestones (派送中, 待取件, 已签收 …) for whoever listens: notify tells the buyer after commit.
+        tracking_events.parcel_status_changed.fire(
+            [Track(pk=t.pk, order_id=t.order_id, status=t.status) for t in moved]
+        )
     return result
 
 

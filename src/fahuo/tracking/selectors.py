@@ -83,11 +83,7 @@ def dashboard_counts(*, user: Any = None) -> dict[str, Any]:
 def alert_for_update(*, pk: int, user: Any = None) -> Alert:
     """One alert; 404 when missing or (with ``user``) of another shop."""
     alerts = Alert.objects.all() if user is None else visible(Alert.objects.all(), user, field="order__shop")
-    alert = (
-        alerts.select_related("track", "order__shop", "order__carrier", "assignee")
-        .filter(pk=pk)
-        .first()
-    )
+    alert = alerts.select_related("track", "order__shop", "order__carrier", "assignee").filter(pk=pk).first()
     if alert is None:
         raise Http404("no such alert")
     return alert
@@ -129,10 +125,12 @@ def track_alerts(*, track: Track) -> list[Alert]:
 
 def auto_message_switches() -> list[dict[str, Any]]:
     """Alert kinds that have a buyer message, each with its auto-messaging switch (one query)."""
-    from fahuo.notify.services import ALERT_KEYS
+    from fahuo.tracking.events import buyer_message_kinds
     from fahuo.tracking.rules import DEFAULT_PARAMS, auto_message_kinds
 
     on = auto_message_kinds()
     return [
-        {"kind": str(k), "on": k in on} for k in AlertKind.values if k in ALERT_KEYS and k in DEFAULT_PARAMS
+        {"kind": str(k), "on": k in on}
+        for k in AlertKind.values
+        if k in buyer_message_kinds.get() and k in DEFAULT_PARAMS
     ]

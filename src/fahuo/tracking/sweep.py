@@ -17,9 +17,10 @@ get (``Alert.buyer_message``, a CASE in the same SELECT): ``auto`` when the sell
 on for the kind and the condition began within the freshness horizon, ``held`` when it began earlier
 (a first sweep or one after downtime must not message every old problem; the seller decides in the
 alert queue), ``off`` when the kind's switch is off. After the rules, one query reads the new
-``auto`` alerts (by primary key above the largest one before the sweep) and hands them to
-``fahuo.notify`` once the transaction commits; the outbox rows are rendered and bulk-inserted by
-its worker job, deduplicated per order, message and parcel.
+``auto`` alerts (by primary key above the largest one before the sweep) and fires
+``tracking.events.alerts_opened`` with them; notify, listening, queues them once the transaction
+commits, and its worker job renders and bulk-inserts the outbox rows, deduplicated per order,
+message and parcel.
 
 The edge (Huey task, CLI) wraps a sweep in a transaction.
 """
@@ -38,7 +39,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fahuo.orders.models import Order, Shop
-from fahuo.tracking import rules
+from fahuo.tracking import events, rules
 from fahuo.tracking.ingest import db_column
 from fahuo.tracking.models import Alert, AlertStatus, BuyerMessage, Track
 
@@ -108,9 +109,7 @@ class MessagePlan:
 
     @classmethod
     def load(cls, rows: dict[str, Any]) -> MessagePlan:
-        from fahuo.notify.services import ALERT_KEYS  # notify builds on tracking, not the reverse
-
-        buyer = frozenset(str(k) for k in ALERT_KEYS)
+        buyer = events.buyer_message_kinds.get()  # notify builds on tracking, not the reverse
         return cls(buyer_kinds=buyer, auto_kinds=frozenset(rules.auto_message_kinds(rows)) & buyer)
 
     def state(self, kind: str, fresh: bool) -> str:
@@ -166,14 +165,12 @@ def sweep(*, now: dt.datetime | None = None, kinds: set[str] | None = None) -> S
 
 def _message_buyers(*, after_pk: int, kinds: frozenset[str]) -> int:
     """Hand this sweep's fresh alerts to the outbox (one query; notify queues them after commit)."""
-    from fahuo.notify.services import notify_for_alert_rows
-
     new = list(
         Alert.objects.filter(pk__gt=after_pk, kind__in=kinds, buyer_message=BuyerMessage.AUTO)
         .order_by()
         .values_list("pk", "kind")
     )
-    notify_for_alert_rows(new)
+    events.alerts_opened.fire(new)
     return len(new)
 
 

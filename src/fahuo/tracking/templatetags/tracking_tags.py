@@ -41,9 +41,9 @@ def buyer_message_label(state: str) -> str:
 @register.filter
 def has_buyer_message(kind: str) -> bool:
     """Whether alerts of this kind call for a message to the buyer (delay, problem, refusal …)."""
-    from fahuo.notify.services import ALERT_KEYS
+    from fahuo.tracking.events import buyer_message_kinds
 
-    return kind in ALERT_KEYS
+    return kind in buyer_message_kinds.get()
 
 
 @register.filter

@@ -1,0 +1,24 @@
+"""What tracking tells the domains built on it, without importing them (one-way dependencies).
+
+Tracking fires these hooks; notify (and whatever comes next: after-sales, contracts) connects its
+handlers in its ``AppConfig.ready``. A handler that acts after commit uses ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from fahuo.kit.hooks import Hook, Provided
+
+if TYPE_CHECKING:
+    from fahuo.tracking.models import Track
+
+# Parcels whose status moved in one ingest (pk, order_id and the new status are set).
+parcel_status_changed: Hook[[Sequence[Track]]] = Hook("tracking.parcel_status_changed")
+# Fresh alerts a sweep opened with buyer_message=auto, as (alert id, kind) rows.
+alerts_opened: Hook[[Sequence[tuple[int, str]]]] = Hook("tracking.alerts_opened")
+# The alert kinds that come with a message to the buyer (notify's message library decides).
+buyer_message_kinds: Provided[frozenset[str]] = Provided("tracking.buyer_message_kinds", frozenset())
+# "Tell the buyer now" from the alert queue: ``message_buyer(alert=, user=)`` -> the message or None.
+message_buyer: Provided[Callable[..., Any] | None] = Provided("tracking.message_buyer", None)
