@@ -19,13 +19,16 @@ from fahuo.accounts import selectors
 from fahuo.accounts.models import Membership, Role
 from fahuo.accounts.services import add_member, audit, remove_member
 from fahuo.kit.errors import FahuoError
+from fahuo.orders.models import Shop
 from fahuo.kit.web import desk_view, error_page, private
 
 ROLE_CHOICES = [(str(r.value), str(r.label)) for r in Role]
 
 
 class AddMemberForm(forms.Form):
-    shop = forms.ModelChoiceField(queryset=None, label="店铺", empty_label=None)
+    shop: forms.ModelChoiceField[Shop] = forms.ModelChoiceField(
+        queryset=Shop.objects.none(), label="店铺", empty_label=None
+    )
     username = forms.CharField(max_length=150, label="用户名")
     role = forms.ChoiceField(choices=ROLE_CHOICES, label="角色", initial=Role.PACKER)
 

@@ -130,7 +130,7 @@ def _alert(pk: int, user: Any) -> Alert:
         alert = selectors.alert_for_update(pk=pk, user=user)
     except Http404:
         raise NotFound(f"异常不存在：{pk}") from None
-    if alert.order_id is not None and not can(user, selectors.CHANGE_PERMISSION, alert.order.shop_id):
+    if alert.order is not None and not can(user, selectors.CHANGE_PERMISSION, alert.order.shop_id):
         raise PermissionDenied("你在该店铺的角色不能处理异常")
     return alert
 

@@ -96,7 +96,7 @@ def _act(
     request: HttpRequest, pk: int, action: Callable[[Alert], str], *, changed: bool = True
 ) -> HttpResponse:
     alert = selectors.alert_for_update(pk=pk, user=request.user)
-    if alert.order_id is not None and not can(request.user, CHANGE, alert.order.shop_id):
+    if alert.order is not None and not can(request.user, CHANGE, alert.order.shop_id):
         return fahuo_error(request, PermissionDenied(_("Your role does not allow this.")))
     try:
         with transaction.atomic():
