@@ -9,6 +9,14 @@ from typing import Any
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache (login-throttling counts must not leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def shop(db: Any) -> Any:
     from fahuo.orders.models import Shop

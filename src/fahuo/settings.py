@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "fahuo.accounts.middleware.RequestIpMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fahuo.desk.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "fahuo.urls"
@@ -110,13 +111,24 @@ TEMPLATES = [
 ]
 
 _db_url = os.environ.get("FAHUO_DATABASE_URL", "")
+
+
+def _private_file(path: Path) -> str:
+    """Create ``path`` empty with mode 0600 unless it exists (an empty file is an empty SQLite
+    database): SQLite would create it 0644, readable by every local user, and its -wal/-shm files
+    take the database file's mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return str(path)
+
+
 if _db_url:
     DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "fahuo.sqlite3"),
+            "NAME": _private_file(DATA_DIR / "fahuo.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE avoids
                 # "database is locked" upgrade deadlocks between two writers.
@@ -136,8 +148,27 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (fahuo.accounts.throttle): wrong passwords per user name / per address, then locked.
+FAHUO_LOGIN_MAX_FAILURES = int(os.environ.get("FAHUO_LOGIN_MAX_FAILURES", "5"))
+FAHUO_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("FAHUO_LOGIN_MAX_FAILURES_PER_IP", "30"))
+FAHUO_LOGIN_LOCK_MINUTES = int(os.environ.get("FAHUO_LOGIN_LOCK_MINUTES", "15"))
+# Sessions end after a working day; over HTTPS (FAHUO_SECURE_COOKIES=1 behind a TLS proxy that sets
+# X-Forwarded-Proto) cookies are sent on HTTPS only.
+SESSION_COOKIE_AGE = int(float(os.environ.get("FAHUO_SESSION_HOURS", "12")) * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+FAHUO_SECURE_COOKIES = os.environ.get("FAHUO_SECURE_COOKIES", "0") == "1"
+if FAHUO_SECURE_COOKIES:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("FAHUO_HSTS_SECONDS", "0"))
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
@@ -182,9 +213,24 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "fahuo",
-        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "filename": _private_file(DATA_DIR / "huey.sqlite3"),
         # Under pytest tasks run inline unless a test opts into a real queue.
         "immediate": os.environ.get("FAHUO_HUEY_IMMEDIATE", "1" if _TESTING else "0") == "1",
+    }
+
+# The shared cache (login throttling counts, seen by every web process): Redis when configured,
+# else files in the data dir; per process under pytest, cleared before each test (root conftest).
+CACHES: dict[str, dict[str, object]]
+if _TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _redis_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
     }
 
 LOGGING = {

@@ -1,13 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from fahuo.accounts.throttle import ThrottledAuthenticationForm
 from fahuo.desk import views, views_decrypt
 
 app_name = "desk"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),

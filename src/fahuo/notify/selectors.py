@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fahuo.accounts.selectors import visible
 from fahuo.carriers.models import Carrier
-from fahuo.kit.privacy import mask_name
+from fahuo.kit.privacy import mask_name, scrub
 from fahuo.notify.models import MessageKey, MessageTemplate, OutboxMessage, OutboxStatus
 from fahuo.notify.services import expected_date
 from fahuo.orders.models import Order, Shop
@@ -131,6 +131,9 @@ def tracking_page(*, token: str, now: datetime | None = None) -> TrackPage | Non
     order = track.order
     shop = order.shop if order is not None else None
     events = list(TrackEvent.objects.filter(track=track).order_by("-at", "-pk"))
+    for event in events:  # carriers' trace text can hold a courier's or the buyer's full number
+        event.description = scrub(event.description)
+        event.location = scrub(event.location)
     carrier = Carrier.objects.filter(code=track.carrier_code).values_list("name", flat=True).first()
     name = shop.name if shop is not None else ""
     recipient = ""
