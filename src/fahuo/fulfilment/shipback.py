@@ -324,7 +324,10 @@ def _make_due(shipbacks: QuerySet[ShipBack], *, now: datetime) -> int:
 
 
 def _unknown_company(code: str, name: str) -> str:
-    return f"抖店快递公司编码未知：{name}（{code}），请在店铺的抖店账号凭据 company_codes 中配置后重试"
+    return (
+        f"抖店不认识这家快递公司：{name}（{code}）。请在店铺的抖店账号设置里填写这家快递公司"
+        "在抖店的编码，然后重试回传"
+    )
 
 
 # --- reads ---------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def resolve_session(ref: str | int, *, now: dt.datetime | None = None, user: Any
         or qs.filter(starts_at__lte=now).order_by("-starts_at").first()
     )
     if found is None:
-        raise NotFound("No live session has started yet.")
+        raise NotFound("还没有已开播的直播场次：开播后这里显示实时看板。")
     return found
 
 

@@ -31,7 +31,9 @@ class SessionForm(forms.ModelForm):
     featured_text = forms.CharField(
         label=gettext_lazy("Featured SKUs (one per line: SKU code, planned units)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "MASK-10 500"}),
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": gettext_lazy("SKU code and planned units, one per line")}
+        ),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
