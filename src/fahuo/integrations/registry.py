@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
-from fahuo.integrations.base import ShopPlatform, WaybillProvider
+from fahuo.integrations.base import ShopPlatform, TraceEvent, WaybillProvider
 from fahuo.kit.errors import NotSupported
 
 if TYPE_CHECKING:
@@ -69,3 +71,105 @@ def _douyin(account: ProviderAccount | None) -> ShopPlatform:
 
 
 SHOP_PLATFORMS["douyin"] = _douyin
+
+
+# --- tracking: poll (query a parcel's trace now) and subscribe (ask the provider to push) ---------
+#
+# Tracking looks these up by the account's provider key and never names a provider itself. A new
+# tracking provider adds its factories here (and its push parser to TRACKING_PUSH_PARSERS).
+
+# query(tracking_no=, carrier_code=, phone=) -> the parcel's trace, newest state included
+TrackQuery = Callable[..., list[TraceEvent]]
+# subscribe(tracking_no=, carrier_code=, phone=, callback_base=) -> None (ProviderError when refused)
+TrackSubscribe = Callable[..., None]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackPoller:
+    # None when this account can push but not query (e.g. Kuaidi100 without its 授权码 customer)
+    factory: Callable[[ProviderAccount], TrackQuery | None]
+    default_rate: float  # queries per second when the account sets no poll_rate
+
+
+TRACK_POLLERS: dict[str, TrackPoller] = {}
+TRACK_SUBSCRIBERS: dict[str, Callable[[ProviderAccount], TrackSubscribe]] = {}
+
+
+def tracking_providers() -> tuple[str, ...]:
+    """The provider keys that track parcels (poll or subscribe), in registration order."""
+    return tuple(dict.fromkeys([*TRACK_SUBSCRIBERS, *TRACK_POLLERS]))
+
+
+def track_poller(key: str) -> TrackPoller:
+    try:
+        return TRACK_POLLERS[key]
+    except KeyError:
+        raise NotSupported(f"该服务不支持查询物流轨迹: {key}") from None
+
+
+def track_subscriber(key: str, account: ProviderAccount) -> TrackSubscribe:
+    try:
+        factory = TRACK_SUBSCRIBERS[key]
+    except KeyError:
+        raise NotSupported(f"该服务不支持订阅物流推送: {key}") from None
+    return factory(account)
+
+
+def _kdniao_query(account: ProviderAccount) -> TrackQuery | None:
+    from fahuo.integrations.kdniao import tracking
+    from fahuo.integrations.kdniao.settings import KdniaoSettings
+
+    return partial(tracking.query, KdniaoSettings.from_account(account))
+
+
+def _kdniao_subscribe(account: ProviderAccount) -> TrackSubscribe:
+    from fahuo.integrations.kdniao import tracking
+    from fahuo.integrations.kdniao.settings import KdniaoSettings
+
+    settings = KdniaoSettings.from_account(account)
+
+    def subscribe(*, tracking_no: str, carrier_code: str, phone: str, callback_base: str) -> None:
+        # Kdniao pushes to the address set in its console, not one given per call.
+        tracking.subscribe(settings, tracking_no=tracking_no, carrier_code=carrier_code, phone=phone)
+
+    return subscribe
+
+
+def _kuaidi100_query(account: ProviderAccount) -> TrackQuery | None:
+    from fahuo.integrations.kuaidi100 import tracking
+    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings
+
+    settings = Kuaidi100Settings.from_account(account)
+    if not settings.customer:
+        return None  # no 授权码 "customer": this account can subscribe but not query
+    return partial(tracking.query, settings)
+
+
+def _kuaidi100_subscribe(account: ProviderAccount) -> TrackSubscribe:
+    from fahuo.integrations.kuaidi100 import tracking
+    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings, callback_salt
+
+    settings, salt = Kuaidi100Settings.from_account(account), callback_salt(account)
+
+    def subscribe(*, tracking_no: str, carrier_code: str, phone: str, callback_base: str) -> None:
+        if not callback_base:
+            raise NotSupported("未设置 FAHUO_PUBLIC_URL，快递100 无法回调推送轨迹")
+        tracking.subscribe(
+            settings,
+            tracking_no=tracking_no,
+            carrier_code=carrier_code,
+            callback_url=f"{callback_base}/hooks/kuaidi100",
+            salt=salt,
+            phone=phone,
+        )
+
+    return subscribe
+
+
+TRACK_SUBSCRIBERS["kdniao"] = _kdniao_subscribe
+# Default rates are fahuo's own choice: neither provider publishes a per-second limit for its
+# instant query, and Kuaidi100 asks that one number is queried at most every half hour (polling's
+# ``every_minutes`` covers that).
+TRACK_POLLERS["kdniao"] = TrackPoller(_kdniao_query, default_rate=5.0)
+TRACK_SUBSCRIBERS["kuaidi100"] = _kuaidi100_subscribe
+TRACK_POLLERS["kuaidi100"] = TrackPoller(_kuaidi100_query, default_rate=2.0)

@@ -15,7 +15,8 @@ not count, and the parcel is polled once more — harmless, the answer is dedupl
 
 The answers go through ``ingest_events`` — the pushes' own path — so a trace line seen twice is
 stored once and an older line never moves a parcel back. Per provider, the calls are rate-limited
-(``poll_rate`` calls/s in the account's credentials, else ``DEFAULT_RATES``) and the parcels are
+(``poll_rate`` calls/s in the account's credentials, else the provider's ``TrackPoller.default_rate``
+in ``integrations.registry``) and the parcels are
 handled in batches: the HTTP calls of a batch, then one transaction that ingests its events and
 sets the next poll time (``every_minutes`` later; ``retry_minutes`` after a failed call, so it is
 retried the next round without holding up the rest of the batch).
@@ -28,7 +29,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,18 +37,16 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from fahuo.integrations import registry
 from fahuo.integrations.base import TraceEvent
 from fahuo.kit.errors import FahuoError
 from fahuo.tracking.ingest import IngestResult, ingest_events
 from fahuo.tracking.models import FINAL_STATUSES, Track
-from fahuo.tracking.subscriptions import TRACKING_PROVIDERS, choose_provider
+from fahuo.tracking.subscriptions import choose_provider
 
 logger = logging.getLogger(__name__)
 
 # Calls per second per provider unless the account says otherwise (credential ``poll_rate``).
-# fahuo's own choice: neither provider publishes a per-second limit for its instant query, and
-# Kuaidi100 asks that one number is queried at most every half hour (``every_minutes`` covers that).
-DEFAULT_RATES: Mapping[str, float] = {"kdniao": 5.0, "kuaidi100": 2.0}
 BATCH = 50  # parcels per batch: HTTP calls, then one write transaction
 LEASE_MINUTES = 15  # a claimed parcel is left alone this long by other workers
 
@@ -189,14 +188,17 @@ def _providers(sleep: Callable[[float], None]) -> dict[str, _Provider]:
     from fahuo.carriers.models import ProviderAccount
 
     out: dict[str, _Provider] = {}
-    accounts = ProviderAccount.objects.filter(provider__in=TRACKING_PROVIDERS, active=True).order_by("pk")
+    accounts = ProviderAccount.objects.filter(
+        provider__in=registry.tracking_providers(), active=True
+    ).order_by("pk")
     for account in accounts:
         if account.provider in out:
             continue
         try:
             query = _query_for(account)
             rate = float(
-                account.credential_dict().get("poll_rate") or DEFAULT_RATES.get(account.provider, 2.0)
+                account.credential_dict().get("poll_rate")
+                or registry.track_poller(account.provider).default_rate
             )
         except (FahuoError, ValueError) as exc:
             logger.warning("tracking account %s cannot be used for polling: %s", account.pk, exc)
@@ -208,23 +210,10 @@ def _providers(sleep: Callable[[float], None]) -> dict[str, _Provider]:
 
 
 def _query_for(account: Any) -> Query | None:
-    if account.provider == "kdniao":
-        from fahuo.integrations.kdniao import tracking as kdniao
-        from fahuo.integrations.kdniao.settings import KdniaoSettings
-
-        kd = KdniaoSettings.from_account(account)
-        return lambda t: kdniao.query(
-            kd, tracking_no=t.tracking_no, carrier_code=t.carrier_code, phone=_phone(t)
-        )
-    from fahuo.integrations.kuaidi100 import tracking as kuaidi100
-    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings
-
-    k100 = Kuaidi100Settings.from_account(account)
-    if not k100.customer:
-        return None  # no 授权码 "customer": this account can subscribe but not query
-    return lambda t: kuaidi100.query(
-        k100, tracking_no=t.tracking_no, carrier_code=t.carrier_code, phone=_phone(t)
-    )
+    query = registry.track_poller(account.provider).factory(account)
+    if query is None:
+        return None
+    return lambda t: query(tracking_no=t.tracking_no, carrier_code=t.carrier_code, phone=_phone(t))
 
 
 # --- one round -----------------------------------------------------------------------------------

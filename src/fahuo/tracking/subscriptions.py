@@ -12,7 +12,6 @@ re-subscription succeeds. The polling fallback (``polling.py``) queries those pa
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -23,11 +22,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from fahuo.integrations import registry
 from fahuo.kit.errors import FahuoError, NotSupported
 from fahuo.tracking.models import Track
 
 logger = logging.getLogger(__name__)
-TRACKING_PROVIDERS = ("kdniao", "kuaidi100")
+TRACKING_PROVIDERS = registry.tracking_providers()
 
 
 @dataclass(slots=True)
@@ -47,16 +47,12 @@ def kuaidi100_config() -> tuple[Any, str]:
     subscriptions and the callback check agree without configuration).
     """
     from fahuo.carriers.models import ProviderAccount
-    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings
+    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings, callback_salt
 
     account = ProviderAccount.objects.filter(provider="kuaidi100", active=True).order_by("pk").first()
     if account is None:
         raise NotSupported("没有可用的快递100账号，无法校验推送签名")
-    salt = account.credential_dict().get("salt", "")
-    if not salt:
-        digest = hmac.new(settings.SECRET_KEY.encode(), f"kuaidi100-callback:{account.pk}".encode(), "sha256")
-        salt = digest.hexdigest()[:32]
-    return Kuaidi100Settings.from_account(account), salt
+    return Kuaidi100Settings.from_account(account), callback_salt(account)
 
 
 def resubscribe_later(*, tracking_no: str, provider: str, delay_s: int = 1800) -> None:
@@ -82,9 +78,9 @@ def _accounts() -> dict[str, Any]:
     from fahuo.carriers.models import ProviderAccount
 
     out: dict[str, Any] = {}
-    for account in ProviderAccount.objects.filter(provider__in=TRACKING_PROVIDERS, active=True).order_by(
-        "pk"
-    ):
+    for account in ProviderAccount.objects.filter(
+        provider__in=registry.tracking_providers(), active=True
+    ).order_by("pk"):
         out.setdefault(account.provider, account)
     return out
 
@@ -92,7 +88,7 @@ def _accounts() -> dict[str, Any]:
 def tracking_configured() -> bool:
     from fahuo.carriers.models import ProviderAccount
 
-    return ProviderAccount.objects.filter(provider__in=TRACKING_PROVIDERS, active=True).exists()
+    return ProviderAccount.objects.filter(provider__in=registry.tracking_providers(), active=True).exists()
 
 
 def enqueue_subscriptions(tracks: Sequence[Track]) -> None:
@@ -117,30 +113,12 @@ def choose_provider(track: Track, accounts: Mapping[str, Any]) -> str | None:
 
 def _subscribe_one(provider: str, account: Any, track: Track) -> None:
     phone = track.order.recipient_phone if track.order is not None else ""
-    if provider == "kdniao":
-        from fahuo.integrations.kdniao import tracking as kdniao
-        from fahuo.integrations.kdniao.settings import KdniaoSettings
-
-        kdniao.subscribe(
-            KdniaoSettings.from_account(account),
-            tracking_no=track.tracking_no,
-            carrier_code=track.carrier_code,
-            phone=phone,
-        )
-        return
-    from fahuo.integrations.kuaidi100 import tracking as kuaidi100
-
-    base = public_url()
-    if not base:
-        raise NotSupported("未设置 FAHUO_PUBLIC_URL，快递100 无法回调推送轨迹")
-    k100_settings, salt = kuaidi100_config()
-    kuaidi100.subscribe(
-        k100_settings,
+    subscribe = registry.track_subscriber(provider, account)
+    subscribe(
         tracking_no=track.tracking_no,
         carrier_code=track.carrier_code,
-        callback_url=f"{base}/hooks/kuaidi100",
-        salt=salt,
         phone=phone,
+        callback_base=public_url(),
     )
 
 

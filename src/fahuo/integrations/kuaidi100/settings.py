@@ -135,3 +135,17 @@ def parse_carrier_codes(text: str) -> dict[str, str]:
         if sep and fahuo_code.strip() and kuaidicom.strip():
             out[fahuo_code.strip().upper()] = kuaidicom.strip().lower()
     return out
+
+
+def callback_salt(account: ProviderAccount) -> str:
+    """The salt Kuaidi100 signs this account's pushes with: the account's ``salt`` credential, else
+    one derived from the site's secret key (so subscriptions and the push check agree unconfigured)."""
+    import hmac
+
+    from django.conf import settings
+
+    salt = account.credential_dict().get("salt", "")
+    if salt:
+        return str(salt)
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"kuaidi100-callback:{account.pk}".encode(), "sha256")
+    return digest.hexdigest()[:32]
