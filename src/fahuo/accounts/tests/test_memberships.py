@@ -105,3 +105,18 @@ def test_the_role_that_counts_is_the_one_in_the_records_shop(shop: Shop, tea: Sh
         f"/api/fulfilment/orders/{theirs.pk}/void", {"reason": "other"}, content_type="application/json"
     )
     assert void.status_code == 403
+
+
+def test_orders_cannot_be_pushed_into_another_shop(operator: Any, tea: Shop) -> None:
+    from django.test import Client
+
+    _, raw = ApiToken.issue(user=operator, name="erp")
+    api = Client(headers={"authorization": f"Bearer {raw}"})
+    order = {
+        "platform_order_id": "X-1",
+        "recipient": {"name": "王小明", "phone": "13900001111", "address": "浙江省杭州市西湖区文一西路588号"},
+        "lines": [{"line_id": "1", "sku_code": "S", "title": "糖", "quantity": 1, "unit_price": "1.00"}],
+    }
+    response = api.post("/api/orders", {"shop": "tea", "orders": [order]}, content_type="application/json")
+    assert response.status_code == 404
+    assert not Order.objects.filter(platform_order_id="X-1").exists()
