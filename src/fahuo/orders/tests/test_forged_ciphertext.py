@@ -37,7 +37,7 @@ def api(operator: Any) -> Client:
 
 def _stored(order: Order, column: str) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM orders_order WHERE id = %s", [order.pk])  # noqa: S608
+        cursor.execute(f"SELECT {column} FROM orders_order WHERE id = %s", [order.pk])
         return str(cursor.fetchone()[0])
 
 
