@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from typing import Any
 
 from django import forms
@@ -35,8 +36,21 @@ def _key(kind: str, value: str) -> str:
     return f"fahuo:login-fail:{kind}:{digest}"
 
 
+def trusted_proxies() -> set[str]:
+    """Proxies whose X-Forwarded-For is believed (the same list gunicorn trusts)."""
+    return {p.strip() for p in os.environ.get("FAHUO_FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(",")}
+
+
 def client_ip(request: HttpRequest | None) -> str:
-    return str(request.META.get("REMOTE_ADDR", "")) if request is not None else ""
+    """The caller's address: behind a trusted reverse proxy, the one the proxy appended last to
+    X-Forwarded-For (else every failure would count against the proxy's own address)."""
+    if request is None:
+        return ""
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    if forwarded and remote in trusted_proxies():
+        return forwarded.split(",")[-1].strip()
+    return remote
 
 
 def locked(*, username: str, ip: str) -> bool:

@@ -60,6 +60,29 @@ def test_one_address_spraying_many_user_names_is_locked(owner: Any, settings: An
     assert _login(client, "owner", RIGHT, ip="10.1.1.1").status_code == 302  # another address is fine
 
 
+@pytest.mark.django_db
+def test_behind_the_local_proxy_the_forwarded_address_is_counted(owner: Any, settings: Any) -> None:
+    settings.FAHUO_LOGIN_MAX_FAILURES_PER_IP = 3
+    client = Client()
+    for n in range(3):
+        client.post(
+            "/login/",
+            {"username": f"user{n}", "password": "guess-123456"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+        )
+    again = {"username": "owner", "password": RIGHT}
+    blocked = client.post("/login/", again, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert blocked.status_code == 200
+    # the proxy's other clients are not locked out with the attacker
+    assert (
+        client.post(
+            "/login/", again, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4"
+        ).status_code
+        == 302
+    )
+
+
 def test_user_create_refuses_a_common_or_numeric_password(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     for weak in ("password", "12345678901", "fahuo"):
