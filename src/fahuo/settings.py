@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fahuo.notify",
     "fahuo.contracts",
     "fahuo.contracts",
+    "fahuo.setup",
     "fahuo.desk",
 ]
 
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fahuo.setup.middleware.FirstRunMiddleware",
     "fahuo.accounts.middleware.RequestIpMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

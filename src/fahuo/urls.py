@@ -16,6 +16,7 @@ urlpatterns = [
     path("contracts/", include("fahuo.contracts.urls")),
     path("live/", include("fahuo.livestream.urls_review")),  # board/, review/ (distinct paths)
     path("live/", include("fahuo.livestream.urls")),
+    path("setup/", include("fahuo.setup.urls")),
     path("members/", include("fahuo.accounts.urls")),
     path("hooks/", include((hook_patterns, "hooks"))),
     path("messages/", include("fahuo.notify.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fahuo.carriers.models import Capacity, Carrier
 from fahuo.inventory.services import get_warehouse
@@ -72,3 +73,44 @@ def set_capacity(
         defaults={"max_parcels": max_parcels, "max_parcels_per_hour": per_hour},
     )
     return capacity
+
+
+def connect_account(
+    *, provider: str, user_id: str, api_key: str, base_url: str = "", carrier: Carrier | None = None
+) -> Any:
+    """Store an e-waybill account (credentials encrypted); returns the ProviderAccount."""
+    import json
+
+    from fahuo.carriers.models import ProviderAccount
+
+    if provider not in ("kdniao", "kuaidi100"):
+        raise InvalidInput(f"未知的面单服务：{provider}")
+    if not user_id.strip() or not api_key.strip():
+        raise InvalidInput("请填写用户ID和 API Key")
+    creds = (
+        {"ebusiness_id": user_id.strip(), "app_key": api_key.strip()}
+        if provider == "kdniao"
+        else {"customer": user_id.strip(), "key": api_key.strip()}
+    )
+    return ProviderAccount.objects.create(
+        provider=provider,
+        name=f"{provider} {user_id.strip()}"[:80],
+        carrier=carrier,
+        base_url=base_url.strip(),
+        credentials=json.dumps(creds),
+    )
+
+
+def test_connection(*, account: Any) -> str:
+    """Ask the provider something harmless with these credentials; the provider's refusal raises
+    ``ProviderError`` (bad key: 验证数据签名失败). Returns a success text."""
+    from fahuo.kit.errors import NotSupported
+
+    if account.provider != "kdniao":
+        raise NotSupported("目前只有快递鸟账号支持测试连接")
+    from fahuo.integrations.kdniao.settings import KdniaoSettings
+    from fahuo.integrations.kdniao.tracking import query
+
+    settings = KdniaoSettings.from_account(account)
+    query(settings, tracking_no="FAHUOTEST000000", carrier_code="ZTO")  # no trace: answers empty
+    return "连接成功：快递鸟接受了签名和账号"

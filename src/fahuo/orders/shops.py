@@ -37,10 +37,10 @@ def create_shop(*, code: str, name: str, platform: str, user: Any = None, **deta
 
 
 def _make_owner(*, user: Any, shop: Shop) -> None:
-    from fahuo.accounts import services as accounts
+    from fahuo.accounts.selectors import is_global_owner
+    from fahuo.accounts.services import add_member
 
-    add_member = getattr(accounts, "add_member", None)  # shop separation (Membership), when present
-    if add_member is not None:
+    if not is_global_owner(user):  # an owner of every shop owns the new one already
         add_member(user=user, shop=shop, role="owner")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fahuo.carriers.models import Carrier
 from fahuo.kit.testing import client_for as login
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 from fahuo.orders.services import apply_verification, verify_recipient
@@ -30,7 +31,13 @@ def make_order(
 ) -> Order:
     """A verified order; it needs review when the phone or address does not verify."""
     n = next(_seq)
-    order = Order(shop=shop, platform_order_id=f"DT{n:08d}", status=OrderStatus.READY, total_fen=5990)
+    # Printing needs a carrier (no silent sandbox): a test carrier, as an owner adds one on purpose.
+    carrier, _ = Carrier.objects.get_or_create(
+        code="SANDBOX", defaults={"name": "沙箱快递", "provider": "sandbox", "test_mode": True}
+    )
+    order = Order(
+        shop=shop, platform_order_id=f"DT{n:08d}", status=OrderStatus.READY, total_fen=5990, carrier=carrier
+    )
     verification = verify_recipient(
         name=name, phone=phone, province="浙江省", city="杭州市", district="临平区", detail=detail
     )

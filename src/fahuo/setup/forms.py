@@ -1,0 +1,101 @@
+"""Forms of the set-up pages (labels in Chinese; the services check and normalise)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from fahuo.carriers.setup import COMMON_CARRIERS, PROVIDERS
+from fahuo.catalog.models import Trait
+
+
+class WelcomeForm(forms.Form):
+    company = forms.CharField(label="公司名称", max_length=80)
+    username = forms.CharField(label="店主用户名", max_length=150)
+    password = forms.CharField(label="密码", widget=forms.PasswordInput, min_length=8)
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password") != data.get("password2"):
+            raise forms.ValidationError("两次输入的密码不一致")
+        return data
+
+
+class ShopForm(forms.Form):
+    code = forms.CharField(label="店铺编码", max_length=32, help_text="字母、数字，例如 xiaoyu")
+    name = forms.CharField(label="店铺名称", max_length=80)
+    platform = forms.ChoiceField(label="平台", choices=[("douyin", "抖店"), ("private", "私域")])
+    sender_name = forms.CharField(label="寄件人", max_length=40, required=False)
+    sender_phone = forms.CharField(label="寄件电话", max_length=30, required=False)
+    sender_address = forms.CharField(label="退货/寄件地址", max_length=200, required=False)
+    brand_note = forms.CharField(label="品牌寄语（装箱单）", max_length=200, required=False)
+
+
+class WarehouseForm(forms.Form):
+    code = forms.CharField(label="仓库编码", max_length=16)
+    name = forms.CharField(label="仓库名称", max_length=80)
+    province = forms.CharField(label="省", max_length=20)
+    city = forms.CharField(label="市", max_length=30)
+    district = forms.CharField(label="区/县", max_length=30, required=False)
+    address = forms.CharField(label="详细地址", max_length=200, required=False)
+    pickup_hours = forms.CharField(
+        label="揽收时段", max_length=40, required=False, help_text="例如 16:00-18:00"
+    )
+    packers = forms.IntegerField(label="每班打包人数", min_value=0, initial=0)
+    packing_rate = forms.IntegerField(label="打包效率（单/人·小时）", min_value=0, initial=0)
+
+
+class CarrierForm(forms.Form):
+    code = forms.ChoiceField(label="快递公司", choices=[(c, f"{n}（{c}）") for c, n in COMMON_CARRIERS])
+    name = forms.CharField(label="显示名称", max_length=40, required=False, help_text="留空用默认名称")
+    provider = forms.ChoiceField(
+        label="电子面单服务",
+        choices=[
+            (p, {"sandbox": "沙箱（仅测试）", "kdniao": "快递鸟", "kuaidi100": "快递100"}[p])
+            for p in PROVIDERS
+        ],
+    )
+    test = forms.BooleanField(label="测试快递（面单标“测试面单”，不可发货）", required=False)
+
+
+class AccountForm(forms.Form):
+    provider = forms.ChoiceField(label="服务", choices=[("kdniao", "快递鸟"), ("kuaidi100", "快递100")])
+    base_url = forms.CharField(label="接口地址", max_length=200, required=False, help_text="留空用官方地址")
+    user_id = forms.CharField(label="用户ID / EBusinessID（快递100：customer）", max_length=80)
+    api_key = forms.CharField(label="API Key", max_length=120, widget=forms.PasswordInput(render_value=True))
+
+
+class CapacityForm(forms.Form):
+    carrier = forms.CharField(label="快递编码", max_length=16)
+    warehouse = forms.CharField(label="仓库编码", max_length=16)
+    max_parcels = forms.IntegerField(label="每次最多揽收（件）", min_value=0)
+    per_hour = forms.IntegerField(label="每小时最多（件）", min_value=0, required=False)
+
+
+class FileForm(forms.Form):
+    file = forms.FileField(label="文件（CSV 或 XLSX）")
+
+
+class StockFileForm(FileForm):
+    warehouse = forms.CharField(label="仓库编码", max_length=16)
+
+
+class AdjustForm(forms.Form):
+    warehouse = forms.CharField(label="仓库编码", max_length=16)
+    sku_code = forms.CharField(label="商家编码", max_length=64)
+    delta = forms.IntegerField(label="数量变化（正数入库，负数出库）")
+    reason = forms.CharField(label="原因", max_length=200)
+
+
+class SkuForm(forms.Form):
+    name = forms.CharField(label="商品名称", max_length=200)
+    weight_g = forms.IntegerField(label="重量（克）", min_value=1, required=False)
+    length_mm = forms.IntegerField(label="长（毫米）", min_value=1, required=False)
+    width_mm = forms.IntegerField(label="宽（毫米）", min_value=1, required=False)
+    height_mm = forms.IntegerField(label="高（毫米）", min_value=1, required=False)
+    traits = forms.MultipleChoiceField(
+        label="特性", choices=Trait.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    declared_value_fen = forms.IntegerField(label="申报价值（分）", min_value=0, initial=0)
+    barcode = forms.CharField(label="条码", max_length=64, required=False)
+    shelf = forms.CharField(label="货位", max_length=30, required=False)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from fahuo.setup import views
+
+app_name = "setup"
+
+urlpatterns = [
+    path("welcome/", views.welcome, name="welcome"),
+    path("", views.home, name="home"),
+    path("shops/", views.shops, name="shops"),
+    path("warehouses/", views.warehouses, name="warehouses"),
+    path("carriers/", views.carriers, name="carriers"),
+    path("products/", views.products, name="products"),
+    path("products/template.csv", views.product_template, name="product_template"),
+    path("products/<str:code>/", views.product_edit, name="product_edit"),
+    path("stock/", views.stock, name="stock"),
+    path("stock/export.xlsx", views.stock_export, name="stock_export"),
+]
