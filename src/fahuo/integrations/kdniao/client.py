@@ -20,9 +20,9 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from fahuo.integrations.base import WaybillRequest, WaybillResult
+from fahuo.integrations.http import OwnedClient, RetryPolicy, Wording, call_json
 from fahuo.integrations.kdniao import mapper
 from fahuo.integrations.kdniao.codes import RETRYABLE_HTTP_STATUSES, FailureKind, classify
 from fahuo.integrations.kdniao.settings import PROVIDER_KEY, KdniaoSettings
@@ -49,72 +49,42 @@ def build_form(*, request_type: str, request_data: str, settings: KdniaoSettings
     }
 
 
-class _ServerError(Exception):
-    """An HTTP 5xx answer: worth another attempt."""
+WORDING = Wording(
+    unreachable="无法连接快递鸟接口（{error}），请稍后重试",
+    unavailable="快递鸟接口暂时不可用（HTTP {status}），请稍后重试",
+    refused="快递鸟接口拒绝了请求（HTTP {status}）",
+    unreadable="快递鸟接口返回了无法解析的内容",
+)
 
-    def __init__(self, status: int) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
 
-
-class KdniaoClient:
+class KdniaoClient(OwnedClient):
     """Signs and posts one command; answers Kdniao's JSON object. Thread-safe (one httpx.Client)."""
 
     def __init__(self, settings: KdniaoSettings, *, http: httpx.Client | None = None) -> None:
         self.settings = settings
-        self._own_http = http is None
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-            limits=httpx.Limits(
-                max_connections=max(settings.concurrency, 1) * 2,
-                max_keepalive_connections=max(settings.concurrency, 1),
+        super().__init__(
+            http,
+            lambda: httpx.Client(
+                timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+                limits=httpx.Limits(
+                    max_connections=max(settings.concurrency, 1) * 2,
+                    max_keepalive_connections=max(settings.concurrency, 1),
+                ),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
         )
 
     def call(self, request_type: str, request_data: Mapping[str, Any]) -> dict[str, Any]:
         """POST one command; raises ProviderError when no usable answer comes back."""
         text = mapper.dump_request_data(request_data)
         form = build_form(request_type=request_type, request_data=text, settings=self.settings)
-        retrying = Retrying(
-            stop=stop_after_attempt(max(self.settings.max_attempts, 1)),
-            wait=wait_exponential(multiplier=self.settings.backoff_s, max=8),
-            retry=retry_if_exception_type((httpx.TransportError, _ServerError)),
-            reraise=True,
+        policy = RetryPolicy(attempts=self.settings.max_attempts, backoff_s=self.settings.backoff_s)
+        return call_json(
+            lambda: self._http.post(self.settings.eorder_url, data=dict(form)),
+            policy=policy,
+            wording=WORDING,
+            retry_statuses=RETRYABLE_HTTP_STATUSES,
         )
-        try:
-            response = retrying(self._post, form)
-        except httpx.TransportError as exc:
-            raise ProviderError(f"无法连接快递鸟接口（{type(exc).__name__}），请稍后重试") from exc
-        except _ServerError as exc:
-            raise ProviderError(f"快递鸟接口暂时不可用（HTTP {exc.status}），请稍后重试") from exc
-        if response.status_code != 200:
-            raise ProviderError(f"快递鸟接口拒绝了请求（HTTP {response.status_code}）")
-        try:
-            body = response.json()
-        except ValueError:
-            raise ProviderError("快递鸟接口返回了无法解析的内容") from None
-        if not isinstance(body, dict):
-            raise ProviderError("快递鸟接口返回了无法解析的内容")
-        return body
-
-    def _post(self, form: Mapping[str, str]) -> httpx.Response:
-        response = self._http.post(self.settings.eorder_url, data=dict(form))
-        if response.status_code in RETRYABLE_HTTP_STATUSES:
-            raise _ServerError(response.status_code)
-        return response
-
-    def close(self) -> None:
-        if self._own_http:
-            self._http.close()
-
-    def __enter__(self) -> KdniaoClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def _raise_if_call_refused(body: Mapping[str, Any]) -> None:

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from fahuo.integrations.base import WaybillRequest, WaybillResult
+from fahuo.integrations.http import RetryPolicy, Wording, call_json
 from fahuo.integrations.kuaidi100 import codes
 from fahuo.integrations.kuaidi100.mapper import (
     OrderOutcome,
@@ -43,12 +43,13 @@ def sign(param: str, t: str, key: str, secret: str) -> str:
     return hashlib.md5((param + t + key + secret).encode("utf-8")).hexdigest().upper()
 
 
-class _ServerError(Exception):
-    """An HTTP 5xx from the gateway; retried like a transport error."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
+WORDING = Wording(
+    unreachable="快递100 服务无法连接（{error}）",
+    unavailable="快递100 服务暂不可用（HTTP {status}）",
+    refused="快递100 拒绝了请求（HTTP {status}）",
+    unreadable="快递100 返回了无法解析的响应",
+)
+SERVER_ERRORS = range(500, 600)  # any 5xx from the gateway is tried again
 
 
 _shared_lock = threading.Lock()
@@ -101,37 +102,22 @@ class Kuaidi100Client:
 
     def _post(self, form: Mapping[str, str]) -> httpx.Response:
         timeout = httpx.Timeout(self.settings.timeout_s, connect=min(5.0, self.settings.timeout_s))
-        resp = self.http.post(self.settings.order_url, data=dict(form), timeout=timeout)
-        if resp.status_code >= 500:
-            raise _ServerError(resp.status_code)
-        return resp
+        return self.http.post(self.settings.order_url, data=dict(form), timeout=timeout)
 
     def call(self, method: str, param: Mapping[str, Any]) -> dict[str, Any]:
         """POST one signed call and return the decoded JSON envelope; a failure of the call itself
         (network down after retries, HTTP error, unreadable body) raises ProviderError."""
         param_text = dumps(param)
-        retrying = Retrying(
-            stop=stop_after_attempt(max(1, self.settings.retries)),
-            wait=wait_exponential(multiplier=self.retry_wait, max=max(self.retry_wait * 8, 0.0)),
-            retry=retry_if_exception_type((httpx.TransportError, _ServerError)),
-            reraise=True,
+        policy = RetryPolicy(
+            attempts=self.settings.retries, backoff_s=self.retry_wait, max_wait_s=self.retry_wait * 8
         )
-        try:
-            # A fresh timestamp and signature per attempt; orderId keeps a repeated order idempotent.
-            resp = retrying(lambda: self._post(self.signed_form(method, param_text)))
-        except _ServerError as exc:
-            raise ProviderError(f"快递100 服务暂不可用（HTTP {exc.status}）") from exc
-        except httpx.TransportError as exc:
-            raise ProviderError(f"快递100 服务无法连接（{type(exc).__name__}）") from exc
-        if resp.status_code != 200:
-            raise ProviderError(f"快递100 拒绝了请求（HTTP {resp.status_code}）")
-        try:
-            body = resp.json()
-        except ValueError as exc:
-            raise ProviderError("快递100 返回了无法解析的响应") from exc
-        if not isinstance(body, dict):
-            raise ProviderError("快递100 返回了无法解析的响应")
-        return body
+        # A fresh timestamp and signature per attempt; orderId keeps a repeated order idempotent.
+        return call_json(
+            lambda: self._post(self.signed_form(method, param_text)),
+            policy=policy,
+            wording=WORDING,
+            retry_statuses=SERVER_ERRORS,
+        )
 
 
 class Kuaidi100WaybillProvider:
