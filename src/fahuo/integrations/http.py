@@ -79,22 +79,24 @@ def call_json(
     policy: RetryPolicy,
     wording: Wording,
     retry_statuses: Collection[int] = RETRYABLE_HTTP_STATUSES,
+    detail: object | None = None,
 ) -> dict[str, Any]:
-    """Send with retries and return the answer's JSON object; ProviderError for anything else."""
+    """Send with retries and return the answer's JSON object; ProviderError (carrying ``detail``)
+    for anything else."""
     try:
         response = send_with_retries(send, policy=policy, retry_statuses=retry_statuses)
     except httpx.TransportError as exc:
-        raise ProviderError(wording.unreachable.format(error=type(exc).__name__)) from exc
+        raise ProviderError(wording.unreachable.format(error=type(exc).__name__), detail=detail) from exc
     except ServerError as exc:
-        raise ProviderError(wording.unavailable.format(status=exc.status)) from exc
+        raise ProviderError(wording.unavailable.format(status=exc.status), detail=detail) from exc
     if response.status_code != 200:
-        raise ProviderError(wording.refused.format(status=response.status_code))
+        raise ProviderError(wording.refused.format(status=response.status_code), detail=detail)
     try:
         body = response.json()
     except ValueError:
-        raise ProviderError(wording.unreadable) from None
+        raise ProviderError(wording.unreadable, detail=detail) from None
     if not isinstance(body, dict):
-        raise ProviderError(wording.unreadable)
+        raise ProviderError(wording.unreadable, detail=detail)
     return body
 
 

@@ -18,11 +18,11 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from fahuo.integrations.douyin import mapper
 from fahuo.integrations.douyin.codes import RETRYABLE_HTTP_STATUSES, FailureKind
 from fahuo.integrations.douyin.settings import PROVIDER_KEY, DouyinSettings
+from fahuo.integrations.http import OwnedClient, RetryPolicy, Wording, call_json
 from fahuo.kit.errors import ProviderError
 
 USER_AGENT = "fahuo-douyin/1"
@@ -71,15 +71,15 @@ def build_query(*, method: str, param_json: str, timestamp: str, settings: Douyi
     }
 
 
-class _ServerError(Exception):
-    """An HTTP 5xx answer: worth another attempt."""
+WORDING = Wording(
+    unreachable="无法连接抖店开放平台（{error}），稍后自动重试",
+    unavailable="抖店开放平台暂时不可用（HTTP {status}），稍后自动重试",
+    refused="抖店开放平台拒绝了请求（HTTP {status}），请检查接口地址",
+    unreadable="抖店开放平台返回了无法解析的内容，稍后自动重试",
+)
 
-    def __init__(self, status: int) -> None:
-        super().__init__(f"HTTP {status}")
-        self.status = status
 
-
-class DouyinClient:
+class DouyinClient(OwnedClient):
     """Signs and posts one API call; answers the platform's JSON object. Thread-safe."""
 
     def __init__(
@@ -91,15 +91,17 @@ class DouyinClient:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self._own_http = http is None
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                # Ask for the current error codes (the official SDKs send this header too).
-                "x-open-no-old-err-code": "1",
-            },
+        super().__init__(
+            http,
+            lambda: httpx.Client(
+                timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "application/json",
+                    # Ask for the current error codes (the official SDKs send this header too).
+                    "x-open-no-old-err-code": "1",
+                },
+            ),
         )
 
     def timestamp(self) -> str:
@@ -112,57 +114,19 @@ class DouyinClient:
         query = build_query(
             method=method, param_json=param_json, timestamp=self.timestamp(), settings=self.settings
         )
-        retrying = Retrying(
-            stop=stop_after_attempt(max(self.settings.max_attempts, 1)),
-            wait=wait_exponential(multiplier=self.settings.backoff_s, max=8),
-            retry=retry_if_exception_type((httpx.TransportError, _ServerError)),
-            reraise=True,
-        )
         url = self.settings.url_for(method)
-        try:
-            response = retrying(self._post, url, query, param_json)
-        except httpx.TransportError as exc:
-            raise ProviderError(
-                f"无法连接抖店开放平台（{type(exc).__name__}），稍后自动重试", detail=_TEMPORARY
-            ) from exc
-        except _ServerError as exc:
-            raise ProviderError(
-                f"抖店开放平台暂时不可用（HTTP {exc.status}），稍后自动重试", detail=_TEMPORARY
-            ) from exc
-        if response.status_code != 200:
-            raise ProviderError(
-                f"抖店开放平台拒绝了请求（HTTP {response.status_code}），请检查接口地址", detail=_TEMPORARY
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            raise ProviderError("抖店开放平台返回了无法解析的内容，稍后自动重试", detail=_TEMPORARY) from None
-        if not isinstance(body, dict):
-            raise ProviderError("抖店开放平台返回了无法解析的内容，稍后自动重试", detail=_TEMPORARY)
-        return body
-
-    def _post(self, url: str, query: Mapping[str, str], param_json: str) -> httpx.Response:
-        response = self._http.post(
-            url,
-            params=dict(query),
-            content=param_json.encode("utf-8"),
-            headers={"Content-Type": "application/json;charset=utf-8"},
+        return call_json(
+            lambda: self._http.post(
+                url,
+                params=dict(query),
+                content=param_json.encode("utf-8"),
+                headers={"Content-Type": "application/json;charset=utf-8"},
+            ),
+            policy=RetryPolicy(attempts=self.settings.max_attempts, backoff_s=self.settings.backoff_s),
+            wording=WORDING,
+            retry_statuses=RETRYABLE_HTTP_STATUSES,
+            detail=_TEMPORARY,
         )
-        if response.status_code in RETRYABLE_HTTP_STATUSES:
-            raise _ServerError(response.status_code)
-        return response
-
-    def close(self) -> None:
-        if self._own_http:
-            self._http.close()
-
-    def __enter__(self) -> DouyinClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class DouyinShopPlatform:
