@@ -21,6 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from fahuo.kit import sheets
 from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.orders.formats import DOUYIN, SHANGHAI, Layout, Table, read_table
 
@@ -55,7 +56,7 @@ def clean(value: str) -> str:
 
 def read_export(*, fileobj: BinaryIO, filename: str) -> Sheet:
     """The rows of an uploaded file: CSV/XLSX, or a .zip of them (parts with the same header)."""
-    data = fileobj.read()
+    data = sheets.read_upload(fileobj)  # at most FAHUO_MAX_UPLOAD_MB, never the whole stream
     if not data.strip():
         raise InvalidInput(f"{filename}：文件是空的（0 字节），未导入任何订单")
     if data[:4] == ZIP_MAGIC and not _is_xlsx(data):
