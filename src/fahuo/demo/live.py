@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,8 +64,12 @@ class DemoWorld:
         self.stop_event.set()
         if self.consumer is not None:
             self.consumer.stop(graceful=False)
-        for sim in self.sims:
-            sim.stop()
+        # each simulator's server notices a shutdown within its 0.5 s poll: stop them side by side
+        stoppers = [threading.Thread(target=sim.stop) for sim in self.sims]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join(timeout=10)
         if self.mover is not None:
             self.mover.join(timeout=10)
 
@@ -128,7 +133,12 @@ def _start_consumer() -> Any:
         return None
     autodiscover_modules("tasks")  # register every app's tasks, as `fahuo worker` does
     consumer = HUEY.create_consumer(workers=2, worker_type="thread", periodic=True)
+    # start() installs handlers that only flag the consumer's own run loop, which this process does
+    # not run: Ctrl-C and SIGTERM would be swallowed. Keep the process's handlers.
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()
+    for sig, handler in kept.items():
+        signal.signal(sig, handler)
     return consumer
 
 

@@ -148,11 +148,12 @@ def _supervise_with_world(args: argparse.Namespace) -> int:
         received.append(signum)
         stop.set()
 
-    world = start_world(desk_url=public_url(args.host, args.port))
-    # Huey's consumer installs handlers that only flag its own run loop (which this process does not
-    # run): ours replace them, or Ctrl-C and SIGTERM would be ignored.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    world = start_world(desk_url=public_url(args.host, args.port))
+    if stop.is_set():  # stopped while the simulators were starting
+        world.stop()
+        return 0
     print("simulators: " + ", ".join(f"{k} {v}" for k, v in world.urls.items()), flush=True)
     command = [sys.executable, "-m", "fahuo.cli", "serve", "--skip-migrate"]
     command += ["--host", args.host, "--port", str(args.port), "--workers", str(args.workers)]
