@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -100,9 +100,23 @@ def call_json(
     return body
 
 
-class OwnedClient:
-    """An httpx client given by the caller (shared, or a test's) or made here and then closed here;
-    a provider client that subclasses this can be used as a context manager."""
+class Closable:
+    """``close()`` and ``with`` for a provider client or adapter; subclasses say what close does."""
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class OwnedClient(Closable):
+    """An httpx client given by the caller (shared, or a test's) or made here and then closed here."""
 
     def __init__(self, http: httpx.Client | None, make: Callable[[], httpx.Client]) -> None:
         self._own_http = http is None
@@ -112,10 +126,15 @@ class OwnedClient:
         if self._own_http:
             self._http.close()
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+C = TypeVar("C", bound=Closable)
+
+
+class ClientAdapter(Closable, Generic[C]):
+    """An adapter (WaybillProvider, ShopPlatform …) over one provider client in ``self.client``:
+    closing the adapter closes the client."""
+
+    client: C
+
+    def close(self) -> None:
+        self.client.close()

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -22,7 +21,7 @@ import httpx
 from fahuo.integrations.douyin import mapper
 from fahuo.integrations.douyin.codes import RETRYABLE_HTTP_STATUSES, FailureKind
 from fahuo.integrations.douyin.settings import PROVIDER_KEY, DouyinSettings
-from fahuo.integrations.http import OwnedClient, RetryPolicy, Wording, call_json
+from fahuo.integrations.http import ClientAdapter, OwnedClient, RetryPolicy, Wording, call_json
 from fahuo.kit.errors import ProviderError
 
 USER_AGENT = "fahuo-douyin/1"
@@ -129,7 +128,7 @@ class DouyinClient(OwnedClient):
         )
 
 
-class DouyinShopPlatform:
+class DouyinShopPlatform(ClientAdapter[DouyinClient]):
     """fahuo's ShopPlatform for 抖店: tells the platform an order (or some of its sub-orders) shipped.
 
     A refusal raises ``ProviderError`` with the platform's own message; ``detail["retryable"]`` says
@@ -188,19 +187,8 @@ class DouyinShopPlatform:
             f"{refusal.message}（抖店上的单号：{listed}，不是 {logistics_code}）", detail=refusal.detail()
         )
 
-    def close(self) -> None:
-        self.client.close()
 
-    def __enter__(self) -> DouyinShopPlatform:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class DouyinOrderSource:
+class DouyinOrderSource(ClientAdapter[DouyinClient]):
     """Reads one whole order from 抖店: ``order.orderDetail``, then ``order.batchDecrypt`` for the
     recipient's encrypted name, phone and address line. Raises ``ProviderError`` with the platform's
     message; ``detail["retryable"]`` says whether the same call may succeed later."""
@@ -243,14 +231,3 @@ class DouyinOrderSource:
         if not outcome.ok:
             raise ProviderError(outcome.message, detail=outcome.detail())
         return body
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> DouyinOrderSource:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

@@ -16,13 +16,12 @@ import hashlib
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from fahuo.integrations.base import WaybillRequest, WaybillResult
-from fahuo.integrations.http import OwnedClient, RetryPolicy, Wording, call_json
+from fahuo.integrations.http import ClientAdapter, OwnedClient, RetryPolicy, Wording, call_json
 from fahuo.integrations.kdniao import mapper
 from fahuo.integrations.kdniao.codes import RETRYABLE_HTTP_STATUSES, FailureKind, classify
 from fahuo.integrations.kdniao.settings import PROVIDER_KEY, KdniaoSettings
@@ -96,7 +95,7 @@ def _raise_if_call_refused(body: Mapping[str, Any]) -> None:
         raise ProviderError(reason or "快递鸟拒绝了请求（签名或账号错误）", detail={"ResultCode": code})
 
 
-class KdniaoWaybillProvider:
+class KdniaoWaybillProvider(ClientAdapter[KdniaoClient]):
     """fahuo's WaybillProvider for Kdniao: one 1007 call per parcel, sent over a shared keep-alive
     client, ``settings.concurrency`` at a time; results come back in request order."""
 
@@ -173,17 +172,6 @@ class KdniaoWaybillProvider:
             )
         with self._lock:
             self._order_codes.pop(tracking_no, None)
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> KdniaoWaybillProvider:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def _cancel_pending(futures: Sequence[Future[Any]]) -> None:
