@@ -195,12 +195,34 @@ def redact_payload(text: str) -> str:
         try:
             return _dump(_redact(json.loads(stripped), "", 0))
         except ValueError:
-            return text
+            return _redact_loose(text)  # malformed or cut short: redact key by key
     if "=" in stripped and "\n" not in stripped:
         pairs = parse_qsl(stripped, keep_blank_values=True)
         if pairs:
             return "&".join(f"{key}={_redact_text(value, key, 0)}" for key, value in pairs)
-    return text
+    return _redact_loose(text)
+
+
+# "key": "  with the quotes optionally backslash-escaped (JSON inside a JSON string).
+_LOOSE_KEY = re.compile(r'(\\*")([A-Za-z][\w-]*)\1\s*:\s*(\\*")')
+
+
+def _redact_loose(text: str) -> str:
+    """Text that does not parse (a malformed or truncated body): the values of personal
+    "key": "value" pairs, found by pattern at any escaping depth, are replaced."""
+    out: list[str] = []
+    pos = 0
+    for m in _LOOSE_KEY.finditer(text):
+        if m.start() < pos or not _personal(m.group(2)):
+            continue
+        quote = m.group(3)
+        close = text.find(quote, m.end())
+        value_end = len(text) if close < 0 else close
+        if value_end > m.end():
+            out.append(text[pos : m.end()] + REDACTED)
+            pos = value_end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _dump(value: Any) -> str:

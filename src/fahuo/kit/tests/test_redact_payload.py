@@ -33,3 +33,16 @@ def test_encrypted_and_masked_copies_are_hidden_and_plain_text_is_left_alone() -
     out = redact_payload('{"encrypt_post_tel": "#abc#", "mask_post_receiver": "张*", "status": "ok"}')
     assert "#abc#" not in out and "张*" not in out and '"status":"ok"' in out
     assert redact_payload("not json at all") == "not json at all"
+
+
+def test_a_body_cut_short_is_redacted_key_by_key_at_any_escaping_depth() -> None:
+    data = {
+        "receiver_msg": {
+            "name": "欧阳娜娜",
+            "addr": json.dumps({"detail": "文一西路1000号"}, ensure_ascii=False),
+        }
+    }
+    body = json.dumps([{"msg_id": "m1", "data": json.dumps(data, ensure_ascii=False)}], ensure_ascii=False)
+    for cut in (len(body) - 4, len(body) - 12):
+        out = redact_payload(body[:cut])
+        assert "欧阳娜娜" not in out and "文一西路1000" not in out and "m1" in out

@@ -132,3 +132,23 @@ def test_an_out_of_range_ship_by_fails_only_its_own_message(douyin_account: Any,
     assert PlatformMessage.objects.get(msg_id="m-good").status == MessageStatus.DONE
     log = _last()
     assert log.http_status == 200 and "m-huge" in log.error
+
+
+def test_a_malformed_push_body_is_logged_without_personal_data(douyin_account: Any) -> None:
+    body = json.dumps([_address_change("m-cut")], ensure_ascii=False).encode()[:-7]  # cut short
+    response = douyin_post(Client(), body)
+    assert response.status_code == 400
+    excerpt = _last().body_excerpt
+    assert "欧阳娜娜" not in excerpt and "文一西路1000号" not in excerpt and "m-cut" in excerpt
+
+
+def test_push_logs_stored_before_redaction_are_redacted_by_the_migration(db: Any) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    body = json.dumps([_address_change("m-old")], ensure_ascii=False)
+    old = PushLog.objects.create(provider="douyin", http_status=200, body_excerpt=body[:300])
+    import_module("fahuo.tracking.migrations.0007_pushlog_redact_personal_data").redact(apps, None)
+    old.refresh_from_db()
+    assert "欧阳娜娜" not in old.body_excerpt and "m-old" in old.body_excerpt
