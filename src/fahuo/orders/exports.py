@@ -259,7 +259,7 @@ def after_sale_state(text: str) -> str:
 def line_fate(*, status: str, after_sale: str, logistics: str) -> tuple[str, str]:
     """What happens to one 子订单: (``ship`` | ``elsewhere`` | ``skip``, reason for the report)."""
     if status not in SHIPPABLE_STATES:
-        return "skip", f"订单状态「{status}」，不再待发货"
+        return "skip", f"订单状态「{status}」，不是待发货"
     if after_sale_state(after_sale) == "refunded":
         return "skip", f"售后状态「{after_sale}」，已退款，不发货"
     if logistics:

@@ -140,7 +140,7 @@ def test_a_closed_first_sub_order_does_not_skip_its_sibling_to_ship(shop):
     assert got.total_fen == 8280
     assert report.skipped == 0
     assert [s.as_dict() for s in report.skipped_orders] == [
-        {"order_id": oid, "rows": [2], "reason": "订单状态「已关闭」，不再待发货", "line_id": f"{oid}1"}
+        {"order_id": oid, "rows": [2], "reason": "订单状态「已关闭」，不是待发货", "line_id": f"{oid}1"}
     ]
 
 
@@ -181,7 +181,7 @@ def test_an_order_with_nothing_left_to_ship_is_listed_as_skipped_with_its_reason
         {
             "order_id": oid,
             "rows": [2, 3],
-            "reason": "订单状态「已发货」，不再待发货；订单状态「已完成」，不再待发货",
+            "reason": "订单状态「已发货」，不是待发货；订单状态「已完成」，不是待发货",
         }
     ]
 
@@ -387,7 +387,7 @@ def test_the_command_reports_what_the_file_is_and_every_skipped_and_held_order(t
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout.splitlines()[0].startswith("识别为：抖店订单导出（75 列，商品维度）")
     assert (
-        f"订单 {oid}（第 4、5 行）：订单状态「已关闭」，不再待发货；订单状态「已发货」，不再待发货"
+        f"订单 {oid}（第 4、5 行）：订单状态「已关闭」，不是待发货；订单状态「已发货」，不是待发货"
         in again.stdout
     )
 
