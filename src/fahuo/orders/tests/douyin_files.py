@@ -156,10 +156,7 @@ def export_rows(orders: list[Order], *, generation: str = "current", tabs: bool 
         for line in o.lines:
             cells = _cells(o, line)
             rows.append(
-                [
-                    ("\t" if tabs and title in TAB_COLUMNS else "") + cells.get(title, "-")
-                    for title in header
-                ]
+                [("\t" if tabs and title in TAB_COLUMNS else "") + cells.get(title, "-") for title in header]
             )
     return rows
 
@@ -213,7 +210,13 @@ def zipped(name: str, data: bytes) -> bytes:
 
 def after_sale_export() -> bytes:
     row = ["-"] * len(AFTER_SALE_HEADER)
-    row[0], row[1], row[3], row[10], row[15] = "\t7301234567890123456", "\t6926000000000000001", "手工牛轧糖", "仅退款", "退款成功"
+    row[0], row[1], row[3], row[10], row[15] = (
+        "\t7301234567890123456",
+        "\t6926000000000000001",
+        "手工牛轧糖",
+        "仅退款",
+        "退款成功",
+    )
     return to_csv([AFTER_SALE_HEADER, row])
 
 
