@@ -78,7 +78,16 @@ def name_of(path: str) -> str | None:
     return match.view_name
 
 
-def crawl(client: Client, start: str = "/") -> tuple[set[str], dict[str, str], list[str]]:
+def crawl_pages(client: Client, start: str = "/") -> dict[str, str]:
+    """The HTML of every desk page the crawl fetches, by URL."""
+    pages: dict[str, str] = {}
+    crawl(client, start=start, pages=pages)
+    return pages
+
+
+def crawl(
+    client: Client, start: str = "/", pages: dict[str, str] | None = None
+) -> tuple[set[str], dict[str, str], list[str]]:
     """(names reached, first page each was reached from, pages that answered 5xx)."""
     reached: dict[str, str] = {}
     seen: set[str] = set()
@@ -102,6 +111,8 @@ def crawl(client: Client, start: str = "/") -> tuple[set[str], dict[str, str], l
         if "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
+        if pages is not None:
+            pages[url] = html
         targets: list[tuple[str, bool]] = [(href, True) for href in LINK_RE.findall(html)]
         for attrs in FORM_RE.findall(html):
             a = {k.lower(): v for k, v in ATTR_RE.findall(attrs)}

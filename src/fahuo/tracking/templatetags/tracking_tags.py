@@ -70,3 +70,18 @@ def alert_counts(context: Any) -> dict[str, Any]:
     """Unresolved alerts of the user's shops per kind, linking to the queue (one query)."""
     request = context.get("request")
     return {"counts": dashboard_counts(user=getattr(request, "user", None))}
+
+
+PROVIDER_LABELS = {
+    "kdniao": "快递鸟",
+    "kuaidi100": "快递100",
+    "douyin": "抖店",
+    "sandbox": "沙箱",
+    "demo": "演示",
+}
+
+
+@register.filter
+def provider_label(provider: str) -> str:
+    """A trace provider's name as sellers know it (快递鸟, 快递100), not its internal key."""
+    return PROVIDER_LABELS.get(provider, provider)
