@@ -76,7 +76,14 @@ def set_capacity(
 
 
 def connect_account(
-    *, provider: str, user_id: str, api_key: str, base_url: str = "", carrier: Carrier | None = None
+    *,
+    provider: str,
+    user_id: str,
+    api_key: str,
+    base_url: str = "",
+    carrier: Carrier | None = None,
+    customer_name: str = "",
+    customer_pwd: str = "",
 ) -> Any:
     """Store an e-waybill account (credentials encrypted); returns the ProviderAccount."""
     import json
@@ -87,11 +94,13 @@ def connect_account(
         raise InvalidInput(f"未知的面单服务：{provider}")
     if not user_id.strip() or not api_key.strip():
         raise InvalidInput("请填写用户ID和 API Key")
-    creds = (
+    creds: dict[str, str] = (
         {"ebusiness_id": user_id.strip(), "app_key": api_key.strip()}
         if provider == "kdniao"
         else {"customer": user_id.strip(), "key": api_key.strip()}
     )
+    if customer_name.strip():  # the carrier e-waybill account opened at the outlet (网点)
+        creds |= {"customer_name": customer_name.strip(), "customer_pwd": customer_pwd}
     return ProviderAccount.objects.create(
         provider=provider,
         name=f"{provider} {user_id.strip()}"[:80],

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from fahuo.carriers.setup import COMMON_CARRIERS, PROVIDERS
 from fahuo.catalog.models import Trait
 
 
-class WelcomeForm(forms.Form):
+class Form(forms.Form):
+    """Labels without Django's trailing colon (the desk's own forms have none)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class WelcomeForm(Form):
     company = forms.CharField(label="公司名称", max_length=80)
     username = forms.CharField(label="店主用户名", max_length=150)
     password = forms.CharField(label="密码", widget=forms.PasswordInput, min_length=8)
@@ -21,7 +31,7 @@ class WelcomeForm(forms.Form):
         return data
 
 
-class ShopForm(forms.Form):
+class ShopForm(Form):
     code = forms.CharField(label="店铺编码", max_length=32, help_text="字母、数字，例如 xiaoyu")
     name = forms.CharField(label="店铺名称", max_length=80)
     platform = forms.ChoiceField(label="平台", choices=[("douyin", "抖店"), ("private", "私域")])
@@ -31,7 +41,7 @@ class ShopForm(forms.Form):
     brand_note = forms.CharField(label="品牌寄语（装箱单）", max_length=200, required=False)
 
 
-class WarehouseForm(forms.Form):
+class WarehouseForm(Form):
     code = forms.CharField(label="仓库编码", max_length=16)
     name = forms.CharField(label="仓库名称", max_length=80)
     province = forms.CharField(label="省", max_length=20)
@@ -45,7 +55,7 @@ class WarehouseForm(forms.Form):
     packing_rate = forms.IntegerField(label="打包效率（单/人·小时）", min_value=0, initial=0)
 
 
-class CarrierForm(forms.Form):
+class CarrierForm(Form):
     code = forms.ChoiceField(label="快递公司", choices=[(c, f"{n}（{c}）") for c, n in COMMON_CARRIERS])
     name = forms.CharField(label="显示名称", max_length=40, required=False, help_text="留空用默认名称")
     provider = forms.ChoiceField(
@@ -58,21 +68,25 @@ class CarrierForm(forms.Form):
     test = forms.BooleanField(label="测试快递（面单标“测试面单”，不可发货）", required=False)
 
 
-class AccountForm(forms.Form):
+class AccountForm(Form):
     provider = forms.ChoiceField(label="服务", choices=[("kdniao", "快递鸟"), ("kuaidi100", "快递100")])
     base_url = forms.CharField(label="接口地址", max_length=200, required=False, help_text="留空用官方地址")
     user_id = forms.CharField(label="用户ID / EBusinessID（快递100：customer）", max_length=80)
     api_key = forms.CharField(label="API Key", max_length=120, widget=forms.PasswordInput(render_value=True))
+    customer_name = forms.CharField(label="电子面单账号（网点开通）", max_length=80, required=False)
+    customer_pwd = forms.CharField(
+        label="电子面单密码", max_length=80, required=False, widget=forms.PasswordInput(render_value=True)
+    )
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(Form):
     carrier = forms.CharField(label="快递编码", max_length=16)
     warehouse = forms.CharField(label="仓库编码", max_length=16)
     max_parcels = forms.IntegerField(label="每次最多揽收（件）", min_value=0)
     per_hour = forms.IntegerField(label="每小时最多（件）", min_value=0, required=False)
 
 
-class FileForm(forms.Form):
+class FileForm(Form):
     file = forms.FileField(label="文件（CSV 或 XLSX）")
 
 
@@ -80,14 +94,14 @@ class StockFileForm(FileForm):
     warehouse = forms.CharField(label="仓库编码", max_length=16)
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(Form):
     warehouse = forms.CharField(label="仓库编码", max_length=16)
     sku_code = forms.CharField(label="商家编码", max_length=64)
     delta = forms.IntegerField(label="数量变化（正数入库，负数出库）")
     reason = forms.CharField(label="原因", max_length=200)
 
 
-class SkuForm(forms.Form):
+class SkuForm(Form):
     name = forms.CharField(label="商品名称", max_length=200)
     weight_g = forms.IntegerField(label="重量（克）", min_value=1, required=False)
     length_mm = forms.IntegerField(label="长（毫米）", min_value=1, required=False)

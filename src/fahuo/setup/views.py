@@ -171,7 +171,7 @@ def warehouses(request: HttpRequest) -> HttpResponse:
 def carriers(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     add_form = forms.CarrierForm(request.POST if action == "add" else None)
-    account_form = forms.AccountForm(request.POST if action == "account" else None)
+    account_form = forms.AccountForm(request.POST if action == "account" else None, prefix="account")
     capacity_form = forms.CapacityForm(request.POST if action == "capacity" else None)
     if action == "add" and add_form.is_valid():
         d = add_form.cleaned_data
@@ -323,7 +323,7 @@ def stock(request: HttpRequest) -> HttpResponse:
     count_form = forms.StockFileForm(
         request.POST if action == "count" else None, request.FILES or None, prefix="count"
     )
-    adjust_form = forms.AdjustForm(request.POST if action == "adjust" else None)
+    adjust_form = forms.AdjustForm(request.POST if action == "adjust" else None, prefix="adjust")
     errors: list[Any] = []
     variances: list[dict[str, Any]] = []
     try:

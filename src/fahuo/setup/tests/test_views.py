@@ -89,7 +89,13 @@ def test_an_owner_sets_up_shop_warehouse_carrier_products_and_stock(client: Clie
     assert Stock.objects.get().on_hand == 20
     client.post(
         "/setup/stock/",
-        {"action": "adjust", "warehouse": "HZ", "sku_code": "A", "delta": -2, "reason": "破损"},
+        {
+            "action": "adjust",
+            "adjust-warehouse": "HZ",
+            "adjust-sku_code": "A",
+            "adjust-delta": -2,
+            "adjust-reason": "破损",
+        },
     )
     page = client.get("/setup/stock/").content.decode()
     assert "破损" in page and "库存调整" in page and "期初库存" in page
