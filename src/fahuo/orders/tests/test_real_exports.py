@@ -396,3 +396,21 @@ def test_the_command_reports_what_the_file_is_and_every_skipped_and_held_order(t
     refused = _fahuo(env, "import", "orders", str(bad), "--shop", "xiaoyu", "--json")
     assert refused.returncode == 2
     assert "这是抖店「售后单」导出" in json.loads(refused.stdout)["message"]
+
+
+def test_an_xlsx_export_whose_ids_became_numbers_refuses_those_rows(shop):
+    import openpyxl
+
+    rows = df.export_rows([two_line_order(), order("1234567", Line("12345671"))], tabs=False)
+    wb = openpyxl.Workbook()
+    for i, row in enumerate(rows):
+        # a spreadsheet that typed the id columns as numbers: 19 digits do not fit a double
+        wb.active.append([int(c) if i and j < 2 and c.isdigit() else c for j, c in enumerate(row)])
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    report = run(shop, buf.getvalue(), "订单导出.xlsx")
+
+    assert report.orders_created == 1 and Order.objects.get().platform_order_id == "1234567"
+    assert [(e.row, e.column) for e in report.errors] == [(2, "主订单编号"), (3, "主订单编号")]
+    assert "科学计数法" in report.errors[0].reason
