@@ -37,285 +37,42 @@ prices, rules and the binding reason).
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 # importing highs loads highspy, before anything can load OR-Tools (see fahuo.routing.highs)
 from fahuo.routing import highs, stock_mip
-
-
-@functools.cache
-def _ortools_min_cost_flow() -> Any | None:
-    """OR-Tools' min-cost flow module, or None when it cannot be loaded beside highspy."""
-    try:
-        from ortools.graph.python import min_cost_flow
-    except ImportError:
-        return None
-    return min_cost_flow
-
-
-IntArray = npt.NDArray[np.int64]
-U8Array = npt.NDArray[np.uint8]
-BoolArray = npt.NDArray[np.bool_]
-StrArray = npt.NDArray[np.str_]
-
-# --- rule codes -------------------------------------------------------------------------------
-# A candidate (order, carrier, warehouse) is checked in this order; its code is the first check
-# it fails (0 = allowed). An order without any feasible option is reported with the *largest*
-# code among its candidates: the candidate that got furthest ("a lane, cold chain, insured, but
-# over the weight limit" → weight).
-RULE_OK = 0
-RULE_WAREHOUSE = 1  # the order is fixed to another warehouse
-RULE_NO_LANE = 2  # no rate row for carrier × origin province × destination province
-RULE_COLD_CHAIN = 3  # trait "cold", carrier without cold chain
-RULE_INSURANCE = 4  # trait "valuable", carrier without insurance
-RULE_WEIGHT = 5  # billable weight over the carrier's max_weight_g
-RULE_PROMISE = 6  # promise_hours < (pickup departure +) transit_hours
-RULE_NAMES: tuple[str, ...] = ("", "warehouse", "no_lane", "cold_chain", "insurance", "weight", "promise")
-
-REASON_CAPACITY = "capacity"  # had options, but the caps could not take it
-REASON_STOCK = "stock"  # had options with room in the caps, but their warehouses' stock ran out
-REASON_NO_OPTION = "no_option"  # no options, and the problem carries no candidate rules
-UNSERVED_REASONS: tuple[str, ...] = (*RULE_NAMES[2:], REASON_CAPACITY, REASON_STOCK, REASON_NO_OPTION)
-
-# Why an assigned order got its option rather than a cheaper candidate.
-BINDING_CHEAPEST = "cheapest"  # no candidate, feasible or not, is cheaper
-BINDING_CAPACITY = "capacity"  # a cheaper feasible option exists; its cap is full
-BINDING_PROMISE = "promise"  # cheaper candidates are excluded, one of them by the promise
-BINDING_RULE = "rule"  # cheaper candidates are excluded by warehouse/cold/insurance/weight
-
-Method = Literal["auto", "flow", "lp", "mip"]
-
-
-def _int64(value: object, name: str, shape: tuple[int, ...] | None = None) -> IntArray:
-    arr = np.ascontiguousarray(value, dtype=np.int64)
-    if shape is not None and arr.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {arr.shape}")
-    return arr
-
-
-def _limited(arr: IntArray | None) -> bool:
-    return arr is not None and bool(np.any(arr >= 0))
-
-
-@dataclass(frozen=True, eq=False)
-class Problem:
-    """An allocation instance as arrays.
-
-    Options in COO form, one entry per feasible (order, carrier, warehouse[, slot]) with its
-    price in fen, grouped by order (``opt_order`` non-decreasing). Caps: ``-1`` = no cap.
-
-    ``candidate_price`` / ``candidate_rule`` (both ``(n, C, W)``) are optional explanation
-    data: every carrier × warehouse's tariff price for every order (``-1``: no lane) and the
-    rule excluding it (:data:`RULE_OK` when allowed). Without them unservable orders get reason
-    ``no_option`` and explanations list the feasible options only.
-
-    Stock (optional): ``stock`` (W, K) units each warehouse can give of SKU k in this run (-1 = no
-    limit) and each order's demand as COO entries ``demand_order`` / ``demand_sku`` /
-    ``demand_qty`` (one entry per order × SKU). An order takes its whole demand from the
-    warehouse of its option; orders without entries draw no stock (e.g. a fixed warehouse).
-    """
-
-    order_ids: Sequence[str]
-    carriers: Sequence[str]
-    warehouses: Sequence[str]
-    opt_order: IntArray
-    opt_carrier: IntArray
-    opt_warehouse: IntArray
-    opt_cost: IntArray
-    capacity: IntArray  # (C, W)
-    opt_slot: IntArray | None = None  # (m,), -1 = not slot-bound; None = no slots at all
-    slots: Sequence[str] = ()
-    slot_capacity: IntArray | None = None  # (C, W, S)
-    carrier_capacity: IntArray | None = None  # (C,)
-    warehouse_capacity: IntArray | None = None  # (W,)
-    candidate_price: IntArray | None = None  # (n, C, W)
-    candidate_rule: U8Array | None = None  # (n, C, W)
-    stock: IntArray | None = None  # (W, K), -1 = no limit
-    demand_order: IntArray | None = None  # (d,)
-    demand_sku: IntArray | None = None  # (d,)
-    demand_qty: IntArray | None = None  # (d,)
-
-    def __post_init__(self) -> None:
-        n, nc, nw, ns = len(self.order_ids), len(self.carriers), len(self.warehouses), len(self.slots)
-        m = len(self.opt_order)
-        arrays: dict[str, object] = {
-            "opt_order": _int64(self.opt_order, "opt_order", (m,)),
-            "opt_carrier": _int64(self.opt_carrier, "opt_carrier", (m,)),
-            "opt_warehouse": _int64(self.opt_warehouse, "opt_warehouse", (m,)),
-            "opt_cost": _int64(self.opt_cost, "opt_cost", (m,)),
-            "opt_slot": _int64(np.full(m, -1) if self.opt_slot is None else self.opt_slot, "opt_slot", (m,)),
-            "capacity": _int64(self.capacity, "capacity", (nc, nw)),
-        }
-        for name, shape in (
-            ("slot_capacity", (nc, nw, ns)),
-            ("carrier_capacity", (nc,)),
-            ("warehouse_capacity", (nw,)),
-        ):
-            value = getattr(self, name)
-            arrays[name] = None if value is None else _int64(value, name, shape)
-        for name, value in arrays.items():
-            object.__setattr__(self, name, value)
-        if m:
-            if np.any(np.diff(self.opt_order) < 0):
-                raise ValueError("options must be grouped by order (opt_order non-decreasing)")
-            for name, hi in (("opt_order", n), ("opt_carrier", nc), ("opt_warehouse", nw), ("opt_slot", ns)):
-                arr = getattr(self, name)
-                if arr.min() < (-1 if name == "opt_slot" else 0) or arr.max() >= hi:
-                    raise ValueError(f"{name} out of range")
-            if self.opt_cost.min() < 0 or self.opt_cost.max() > np.iinfo(np.int32).max:
-                raise ValueError("option costs must be between 0 and 2^31 fen")
-        if (self.candidate_price is None) != (self.candidate_rule is None):
-            raise ValueError("candidate_price and candidate_rule go together")
-        if self.candidate_price is not None:
-            object.__setattr__(
-                self, "candidate_price", _int64(self.candidate_price, "candidate_price", (n, nc, nw))
-            )
-            rule = np.asarray(self.candidate_rule, dtype=np.uint8)
-            if rule.shape != (n, nc, nw):
-                raise ValueError(f"candidate_rule must have shape {(n, nc, nw)}")
-            object.__setattr__(self, "candidate_rule", rule)
-        self._check_stock(n, nw)
-
-    def _check_stock(self, n: int, nw: int) -> None:
-        demand = (self.demand_order, self.demand_sku, self.demand_qty)
-        if self.stock is None:
-            if any(a is not None for a in demand):
-                raise ValueError("demand needs stock")
-            return
-        stock = np.ascontiguousarray(self.stock, dtype=np.int64)
-        if stock.ndim != 2 or stock.shape[0] != nw:
-            raise ValueError(f"stock must have shape ({nw}, K), got {stock.shape}")
-        d = 0 if self.demand_order is None else len(self.demand_order)
-        order, sku, qty = (_int64(np.zeros(0) if a is None else a, "demand", (d,)) for a in demand)
-        if d:
-            if order.min() < 0 or order.max() >= n or sku.min() < 0 or sku.max() >= stock.shape[1]:
-                raise ValueError("demand out of range")
-            if qty.min() < 1:
-                raise ValueError("demand quantities must be at least 1")
-            by = np.lexsort((sku, order))
-            order, sku, qty = order[by], sku[by], qty[by]
-            if np.any((np.diff(order) == 0) & (np.diff(sku) == 0)):
-                raise ValueError("one demand entry per order and SKU")
-        for name, value in (
-            ("stock", stock),
-            ("demand_order", order),
-            ("demand_sku", sku),
-            ("demand_qty", qty),
-        ):
-            object.__setattr__(self, name, value)
-
-    @property
-    def has_stock(self) -> bool:
-        """Stock limits that some order's demand meets."""
-        return (
-            self.stock is not None
-            and self.demand_order is not None
-            and self.demand_order.shape[0] > 0
-            and bool(np.any(self.stock >= 0))
-        )
-
-    @functools.cached_property
-    def stock_may_bind(self) -> bool:
-        """Some warehouse × SKU limit is below what the orders able to ship from there ask for.
-
-        When not, the stock rows can never bind: the solver leaves them (and the demand in the
-        class key) out, and the problem stays a min-cost flow.
-        """
-        if not self.has_stock:
-            return False
-        assert self.stock is not None and self.demand_order is not None
-        assert self.demand_sku is not None and self.demand_qty is not None
-        nw = self.stock.shape[0]
-        reach = np.zeros((self.n_orders, nw), dtype=bool)
-        reach[self.opt_order, self.opt_warehouse] = True
-        reach_d = reach[self.demand_order]  # (d, W)
-        most = np.zeros(self.stock.shape, dtype=np.int64)
-        for w in range(nw):
-            np.add.at(most[w], self.demand_sku[reach_d[:, w]], self.demand_qty[reach_d[:, w]])
-        return bool(np.any((self.stock >= 0) & (most > self.stock)))
-
-    @property
-    def n_orders(self) -> int:
-        return len(self.order_ids)
-
-    @property
-    def n_options(self) -> int:
-        return int(self.opt_order.shape[0])
-
-    @property
-    def option_slot(self) -> IntArray:
-        """Slot per option (-1 = not slot-bound); always an array after construction."""
-        assert self.opt_slot is not None
-        return self.opt_slot
-
-    @property
-    def laminar(self) -> bool:
-        """True when the caps nest (flow-solvable): not both carrier and warehouse totals."""
-        return not (_limited(self.carrier_capacity) and _limited(self.warehouse_capacity))
-
-
-@dataclass(frozen=True, eq=False)
-class Solution:
-    """Per order: the chosen option (index into the problem's ``opt_*`` arrays) or -1.
-
-    ``reason``: "" for assigned orders, one of :data:`UNSERVED_REASONS` otherwise.
-    ``binding``: why the chosen option (``cheapest`` / ``capacity`` / ``promise`` / ``rule``),
-    "" for unassigned orders.
-    """
-
-    option: IntArray
-    carrier: IntArray
-    warehouse: IntArray
-    slot: IntArray
-    cost_fen: IntArray
-    reason: StrArray
-    binding: StrArray
-    total_fen: int
-    served: int
-    method: str
-    n_classes: int
-    seconds: float
-    stats: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def unserved(self) -> int:
-        return int(self.option.shape[0]) - self.served
-
-    def reason_counts(self) -> dict[str, int]:
-        values, counts = np.unique(self.reason[self.option < 0], return_counts=True)
-        return {str(v): int(c) for v, c in zip(values, counts, strict=True)}
-
-
-@dataclass(frozen=True)
-class OptionExplanation:
-    carrier: str
-    warehouse: str
-    slot: str | None
-    price_fen: int | None  # None: no lane
-    allowed: bool
-    rule: str  # "" when allowed, else a RULE_NAMES entry
-    full: bool  # a cap containing this option is exhausted in the solution
-    chosen: bool
-
-
-@dataclass(frozen=True)
-class OrderExplanation:
-    order_id: str
-    carrier: str | None
-    warehouse: str | None
-    slot: str | None
-    price_fen: int | None
-    reason: str  # unserved reason, "" when assigned
-    binding: str  # binding reason, "" when unassigned
-    options: list[OptionExplanation]  # allowed first, then by price
-
+from fahuo.routing.engines import _disaggregate, _ortools_min_cost_flow, _solve_flow, _solve_highs
+from fahuo.routing.problem import (
+    BINDING_CAPACITY,
+    BINDING_CHEAPEST,
+    BINDING_PROMISE,
+    BINDING_RULE,
+    REASON_CAPACITY,
+    REASON_NO_OPTION,
+    REASON_STOCK,
+    RULE_COLD_CHAIN,
+    RULE_INSURANCE,
+    RULE_NAMES,
+    RULE_NO_LANE,
+    RULE_OK,
+    RULE_PROMISE,
+    RULE_WAREHOUSE,
+    RULE_WEIGHT,
+    UNSERVED_REASONS,
+    BoolArray,
+    IntArray,
+    Method,
+    OptionExplanation,
+    OrderExplanation,
+    Problem,
+    Solution,
+    StrArray,
+    U8Array,
+)
 
 # --- columns, classes, caps -------------------------------------------------------------------
 
@@ -494,92 +251,6 @@ def _classes(p: Problem, *, demand: bool = True) -> _Classes:
         arc_cost=cost[arc_pos],
         rep_order=who[rep_start],
     )
-
-
-# --- engines ----------------------------------------------------------------------------------
-
-
-def _solve_flow(cl: _Classes) -> IntArray:
-    """OR-Tools max-flow-min-cost on the class network (laminar caps); flow per class arc."""
-    mcf_module = _ortools_min_cost_flow()
-    assert mcf_module is not None
-    k_n, r_n = cl.count.shape[0], cl.caps.limit.shape[0]
-    source, sink, class0, row0 = 0, 1, 2, 2 + k_n
-    # walk each column's cap chain from the outside in: a row's parent is the next finite
-    # cap outside it (or the sink); a column's flow enters at its innermost finite cap
-    parent = np.full(r_n, sink, dtype=np.int64)
-    entry = np.full(cl.cols.carrier.shape[0], sink, dtype=np.int64)
-    for level in reversed(range(cl.caps.chain.shape[1])):
-        rows = cl.caps.chain[:, level]
-        has = rows >= 0
-        parent[rows[has]] = entry[has]
-        entry = np.where(has, row0 + rows, entry)
-    mcf = mcf_module.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate([np.full(k_n, source), class0 + cl.arc_class, row0 + np.arange(r_n)]),
-        np.concatenate([class0 + np.arange(k_n), entry[cl.arc_col], parent]),
-        np.concatenate([cl.count, cl.count[cl.arc_class], cl.caps.limit]),
-        np.concatenate([np.zeros(k_n, dtype=np.int64), cl.arc_cost, np.zeros(r_n, dtype=np.int64)]),
-    )
-    total = int(cl.count.sum())
-    mcf.set_node_supply(source, total)
-    mcf.set_node_supply(sink, -total)
-    status = mcf.solve_max_flow_with_min_cost()
-    if status != mcf.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed: {status}")
-    return np.asarray(mcf.flows(np.arange(k_n, k_n + cl.arc_class.shape[0])), dtype=np.int64)
-
-
-def _solve_highs(
-    cl: _Classes, *, integer: bool, time_limit: float | None, stats: dict[str, float] | None = None
-) -> tuple[IntArray, int]:
-    """Two phases: maximise served, then minimise freight with that count fixed.
-
-    Each phase solves the LP relaxation first: on nested caps its simplex vertex is integral;
-    with crossing caps it often still is, and an integral LP optimum is the MIP optimum, so
-    branch-and-bound runs only on a fractional vertex (``integer=True``). A branch-and-bound
-    run that reaches ``time_limit`` keeps its best allocation (``stats["mip_gap"]``). Returns the
-    flows and how many phases needed branch-and-bound.
-    """
-    branched = 0
-
-    def phase(served: int | None, start: IntArray | None) -> IntArray:
-        what = "max-served" if served is None else "min-cost"
-        x = highs.integral(highs.run(highs.class_lp(cl, integer=False, served=served), f"{what} LP"))
-        if x is not None:
-            return x
-        if not integer:
-            raise RuntimeError(f"{what} network LP: fractional vertex on nested caps")
-        nonlocal branched
-        branched += 1
-        x, _proven, bound = highs.branch_and_bound(
-            cl, None, served=served, start=start, time_limit=time_limit
-        )
-        if stats is not None and served is not None and bound is not None:
-            stats["mip_gap"] = highs.gap(float(x @ cl.arc_cost), bound)
-        return x
-
-    x1 = phase(None, None)
-    return phase(int(x1.sum()), x1), branched
-
-
-def _disaggregate(p: Problem, cl: _Classes, flows: IntArray) -> IntArray:
-    """Hand each class's per-arc flow to its orders in input order; option per order."""
-    option = np.full(p.n_orders, -1, dtype=np.int64)
-    if not np.any(flows > 0):
-        return option
-    servable = np.flatnonzero(cl.inverse >= 0)
-    by_class = servable[np.argsort(cl.inverse[servable], kind="stable")]  # contiguous per class
-    class_start = np.concatenate([[0], np.cumsum(cl.count)])
-    unit_arc = np.repeat(np.arange(flows.shape[0]), flows)  # arcs are grouped by class
-    unit_class = cl.arc_class[unit_arc]
-    class_units = np.bincount(unit_class, minlength=cl.count.shape[0])
-    if np.any(class_units > cl.count):
-        raise RuntimeError("solver returned more flow than a class holds")
-    rank = np.arange(unit_arc.shape[0]) - np.concatenate([[0], np.cumsum(class_units)])[unit_class]
-    orders = by_class[class_start[unit_class] + rank]
-    option[orders] = cl.option_of(orders, cl.arc_col[unit_arc])
-    return option
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -872,3 +543,39 @@ def explain(problem: Problem, solution: Solution, i: int) -> OrderExplanation:
         binding=str(s.binding[i]),
         options=options,
     )
+
+
+# The solver's data types live in routing.problem; they are importable from here as before.
+__all__ = [
+    "BINDING_CAPACITY",
+    "BINDING_CHEAPEST",
+    "BINDING_PROMISE",
+    "BINDING_RULE",
+    "REASON_CAPACITY",
+    "REASON_NO_OPTION",
+    "REASON_STOCK",
+    "RULE_COLD_CHAIN",
+    "RULE_INSURANCE",
+    "RULE_NAMES",
+    "RULE_NO_LANE",
+    "RULE_OK",
+    "RULE_PROMISE",
+    "RULE_WAREHOUSE",
+    "RULE_WEIGHT",
+    "UNSERVED_REASONS",
+    "BoolArray",
+    "IntArray",
+    "Method",
+    "OptionExplanation",
+    "OrderExplanation",
+    "Problem",
+    "Solution",
+    "StrArray",
+    "U8Array",
+    "explain",
+    "greedy_cheapest_first",
+    "lp_lower_bound",
+    "solve",
+    "stock_use",
+    "with_options",
+]
