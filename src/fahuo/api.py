@@ -84,5 +84,9 @@ def _register_routers() -> None:
 
     api.add_router("/contracts", contracts_router, tags=["contracts"])
 
+    from fahuo.setup.api import router as setup_router
+
+    api.add_router("/setup", setup_router, tags=["setup"])
+
 
 _register_routers()

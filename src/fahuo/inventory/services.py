@@ -63,8 +63,10 @@ def create_warehouse(
     if Warehouse.objects.filter(code=code).exists():
         raise Conflict(f"仓库编码已存在：{code}")
     region = resolve_region(province=province, city=city, district=district)
-    if region.errors or not region.province or not region.city:
-        problem = "；".join(region.errors) or f"{province} {city} {district}".strip()
+    # A warehouse may leave out its district (routing prices by province); a wrong one is an error.
+    errors = [e for e in region.errors if district.strip() or "区县" not in e]
+    if errors or not region.province or not region.city:
+        problem = "；".join(errors) or f"{province} {city} {district}".strip()
         raise InvalidInput(f"无法识别仓库所在地区：{problem}")
     if packers < 0 or packing_rate < 0:
         raise InvalidInput("打包人数和打包效率不能为负数")

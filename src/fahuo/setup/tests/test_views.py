@@ -107,3 +107,60 @@ def test_an_owner_sets_up_shop_warehouse_carrier_products_and_stock(client: Clie
 def test_only_owners_change_settings(client: Client, operator: Any) -> None:
     client.force_login(operator)
     assert client.get("/setup/shops/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_set_up_api_speaks_the_cli_shapes(owner: Any, operator: Any) -> None:
+    from fahuo.accounts.models import ApiToken
+
+    def client_for(user: Any) -> Client:
+        return Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(user=user, name='t')[1]}")
+
+    api = client_for(owner)
+    r = api.post(
+        "/api/setup/shops",
+        {"code": "xy", "name": "小雨", "platform": "private"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json() == {"code": "xy", "name": "小雨", "platform": "private"}
+    r = api.post(
+        "/api/setup/shops",
+        {"code": "xy", "name": "小雨", "platform": "private"},
+        content_type="application/json",
+    )
+    assert r.status_code == 409
+    r = api.post(
+        "/api/setup/warehouses",
+        {"code": "HZ", "name": "杭州仓", "province": "浙江", "city": "杭州"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["province"] == "浙江省"
+    bad = SimpleUploadedFile("s.csv", "sku_code,name,weight_g\nA,甲,abc\n".encode())
+    r = api.post("/api/setup/skus/import", {"file": bad})
+    assert r.status_code == 422 and r.json()["errors"][0]["row"] == 2
+    good = SimpleUploadedFile("s.csv", "sku_code,name,weight_g\nA,甲,1.2kg\n".encode())
+    assert api.post("/api/setup/skus/import", {"file": good}).json()["created"] == 1
+    stock = SimpleUploadedFile("st.csv", b"sku_code,quantity\nA,7\n")
+    r = api.post("/api/setup/stock/import?warehouse=HZ", {"file": stock})
+    assert r.json() == {"rows": 1, "changed": 1, "errors": []}
+    assert api.get("/api/setup/stock").json() == [
+        {"warehouse": "HZ", "sku_code": "A", "on_hand": 7, "reserved": 0, "available": 7}
+    ]
+    r = api.post(
+        "/api/setup/carriers", {"code": "SB", "provider": "sandbox"}, content_type="application/json"
+    )
+    assert r.status_code == 422
+    r = api.post(
+        "/api/setup/carriers", {"code": "ZTO", "provider": "kdniao"}, content_type="application/json"
+    )
+    assert r.status_code == 201 and r.json()["name"] == "中通快递"
+    r = api.put(
+        "/api/setup/capacity",
+        {"carrier": "ZTO", "warehouse": "NOPE", "max_parcels": 5},
+        content_type="application/json",
+    )
+    assert r.status_code == 404
+    r = client_for(operator).post(
+        "/api/setup/shops", {"code": "z", "name": "z", "platform": "douyin"}, content_type="application/json"
+    )
+    assert r.status_code in (401, 403)

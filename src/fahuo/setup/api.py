@@ -1,0 +1,181 @@
+"""Set-up API (owners): the same operations as the set-up commands, with the same JSON shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from fahuo.accounts.services import role_of
+from fahuo.kit.errors import PermissionDenied
+
+router = Router()
+
+
+def _owner(request: HttpRequest) -> None:
+    if role_of(request.user) != "owner":
+        raise PermissionDenied("只有店主可以修改设置")
+
+
+class ShopIn(Schema):
+    code: str
+    name: str
+    platform: str
+    sender_name: str = ""
+    sender_phone: str = ""
+    sender_address: str = ""
+    brand_note: str = ""
+
+
+class WarehouseIn(Schema):
+    code: str
+    name: str
+    province: str
+    city: str
+    district: str = ""
+    address: str = ""
+    pickup_hours: str = ""
+    packers: int = 0
+    packing_rate: int = 0
+
+
+class CarrierIn(Schema):
+    code: str
+    name: str = ""
+    provider: str
+    test: bool = False
+
+
+class CapacityIn(Schema):
+    carrier: str
+    warehouse: str
+    max_parcels: int
+    per_hour: int | None = None
+
+
+class AdjustIn(Schema):
+    warehouse: str
+    sku_code: str
+    delta: int
+    reason: str
+
+
+@router.post("/shops", response={201: dict[str, Any]})
+def add_shop(request: HttpRequest, payload: ShopIn) -> tuple[int, dict[str, Any]]:
+    from fahuo.orders.shops import create_shop, shop_dict
+
+    _owner(request)
+    with transaction.atomic():
+        shop = create_shop(user=request.user, **payload.dict())
+    return 201, shop_dict(shop)
+
+
+@router.post("/warehouses", response={201: dict[str, Any]})
+def add_warehouse(request: HttpRequest, payload: WarehouseIn) -> tuple[int, dict[str, Any]]:
+    from fahuo.inventory.cli_warehouses import warehouse_dict
+    from fahuo.inventory.services import create_warehouse
+
+    _owner(request)
+    with transaction.atomic():
+        warehouse = create_warehouse(**payload.dict())
+    return 201, warehouse_dict(warehouse)
+
+
+@router.post("/skus/import", response={200: dict[str, Any], 422: dict[str, Any]})
+def import_skus(request: HttpRequest, file: UploadedFile = File(...)) -> tuple[int, dict[str, Any]]:  # noqa: B008
+    """All rows or none: 422 with ``errors: [{row, reason}]`` when any row is wrong."""
+    from fahuo.catalog.services import import_skus as run
+
+    _owner(request)
+    with transaction.atomic():
+        report = run(fileobj=file, filename=file.name or "skus.csv")
+    return (422 if report.errors else 200), report.as_dict()
+
+
+@router.post("/stock/import", response={200: dict[str, Any], 422: dict[str, Any]})
+def import_stock(
+    request: HttpRequest,
+    warehouse: str,
+    file: UploadedFile = File(...),  # noqa: B008
+) -> tuple[int, dict[str, Any]]:
+    from fahuo.inventory.services import get_warehouse
+    from fahuo.inventory.services import import_stock as run
+
+    _owner(request)
+    with transaction.atomic():
+        report = run(
+            fileobj=file,
+            filename=file.name or "stock.csv",
+            warehouse=get_warehouse(code=warehouse),
+            user=request.user,
+        )
+    return (422 if report.errors else 200), report.as_dict()
+
+
+@router.get("/stock", response=list[dict[str, Any]])
+def stock(request: HttpRequest, warehouse: str | None = None) -> list[dict[str, Any]]:
+    from fahuo.accounts.services import require
+    from fahuo.inventory.services import stock_levels
+
+    require(request, "orders.view_order")
+    return stock_levels(warehouse_code=warehouse)
+
+
+@router.post("/stock/adjust", response=dict[str, Any])
+def adjust(request: HttpRequest, payload: AdjustIn) -> dict[str, Any]:
+    from fahuo.catalog.services import get_sku
+    from fahuo.inventory.services import adjust_stock, get_warehouse
+
+    _owner(request)
+    with transaction.atomic():
+        movement = adjust_stock(
+            warehouse=get_warehouse(code=payload.warehouse),
+            sku=get_sku(code=payload.sku_code),
+            delta=payload.delta,
+            note=payload.reason,
+            user=request.user,
+        )
+    return {
+        "warehouse": payload.warehouse,
+        "sku_code": payload.sku_code,
+        "delta": movement.on_hand_delta,
+        "reason": movement.note,
+    }
+
+
+@router.post("/carriers", response={201: dict[str, Any]})
+def add_carrier(request: HttpRequest, payload: CarrierIn) -> tuple[int, dict[str, Any]]:
+    from fahuo.carriers.setup import add_carrier as run
+
+    _owner(request)
+    with transaction.atomic():
+        carrier = run(**payload.dict())
+    return 201, {
+        "code": carrier.code,
+        "name": carrier.name,
+        "provider": carrier.provider,
+        "test": carrier.test_mode,
+    }
+
+
+@router.put("/capacity", response=dict[str, Any])
+def capacity(request: HttpRequest, payload: CapacityIn) -> dict[str, Any]:
+    from fahuo.carriers.setup import set_capacity
+
+    _owner(request)
+    with transaction.atomic():
+        cap = set_capacity(
+            carrier_code=payload.carrier,
+            warehouse_code=payload.warehouse,
+            max_parcels=payload.max_parcels,
+            per_hour=payload.per_hour,
+        )
+    return {
+        "carrier": cap.carrier.code,
+        "warehouse": cap.warehouse.code,
+        "max_parcels": cap.max_parcels,
+        "per_hour": cap.max_parcels_per_hour,
+    }
