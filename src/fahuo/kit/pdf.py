@@ -305,14 +305,16 @@ class TextWriter:
         align: str = "left",
         white: bool = False,
         raw: bool = False,
+        spacing: float = 0.0,
     ) -> float:
         """Draw one line at baseline ``y``; ``x`` is the left, centre or right edge per ``align``.
+        ``spacing``: extra points after every character (PDF ``Tc``), room for a faux-bold stroke.
         Returns the drawn width."""
         if not raw and self.guard is not None:
             text = self.guard(text)
         if not text:
             return 0.0
-        width = self.metrics.width(text, size) if align != "left" else 0.0
+        width = self.metrics.width(text, size) + spacing * len(text) if align != "left" else 0.0
         if align == "center":
             x -= width / 2.0
         elif align == "right":
@@ -320,9 +322,12 @@ class TextWriter:
         key = (round(weight * size, 2), white)
         group = self._groups.get(key)
         if group is None:
-            group = self._groups[key] = ([], [None])
+            group = self._groups[key] = ([], [None, 0.0])
         ops, current = group
         ops.append(f"1 0 0 1 {fmt(x)} {fmt(y)} Tm")
+        if current[1] != spacing:
+            ops.append(f"{fmt(spacing)} Tc")
+            current[1] = spacing
         size_s = fmt(size)
         for name, chunk in self._encode(text):
             tf = (name, size_s)
