@@ -72,7 +72,6 @@ INSTALLED_APPS = [
     "fahuo.livestream",
     "fahuo.notify",
     "fahuo.contracts",
-    "fahuo.contracts",
     "fahuo.setup",
     "fahuo.desk",
 ]
