@@ -11,8 +11,8 @@ from ninja import Field, Query, Router, Schema
 
 from fahuo.accounts.selectors import can
 from fahuo.accounts.services import require
-from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
-from fahuo.tracking import selectors, services
+from fahuo.kit.errors import InvalidInput, NotFound, NotSupported, PermissionDenied
+from fahuo.tracking import events, selectors, services
 from fahuo.tracking.models import Alert, AlertStatus
 
 router = Router()
@@ -177,8 +177,9 @@ def resolve(request: HttpRequest, alert_id: int, payload: NoteIn) -> Alert:
     summary="Tell the buyer about an alert now (a held or switched-off message)",
 )
 def message_buyer(request: HttpRequest, alert_id: int) -> Alert:
-    from fahuo.notify.services import send_for_alert
-
+    send_for_alert = events.message_buyer.get()  # provided by notify (tracking never imports it)
+    if send_for_alert is None:
+        raise NotSupported("买家消息未启用")
     require(request, selectors.CHANGE_PERMISSION)
     alert = _alert(alert_id, request.user)
     if alert.status == AlertStatus.RESOLVED:
