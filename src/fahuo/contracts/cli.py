@@ -71,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             data = _from_database(args)
     except FahuoError as exc:
+        if args.json:  # the house convention: one JSON value on stdout, the message also on stderr
+            print(
+                json.dumps(
+                    {"error": exc.code, "message": exc.message, "detail": exc.detail}, ensure_ascii=False
+                )
+            )
         print(f"error: {exc.message}", file=sys.stderr)
         for item in (exc.detail if isinstance(exc.detail, list) else [])[1:]:
             print(f"  {item}", file=sys.stderr)

@@ -49,5 +49,5 @@ def test_settle_refuses_a_week_that_is_not_a_monday(tmp_path: Path) -> None:
         [FAHUO, "settle", "--scenario", str(sc.write(tmp_path / "s")), "--json"],
         env=cli_env(tmp_path), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert done.returncode == 2 and done.stdout == ""
+    assert done.returncode == 2 and json.loads(done.stdout)["error"] == "invalid"
     assert "contract.json, column week_start" in done.stderr and "not a Monday" in done.stderr
