@@ -297,7 +297,8 @@ def withheld(*, name: str, phone: str, detail: str) -> str:
     values = (name, phone, detail)
     if any(is_platform_cipher(v) for v in values):
         return "encrypted"
-    if any(is_masked(v) for v in values):
+    # A name or phone never holds a star; an address may ("A*座"), a mask there is a run of them.
+    if is_masked(name) or is_masked(phone) or "**" in (detail or "").replace("＊", "*"):
         return "masked"
     return ""
 

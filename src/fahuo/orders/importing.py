@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from fahuo.catalog.models import Sku
 from fahuo.kit.privacy import lookup_hash
-from fahuo.orders.exports import WITHHELD_REASONS, after_sale_state
+from fahuo.orders.exports import WITHHELD_REASONS, after_sale_state, withheld
 from fahuo.orders.models import (
     Customer,
     ImportBatch,
@@ -168,6 +168,11 @@ def create_orders(
 def _build_order(
     *, shop: Shop, draft: OrderDraft, source: str, batch: ImportBatch | None, now: dt.datetime
 ) -> Order:
+    # Every edge (file, API, push) is checked: platform ciphertext or a masked receiver is never kept.
+    found = withheld(name=draft.name, phone=draft.phone, detail=f"{draft.detail}{draft.raw_address}")
+    if found and not draft.withheld:
+        draft.withheld = found
+        draft.name = draft.phone = draft.detail = draft.raw_address = ""
     verification = verify_recipient(
         name=draft.name,
         phone=draft.phone,

@@ -344,3 +344,27 @@ def test_dashboard_counts(shop):
     }
     assert dashboard_counts(day=today - dt.timedelta(days=1))["new_today"] == 0
     assert dashboard_counts(day=today, shop="other")["ready"] == 0
+
+
+def test_a_masked_receiver_sent_to_the_api_is_held_not_stored_as_a_wrong_phone(api, shop):
+    order = {
+        "platform_order_id": "API-MASKED-1",
+        "recipient": {
+            "name": "王*",
+            "phone": "138****5678",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "address": "文一西路****",
+        },
+        "lines": [
+            {"line_id": "1", "sku_code": "SKU-1", "title": "牛轧糖", "quantity": 1, "unit_price": "39.90"}
+        ],
+    }
+
+    response = post(api, [order])
+
+    assert response.status_code == 200, response.content
+    got = Order.objects.get(platform_order_id="API-MASKED-1")
+    assert got.status == OrderStatus.NEEDS_REVIEW and [r["code"] for r in got.review_reasons] == ["masked"]
+    assert (got.recipient_name, got.recipient_phone, got.address_detail) == ("", "", "")
