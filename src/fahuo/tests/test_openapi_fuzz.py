@@ -25,8 +25,13 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 @pytest.fixture
 def token(owner: Any, shop: Any) -> str:
+    """An owner's token over a shop with a few orders (one whose recipient does not verify), so the
+    list operations serialise real rows, not only empty pages."""
     from fahuo.accounts.models import ApiToken
+    from fahuo.desk.tests.conftest import make_order
 
+    for phone in ("13812345678", "13900001111", "123"):
+        make_order(shop, phone=phone)
     _, raw = ApiToken.issue(user=owner, name="fuzz")
     return str(raw)
 
