@@ -198,7 +198,8 @@ def week_from_db(*, carrier: Carrier, week_start: dt.date, as_of: dt.datetime | 
     from fahuo.tracking.models import Track, TrackEvent
 
     start, end = _bounds(week_start)
-    as_of = as_of or end + dt.timedelta(hours=8)  # Monday 08:00, when the periodic task runs
+    # Monday 08:00, when the periodic task runs; a week still running is judged as of now.
+    as_of = as_of or min(end + dt.timedelta(hours=8), timezone.now())
     contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
     tracks = list(
         Track.objects.filter(carrier_code=carrier.code, issued_at__gte=start, issued_at__lt=end)

@@ -228,3 +228,15 @@ def test_a_full_phone_number_in_trace_text_is_a_privacy_incident_with_the_fine(s
     ]
     services.generate_statement(carrier_code="YTO", week_start=WEEK)
     assert PrivacyIncident.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_week_still_running_is_judged_as_of_now(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils import timezone
+
+    carrier, _, _ = contracted_carrier()
+    parcel(shop, carrier, ready_at=START + dt.timedelta(days=2, hours=9))  # not picked up yet
+    now = START + dt.timedelta(days=2, hours=20)  # Wednesday evening: its 24 h have not run out
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    data = services.compute_statement(carrier_code="YTO", week_start=WEEK).as_json()
+    assert data["late_parcels"] == 0 and data["pickup_rate_24h"] == 1.0
