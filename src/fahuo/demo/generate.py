@@ -991,11 +991,6 @@ def build_demo(*, orders: int = 2000, seed: int = 42, now: datetime | None = Non
         Order.objects.filter(shop__in=list(shops.values()), paid_at__isnull=False).update(
             created_at=models.F("paid_at")
         )
-        # A demo order arrived on the desk when it was paid, not when the demo was built: the
-        # dashboard's 今日新增 counts today's arrivals, not the whole history.
-        Order.objects.filter(shop__in=list(shops.values()), paid_at__isnull=False).update(
-            created_at=models.F("paid_at")
-        )
 
     return _summary(shops, carriers, stock_rows, logins, stream_start, stream_end)
 
@@ -1220,20 +1215,7 @@ def _seed_review(
              ("pickup", t.picked_up_at, TrackStatus.PICKED_UP, "1", "快递员已揽收"),
              ("final", t.status_at, t.status, "3" if t.status == TrackStatus.DELIVERED else "",
               "已签收，感谢使用" if t.status == TrackStatus.DELIVERED else "快件丢失，快递公司已登记理赔"),
-         )],
-        batch_size=BATCH,
-    )  # fmt: skip
-    # Each parcel's trace as the carrier reported it (picked up, then delivered or lost), so its page
-    # shows the scans behind the status instead of "no trace yet".
-    TrackEvent.objects.bulk_create(
-        [TrackEvent(track=t, at=at, status=status, provider="kdniao", provider_code=code, description=text,
-                    event_key=f"demo-review-{step}-{t.tracking_no}")
-         for t in tracks
-         for step, at, status, code, text in (
-             ("pickup", t.picked_up_at, TrackStatus.PICKED_UP, "1", "快递员已揽收"),
-             ("final", t.status_at, t.status, "3" if t.status == TrackStatus.DELIVERED else "",
-              "已签收，感谢使用" if t.status == TrackStatus.DELIVERED else "快件丢失，快递公司已登记理赔"),
-         )],
+         ) if at is not None],
         batch_size=BATCH,
     )  # fmt: skip
     for kind in ("24h", "7d"):
