@@ -192,7 +192,9 @@ def plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     if payload.order_ids is not None:
         if not payload.order_ids:
             raise InvalidInput("order_ids is empty")
-        known = set(visible(Order.objects.filter(pk__in=payload.order_ids), request.user).values_list("pk", flat=True))
+        known = set(
+            visible(Order.objects.filter(pk__in=payload.order_ids), request.user).values_list("pk", flat=True)
+        )
         missing = sorted(set(payload.order_ids) - known)
         if missing:
             raise NotFound(f"订单不存在：{', '.join(map(str, missing[:20]))}", detail={"order_ids": missing})
