@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -91,7 +91,7 @@ def import_skus(request: HttpRequest, file: UploadedFile = File(...)) -> tuple[i
 
     _owner(request)
     with transaction.atomic():
-        report = run(fileobj=file, filename=file.name or "skus.csv")
+        report = run(fileobj=cast(BinaryIO, file), filename=file.name or "skus.csv")
     return (422 if report.errors else 200), report.as_dict()
 
 
@@ -107,7 +107,7 @@ def import_stock(
     _owner(request)
     with transaction.atomic():
         report = run(
-            fileobj=file,
+            fileobj=cast(BinaryIO, file),
             filename=file.name or "stock.csv",
             warehouse=get_warehouse(code=warehouse),
             user=request.user,
