@@ -343,6 +343,7 @@ def _request(order: Order, parcel: Parcel, carrier: Carrier) -> WaybillRequest:
         recipient=_party(order),
         weight_g=parcel.packed_weight_g or parcel.weight_g,
         goods=_sku_summary(order),
+        order_id=order.platform_order_id,
     )
 
 

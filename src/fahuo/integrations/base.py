@@ -32,6 +32,9 @@ class WaybillRequest:
     quantity: int = 1
     goods: str = ""
     privacy: bool = True
+    # The platform's order id: platform waybills (抖音电子面单) draw the number from the order's own
+    # encrypted receiver, so ``recipient`` may be empty for them.
+    order_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

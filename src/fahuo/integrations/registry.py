@@ -51,6 +51,25 @@ def _kuaidi100(account: ProviderAccount | None) -> WaybillProvider:
 WAYBILL_PROVIDERS["kuaidi100"] = _kuaidi100
 
 
+def _douyin_waybill(account: ProviderAccount | None) -> WaybillProvider:
+    from fahuo.integrations.douyin.waybill import DouyinWaybillProvider, WaybillSettings
+
+    return DouyinWaybillProvider(WaybillSettings.from_account(account))
+
+
+WAYBILL_PROVIDERS["douyin_waybill"] = _douyin_waybill
+
+# Providers that can ship an order whose receiver fahuo holds only as platform ciphertext (or not
+# at all): the platform decrypts inside itself and its print component prints the label. Routing
+# offers encrypted orders only carriers whose waybill provider is listed here.
+PRINTS_ENCRYPTED: frozenset[str] = frozenset({"douyin_waybill"})
+
+
+def prints_encrypted(key: str) -> bool:
+    """Whether the waybill provider ``key`` can ship an order with an encrypted receiver."""
+    return key in PRINTS_ENCRYPTED
+
+
 # Shop platforms (ship-back): Shop.platform -> factory taking the shop's account (or None).
 SHOP_PLATFORMS: dict[str, Callable[[ProviderAccount | None], ShopPlatform]] = {}
 

@@ -41,7 +41,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from fahuo.integrations.douyin import sim_orders
+from fahuo.integrations.douyin import sim_orders, sim_waybill
 from fahuo.integrations.douyin.client import sign, sign_pattern
 
 DEMO_APP_KEY = "7000000000000000001"
@@ -135,6 +135,7 @@ ROUTES = {
     "/order/logisticsAddMultiPack": "order.logisticsAddMultiPack",
     "/order/orderDetail": "order.orderDetail",
     "/order/batchDecrypt": "order.batchDecrypt",
+    **sim_waybill.ROUTES,  # 抖音电子面单 (logistics.*)
 }
 
 
@@ -156,6 +157,7 @@ class DouyinSimulator:
     _requests: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _ciphers: dict[str, tuple[str, str, int]] = field(default_factory=dict, repr=False)  # → order, text, type
     _pushed: int = 0
+    waybill: sim_waybill.WaybillState = field(default_factory=sim_waybill.WaybillState)
 
     @classmethod
     def with_app(cls, app_key: str, app_secret: str, access_token: str, **options: Any) -> DouyinSimulator:
@@ -210,6 +212,13 @@ class DouyinSimulator:
                 order.order_id, order.line_ids, order.data, msg_id=msg_id or f"{order_id}{self._pushed:04d}"
             )
         return sim_orders.push(url, [msg], app_key=key, app_secret=secret, timeout=timeout)
+
+    def add_netsite(self, company: str, *, code: str = "", name: str = "", amount: int = 100) -> None:
+        """Open 抖音电子面单 with ``company`` (a 网点 with ``amount`` numbers in stock)."""
+        with self._lock:
+            self.waybill.netsites.append(
+                sim_waybill.SimNetsite(company, code or f"{company}-571001", name or "杭州余杭网点", amount)
+            )
 
     def cancel_order(self, order_id: str) -> None:
         with self._lock:
@@ -322,6 +331,8 @@ class DouyinSimulator:
                 data = self._multi_pack(params)
             elif route_method == "order.batchDecrypt":
                 data = self._batch_decrypt(params)
+            elif route_method.startswith("logistics."):
+                data = sim_waybill.handle(self, route_method, params)
             else:
                 data = self._order_detail(params)
         except _Refusal as refusal:

@@ -1,0 +1,184 @@
+"""The 抖音电子面单 print component (打印组件): a local client the desk sends print tasks to over a
+websocket, and a simulator of it for tests and the demo.
+
+Protocol (docs/integrations/douyin-waybill.md; the same family as the Cainiao/PDD/Kuaishou print
+components): JSON frames ``{"cmd", "requestID", "version": "1.0", …}``. ``getPrinters`` answers
+``{"status", "printers": [{"name"}], "defaultPrinter"}``; ``print`` sends
+``task = {taskID, preview, printer, documents: [{documentID, contents: [{encryptedData, signature,
+templateURL, params}]}]}`` and is answered ``{"status": "success"|"failed", "msg", "taskID"}``.
+fahuo passes the platform's encrypted print data through unread: the label's receiver is decrypted
+by the component, never by fahuo.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
+from websockets.sync.server import Server, ServerConnection, serve
+
+from fahuo.integrations.douyin.waybill import PrintData
+from fahuo.kit.errors import ProviderError
+
+DEFAULT_URL = "ws://127.0.0.1:13888"  # the component's local port (wss on 13889)
+VERSION = "1.0"
+
+
+def print_request(
+    *,
+    task_id: str,
+    documents: Sequence[PrintData],
+    template_url: str,
+    printer: str = "",
+    preview: bool = False,
+) -> dict[str, Any]:
+    """The ``print`` frame for one task: one document per label (documentID = tracking number)."""
+    return {
+        "cmd": "print",
+        "requestID": uuid.uuid4().hex,
+        "version": VERSION,
+        "task": {
+            "taskID": task_id,
+            "preview": preview,
+            "printer": printer,
+            "documents": [
+                {
+                    "documentID": d.track_no,
+                    "contents": [
+                        {"encryptedData": d.print_data, "signature": d.sign, "templateURL": template_url}
+                    ],
+                }
+                for d in documents
+            ],
+        },
+    }
+
+
+def _exchange(url: str, frame: dict[str, Any], timeout: float) -> dict[str, Any]:
+    try:
+        with connect(url, open_timeout=timeout, close_timeout=timeout) as ws:
+            ws.send(json.dumps(frame, ensure_ascii=False))
+            while True:
+                answer = json.loads(ws.recv(timeout=timeout))
+                if answer.get("requestID") == frame["requestID"]:
+                    return dict(answer)
+    except (OSError, TimeoutError, WebSocketException, ValueError) as exc:
+        raise ProviderError(
+            f"无法连接抖音电子面单打印组件（{url}）：请确认打印组件已启动",
+            detail={"retryable": True, "error": type(exc).__name__},
+        ) from None
+
+
+def printers(url: str = DEFAULT_URL, *, timeout: float = 5.0) -> list[str]:
+    answer = _exchange(
+        url, {"cmd": "getPrinters", "requestID": uuid.uuid4().hex, "version": VERSION}, timeout
+    )
+    return [str(p.get("name")) for p in answer.get("printers") or [] if isinstance(p, dict)]
+
+
+def send_print(
+    *,
+    url: str = DEFAULT_URL,
+    documents: Sequence[PrintData],
+    template_url: str,
+    printer: str = "",
+    task_id: str = "",
+    timeout: float = 10.0,
+) -> str:
+    """Send one print task; returns its taskID. ProviderError with the component's message on refusal."""
+    frame = print_request(
+        task_id=task_id or uuid.uuid4().hex, documents=documents, template_url=template_url, printer=printer
+    )
+    answer = _exchange(url, frame, timeout)
+    if answer.get("status") != "success":
+        raise ProviderError(
+            f"打印组件拒绝了打印任务：{answer.get('msg') or '未知原因'}", detail={"retryable": False}
+        )
+    return str(frame["task"]["taskID"])
+
+
+# --- simulator ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PrintComponentSimulator:
+    """Records every task it is sent; checks each document's signature like the real component."""
+
+    printer_names: tuple[str, ...] = ("抖音电子面单打印机", "HPRT N41")
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    frames: list[str] = field(default_factory=list)  # every raw frame received, verbatim
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def handler(self, ws: ServerConnection) -> None:
+        for raw in ws:
+            text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+            with self._lock:
+                self.frames.append(text)
+            ws.send(json.dumps(self.answer(text), ensure_ascii=False))
+
+    def answer(self, text: str) -> dict[str, Any]:
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            return {"cmd": "", "requestID": "", "status": "failed", "msg": "请求不是 JSON"}
+        head = {"cmd": frame.get("cmd"), "requestID": frame.get("requestID")}
+        if frame.get("cmd") == "getPrinters":
+            return {
+                **head,
+                "status": "success",
+                "defaultPrinter": self.printer_names[0],
+                "printers": [{"name": n} for n in self.printer_names],
+            }
+        if frame.get("cmd") != "print":
+            return {**head, "status": "failed", "msg": f"不支持的命令 {frame.get('cmd')}"}
+        return {**head, **self._print(frame.get("task") or {})}
+
+    def _print(self, task: dict[str, Any]) -> dict[str, Any]:
+        from fahuo.integrations.douyin.sim_waybill import sign_print_data
+
+        printer = task.get("printer") or self.printer_names[0]
+        if printer not in self.printer_names:
+            return {"status": "failed", "msg": f"打印机不存在：{printer}", "taskID": task.get("taskID")}
+        docs = task.get("documents") or []
+        if not docs:
+            return {"status": "failed", "msg": "documents 为空", "taskID": task.get("taskID")}
+        for doc in docs:
+            for content in doc.get("contents") or []:
+                data = str(content.get("encryptedData") or "")
+                if not data or sign_print_data(data) != content.get("signature"):
+                    return {
+                        "status": "failed",
+                        "msg": f"面单 {doc.get('documentID')} 签名校验失败",
+                        "taskID": task.get("taskID"),
+                    }
+                if not str(content.get("templateURL") or "").startswith("https://"):
+                    return {"status": "failed", "msg": "templateURL 无效", "taskID": task.get("taskID")}
+        with self._lock:
+            self.tasks.append(task)
+        return {"status": "success", "taskID": task.get("taskID"), "printer": printer}
+
+    def printed(self) -> list[str]:
+        """documentIDs (tracking numbers) printed, in order."""
+        with self._lock:
+            return [str(d.get("documentID")) for t in self.tasks for d in t.get("documents") or []]
+
+
+@contextmanager
+def serve_component(sim: PrintComponentSimulator, port: int = 0) -> Iterator[str]:
+    """Run the print-component simulator on 127.0.0.1; yields its ws:// URL."""
+    server: Server = serve(sim.handler, "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, name="fahuo-print-component", daemon=True)
+    thread.start()
+    try:
+        host, bound = server.socket.getsockname()[:2]
+        yield f"ws://{host}:{bound}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
