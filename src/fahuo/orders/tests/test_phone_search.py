@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from typing import Any
 
 import pytest
@@ -84,8 +83,13 @@ def test_the_desk_list_refuses_a_packers_phone_search_with_a_message(packer: Any
 
 
 def test_log_lines_never_carry_a_searched_phone_in_clear() -> None:
-    """The settings' console handler masks numbers, e.g. in the development server's request log."""
-    handler = next(h for h in logging.getLogger().handlers if h.filters)
+    """The settings' logging masks numbers, e.g. in the development server's request log."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)  # as Django sets it up (another test may have changed it)
+    handler = next(h for h in logging.getLogger("django.server").handlers if h.filters)
     stream = io.StringIO()
     old = handler.setStream(stream)  # type: ignore[attr-defined]
     try:
