@@ -84,6 +84,10 @@ def _register_routers() -> None:
 
     api.add_router("/contracts", contracts_router, tags=["contracts"])
 
+    from fahuo.aftersales.api import router as aftersales_router
+
+    api.add_router("/aftersales", aftersales_router, tags=["aftersales"])
+
     from fahuo.setup.api import router as setup_router
 
     api.add_router("/setup", setup_router, tags=["setup"])

@@ -45,6 +45,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("orders", "list"), "fahuo.orders.cli_list", "list orders with status, flags, carrier, warehouse"),
     (("orders", "decrypt"), "fahuo.orders.cli_decrypt", "complete held (encrypted/masked) receivers from 抖店"),
     (("settle",), "fahuo.contracts.cli", "weekly carrier settlement (周结对账): offline scenario or database"),
+    (("aftersales", "list"), "fahuo.aftersales.cli", "list after-sale requests (RMAs) and their state"),
 ]
 
 NEEDS_DJANGO_EXEMPT = {("address", "parse"), ("allocate",), ("settle",)}

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fahuo.livestream",
     "fahuo.notify",
     "fahuo.contracts",
+    "fahuo.aftersales",
     "fahuo.setup",
     "fahuo.desk",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("allocation/", include("fahuo.routing.urls")),
     path("tracking/", include("fahuo.tracking.urls")),
     path("contracts/", include("fahuo.contracts.urls")),
+    path("aftersales/", include("fahuo.aftersales.urls")),
     path("live/", include("fahuo.livestream.urls_review")),  # board/, review/ (distinct paths)
     path("live/", include("fahuo.livestream.urls")),
     path("setup/", include("fahuo.setup.urls")),

@@ -1,0 +1,86 @@
+"""JSON API of after-sales (mounted at ``/api/aftersales``): list, one RMA with its steps, manual
+requests for private-domain orders, approve/reject. Reading needs ``orders.view_order``, changes
+``orders.change_order``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from fahuo.accounts.selectors import visible
+from fahuo.accounts.services import require
+from fahuo.aftersales import selectors, services
+from fahuo.kit.errors import NotFound
+from fahuo.orders.models import Order
+
+router = Router()
+VIEW = "orders.view_order"
+EDIT = "orders.change_order"
+
+
+class ManualIn(Schema):
+    order_id: str
+    kind: str
+    reason: str
+    refund_amount_fen: int = 0
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+def _detail(rma: Any) -> dict[str, Any]:
+    steps = [
+        {"status": s.status, "at": s.at.isoformat(), "applied": s.applied, "tag": s.tag, "note": s.note}
+        for s in rma.steps.all()
+    ]
+    return {**selectors.as_row(rma), "reason_code": rma.reason_code, "reason": rma.reason, "steps": steps}
+
+
+@router.get("")
+def list_rmas(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
+    require(request, VIEW)
+    return [selectors.as_row(r) for r in selectors.rmas(user=request.user, status=status)[:500]]
+
+
+@router.get("/{rma_id}")
+def get_rma(request: HttpRequest, rma_id: int) -> dict[str, Any]:
+    require(request, VIEW)
+    return _detail(selectors.rma(pk=rma_id, user=request.user))
+
+
+@router.post("")
+def create_rma(request: HttpRequest, payload: ManualIn) -> dict[str, Any]:
+    """A manual request for a private-domain (私域) order."""
+    require(request, EDIT)
+    order = (
+        visible(Order.objects.select_related("shop"), request.user)
+        .filter(platform_order_id=payload.order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound("订单不存在")
+    require(request, EDIT, shop=order.shop)
+    with transaction.atomic():
+        rma = services.create_manual(
+            order=order,
+            kind=payload.kind,
+            reason=payload.reason,
+            refund_amount_fen=payload.refund_amount_fen,
+            user=request.user,
+        )
+    return _detail(rma)
+
+
+@router.post("/{rma_id}/decision")
+def decide(request: HttpRequest, rma_id: int, payload: DecisionIn) -> dict[str, Any]:
+    require(request, EDIT)
+    with transaction.atomic():
+        rma = selectors.rma(pk=rma_id, user=request.user)
+        require(request, EDIT, shop=rma.shop)
+        rma = services.decide(rma=rma, approve=payload.approve, note=payload.note, user=request.user)
+    return _detail(rma)

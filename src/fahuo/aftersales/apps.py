@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AftersalesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "fahuo.aftersales"
+    verbose_name = "After-sales (RMA: returns, refunds, exchanges)"
+
+    def ready(self) -> None:
+        # 抖店 refund messages (tags 200-208) reach tracking's message handler table; tracking does
+        # not import this app (one-way dependencies), so the handlers are connected here.
+        from fahuo.aftersales.douyin import connect
+
+        connect()

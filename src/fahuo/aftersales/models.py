@@ -1,0 +1,133 @@
+"""After-sales: an RMA (售后单) per 抖店 after-sale or manual request, its steps, and the shop's policy."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class RmaKind(models.TextChoices):
+    RETURN_REFUND = "return_refund", "退货退款"
+    REFUND_ONLY = "refund_only", "仅退款"
+    EXCHANGE = "exchange", "换货"
+
+
+class RmaStatus(models.TextChoices):
+    REQUESTED = "requested", "待处理"
+    APPROVED = "approved", "已同意"
+    REJECTED = "rejected", "已拒绝"
+    RETURNING = "returning", "买家已寄回"
+    REFUNDED = "refunded", "退款成功"
+    CLOSED = "closed", "已关闭"
+
+
+# How far along a status is: a message only moves an RMA forward (out-of-order delivery safe).
+STATUS_RANK: dict[str, int] = {
+    RmaStatus.REQUESTED: 0,
+    RmaStatus.APPROVED: 1,
+    RmaStatus.REJECTED: 1,
+    RmaStatus.RETURNING: 2,
+    RmaStatus.REFUNDED: 3,
+    RmaStatus.CLOSED: 3,
+}
+
+
+class RmaSource(models.TextChoices):
+    DOUYIN = "douyin", "抖店"
+    MANUAL = "manual", "手工登记"
+
+
+class FreightPayer(models.TextChoices):
+    BUYER = "buyer", "买家承担"
+    SELLER = "seller", "商家承担"
+    INSURANCE = "insurance", "运费险"
+
+
+class RestockRule(models.TextChoices):
+    INSPECT = "inspect", "验货合格后入库"
+    ALWAYS = "always", "收货即入库"
+    NEVER = "never", "不入库（报损）"
+
+
+DEFAULT_REASONS = ["七天无理由", "质量问题", "发错货", "少件/漏发", "商品破损", "与描述不符", "其他"]
+
+
+def default_reasons() -> list[str]:
+    return list(DEFAULT_REASONS)
+
+
+class AfterSalePolicy(models.Model):
+    """One shop's return policy: no-reason window, reasons offered, return freight, restocking."""
+
+    shop = models.OneToOneField("orders.Shop", on_delete=models.CASCADE, related_name="aftersale_policy")
+    no_reason_days = models.PositiveSmallIntegerField(default=7)
+    reasons = models.JSONField(default=default_reasons, blank=True)
+    freight_payer = models.CharField(max_length=12, choices=FreightPayer.choices, default=FreightPayer.BUYER)
+    restock = models.CharField(max_length=12, choices=RestockRule.choices, default=RestockRule.INSPECT)
+    return_address = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"after-sale policy of shop {self.shop_id}"
+
+
+class Rma(models.Model):
+    """A return/refund/exchange request. ``order`` is empty while the platform order is unknown here
+    (the request is kept and listed, never dropped); ``platform_order_id`` always says which."""
+
+    shop = models.ForeignKey(
+        "orders.Shop", null=True, blank=True, on_delete=models.PROTECT, related_name="rmas"
+    )
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="rmas"
+    )
+    platform_order_id = models.CharField(max_length=64, blank=True)
+    platform_line_id = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=12, choices=RmaSource.choices, default=RmaSource.DOUYIN)
+    aftersale_id = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=16, choices=RmaKind.choices)
+    status = models.CharField(max_length=12, choices=RmaStatus.choices, default=RmaStatus.REQUESTED)
+    platform_type = models.SmallIntegerField(null=True, blank=True)
+    platform_status = models.SmallIntegerField(null=True, blank=True)
+    reason_code = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    refund_amount_fen = models.BigIntegerField(default=0)
+    refund_post_amount_fen = models.BigIntegerField(default=0)
+    return_tracking_no = models.CharField(max_length=40, blank=True)
+    pickup_due_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=200, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "aftersale_id"],
+                condition=~Q(aftersale_id=""),
+                name="aftersales_rma_unique_platform_id",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"RMA {self.pk} {self.platform_order_id} {self.status}"
+
+
+class RmaStep(models.Model):
+    """What happened to an RMA, in arrival order: a platform message, a decision, a scan."""
+
+    rma = models.ForeignKey(Rma, on_delete=models.CASCADE, related_name="steps")
+    status = models.CharField(max_length=12, choices=RmaStatus.choices)
+    applied = models.BooleanField(default=True)  # False: an older message that arrived late
+    source = models.CharField(max_length=12, default="douyin")
+    tag = models.CharField(max_length=10, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"RMA {self.rma_id} → {self.status} at {self.at:%Y-%m-%d %H:%M}"

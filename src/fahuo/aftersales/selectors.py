@@ -1,0 +1,43 @@
+"""Reads of RMAs, narrowed to the user's shops (``user=None``: every shop, for the CLI and workers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from fahuo.accounts.selectors import visible
+from fahuo.aftersales.models import Rma
+from fahuo.kit.errors import NotFound
+
+
+def rmas(*, user: Any = None, status: str | None = None) -> QuerySet[Rma]:
+    qs = Rma.objects.select_related("order", "shop").order_by("-created_at", "-pk")
+    if user is not None:
+        qs = visible(qs, user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def rma(*, pk: int, user: Any = None) -> Rma:
+    found = rmas(user=user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("售后单不存在")
+    return found
+
+
+def as_row(r: Rma) -> dict[str, Any]:
+    """The scriptable shape: ``fahuo aftersales list --json`` and ``GET /api/aftersales``."""
+    return {
+        "rma_id": r.pk,
+        "order_id": r.platform_order_id,
+        "kind": r.kind,
+        "status": r.status,
+        "pickup_due_at": r.pickup_due_at.isoformat() if r.pickup_due_at else None,
+        "tracking_no": r.return_tracking_no,
+        "aftersale_id": r.aftersale_id,
+        "order_known": r.order_id is not None,
+        "refund_amount_fen": r.refund_amount_fen,
+        "shop": r.shop.code if r.shop else None,
+    }

@@ -1,0 +1,1 @@
+from fahuo.tracking.tests.conftest import douyin_account  # noqa: F401  (the 抖店 app and shop id)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from fahuo.aftersales import views
+
+app_name = "aftersales"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/decision/", views.decide, name="decide"),
+]

@@ -1,0 +1,59 @@
+"""Desk pages for after-sales (售后): the RMA list with filters, one RMA with its steps and the
+approve/reject form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from fahuo.aftersales import selectors, services
+from fahuo.aftersales.models import RmaStatus
+from fahuo.kit.errors import FahuoError
+from fahuo.kit.web import can, desk_view
+
+READ = "orders.view_order"
+EDIT = "orders.change_order"
+
+
+@require_GET
+@desk_view(READ)
+def home(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status not in RmaStatus.values:
+        status = None
+    rows = list(selectors.rmas(user=request.user, status=status)[:200])
+    return render(
+        request,
+        "aftersales/home.html",
+        {"rows": rows, "status": status, "statuses": RmaStatus.choices},
+    )
+
+
+@require_GET
+@desk_view(READ)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rma = selectors.rma(pk=pk, user=request.user)
+    can_decide = rma.status == RmaStatus.REQUESTED and can(request.user, EDIT)
+    return render(
+        request,
+        "aftersales/detail.html",
+        {"rma": rma, "steps": list(rma.steps.select_related("created_by")), "can_decide": can_decide},
+    )
+
+
+@require_POST
+@desk_view(EDIT)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    rma = selectors.rma(pk=pk, user=request.user)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        with transaction.atomic():
+            services.decide(rma=rma, approve=approve, note=request.POST.get("note", ""), user=request.user)
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已同意售后" if approve else "已拒绝售后")
+    return redirect("aftersales:detail", pk=pk)
