@@ -28,6 +28,7 @@ REASON_LABELS: dict[str, Any] = {
     "after_sale": _("After-sale"),
     "encrypted": _("Encrypted recipient"),
     "masked": _("Masked recipient"),
+    "platform_waybill": _("Douyin e-waybill only"),
     "presale": _("Pre-sale"),
 }
 

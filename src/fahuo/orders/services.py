@@ -15,7 +15,7 @@ from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.models import Customer, Order, OrderStatus, Shop
 
 # Reasons a new recipient replaces; "encrypted"/"masked": the export held no usable receiver.
-RECIPIENT_REASON_CODES = frozenset({"name", "phone", "address", "encrypted", "masked"})
+RECIPIENT_REASON_CODES = frozenset({"name", "phone", "address", "encrypted", "masked", "platform_waybill"})
 
 
 @dataclass(slots=True)

@@ -7,8 +7,9 @@ allocations), then numpy over ``(n, C, W)`` arrays; no Python loop per candidate
 Checks per candidate, in this order (the first that fails names it; docs/allocation.md):
 ``warehouse`` (the order is fixed to another one), ``stock`` (the warehouse lacks stock for a
 line), ``no_lane``, ``cold_chain``, ``insurance``, ``weight``, ``rule`` (a seller rule),
-``promise``, ``no_pickup`` (with a pickup window: the carrier collects in none of its hours). An
-order with no feasible candidate is reported with the furthest check any candidate got to.
+``promise``, ``no_pickup`` (with a pickup window: the carrier collects in none of its hours),
+``encrypted`` (the receiver is platform ciphertext and the carrier's waybill provider cannot print
+it: ``integrations.registry.prints_encrypted``). An order with no feasible candidate is reported with the furthest check any candidate got to.
 
 Stock is also a constraint across the run (:mod:`fahuo.routing.stock`): the flexible orders'
 demand per warehouse × SKU goes to the solver with what the warehouse can give; with a pickup
@@ -32,8 +33,10 @@ from fahuo.carriers.pricing import freight_fen_np, insurance_fen_np
 from fahuo.carriers.services import active_contracts, current_first_price_delta, effective_rate_lines
 from fahuo.catalog.models import Sku
 from fahuo.fulfilment.models import Parcel
+from fahuo.integrations.registry import prints_encrypted
 from fahuo.inventory.models import Warehouse
 from fahuo.orders.models import Order, OrderLine, OrderStatus
+from fahuo.orders.platform_waybill import PLATFORM_WAYBILL
 from fahuo.routing import pickup, solver
 from fahuo.routing import rules as seller_rules
 from fahuo.routing import stock as stock_mod
@@ -44,7 +47,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 U8Array = npt.NDArray[np.uint8]
 
-OK, WAREHOUSE, STOCK, NO_LANE, COLD_CHAIN, INSURANCE, WEIGHT, RULE, PROMISE, NO_PICKUP = range(10)
+OK, WAREHOUSE, STOCK, NO_LANE, COLD_CHAIN, INSURANCE, WEIGHT, RULE, PROMISE, NO_PICKUP, ENCRYPTED = range(11)
 CHECKS: tuple[str, ...] = (
     "",
     "warehouse",
@@ -56,6 +59,7 @@ CHECKS: tuple[str, ...] = (
     "rule",
     "promise",
     "no_pickup",
+    "encrypted",  # the receiver is platform ciphertext; this carrier's waybill cannot print it
 )
 # The solver knows six checks; ours map onto the nearest (explanations use our own names).
 _TO_SOLVER = np.array(
@@ -70,6 +74,7 @@ _TO_SOLVER = np.array(
         solver.RULE_WEIGHT,
         solver.RULE_PROMISE,
         solver.RULE_PROMISE,
+        solver.RULE_WEIGHT,
     ],
     dtype=np.uint8,
 )
@@ -90,6 +95,7 @@ class CarrierInfo:
     max_weight_g: int
     insurance_rate_permille: int
     insurance_min_fen: int
+    provider: str = "sandbox"  # waybill provider key (registry)
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,7 @@ class _Orders:
     door: BoolArray
     channel: list[str]
     shop: list[str]
+    platform_waybill: BoolArray  # receiver held as platform ciphertext: platform waybill only
 
 
 def _read_orders(orders: QuerySet[Order]) -> _Orders:
@@ -171,6 +178,7 @@ def _read_orders(orders: QuerySet[Order]) -> _Orders:
             "door_delivery",
             "channel",
             "shop__code",
+            "review_reasons",
         )
     )
     n = len(rows)
@@ -183,6 +191,9 @@ def _read_orders(orders: QuerySet[Order]) -> _Orders:
         door=np.fromiter((bool(r[5]) for r in rows), dtype=bool, count=n),
         channel=[r[6] or "" for r in rows],
         shop=[r[7] or "" for r in rows],
+        platform_waybill=np.fromiter(
+            (any(x.get("code") == PLATFORM_WAYBILL for x in r[8] or []) for r in rows), dtype=bool, count=n
+        ),
     )
 
 
@@ -289,6 +300,7 @@ def _carriers(on: dt.date) -> tuple[list[CarrierInfo], list[tuple[Any, ...]]]:
             "max_weight_g",
             "insurance_rate_permille",
             "insurance_min_fen",
+            "provider",
         )
     ]
     return carriers, rates
@@ -471,6 +483,7 @@ def build(
         removed=effects.removed_by >= 0,
         fixed=fixed,
         window=win,
+        platform_waybill=o.platform_waybill[idx],
     )
     st = _stock(orders, parcels, warehouses, idx, fixed, check)
     objective = np.where(lane, price + effects.penalty_fen[:, :, None], -1)
@@ -547,6 +560,7 @@ def _checks(
     removed: BoolArray,
     fixed: IntArray,
     window: window_mod.Window | None,
+    platform_waybill: BoolArray | None = None,
 ) -> U8Array:
     """(n, C, W) the first check each candidate fails (OK = allowed); stock is checked later."""
     n, nc, nw = lane.shape
@@ -559,6 +573,9 @@ def _checks(
 
     check = np.zeros((n, nc, nw), dtype=np.uint8)
     # from the last check to the first, so the first failing check wins
+    if platform_waybill is not None and platform_waybill.any():
+        c_enc = np.array([prints_encrypted(c.provider) for c in carriers], dtype=bool).reshape(nc)
+        check[per_carrier(platform_waybill[:, None] & ~c_enc[None, :])] = ENCRYPTED
     if window is not None:
         check[np.broadcast_to(~window.collects[None, :, None], (n, nc, nw))] = NO_PICKUP
     earliest = window.slots.earliest if window is not None else None

@@ -55,6 +55,7 @@ CHECK_LABELS: dict[str, Any] = {
     "rule": _("Seller rule"),
     "promise": _("Too slow for the promise"),
     "no_pickup": _("No pickup in the window"),
+    "encrypted": _("Encrypted recipient: needs a Douyin e-waybill carrier"),
     "capacity": _("Capacity full"),
     "pickup_hour": _("Pickup hour full"),
     "sku_weight": _("Item weight unknown"),
