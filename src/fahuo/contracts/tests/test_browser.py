@@ -77,7 +77,7 @@ def test_terms_statement_bill_and_dispute_list(
 
         # 2. Monday statement for the week.
         page.get_by_role("link", name="返回合同列表").click()
-        page.get_by_label("快递公司").select_option("YTO")
+        page.locator("#generate").get_by_label("快递公司").select_option("YTO")
         page.get_by_label("结算周（周一）").fill("2026-11-09")
         page.get_by_role("button", name="生成对账单").click()
         statement = page.locator("#statement")

@@ -63,7 +63,12 @@ def _build(
         ready = START + dt.timedelta(days=p["day"], minutes=p["minute"])
         picked = ready + dt.timedelta(minutes=p["pick"]) if p["pick"] is not None else None
         departed = (picked or ready) + dt.timedelta(minutes=p["depart"]) if p["depart"] is not None else None
-        paid = sessions[p["session"]].starts_at + dt.timedelta(minutes=30) if p["session"] else None
+        # Orders outside a session were paid long before any stream of the week (not in its window).
+        paid = (
+            sessions[p["session"]].starts_at + dt.timedelta(minutes=30)
+            if p["session"]
+            else START - dt.timedelta(days=10)
+        )
         no = f"YT{i:06d}"
         parcel(shop, carrier, ready_at=ready, picked_up_at=picked, departed_at=departed, paid_at=paid,
                dest=p["dest"], weight_g=p["weight"], volumetric_g=p["vol"], tracking_no=no)  # fmt: skip
