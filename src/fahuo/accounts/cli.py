@@ -40,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
     shops = list(shops_for(user).filter(code__in=codes))
     outside = sorted(set(codes) - {s.code for s in shops})
     if outside:
-        print(f"{args.username} 不能访问这些店铺：{', '.join(outside)}（令牌只能用于用户自己的店铺）", file=sys.stderr)
+        print(
+            f"{args.username} 不能访问这些店铺：{', '.join(outside)}（令牌只能用于用户自己的店铺）",
+            file=sys.stderr,
+        )
         return 2
     if not highest_role(user):
         print(f"{args.username} 还没有任何店铺的角色，令牌将无法使用", file=sys.stderr)

@@ -29,7 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     password = parser.add_mutually_exclusive_group()
     password.add_argument("--password", help="the password; one is generated and printed when omitted")
     password.add_argument(
-        "--password-file", type=Path, help="read the password from this file's first line (keeps it out of ps)"
+        "--password-file",
+        type=Path,
+        help="read the password from this file's first line (keeps it out of ps)",
     )
     parser.add_argument("--email", default="")
 

@@ -47,12 +47,16 @@ def test_users_and_tokens_are_created_per_shop(data_dir: Path) -> None:
     # An operator or packer without shops is refused: only an owner may run every shop.
     refused = _fahuo(data_dir, "user", "create", "mei", "--role", "packer", "--password-file", pw)
     assert refused.returncode == 2 and "--shop" in refused.stderr
-    unknown = _fahuo(data_dir, "user", "create", "mei", "--role", "packer", "--shop", "nope", "--password-file", pw)
+    unknown = _fahuo(
+        data_dir, "user", "create", "mei", "--role", "packer", "--shop", "nope", "--password-file", pw
+    )
     assert unknown.returncode == 2 and "nope" in unknown.stderr
 
     boss = _fahuo(data_dir, "user", "create", "boss", "--role", "owner", "--password-file", pw)
     assert boss.returncode == 0 and "every shop" in boss.stdout and PASSWORD not in boss.stdout
-    mei = _fahuo(data_dir, "user", "create", "mei", "--role", "packer", "--shop", "tea", "--password-file", pw)
+    mei = _fahuo(
+        data_dir, "user", "create", "mei", "--role", "packer", "--shop", "tea", "--password-file", pw
+    )
     assert mei.returncode == 0, mei.stderr
     assert "password:" not in mei.stdout  # read from the file, never echoed
     assert _rows(

@@ -84,7 +84,9 @@ def _shop_b_records() -> dict[str, Any]:
 
     now = timezone.now()
     shop_b = Shop.objects.create(code="bshop", name=SECRET_SHOP, platform="douyin")
-    carrier, _ = Carrier.objects.get_or_create(code="ZTO", defaults={"name": "中通快递", "provider": "sandbox"})
+    carrier, _ = Carrier.objects.get_or_create(
+        code="ZTO", defaults={"name": "中通快递", "provider": "sandbox"}
+    )
     common = {
         "shop": shop_b,
         "recipient_name": SECRET_NAME,
@@ -105,7 +107,9 @@ def _shop_b_records() -> dict[str, Any]:
     batch = PrintBatch.objects.create(name=SECRET_BATCH, status="done", total=1, issued=1)
     PrintBatchItem.objects.create(batch=batch, order=printed, seq=1, status="issued")
     run = AllocationRun.objects.create(orders=1, assigned=1)
-    AllocationDecision.objects.create(run=run, order=ready, carrier=carrier, freight_fen=300, reason="cheapest")
+    AllocationDecision.objects.create(
+        run=run, order=ready, carrier=carrier, freight_fen=300, reason="cheapest"
+    )
     track = Track.objects.create(
         waybill=waybill,
         order=printed,
