@@ -19,8 +19,8 @@ from fahuo.accounts import selectors
 from fahuo.accounts.models import Membership, Role
 from fahuo.accounts.services import add_member, audit, remove_member
 from fahuo.kit.errors import FahuoError
-from fahuo.orders.models import Shop
 from fahuo.kit.web import desk_view, error_page, private
+from fahuo.orders.models import Shop
 
 ROLE_CHOICES = [(str(r.value), str(r.label)) for r in Role]
 
