@@ -52,7 +52,9 @@ class GenerateForm(forms.Form):
     carrier = forms.ModelChoiceField(
         queryset=Carrier.objects.filter(active=True), to_field_name="code", label="快递公司"
     )
-    week = forms.DateField(label="结算周（周一）", widget=forms.DateInput(attrs={"type": "date"}))
+    week = forms.DateField(
+        label="结算周（周一）", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def clean_week(self) -> Any:
         week = self.cleaned_data["week"]
@@ -62,7 +64,9 @@ class GenerateForm(forms.Form):
 
 
 class BillUploadForm(forms.Form):
-    week = forms.DateField(label="账单周（周一）", widget=forms.DateInput(attrs={"type": "date"}))
+    week = forms.DateField(
+        label="账单周（周一）", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     file = forms.FileField(label="账单文件（Excel/CSV）")
 
 
@@ -123,5 +127,5 @@ class DepositForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=[("paid_in", "缴纳"), ("refunded", "退还")], label="类型")
     amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label="金额（元）")
-    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(required=False, max_length=200, label="说明")
