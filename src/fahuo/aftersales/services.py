@@ -221,6 +221,8 @@ def decide(*, rma: Rma, approve: bool, note: str = "", user: Any = None) -> Rma:
         raise RmaStateError(f"售后单当前状态为「{rma.get_status_display()}」，不能再审核")
     if not approve and not note.strip():
         raise InvalidInput("拒绝售后必须填写原因")
+    if rma.source == RmaSource.DOUYIN:
+        tell_platform(rma=rma, approve=approve, note=note.strip())
     now = timezone.now()
     rma.status = RmaStatus.APPROVED if approve else RmaStatus.REJECTED
     rma.decision_note = note.strip()[:200]
@@ -232,3 +234,18 @@ def decide(*, rma: Rma, approve: bool, note: str = "", user: Any = None) -> Rma:
         rma=rma, status=rma.status, source="desk", note=rma.decision_note, at=now, created_by=_user(user)
     )
     return rma
+
+
+def tell_platform(*, rma: Rma, approve: bool, note: str) -> None:
+    """Send the decision to 抖店 (afterSale.operate) before recording it: when the platform refuses
+    or cannot be reached, the RMA stays as it was and the error (502/424 with its message) says why."""
+    from fahuo.integrations.douyin.aftersale import Decision
+    from fahuo.integrations.douyin.settings import account_for_shop
+    from fahuo.integrations.registry import aftersale_platform
+
+    if rma.shop is None:
+        raise InvalidInput("售后单未匹配到店铺，无法回传抖店")
+    account = account_for_shop(rma.shop)
+    adapter = aftersale_platform("douyin", account)
+    with adapter:
+        adapter.decide(Decision(aftersale_id=rma.aftersale_id, kind=rma.kind, approve=approve, remark=note))

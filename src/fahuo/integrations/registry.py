@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fahuo.integrations.base import ShopPlatform, TraceEvent, WaybillProvider
 from fahuo.kit.errors import NotSupported
@@ -90,6 +90,29 @@ def _douyin(account: ProviderAccount | None) -> ShopPlatform:
 
 
 SHOP_PLATFORMS["douyin"] = _douyin
+
+
+# --- after-sales: send a seller's approve/reject back to the shop platform ------------------------
+AFTERSALE_PLATFORMS: dict[str, Callable[[ProviderAccount | None], Any]] = {}
+
+
+def aftersale_platform(key: str, account: ProviderAccount | None = None) -> Any:
+    """An adapter with ``decide(Decision)`` for the platform ``key``; NotSupported when it has none."""
+    try:
+        factory = AFTERSALE_PLATFORMS[key]
+    except KeyError:
+        raise NotSupported(f"不支持向该平台回传售后审核: {key}") from None
+    return factory(account)
+
+
+def _douyin_aftersale(account: ProviderAccount | None) -> Any:
+    from fahuo.integrations.douyin.aftersale import DouyinAfterSale
+    from fahuo.integrations.douyin.settings import settings_for
+
+    return DouyinAfterSale(settings_for(account))
+
+
+AFTERSALE_PLATFORMS["douyin"] = _douyin_aftersale
 
 
 # --- tracking: poll (query a parcel's trace now) and subscribe (ask the provider to push) ---------

@@ -61,20 +61,19 @@ def test_a_douyin_order_cannot_be_entered_by_hand(owner: Any, shop: Shop) -> Non
     assert response.status_code in (400, 422) and "抖店" in response.json()["message"]
 
 
-def _douyin_rma(shop: Shop, kind: str = RmaKind.RETURN_REFUND) -> Rma:
+def _rma(shop: Shop, kind: str = RmaKind.RETURN_REFUND) -> Rma:
     order = f.order(shop, platform_order_id="DY-9")
     return Rma.objects.create(
         shop=shop,
         order=order,
         platform_order_id="DY-9",
-        source=RmaSource.DOUYIN,
-        aftersale_id="A9",
+        source=RmaSource.MANUAL,
         kind=kind,
     )
 
 
 def test_approving_a_return_starts_the_24h_pickup_clock(owner: Any, shop: Shop) -> None:
-    rma = _douyin_rma(shop)
+    rma = _rma(shop)
     before = timezone.now()
     out = client_for(owner).post(
         f"/api/aftersales/{rma.pk}/decision", {"approve": True}, content_type="application/json"
@@ -92,7 +91,7 @@ def test_approving_a_return_starts_the_24h_pickup_clock(owner: Any, shop: Shop) 
 
 
 def test_rejecting_needs_a_reason(owner: Any, shop: Shop) -> None:
-    rma = _douyin_rma(shop)
+    rma = _rma(shop)
     api = client_for(owner)
     url = f"/api/aftersales/{rma.pk}/decision"
     assert api.post(url, {"approve": False}, content_type="application/json").status_code in (400, 422)
@@ -102,7 +101,7 @@ def test_rejecting_needs_a_reason(owner: Any, shop: Shop) -> None:
 
 
 def test_another_shops_rma_answers_404(shop: Shop, private_shop: Shop) -> None:
-    rma = _douyin_rma(shop)
+    rma = _rma(shop)
     from django.contrib.auth.models import User
 
     from fahuo.accounts.services import add_member
@@ -118,7 +117,7 @@ def test_another_shops_rma_answers_404(shop: Shop, private_shop: Shop) -> None:
 
 
 def test_the_desk_page_lists_and_decides(operator: Any, shop: Shop) -> None:
-    rma = _douyin_rma(shop)
+    rma = _rma(shop)
     desk = Client()
     desk.force_login(operator)
     page = desk.get("/aftersales/")

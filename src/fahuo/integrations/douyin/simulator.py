@@ -41,7 +41,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from fahuo.integrations.douyin import sim_orders, sim_waybill
+from fahuo.integrations.douyin import sim_aftersale, sim_orders, sim_waybill
 from fahuo.integrations.douyin.client import sign, sign_pattern
 
 DEMO_APP_KEY = "7000000000000000001"
@@ -136,6 +136,7 @@ ROUTES = {
     "/order/orderDetail": "order.orderDetail",
     "/order/batchDecrypt": "order.batchDecrypt",
     **sim_waybill.ROUTES,  # 抖音电子面单 (logistics.*)
+    **sim_aftersale.ROUTES,  # 售后审核 (afterSale.operate)
 }
 
 
@@ -158,6 +159,7 @@ class DouyinSimulator:
     _ciphers: dict[str, tuple[str, str, int]] = field(default_factory=dict, repr=False)  # → order, text, type
     _pushed: int = 0
     waybill: sim_waybill.WaybillState = field(default_factory=sim_waybill.WaybillState)
+    aftersale: sim_aftersale.AfterSaleState = field(default_factory=sim_aftersale.AfterSaleState)
 
     @classmethod
     def with_app(cls, app_key: str, app_secret: str, access_token: str, **options: Any) -> DouyinSimulator:
@@ -333,6 +335,8 @@ class DouyinSimulator:
                 data = self._batch_decrypt(params)
             elif route_method.startswith("logistics."):
                 data = sim_waybill.handle(self, route_method, params)
+            elif route_method.startswith("afterSale."):
+                data = sim_aftersale.handle(self, route_method, params)
             else:
                 data = self._order_detail(params)
         except _Refusal as refusal:
