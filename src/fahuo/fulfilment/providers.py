@@ -13,7 +13,12 @@ from fahuo.integrations.registry import waybill_provider
 from fahuo.kit.errors import NotSupported
 
 SANDBOX = "sandbox"
-PROVIDER_NAMES = {"sandbox": "沙箱", "kdniao": "快递鸟", "kuaidi100": "快递100"}
+PROVIDER_NAMES = {
+    "sandbox": "沙箱",
+    "kdniao": "快递鸟",
+    "kuaidi100": "快递100",
+    "douyin_waybill": "抖音电子面单",
+}
 
 
 class ProviderPool:

@@ -51,6 +51,7 @@ class PrintResult:
     pages: int
     issued: int
     failed: list[tuple[int, str]] = field(default_factory=list)  # (order id, reason)
+    platform_printed: int = 0  # labels the platform's print component took (抖音电子面单), not in the PDF
 
 
 @dataclass(slots=True)
@@ -524,7 +525,7 @@ def print_orders(
     A printed order prints again with the waybill it has (a reprint); an order whose waybill was
     voided gets a new one.
     """
-    from fahuo.fulfilment import label_audit
+    from fahuo.fulfilment import label_audit, platform_print
     from fahuo.fulfilment.labels import render_labels_to
 
     if isinstance(orders, QuerySet):
@@ -543,11 +544,18 @@ def print_orders(
     bare = without_carrier(printable)
     failed.extend((pk, NO_CARRIER) for pk in sorted(bare))
     printable = [o for o in printable if o.pk not in bare]
+    wrong = platform_print.wrong_route(printable)
+    failed.extend(wrong.items())
+    printable = [o for o in printable if o.pk not in wrong]
     parcels = ensure_parcels(orders=printable)
     with ProviderPool() as pool:
         outcome = issue_for_orders(orders=printable, parcels=parcels, pool=pool, on_progress=on_progress)
     failed.extend(outcome.failed.items())
     done = [o for o in printable if o.pk in outcome.issued]
+    by_platform = platform_print.platform_printed_ids(o.pk for o in done)
+    platform = platform_print.print_via_platform(orders=[o for o in done if o.pk in by_platform], user=user)
+    failed.extend(platform.failed)
+    done = [o for o in done if o.pk not in by_platform]
     printed = build_labels(orders=done)
     labels = [p.label for p in printed]
     out = out or default_label_path()
@@ -565,9 +573,15 @@ def print_orders(
             after_printed(order_ids=[o.pk for o in done])
             # The full addresses are in this file now: one audit row per order (finding 9, #12).
             label_audit.record(
-                action=label_audit.WRITTEN, order_ids=[o.pk for o in done], user=user, file=out.name, pages=pages
+                action=label_audit.WRITTEN,
+                order_ids=[o.pk for o in done],
+                user=user,
+                file=out.name,
+                pages=pages,
             )
-    return PrintResult(path=out, pages=pages, issued=outcome.new, failed=failed)
+    return PrintResult(
+        path=out, pages=pages, issued=outcome.new, failed=failed, platform_printed=len(platform.printed)
+    )
 
 
 def after_printed(*, order_ids: Sequence[int]) -> None:

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,17 @@ class WaybillProvider(Protocol):
         self, *, carrier_code: str, tracking_no: str, request_id: str = "", provider_ref: str = ""
     ) -> None:
         """Cancel an issued waybill; raises ``ProviderError`` with the provider's message on refusal."""
+        ...
+
+
+@runtime_checkable
+class PlatformLabelPrinter(Protocol):
+    """A waybill provider whose labels the platform prints itself (its print component renders the
+    encrypted print data), so fahuo never holds the receiver in clear: 抖音电子面单."""
+
+    def print_labels(self, items: Sequence[tuple[str, str]], *, task_id: str) -> dict[str, str]:
+        """Print (carrier_code, tracking_no) labels as one task; tracking_no -> error for those that
+        could not be printed. Raises ``ProviderError`` when the whole task fails."""
         ...
 
 

@@ -32,7 +32,14 @@ ROUTES = {
     "/logistics/waybillApply": "logistics.waybillApply",
 }
 
-_PREFIX = {"zhongtong": "7801", "yuantong": "YT88", "yunda": "4330", "shentong": "7730", "jtexpress": "JT55"}
+_PREFIX = {
+    "zhongtong": "7801",
+    "yuantong": "YT88",
+    "yunda": "4330",
+    "shentong": "7730",
+    "jtexpress": "JT55",
+    "shunfeng": "SF14",
+}
 
 
 @dataclass

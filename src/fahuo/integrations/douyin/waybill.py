@@ -53,6 +53,8 @@ class WaybillSettings:
     net_code: str = ""
     template_code: str = ""
     user_id: str = ""  # shared-account case: the shop id actually drawing numbers
+    print_component_url: str = ""  # the desk PC's print component (default ws://127.0.0.1:13888)
+    printer: str = ""  # the printer the component prints on ("" = its default)
 
     @classmethod
     def from_credentials(cls, creds: Mapping[str, Any], *, base_url: str = "") -> WaybillSettings:
@@ -61,6 +63,8 @@ class WaybillSettings:
             net_code=str(creds.get("net_code") or "").strip(),
             template_code=str(creds.get("template_code") or "").strip(),
             user_id=str(creds.get("user_id") or "").strip(),
+            print_component_url=str(creds.get("print_component_url") or "").strip(),
+            printer=str(creds.get("printer") or "").strip(),
         )
 
     @classmethod
@@ -378,3 +382,20 @@ class DouyinWaybillProvider(ClientAdapter[DouyinClient]):
         if code:
             raise ProviderError(f"抖音电子面单没有模板 {code}", detail={"retryable": False})
         return next(iter(urls.values()), "")
+
+    def print_labels(self, items: Sequence[tuple[str, str]], *, task_id: str) -> dict[str, str]:
+        """Send the labels of (carrier_code, tracking_no) to the print component as one task;
+        answers tracking_no -> why that label could not be printed. A failure of the whole task
+        (component not running, task refused) raises ProviderError."""
+        from fahuo.integrations.douyin import print_component
+
+        data, errors = self.print_data(items)
+        if data:
+            print_component.send_print(
+                url=self.settings.print_component_url or print_component.DEFAULT_URL,
+                documents=data,
+                template_url=self.template_url(),
+                printer=self.settings.printer,
+                task_id=task_id,
+            )
+        return errors
