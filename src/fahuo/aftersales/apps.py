@@ -10,5 +10,8 @@ class AftersalesConfig(AppConfig):
         # 抖店 refund messages (tags 200-208) reach tracking's message handler table; tracking does
         # not import this app (one-way dependencies), so the handlers are connected here.
         from fahuo.aftersales.douyin import connect
+        from fahuo.aftersales.sweep import pickup_rule
+        from fahuo.tracking import events
 
         connect()
+        events.sweep_rules.connect(pickup_rule)

@@ -22,3 +22,6 @@ alerts_opened: Hook[[Sequence[tuple[int, str]]]] = Hook("tracking.alerts_opened"
 buyer_message_kinds: Provided[frozenset[str]] = Provided("tracking.buyer_message_kinds", frozenset())
 # "Tell the buyer now" from the alert queue: ``message_buyer(alert=, user=)`` -> the message or None.
 message_buyer: Provided[Callable[..., Any] | None] = Provided("tracking.message_buyer", None)
+# Rules other domains add to the sweep (after-sales: a return pickup about to run late), called as
+# ``handler(now=, result=)`` inside the sweep's transaction; they count what they open in ``result``.
+sweep_rules: Hook[...] = Hook("tracking.sweep_rules")

@@ -41,7 +41,7 @@ from django.utils import timezone
 from fahuo.orders.models import Order, Shop
 from fahuo.tracking import events, rules
 from fahuo.tracking.ingest import db_column
-from fahuo.tracking.models import Alert, AlertStatus, BuyerMessage, Track
+from fahuo.tracking.models import Alert, AlertKind, AlertStatus, BuyerMessage, Track
 
 INSERT_BATCH = 2000
 ANALYZE_AFTER = 5000  # alerts opened in one sweep
@@ -156,6 +156,8 @@ def sweep(*, now: dt.datetime | None = None, kinds: set[str] | None = None) -> S
         started = time.perf_counter()
         _sweep_order_rules(order_params, now, result, plan)
         result.seconds["ship_by"] = round(time.perf_counter() - started, 3)
+    if kinds is None or AlertKind.AFTER_SALE in kinds:
+        events.sweep_rules.fire(now=now, result=result)
     if any(result.created[k] for k in plan.auto_kinds):
         result.messaged = _message_buyers(after_pk=before, kinds=plan.auto_kinds)
     if result.total_created >= ANALYZE_AFTER:

@@ -165,7 +165,12 @@ def test_an_after_sale_on_a_printed_order_says_intercept(douyin_account: Any, sh
     assert Alert.objects.get().detail.startswith("已打单，请拦截")
 
 
-def test_a_message_about_an_unknown_order_is_ignored(douyin_account: Any) -> None:
+def test_a_refund_about_an_unknown_order_is_kept_as_an_rma_without_alert(douyin_account: Any) -> None:
+    # After-sales keeps it (issue #17): listed with the platform order id, linked when the order comes.
+    from fahuo.aftersales.models import Rma
+
     handle_douyin_messages(messages("push_refund_created.json"))
-    assert PlatformMessage.objects.get().status == MessageStatus.IGNORED
+    record = PlatformMessage.objects.get()
+    assert (record.status, "kept" in record.note) == (MessageStatus.DONE, True)
+    assert Rma.objects.get().order_id is None
     assert not Alert.objects.exists()
