@@ -1,4 +1,5 @@
-"""``fahuo carriers add CODE --name N --provider sandbox|kdniao|kuaidi100 [--test] [--json]`` and
+"""``fahuo carriers add CODE --name N --provider sandbox|kdniao|kuaidi100|douyin_waybill [--test]
+[--json]`` and
 ``fahuo capacity set CARRIER WAREHOUSE --max-parcels N [--per-hour N] [--json]``."""
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.description = "添加快递。沙箱（sandbox）只能作为测试快递（--test），其面单标“测试面单”。"
         parser.add_argument("code", help="carrier code, e.g. ZTO")
         parser.add_argument("--name", required=True, help="e.g. 中通快递")
-        parser.add_argument("--provider", required=True, choices=["sandbox", "kdniao", "kuaidi100"])
+        parser.add_argument(
+            "--provider", required=True, choices=["sandbox", "kdniao", "kuaidi100", "douyin_waybill"]
+        )
         parser.add_argument("--test", action="store_true", help="a test carrier: waybills marked 测试面单")
     add_json(parser)
 

@@ -9,7 +9,7 @@ from fahuo.carriers.models import Capacity, Carrier
 from fahuo.inventory.services import get_warehouse
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 
-PROVIDERS = ("sandbox", "kdniao", "kuaidi100")
+PROVIDERS = ("sandbox", "kdniao", "kuaidi100", "douyin_waybill")
 # The common carriers a seller picks from (code, name); codes are Kdniao's ShipperCodes.
 COMMON_CARRIERS = (
     ("ZTO", "中通快递"),

@@ -21,6 +21,11 @@ urlpatterns = [
     path("orders/<int:pk>/recipient/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/reveal/", views.order_reveal, name="order_reveal"),
     path("orders/<int:pk>/decrypt/", views_decrypt.order_decrypt, name="order_decrypt"),
+    path(
+        "orders/<int:pk>/platform-waybill/",
+        views_decrypt.order_platform_waybill,
+        name="order_platform_waybill",
+    ),
     path("labels/print/", views.print_labels, name="print_labels"),
     path("labels/<str:key>/", views.print_result, name="print_result"),
     path("labels/<str:key>/pdf/", views.print_download, name="print_download"),

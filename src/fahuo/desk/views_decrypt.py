@@ -41,3 +41,28 @@ def order_decrypt(request: HttpRequest, pk: int) -> HttpResponse:
     if not (result.completed or result.refused or result.failed):
         messages.info(request, _("This order has no encrypted or masked recipient to complete."))
     return redirect("desk:order_detail", pk=order.pk)
+
+
+@require_POST
+@desk_view("orders.change_order")
+def order_platform_waybill(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ship a held encrypted order through 抖音电子面单 instead of decrypting it."""
+    from django.db import transaction
+
+    from fahuo.orders.platform_waybill import release_to_platform_waybill
+
+    order = selectors.order_for_page(pk=pk, user=request.user)
+    try:
+        with transaction.atomic():
+            release_to_platform_waybill(order=order, user=request.user)
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The order is ready to ship with the Douyin e-waybill: allocate it to a carrier whose "
+                "e-waybill service is 抖音电子面单; its label is printed by the Douyin print component."
+            ),
+        )
+    return redirect("desk:order_detail", pk=order.pk)

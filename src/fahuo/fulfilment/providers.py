@@ -9,7 +9,7 @@ from types import TracebackType
 
 from fahuo.carriers.models import ProviderAccount
 from fahuo.integrations.base import WaybillProvider, WaybillRequest, WaybillResult
-from fahuo.integrations.registry import waybill_provider
+from fahuo.integrations.registry import ACCOUNT_FALLBACK, waybill_provider
 from fahuo.kit.errors import NotSupported
 
 SANDBOX = "sandbox"
@@ -37,9 +37,10 @@ class ProviderPool:
         if provider == SANDBOX:
             return None
         if provider not in self._accounts:
-            self._accounts[provider] = list(
-                ProviderAccount.objects.filter(provider=provider, active=True).order_by("pk")
-            )
+            # own accounts first; a provider that runs on another's account (ACCOUNT_FALLBACK) after
+            keys = [provider, *([ACCOUNT_FALLBACK[provider]] if provider in ACCOUNT_FALLBACK else [])]
+            found = ProviderAccount.objects.filter(provider__in=keys, active=True).order_by("pk")
+            self._accounts[provider] = sorted(found, key=lambda a: a.provider != provider)
         fits = [
             a
             for a in self._accounts[provider]
@@ -48,7 +49,9 @@ class ProviderPool:
         if not fits:
             name = PROVIDER_NAMES.get(provider, provider)
             raise NotSupported(f"没有可用的{name}电子面单账号，请先在设置中添加")
-        return min(fits, key=lambda a: (a.carrier_id is None, a.shop_id is None, a.pk))
+        return min(
+            fits, key=lambda a: (a.provider != provider, a.carrier_id is None, a.shop_id is None, a.pk)
+        )
 
     def adapter(self, *, provider: str, carrier_id: int, shop_id: int | None) -> WaybillProvider:
         account = self.account_for(provider=provider, carrier_id=carrier_id, shop_id=shop_id)

@@ -65,6 +65,11 @@ WAYBILL_PROVIDERS["douyin_waybill"] = _douyin_waybill
 PRINTS_ENCRYPTED: frozenset[str] = frozenset({"douyin_waybill"})
 
 
+# A provider that may use another provider's account when it has none of its own: 抖音电子面单 runs on
+# the shop's 抖店 app (the same app_key/app_secret/access_token).
+ACCOUNT_FALLBACK: dict[str, str] = {"douyin_waybill": "douyin"}
+
+
 def prints_encrypted(key: str) -> bool:
     """Whether the waybill provider ``key`` can ship an order with an encrypted receiver."""
     return key in PRINTS_ENCRYPTED

@@ -61,7 +61,15 @@ class CarrierForm(Form):
     provider = forms.ChoiceField(
         label="电子面单服务",
         choices=[
-            (p, {"sandbox": "沙箱（仅测试）", "kdniao": "快递鸟", "kuaidi100": "快递100"}[p])
+            (
+                p,
+                {
+                    "sandbox": "沙箱（仅测试）",
+                    "kdniao": "快递鸟",
+                    "kuaidi100": "快递100",
+                    "douyin_waybill": "抖音电子面单（抖店订单，密文收件人也能打）",
+                }[p],
+            )
             for p in PROVIDERS
         ],
     )

@@ -52,22 +52,31 @@ def sim() -> DouyinSimulator:
     return s
 
 
-@pytest.fixture
-def desk(sim: DouyinSimulator, world, settings, tmp_path: Path) -> Iterator[dict[str, str]]:
+@pytest.fixture(params=["own account", "the shop's 抖店 account"])
+def desk(request, sim: DouyinSimulator, world, settings, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The 抖店 app account, and either a 抖音电子面单 account of its own or none (it then runs on
+    the shop's 抖店 account)."""
     settings.FAHUO_OUTPUT_DIR = tmp_path / "output"
     component = print_component.PrintComponentSimulator()
     with serve(sim) as base_url, print_component.serve_component(component) as ws_url:
         creds = {"app_key": APP_KEY, "app_secret": APP_SECRET, "access_token": TOKEN, "backoff_s": 0.01}
+        own = request.param == "own account"
+        shop_creds = creds if own else {**creds, "print_component_url": ws_url}
         ProviderAccount.objects.create(
-            provider="douyin", name="抖店", shop=world.shop, base_url=base_url, credentials=json.dumps(creds)
-        )
-        ProviderAccount.objects.create(
-            provider="douyin_waybill",
-            name="抖音电子面单",
+            provider="douyin",
+            name="抖店",
             shop=world.shop,
             base_url=base_url,
-            credentials=json.dumps({**creds, "print_component_url": ws_url}),
+            credentials=json.dumps(shop_creds),
         )
+        if own:
+            ProviderAccount.objects.create(
+                provider="douyin_waybill",
+                name="抖音电子面单",
+                shop=world.shop,
+                base_url=base_url,
+                credentials=json.dumps({**creds, "print_component_url": ws_url}),
+            )
         yield {"component": component, "output": str(tmp_path / "output")}  # type: ignore[dict-item]
 
 
