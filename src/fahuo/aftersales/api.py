@@ -33,12 +33,25 @@ class DecisionIn(Schema):
     note: str = ""
 
 
+class ReceiveIn(Schema):
+    condition: str
+    note: str = ""
+    restock: bool | None = None
+
+
 def _detail(rma: Any) -> dict[str, Any]:
     steps = [
         {"status": s.status, "at": s.at.isoformat(), "applied": s.applied, "tag": s.tag, "note": s.note}
         for s in rma.steps.all()
     ]
-    return {**selectors.as_row(rma), "reason_code": rma.reason_code, "reason": rma.reason, "steps": steps}
+    return {
+        **selectors.as_row(rma),
+        "reason_code": rma.reason_code,
+        "reason": rma.reason,
+        "condition": rma.condition,
+        "disposition": rma.disposition,
+        "steps": steps,
+    }
 
 
 @router.get("")
@@ -83,4 +96,32 @@ def decide(request: HttpRequest, rma_id: int, payload: DecisionIn) -> dict[str, 
         rma = selectors.rma(pk=rma_id, user=request.user)
         require(request, EDIT, shop=rma.shop)
         rma = services.decide(rma=rma, approve=payload.approve, note=payload.note, user=request.user)
+    return _detail(rma)
+
+
+@router.post("/{rma_id}/receive")
+def receive(request: HttpRequest, rma_id: int, payload: ReceiveIn) -> dict[str, Any]:
+    """The returned parcel arrived: inspection, then restock or write-off (the shop's rule by default)."""
+    require(request, EDIT)
+    with transaction.atomic():
+        rma = selectors.rma(pk=rma_id, user=request.user)
+        require(request, EDIT, shop=rma.shop)
+        rma = services.receive(
+            rma=rma,
+            condition=payload.condition,
+            note=payload.note,
+            restock=payload.restock,
+            user=request.user,
+        )
+    return _detail(rma)
+
+
+@router.post("/{rma_id}/refunded")
+def refunded(request: HttpRequest, rma_id: int) -> dict[str, Any]:
+    """A manual (私域) RMA's money went back to the buyer."""
+    require(request, EDIT)
+    with transaction.atomic():
+        rma = selectors.rma(pk=rma_id, user=request.user)
+        require(request, EDIT, shop=rma.shop)
+        rma = services.mark_refunded(rma=rma, user=request.user)
     return _detail(rma)

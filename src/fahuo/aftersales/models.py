@@ -17,6 +17,7 @@ class RmaStatus(models.TextChoices):
     APPROVED = "approved", "已同意"
     REJECTED = "rejected", "已拒绝"
     RETURNING = "returning", "买家已寄回"
+    RECEIVED = "received", "已收货验货"
     REFUNDED = "refunded", "退款成功"
     CLOSED = "closed", "已关闭"
 
@@ -27,9 +28,24 @@ STATUS_RANK: dict[str, int] = {
     RmaStatus.APPROVED: 1,
     RmaStatus.REJECTED: 1,
     RmaStatus.RETURNING: 2,
-    RmaStatus.REFUNDED: 3,
-    RmaStatus.CLOSED: 3,
+    RmaStatus.RECEIVED: 3,
+    RmaStatus.REFUNDED: 4,
+    RmaStatus.CLOSED: 4,
 }
+FINAL_RANK = 4
+
+
+class Condition(models.TextChoices):
+    GOOD = "good", "完好可二次销售"
+    OPENED = "opened", "已拆封"
+    DAMAGED = "damaged", "破损"
+    WRONG = "wrong", "非本店商品/错件"
+    MISSING = "missing", "空包/缺件"
+
+
+class Disposition(models.TextChoices):
+    RESTOCKED = "restocked", "已入库"
+    WRITTEN_OFF = "written_off", "报损"
 
 
 class RmaSource(models.TextChoices):
@@ -96,6 +112,10 @@ class Rma(models.Model):
     return_tracking_no = models.CharField(max_length=40, blank=True)
     pickup_due_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    condition = models.CharField(max_length=12, choices=Condition.choices, blank=True)
+    inspection_note = models.CharField(max_length=300, blank=True)
+    disposition = models.CharField(max_length=12, choices=Disposition.choices, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -12,8 +12,12 @@ from django.utils import timezone
 
 from fahuo.aftersales.douyin import TAG_STATUS, TAG_TIME, kind_for
 from fahuo.aftersales.models import (
+    FINAL_RANK,
     STATUS_RANK,
     AfterSalePolicy,
+    Condition,
+    Disposition,
+    RestockRule,
     Rma,
     RmaKind,
     RmaSource,
@@ -109,9 +113,9 @@ def _move(
     old_rank = STATUS_RANK[rma.status]
     newer = rma.last_event_at is None or at >= rma.last_event_at
     applied = target is not None and (
-        new_rank > old_rank or (new_rank == old_rank and newer and old_rank < 3)
+        new_rank > old_rank or (new_rank == old_rank and newer and old_rank < FINAL_RANK)
     )
-    if target is None and newer and old_rank < 3:
+    if target is None and newer and old_rank < FINAL_RANK:
         _apply_data(rma, data)  # 208: the buyer changed amount or reason
     if applied:
         assert target is not None
@@ -249,3 +253,79 @@ def tell_platform(*, rma: Rma, approve: bool, note: str) -> None:
     adapter = aftersale_platform("douyin", account)
     with adapter:
         adapter.decide(Decision(aftersale_id=rma.aftersale_id, kind=rma.kind, approve=approve, remark=note))
+
+
+def receive(
+    *, rma: Rma, condition: str, note: str = "", restock: bool | None = None, user: Any = None
+) -> Rma:
+    """Record the returned parcel at the warehouse with its inspection, then restock the returned
+    lines (one stock movement per SKU through inventory) or write them off. ``restock=None``
+    follows the shop's policy: inspect → only goods in good condition, always, never."""
+    from fahuo.catalog.models import Sku
+    from fahuo.inventory.services import adjust_stock
+
+    if rma.kind == RmaKind.REFUND_ONLY:
+        raise RmaStateError("仅退款的售后单没有退货可收")
+    if rma.status not in (RmaStatus.APPROVED, RmaStatus.RETURNING):
+        raise RmaStateError(f"售后单当前状态为「{rma.get_status_display()}」，不能登记收货")
+    if condition not in Condition.values:
+        raise InvalidInput(f"未知的验货结果 {condition!r}")
+    if rma.order is None:
+        raise InvalidInput("售后单的订单不在本系统，无法按订单行入库")
+    if restock is None:
+        rule = policy_for(shop=rma.order.shop).restock
+        restock = rule == RestockRule.ALWAYS or (rule == RestockRule.INSPECT and condition == Condition.GOOD)
+    lines = list(rma.order.lines.all())
+    if rma.platform_line_id:
+        lines = [ln for ln in lines if ln.platform_line_id == rma.platform_line_id] or lines
+    moved = []
+    if restock:
+        warehouse = rma.order.warehouse
+        if warehouse is None:
+            raise InvalidInput("订单没有发货仓，无法退货入库；请选择报损或先为订单指定仓库")
+        for line in lines:
+            sku = line.sku
+            if sku is None and line.sku_code:
+                sku = Sku.objects.filter(code=line.sku_code).first()
+            if sku is None:
+                raise InvalidInput(f"订单行「{line.title}」没有对应的商品资料，无法入库")
+            adjust_stock(
+                warehouse=warehouse,
+                sku=sku,
+                delta=line.quantity,
+                note=f"退货入库 售后单 #{rma.pk}",
+                user=user,
+            )
+            moved.append(f"{sku.code}×{line.quantity}")
+    now = timezone.now()
+    rma.status = RmaStatus.RECEIVED
+    rma.received_at = now
+    rma.condition = condition
+    rma.inspection_note = note.strip()[:300]
+    rma.disposition = Disposition.RESTOCKED if restock else Disposition.WRITTEN_OFF
+    rma.last_event_at = now
+    rma.save()
+    what = f"入库 {'、'.join(moved)}" if restock else "报损，不入库"
+    step_note = f"{Condition(condition).label}；{what}" + (
+        f"；{rma.inspection_note}" if rma.inspection_note else ""
+    )
+    RmaStep.objects.create(
+        rma=rma, status=rma.status, source="warehouse", note=step_note[:300], at=now, created_by=_user(user)
+    )
+    return rma
+
+
+def mark_refunded(*, rma: Rma, user: Any = None) -> Rma:
+    """Close a manual (私域) RMA as refunded; 抖店 RMAs are refunded by the platform (message 206)."""
+    if rma.source != RmaSource.MANUAL:
+        raise RmaStateError("抖店售后的退款由抖店完成，收到退款成功消息后自动更新")
+    ready = RmaStatus.APPROVED if rma.kind == RmaKind.REFUND_ONLY else RmaStatus.RECEIVED
+    if rma.status != ready:
+        raise RmaStateError(f"售后单需为「{ready.label}」才能标记退款，当前为「{rma.get_status_display()}」")
+    now = timezone.now()
+    rma.status, rma.last_event_at = RmaStatus.REFUNDED, now
+    rma.save()
+    RmaStep.objects.create(
+        rma=rma, status=rma.status, source="desk", note="已退款", at=now, created_by=_user(user)
+    )
+    return rma

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/decision/", views.decide, name="decide"),
+    path("<int:pk>/receive/", views.receive, name="receive"),
 ]

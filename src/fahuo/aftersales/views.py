@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.aftersales import selectors, services
-from fahuo.aftersales.models import RmaStatus
+from fahuo.aftersales.models import Condition, RmaKind, RmaStatus
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import can, desk_view
 
@@ -36,12 +36,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @desk_view(READ)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     rma = selectors.rma(pk=pk, user=request.user)
-    can_decide = rma.status == RmaStatus.REQUESTED and can(request.user, EDIT)
-    return render(
-        request,
-        "aftersales/detail.html",
-        {"rma": rma, "steps": list(rma.steps.select_related("created_by")), "can_decide": can_decide},
+    editor = can(request.user, EDIT)
+    can_receive = (
+        editor
+        and rma.kind != RmaKind.REFUND_ONLY
+        and rma.status in (RmaStatus.APPROVED, RmaStatus.RETURNING)
+        and rma.order_id is not None
     )
+    context = {
+        "rma": rma,
+        "steps": list(rma.steps.select_related("created_by")),
+        "can_decide": editor and rma.status == RmaStatus.REQUESTED,
+        "can_receive": can_receive,
+        "conditions": Condition.choices,
+    }
+    return render(request, "aftersales/detail.html", context)
 
 
 @require_POST
@@ -56,4 +65,26 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已同意售后" if approve else "已拒绝售后")
+    return redirect("aftersales:detail", pk=pk)
+
+
+@require_POST
+@desk_view(EDIT)
+def receive(request: HttpRequest, pk: int) -> HttpResponse:
+    rma = selectors.rma(pk=pk, user=request.user)
+    choice = request.POST.get("restock", "")
+    restock = {"yes": True, "no": False}.get(choice)
+    try:
+        with transaction.atomic():
+            services.receive(
+                rma=rma,
+                condition=request.POST.get("condition", ""),
+                note=request.POST.get("note", ""),
+                restock=restock,
+                user=request.user,
+            )
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已登记收货验货")
     return redirect("aftersales:detail", pk=pk)
