@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from fahuo.catalog.models import Sku
+from fahuo.kit.bulk import bulk_insert
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.exports import WITHHELD_REASONS, after_sale_state, withheld
 from fahuo.orders.models import (
@@ -141,7 +142,7 @@ def create_orders(
         new.append((order, draft))
     _attach_customers(shop=shop, orders=[o for o, _ in new])
     skus, skus_created = _skus_for([line for _, d in new for line in d.lines])
-    Order.objects.bulk_create([o for o, _ in new], batch_size=CHUNK)
+    bulk_insert([o for o, _ in new])
     lines = [
         OrderLine(
             order=order,
@@ -157,7 +158,7 @@ def create_orders(
         for order, draft in new
         for line in draft.lines
     ]
-    OrderLine.objects.bulk_create(lines, batch_size=CHUNK)
+    bulk_insert(lines, return_ids=False)
     # Reserve stock for the new orders; those no warehouse can cover are flagged 缺货 (needs review).
     from fahuo.inventory.reservations import reserve_orders
 
@@ -251,7 +252,7 @@ def _attach_customers(*, shop: Shop, orders: list[Order]) -> None:
         for key, o in wanted.items()
         if key not in cache
     ]
-    Customer.objects.bulk_create(missing, batch_size=CHUNK)
+    bulk_insert(missing)
     if any(c.pk is None for c in missing):  # backends that cannot return ids from a bulk insert
         for part in chunked([c.phone_hash for c in missing]):
             for customer in Customer.objects.filter(shop=shop, phone_hash__in=part):

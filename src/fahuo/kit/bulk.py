@@ -1,0 +1,83 @@
+"""Set-based inserts without Django's per-value SQL compilation.
+
+``bulk_insert(objs)`` does what ``Model.objects.bulk_create(objs)`` does for plain new rows — the same
+column values (``pre_save`` for auto_now fields, ``get_db_prep_save`` for every field that converts
+its value: encrypted text, JSON, datetimes), primary keys set on the objects from ``RETURNING`` —
+but builds each multi-row ``INSERT`` with string joins and hands the values straight to the driver.
+At 100,000 orders Django's ``bulk_create`` spends most of the import compiling placeholders value by
+value (issue #18); this does the same work in a fraction of the time.
+
+No signals, no ``save()`` (as ``bulk_create``); no conflict handling: for new rows only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import connections, models, router
+
+M = TypeVar("M", bound=models.Model)
+# Field classes whose Python value is already what the driver takes (no prep needed).
+_PLAIN = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.SmallIntegerField,
+    models.BooleanField,
+)
+MAX_PARAMS = 30_000  # per statement: below SQLite's default 32,766 host parameters (PostgreSQL: 65,535)
+
+
+def _plain(field: models.Field[Any, Any]) -> bool:
+    return type(field) in _PLAIN or isinstance(field, models.ForeignKey)
+
+
+def bulk_insert(objs: Sequence[M], *, return_ids: bool = True) -> Sequence[M]:
+    """Insert new model instances (all of one model) set-wise; sets their pk unless ``return_ids``
+    is False. Returns ``objs``."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    db = router.db_for_write(model)
+    connection = connections[db]
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    plain = [f.attname for f in fields if _plain(f) and not getattr(f, "auto_now_add", False)]
+    prepped = [f for f in fields if f.attname not in plain]
+    relations = [f for f in fields if isinstance(f, models.ForeignKey)]
+    ordered = [f for f in fields if f.attname in plain] + prepped
+    names = ", ".join(connection.ops.quote_name(str(f.column)) for f in ordered)
+    assert meta.pk is not None
+    pk = connection.ops.quote_name(str(meta.pk.column))
+    row_sql = "(" + ", ".join(["%s"] * len(ordered)) + ")"
+    per_statement = max(1, MAX_PARAMS // len(ordered))
+    table = connection.ops.quote_name(meta.db_table)
+    returning = return_ids and connection.features.can_return_rows_from_bulk_insert
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), per_statement):
+            part = objs[start : start + per_statement]
+            params: list[Any] = []
+            for obj in part:
+                for rel in relations:  # a related object saved after it was assigned (as bulk_create)
+                    if getattr(obj, rel.attname) is None and rel.is_cached(obj):
+                        target = rel.get_cached_value(obj)
+                        if target is not None and target.pk is not None:
+                            setattr(obj, rel.attname, target.pk)
+                params.extend([getattr(obj, a) for a in plain])
+                params.extend([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in prepped])
+            # identifiers come from the model (quoted); every value is a bound parameter
+            sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * len(part))  # noqa: S608
+            if returning:
+                cursor.execute(sql + f" RETURNING {pk}", params)
+                for obj, (pk_value,) in zip(part, cursor.fetchall(), strict=True):
+                    obj.pk = pk_value
+            else:
+                cursor.execute(sql, params)
+            for obj in part:
+                obj._state.adding = False
+                obj._state.db = db
+    return objs
