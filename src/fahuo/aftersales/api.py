@@ -125,3 +125,14 @@ def refunded(request: HttpRequest, rma_id: int) -> dict[str, Any]:
         require(request, EDIT, shop=rma.shop)
         rma = services.mark_refunded(rma=rma, user=request.user)
     return _detail(rma)
+
+
+@router.post("/{rma_id}/exchange")
+def exchange(request: HttpRequest, rma_id: int) -> dict[str, Any]:
+    """Create the replacement order of an exchange (ready to print in a batch)."""
+    require(request, EDIT)
+    with transaction.atomic():
+        rma = selectors.rma(pk=rma_id, user=request.user)
+        require(request, EDIT, shop=rma.shop)
+        order = services.ship_exchange(rma=rma, user=request.user)
+    return {**_detail(rma), "exchange_order_id": order.platform_order_id, "exchange_status": order.status}

@@ -116,6 +116,10 @@ class Rma(models.Model):
     condition = models.CharField(max_length=12, choices=Condition.choices, blank=True)
     inspection_note = models.CharField(max_length=300, blank=True)
     disposition = models.CharField(max_length=12, choices=Disposition.choices, blank=True)
+    # The replacement order of an exchange (换货): printed through the normal batch flow.
+    exchange_order = models.OneToOneField(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="exchange_for"
+    )
     last_event_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

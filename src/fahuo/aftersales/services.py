@@ -329,3 +329,68 @@ def mark_refunded(*, rma: Rma, user: Any = None) -> Rma:
         rma=rma, status=rma.status, source="desk", note="已退款", at=now, created_by=_user(user)
     )
     return rma
+
+
+def ship_exchange(*, rma: Rma, user: Any = None) -> Order:
+    """The replacement order of an exchange: the original's recipient, lines, carrier and warehouse,
+    zero price, through the normal intake (verification, stock guard) — ready for a print batch."""
+    from fahuo.orders.importing import LineDraft, OrderDraft, create_orders
+
+    if rma.kind != RmaKind.EXCHANGE:
+        raise RmaStateError("只有换货售后单可以发出换货")
+    if rma.exchange_order_id is not None:
+        raise RmaStateError(
+            f"换货已创建：订单 {rma.exchange_order.platform_order_id if rma.exchange_order else ''}"
+        )
+    if rma.status not in (RmaStatus.APPROVED, RmaStatus.RETURNING, RmaStatus.RECEIVED):
+        raise RmaStateError(f"售后单当前状态为「{rma.get_status_display()}」，不能发出换货")
+    original = rma.order
+    if original is None:
+        raise InvalidInput("原订单不在本系统，无法创建换货订单")
+    lines = list(original.lines.all())
+    if rma.platform_line_id:
+        lines = [ln for ln in lines if ln.platform_line_id == rma.platform_line_id] or lines
+    number = f"{original.platform_order_id}-HH{rma.pk}"[:64]
+    draft = OrderDraft(
+        platform_order_id=number,
+        lines=[
+            LineDraft(
+                line_id=f"{ln.platform_line_id or ln.pk}-HH",
+                sku_code=ln.sku_code,
+                title=ln.title,
+                spec=ln.spec,
+                quantity=ln.quantity,
+                unit_price_fen=0,
+            )
+            for ln in lines
+        ],
+        name=original.recipient_name,
+        phone=original.recipient_phone,
+        province=original.province,
+        city=original.city,
+        district=original.district,
+        street=original.street,
+        detail=original.address_detail,
+        seller_note=f"换货：原订单 {original.platform_order_id}，售后单 #{rma.pk}",
+        total_fen=0,
+        channel=original.channel,
+    )
+    result = create_orders(shop=original.shop, drafts=[draft], source="exchange")
+    order = result.outcomes[0].order
+    fields = []
+    if order.carrier_id is None and original.carrier_id is not None:
+        order.carrier_id = original.carrier_id
+        fields.append("carrier")
+    if order.warehouse_id is None and original.warehouse_id is not None:
+        order.warehouse_id = original.warehouse_id
+        fields.append("warehouse")
+    if fields:
+        order.save(update_fields=[*fields, "updated_at"])
+    now = timezone.now()
+    rma.exchange_order = order
+    rma.last_event_at = now
+    rma.save()
+    RmaStep.objects.create(
+        rma=rma, status=rma.status, source="desk", note=f"换货订单 {number}", at=now, created_by=_user(user)
+    )
+    return order

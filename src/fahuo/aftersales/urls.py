@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/decision/", views.decide, name="decide"),
     path("<int:pk>/receive/", views.receive, name="receive"),
+    path("<int:pk>/exchange/", views.exchange, name="exchange"),
 ]

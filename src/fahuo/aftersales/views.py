@@ -49,6 +49,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide": editor and rma.status == RmaStatus.REQUESTED,
         "can_receive": can_receive,
         "conditions": Condition.choices,
+        "can_exchange": editor
+        and rma.kind == RmaKind.EXCHANGE
+        and rma.exchange_order_id is None
+        and rma.order_id is not None
+        and rma.status in (RmaStatus.APPROVED, RmaStatus.RETURNING, RmaStatus.RECEIVED),
     }
     return render(request, "aftersales/detail.html", context)
 
@@ -87,4 +92,18 @@ def receive(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "已登记收货验货")
+    return redirect("aftersales:detail", pk=pk)
+
+
+@require_POST
+@desk_view(EDIT)
+def exchange(request: HttpRequest, pk: int) -> HttpResponse:
+    rma = selectors.rma(pk=pk, user=request.user)
+    try:
+        with transaction.atomic():
+            order = services.ship_exchange(rma=rma, user=request.user)
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已创建换货订单 {order.platform_order_id}，可在打单批次中打印")
     return redirect("aftersales:detail", pk=pk)
