@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from fahuo.accounts.selectors import visible
 from fahuo.aftersales.models import Rma
 from fahuo.kit.errors import NotFound
+from fahuo.orders.models import Order
 
 
 def rmas(*, user: Any = None, status: str | None = None) -> QuerySet[Rma]:
@@ -24,6 +25,15 @@ def rma(*, pk: int, user: Any = None) -> Rma:
     found = rmas(user=user).filter(pk=pk).first()
     if found is None:
         raise NotFound("售后单不存在")
+    return found
+
+
+def order(*, pk: int, user: Any = None) -> Order:
+    """One order of the user's shops (404 otherwise), for the dispute pack."""
+    qs = Order.objects.select_related("shop")
+    found = (visible(qs, user) if user is not None else qs).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("订单不存在")
     return found
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/decision/", views.decide, name="decide"),
     path("<int:pk>/receive/", views.receive, name="receive"),
     path("<int:pk>/exchange/", views.exchange, name="exchange"),
+    path("orders/<int:order_pk>/dispute-pack/", views.dispute_pack, name="dispute_pack"),
 ]

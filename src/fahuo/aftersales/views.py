@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "aftersales/home.html",
-        {"rows": rows, "status": status, "statuses": RmaStatus.choices},
+        {"rows": rows, "status": status, "statuses": RmaStatus.choices, "nav": "aftersales"},
     )
 
 
@@ -44,6 +44,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         and rma.order_id is not None
     )
     context = {
+        "nav": "aftersales",
         "rma": rma,
         "steps": list(rma.steps.select_related("created_by")),
         "can_decide": editor and rma.status == RmaStatus.REQUESTED,
@@ -107,3 +108,15 @@ def exchange(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"已创建换货订单 {order.platform_order_id}，可在打单批次中打印")
     return redirect("aftersales:detail", pk=pk)
+
+
+@require_GET
+@desk_view(READ)
+def dispute_pack(request: HttpRequest, order_pk: int) -> HttpResponse:
+    """The order's dispute pack (ZIP: timeline.pdf + timeline.json)."""
+    from fahuo.aftersales.evidence import dispute_pack as build
+
+    order = selectors.order(pk=order_pk, user=request.user)
+    response = HttpResponse(build(order=order), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="dispute-{order.platform_order_id}.zip"'
+    return response
