@@ -28,7 +28,6 @@ from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import audit, require
 from fahuo.carriers.models import Carrier
 from fahuo.desk.forms import LABEL_SIZES, OrderFilterForm
-from fahuo.desk.http import desk_view, fahuo_error, htmx_target, private, vary_on_htmx
 from fahuo.desk.selectors import desk_order_list
 from fahuo.fulfilment import batches as svc
 from fahuo.fulfilment import label_audit
@@ -37,6 +36,7 @@ from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.web import desk_view, fahuo_error, htmx_target, private, vary_on_htmx
 from fahuo.orders.models import Order, OrderStatus
 
 PRINT = "fulfilment.print_labels"

@@ -21,12 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fahuo.accounts.models import Role
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import role_of
-from fahuo.desk.http import desk_view, error_page, is_htmx, private
 from fahuo.fulfilment import packing
 from fahuo.fulfilment.batches import visible_batches
 from fahuo.fulfilment.documents import carton_text, render_packing_slips, render_picklist
 from fahuo.fulfilment.models import BrandInsert, Carton, PackagingRule
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.web import desk_view, error_page, is_htmx, private
 from fahuo.orders.models import Order, OrderStatus
 
 SCAN_PERMISSION = "fulfilment.print_labels"  # every desk role packs

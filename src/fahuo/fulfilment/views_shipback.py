@@ -12,8 +12,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.services import audit
-from fahuo.desk.http import desk_view
 from fahuo.fulfilment import shipback
+from fahuo.kit.web import desk_view
 
 VIEW_PERMISSION = "orders.view_order"  # every desk role
 RETRY_PERMISSION = "orders.change_order"  # owners and operators

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import can, shops_for, visible
-from fahuo.desk.http import desk_view, error_page, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.kit.errors import FahuoError
+from fahuo.kit.web import desk_view, error_page, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.notify import selectors, sending, services
 from fahuo.notify.forms import (
     CHANNEL_LABELS,

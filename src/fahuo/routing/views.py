@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.carriers.models import Carrier
-from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import FahuoError, InvalidInput
+from fahuo.kit.web import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.routing import rules as seller_rules
 from fahuo.routing import selectors, services
 from fahuo.routing.forms import (

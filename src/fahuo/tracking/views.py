@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import can, is_global_owner, visible
-from fahuo.desk.http import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.kit.errors import FahuoError, InvalidInput, PermissionDenied
+from fahuo.kit.web import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.tracking import rules, selectors, services
 from fahuo.tracking.forms import KIND_LABELS, AlertFilterForm, AssignForm, AutoMessageForm, NoteForm
 from fahuo.tracking.models import Alert, AlertStatus, MessageStatus, PlatformMessage
