@@ -36,6 +36,7 @@ ALLOWED_UNLINKED = {
     "accounts:member_remove": "a member's remove button (shop memberships, new this session)",
     "accounts:member_role": "a member's role select (shop memberships, new this session)",
     "desk:order_decrypt": "new this session (decrypting an order), no button yet in the crawled desk",
+    "desk:order_platform_waybill": "a POST button on a held encrypted order (抖音电子面单), none in the demo",
     "setup:welcome": "the first-run welcome page (set-up, new this session)",
     "contracts:statement": "linked once a weekly carrier statement exists (contracts, new this session)",
     "contracts:statement_file": "the statement's downloads, on its page",
