@@ -31,6 +31,7 @@ from fahuo.fulfilment.models import (
 from fahuo.fulfilment.providers import SANDBOX, ProviderPool
 from fahuo.integrations.base import Party, WaybillProvider, WaybillRequest, WaybillResult
 from fahuo.kit.address import parse_address
+from fahuo.kit.bulk import bulk_insert
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.privacy import is_unreadable
 from fahuo.orders.models import Order, OrderStatus
@@ -118,9 +119,11 @@ def ensure_parcels(*, orders: Sequence[Order]) -> dict[int, Parcel]:
         ]
         try:
             with transaction.atomic():  # a savepoint: SQLite and PostgreSQL hand the new ids back
-                Parcel.objects.bulk_create(new, batch_size=500)
+                bulk_insert(new)
             existing.update((p.order_id, p) for p in new)
         except IntegrityError:  # another run made some of them meanwhile: take what is there
+            for p in new:
+                p.pk = None
             Parcel.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
             existing = {p.order_id: p for p in Parcel.objects.filter(order_id__in=order_ids, seq=1)}
     return existing
@@ -373,7 +376,7 @@ def _record(
     errors: dict[str, list[int]] = defaultdict(list)
     with transaction.atomic():
         # A second run racing this one records the same numbers (same request ids): keep one.
-        Waybill.objects.bulk_create(list(new.values()), batch_size=500, ignore_conflicts=True)
+        bulk_insert(list(new.values()), ignore_conflicts=True)
         have = set(
             Waybill.objects.filter(parcel_id__in=[p.pk for _, p in chunk]).values_list("parcel_id", flat=True)
         )

@@ -28,6 +28,7 @@ from fahuo.integrations.base import ShopPlatform
 from fahuo.integrations.douyin.codes import company_code_for
 from fahuo.integrations.douyin.settings import account_for_shop, company_code_overrides
 from fahuo.integrations.registry import shop_platform
+from fahuo.kit.bulk import bulk_insert
 from fahuo.kit.errors import FahuoError, ProviderError
 from fahuo.orders.models import Order, OrderLine, OrderStatus, Platform, Shop
 
@@ -133,7 +134,7 @@ def queue_shipbacks(
                     last_error=reason[:MAX_ERROR],
                 )
             )
-    ShipBack.objects.bulk_create(rows, ignore_conflicts=True)
+    bulk_insert(rows, ignore_conflicts=True)
     result = QueueResult(
         created=sum(r.status == ShipBackStatus.PENDING for r in rows),
         failed=sum(r.status == ShipBackStatus.FAILED for r in rows),
@@ -349,9 +350,7 @@ def problem_shipbacks(*, limit: int = 200, user: Any = None) -> list[ShipBack]:
     """Failed rows first, then rows being retried, with their order and shop."""
     qs = (
         _mine(user)
-        .filter(
-            Q(status=ShipBackStatus.FAILED) | Q(status=ShipBackStatus.PENDING, attempts__gt=0)
-        )
+        .filter(Q(status=ShipBackStatus.FAILED) | Q(status=ShipBackStatus.PENDING, attempts__gt=0))
         .select_related("order__shop")
         .order_by("status", F("next_attempt_at").asc(nulls_last=True), "-pk")
     )

@@ -33,7 +33,8 @@ from fahuo.inventory.models import (
     StockMovement,
     Warehouse,
 )
-from fahuo.inventory.services import StockShort, locked_stock, move
+from fahuo.inventory.services import StockShort, change_stock, locked_stock
+from fahuo.kit.bulk import bulk_insert
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 
 OUT_OF_STOCK = "out_of_stock"
@@ -126,15 +127,15 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
         )
         if not updated:  # cannot happen under the row locks; never write a negative availability
             raise StockShort("库存已被其他操作占用，请重试")
-    Reservation.objects.bulk_create(
+    bulk_insert(
         [
             Reservation(order=o, warehouse_id=w, sku_id=s, quantity=q)
             for o, w in plans
             for s, q in need[o.pk].items()
         ],
-        batch_size=500,
+        return_ids=False,
     )
-    StockMovement.objects.bulk_create(
+    bulk_insert(
         [
             StockMovement(
                 warehouse_id=w,
@@ -147,7 +148,7 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
             for o, w in plans
             for s, q in need[o.pk].items()
         ],
-        batch_size=500,
+        return_ids=False,
     )
     _flag(short, todo)
     _unflag([o for o, _ in plans])
@@ -251,18 +252,28 @@ def _close(order_ids: Sequence[int], *, ship: bool, note: str = "", user: Any = 
     by_stock: dict[tuple[int, int], list[Reservation]] = defaultdict(list)
     for r in open_rows:
         by_stock[(r.warehouse_id, r.sku_id)].append(r)
+    # One conditional UPDATE per stock row for all its reservations (the deltas all have one sign, so
+    # the summed check holds exactly when each step's would), then the ledger rows set-wise.
+    ledger: list[StockMovement] = []
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     for (wid, sid), reservations in by_stock.items():
         stock = locked_stock(warehouse_id=wid, sku_ids=[sid])[sid]
-        for r in reservations:
-            move(
-                stock=stock,
+        units = sum(r.quantity for r in reservations)
+        change_stock(stock=stock, on_hand_delta=-units if ship else 0, reserved_delta=-units)
+        ledger.extend(
+            StockMovement(
+                warehouse_id=wid,
+                sku_id=sid,
                 on_hand_delta=-r.quantity if ship else 0,
                 reserved_delta=-r.quantity,
                 reason=MovementReason.SHIP if ship else MovementReason.RELEASE,
+                note=note[:200],
                 order_id=r.order_id,
-                note=note,
-                user=user,
+                user_id=user_id,
             )
+            for r in reservations
+        )
+    bulk_insert(ledger, return_ids=False)
     Reservation.objects.filter(pk__in=[r.pk for r in open_rows]).update(
         state=ReservationState.SHIPPED if ship else ReservationState.RELEASED, closed_at=timezone.now()
     )

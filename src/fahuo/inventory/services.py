@@ -107,20 +107,10 @@ def locked_stock(*, warehouse_id: int, sku_ids: Iterable[int]) -> dict[int, Stoc
     return {row.sku_id: row for row in rows}
 
 
-def move(
-    *,
-    stock: Stock,
-    on_hand_delta: int = 0,
-    reserved_delta: int = 0,
-    reason: str,
-    note: str = "",
-    order_id: int | None = None,
-    user: Any = None,
-) -> StockMovement:
-    """Change one Stock row and write its ledger row; ``StockShort`` if anything would go below 0.
-
-    The update is conditional in the database, so two writers can never both take the last unit.
-    """
+def change_stock(*, stock: Stock, on_hand_delta: int = 0, reserved_delta: int = 0) -> None:
+    """Change one Stock row without a ledger row (the caller writes those); ``StockShort`` if
+    anything would go below 0. The update is conditional in the database, so two writers can never
+    both take the last unit."""
     condition = Q(pk=stock.pk)
     if on_hand_delta < 0 or reserved_delta > 0:
         # available after = on_hand + dh − reserved − dr ≥ 0
@@ -141,6 +131,23 @@ def move(
         )
     stock.on_hand += on_hand_delta
     stock.reserved += reserved_delta
+
+
+def move(
+    *,
+    stock: Stock,
+    on_hand_delta: int = 0,
+    reserved_delta: int = 0,
+    reason: str,
+    note: str = "",
+    order_id: int | None = None,
+    user: Any = None,
+) -> StockMovement:
+    """Change one Stock row and write its ledger row; ``StockShort`` if anything would go below 0.
+
+    The update is conditional in the database, so two writers can never both take the last unit.
+    """
+    change_stock(stock=stock, on_hand_delta=on_hand_delta, reserved_delta=reserved_delta)
     user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
     return StockMovement.objects.create(
         warehouse_id=stock.warehouse_id,

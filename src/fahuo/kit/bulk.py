@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
+from django.db.models.constants import OnConflict
 
 M = TypeVar("M", bound=models.Model)
 # Field classes whose Python value is already what the driver takes (no prep needed).
@@ -36,9 +37,10 @@ def _plain(field: models.Field[Any, Any]) -> bool:
     return type(field) in _PLAIN or isinstance(field, models.ForeignKey)
 
 
-def bulk_insert(objs: Sequence[M], *, return_ids: bool = True) -> Sequence[M]:
+def bulk_insert(objs: Sequence[M], *, return_ids: bool = True, ignore_conflicts: bool = False) -> Sequence[M]:
     """Insert new model instances (all of one model) set-wise; sets their pk unless ``return_ids``
-    is False. Returns ``objs``."""
+    is False. ``ignore_conflicts`` skips rows a unique constraint refuses (as ``bulk_create``'s; no
+    pk is set then). Returns ``objs``."""
     if not objs:
         return objs
     model = type(objs[0])
@@ -56,7 +58,10 @@ def bulk_insert(objs: Sequence[M], *, return_ids: bool = True) -> Sequence[M]:
     row_sql = "(" + ", ".join(["%s"] * len(ordered)) + ")"
     per_statement = max(1, MAX_PARAMS // len(ordered))
     table = connection.ops.quote_name(meta.db_table)
-    returning = return_ids and connection.features.can_return_rows_from_bulk_insert
+    returning = return_ids and not ignore_conflicts and connection.features.can_return_rows_from_bulk_insert
+    conflict = OnConflict.IGNORE if ignore_conflicts else None
+    insert = connection.ops.insert_statement(on_conflict=conflict)
+    suffix = connection.ops.on_conflict_suffix_sql(ordered, conflict, None, None) or ""
     with connection.cursor() as cursor:
         for start in range(0, len(objs), per_statement):
             part = objs[start : start + per_statement]
@@ -70,7 +75,7 @@ def bulk_insert(objs: Sequence[M], *, return_ids: bool = True) -> Sequence[M]:
                 params.extend([getattr(obj, a) for a in plain])
                 params.extend([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in prepped])
             # identifiers come from the model (quoted); every value is a bound parameter
-            sql = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([row_sql] * len(part))  # noqa: S608
+            sql = f"{insert} {table} ({names}) VALUES " + ", ".join([row_sql] * len(part)) + f" {suffix}"
             if returning:
                 cursor.execute(sql + f" RETURNING {pk}", params)
                 for obj, (pk_value,) in zip(part, cursor.fetchall(), strict=True):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from fahuo.carriers.models import RateLine
 from fahuo.fulfilment.models import Waybill
 from fahuo.integrations.base import TraceEvent
+from fahuo.kit.bulk import bulk_insert
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.selectors import _has_reason as has_review_reason
 from fahuo.tracking import events as tracking_events
@@ -481,7 +482,7 @@ def _create_tracks(waybill_ids: Sequence[int]) -> int:
                 promised_hours=hours,
             )
         )
-    Track.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    bulk_insert(new, ignore_conflicts=True)
     return len(new)
 
 
