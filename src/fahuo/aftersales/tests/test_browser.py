@@ -1,0 +1,91 @@
+"""After-sales in a real browser (Playwright + Debian chromium): 售后 list → approve a return → receive
+and restock → download the order's dispute pack and read its timeline.
+
+Screenshots: test-results/aftersales-*.png. Run: ``.venv/bin/pytest -m browser src/fahuo/aftersales``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fahuo.aftersales.models import Rma, RmaKind, RmaSource, RmaStatus
+from fahuo.catalog.models import Sku
+from fahuo.desk.tests.test_browser import SHOTS, browser, desk, log_in  # noqa: F401  (fixtures)
+from fahuo.inventory.models import Stock
+from fahuo.orders.models import OrderLine
+from fahuo.tracking.tests import factories as f
+
+pytestmark = pytest.mark.browser
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"aftersales-{name}.png"), full_page=True)
+
+
+def test_approve_receive_and_download_the_dispute_pack(
+    browser: Any,  # noqa: F811
+    desk: str,  # noqa: F811
+    owner: Any,
+    shop: Any,
+    warehouse: Any,
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    track = f.track(shop)
+    order = track.order
+    assert order is not None
+    order.warehouse = warehouse
+    order.save(update_fields=["warehouse"])
+    sku = Sku.objects.create(code="MASK-10", name="补水面膜")
+    OrderLine.objects.create(
+        order=order, platform_line_id="L1", sku=sku, sku_code="MASK-10", title="补水面膜", quantity=2
+    )
+    rma = Rma.objects.create(shop=shop, order=order, platform_order_id=order.platform_order_id,
+                             source=RmaSource.MANUAL, kind=RmaKind.RETURN_REFUND, reason="七天无理由",
+                             refund_amount_fen=11980)  # fmt: skip
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1366, "height": 860}, accept_downloads=True
+    )
+    page = context.new_page()
+    try:
+        log_in(page, desk, "owner")
+        page.get_by_role("link", name="售后", exact=True).click()
+        expect(page.get_by_role("heading", name="售后单")).to_be_visible()
+        expect(page.locator("#rma-list")).to_contain_text(order.platform_order_id)
+        expect(page.locator("#rma-list")).to_contain_text("¥119.80")
+        shot(page, "01-list")
+
+        page.get_by_role("link", name=f"#{rma.pk}").click()
+        page.locator("#rma-decide").get_by_role("button", name="同意").click()
+        expect(page.locator(".messages")).to_contain_text("已同意售后")
+        expect(page.locator("#rma-facts")).not_to_contain_text("上门取件截止 -")
+        shot(page, "02-approved")
+
+        form = page.locator("#rma-receive")
+        form.get_by_label("验货结果").select_option("good")
+        form.get_by_label("备注").fill("吊牌完好")
+        form.get_by_role("button", name="登记收货").click()
+        expect(page.locator(".messages")).to_contain_text("已登记收货验货")
+        expect(page.locator("#rma-steps")).to_contain_text("入库 MASK-10×2")
+        shot(page, "03-received")
+
+        with page.expect_download() as info:
+            page.locator("#dispute-pack").click()
+        path = tmp_path / "pack.zip"
+        info.value.save_as(path)
+    finally:
+        context.close()
+    rma.refresh_from_db()
+    assert rma.status == RmaStatus.RECEIVED
+    assert Stock.objects.get(warehouse=warehouse, sku=sku).on_hand == 2
+    pack = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    rows = json.loads(pack.read("timeline.json"))["rows"]
+    steps = [r["text"] for r in rows if r["kind"] == "售后"]
+    assert len(steps) == 2 and "已同意" in steps[0] and "吊牌完好" in steps[1]
