@@ -137,7 +137,8 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
         f"unservable   {summary['unservable']} ({reasons})",
         f"total        {_yuan(summary['total_fen'])} ({summary['total_fen']} fen)",
         f"greedy       {_yuan(summary['greedy_fen'])} ({summary['greedy_fen']} fen, served {summary['greedy_served']})",
-        f"saving       {_yuan(summary['saving_fen'])} ({summary['saving_pct']:.2f}% of greedy)",
+        f"saving       {_yuan(summary['saving_fen'])} ({summary['saving_pct']:.2f}% of greedy)"
+        + (f" over {summary['saving_basis']}" if summary.get("saving_basis") else ""),
         f"LP bound     {_yuan(summary['lp_bound_fen'])} (gap {summary['gap_to_lp_pct']:.4f}%)",
         f"method       {summary['method']} over {summary['classes']} order classes",
         f"seconds      {summary['seconds']:.3f} (read {summary['read_seconds']:.3f}, solve {summary['solve_seconds']:.3f})",

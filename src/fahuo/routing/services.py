@@ -126,6 +126,7 @@ def plan_allocation(
         "penalty_fen": penalty,
         "greedy_served": greedy.served,
         "greedy_objective_fen": int(greedy.total_fen),
+        **_common_set(real, best.option, greedy.option),
         "capacity": {
             lane_key(c.code, w.code): int(cand.capacity[i, j])
             for i, c in enumerate(cand.carriers)
@@ -618,12 +619,40 @@ def apply_run(*, run: AllocationRun, user: Any, request: Any = None) -> ApplyRes
 # --- figures for the edges -------------------------------------------------------------------------
 
 
+def _common_set(real: Any, best: Any, greedy: Any) -> dict[str, int]:
+    """Both plans' cost over the orders BOTH serve: with binding stock or capacity the optimiser and
+    cheapest-first serve different order sets, and their totals are not comparable (issue #18)."""
+    both = (best >= 0) & (greedy >= 0)
+    return {
+        "common_orders": int(both.sum()),
+        "common_total_fen": int(real[best[both]].sum()),
+        "common_greedy_fen": int(real[greedy[both]].sum()),
+    }
+
+
+def saving_figures(
+    *, total_fen: int, greedy_fen: int, served: int, greedy_served: int, common: dict[str, Any]
+) -> dict[str, Any]:
+    """Saving against cheapest-first over one order set: all orders when both plans serve the same
+    ones, else the orders both serve (``saving_basis`` says which)."""
+    if served != greedy_served and "common_orders" in common:
+        ours, theirs = int(common["common_total_fen"]), int(common["common_greedy_fen"])
+        basis = f"orders served by both plans ({common['common_orders']}); served {served} vs {greedy_served}"
+    else:
+        ours, theirs, basis = total_fen, greedy_fen, "all orders (same order set)"
+    saving = theirs - ours
+    return {
+        "saving_fen": saving,
+        "saving_pct": round(100.0 * saving / theirs, 3) if theirs else 0.0,
+        "saving_basis": basis,
+    }
+
+
 def figures(run: AllocationRun) -> dict[str, Any]:
     """The numbers ``fahuo allocate`` prints for a scenario, for a database run (same keys)."""
     s = run.summary or {}
     bound = run.lp_bound_fen
     objective = int(s.get("objective_fen", run.total_fen))
-    saving = run.greedy_fen - run.total_fen
     return {
         "run": run.pk,
         "status": run.status,
@@ -634,8 +663,13 @@ def figures(run: AllocationRun) -> dict[str, Any]:
         "total_fen": run.total_fen,
         "greedy_fen": run.greedy_fen,
         "greedy_served": s.get("greedy_served", 0),
-        "saving_fen": saving,
-        "saving_pct": round(100.0 * saving / run.greedy_fen, 3) if run.greedy_fen else 0.0,
+        **saving_figures(
+            total_fen=run.total_fen,
+            greedy_fen=run.greedy_fen,
+            served=run.assigned,
+            greedy_served=int(s.get("greedy_served", run.assigned)),
+            common=s,
+        ),
         "objective_fen": objective,
         "penalty_fen": int(s.get("penalty_fen", 0)),
         "lp_bound_fen": bound,
