@@ -46,6 +46,10 @@ _ALIASES = {
 }
 
 
+# Platform e-waybills (``net``) Kuaidi100 can draw numbers from after authorisation (authThird.do).
+PLATFORM_NETS = {"douyin": "抖音", "taobao": "淘宝", "pinduoduo": "拼多多", "kuaishou": "快手", "jd": "京东"}
+
+
 @dataclass(frozen=True, slots=True)
 class Kuaidi100Settings:
     key: str  # 授权key from the Kuaidi100 enterprise console
@@ -107,6 +111,12 @@ class Kuaidi100Settings:
         for name in ("net", "code"):
             if creds.get(name):
                 kwargs[name] = creds[name]
+        if kwargs.get("net") in PLATFORM_NETS and not kwargs.get("partner_id"):
+            # a platform e-waybill (net=douyin …) draws from the platform account the seller
+            # authorised through Kuaidi100; that account is the partnerId
+            raise InvalidInput(
+                f"快递100 的{PLATFORM_NETS[kwargs['net']]}电子面单（net={kwargs['net']}）需要 partnerId：授权后的平台账号"
+            )
         codes = dict(DEFAULT_CARRIER_CODES)
         codes.update(parse_carrier_codes(creds.get("carrier_codes", "")))
         return cls(

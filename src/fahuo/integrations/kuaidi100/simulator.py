@@ -42,7 +42,7 @@ import httpx
 from fahuo.integrations.kuaidi100.client import sign
 from fahuo.integrations.kuaidi100.codes import TRACK_CODES
 from fahuo.integrations.kuaidi100.mapper import dumps
-from fahuo.integrations.kuaidi100.settings import ORDER_PATH, Kuaidi100Settings
+from fahuo.integrations.kuaidi100.settings import ORDER_PATH, PLATFORM_NETS, Kuaidi100Settings
 from fahuo.integrations.kuaidi100.tracking import (
     ABORT,
     POLLING,
@@ -128,6 +128,14 @@ class SimulatorState:
     # (path, form) as POSTed, the latest RECEIVED_KEPT (the demo runs for hours)
     received: deque[tuple[str, dict[str, str]]] = field(default_factory=lambda: deque(maxlen=RECEIVED_KEPT))
     query_refusals: list[tuple[str, str]] = field(default_factory=list)  # (returnCode, message)
+    # Platform e-waybill accounts authorised through Kuaidi100 (net=douyin …): (net, partnerId) ->
+    # numbers left in that platform account's 网点 stock.
+    platform_stock: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def authorise_platform(self, net: str, partner_id: str, *, stock: int = 100) -> None:
+        """The seller authorised the platform account ``partner_id`` of ``net`` (printapi/authThird.do)."""
+        with self.lock:
+            self.platform_stock[(net, partner_id)] = stock
 
     def refuse_next_query(self, count: int = 1, code: str = "502", message: str = "服务器错误") -> None:
         """The next ``count`` real-time queries answer ``{"result": false, "returnCode": code, …}``."""
@@ -321,6 +329,7 @@ def _order(state: SimulatorState, key: str, param: Mapping[str, Any], host: str)
         raise Refusal(30001, "参数错误：使用云打印时 siid 必填")
     if not str(param.get("partnerId") or "").strip():
         raise Refusal(30001, "参数错误：partnerId 电子面单账号不能为空")
+    platform = _platform_account(state, param)
     rec = _man(param, "recMan", "收件人")
     send = _man(param, "sendMan", "寄件人")
     try:
@@ -336,9 +345,7 @@ def _order(state: SimulatorState, key: str, param: Mapping[str, Any], host: str)
         return existing.data  # same orderId: same waybill, no new charge
     if "超区" in str(rec["printAddr"]):
         raise Refusal(30005, OUT_OF_RANGE_MESSAGE)
-    left = state.balances.get(key)
-    if left is not None and left <= 0:
-        raise Refusal(30004, "账号单量不足，需要充值")
+    _check_stock(state, key, platform)
 
     state.seq += 1
     generation = state.generations.get((kuaidicom, order_id), 0)
@@ -366,9 +373,37 @@ def _order(state: SimulatorState, key: str, param: Mapping[str, Any], host: str)
         state.numbers[(kuaidicom, number)] = waybill
     if order_id:
         state.orders[(kuaidicom, order_id)] = waybill
-    if left is not None:
-        state.balances[key] = left - 1
+    _spend(state, key, platform)
     return data
+
+
+def _check_stock(state: SimulatorState, key: str, platform: tuple[str, str] | None) -> None:
+    left = state.balances.get(key)
+    if left is not None and left <= 0:
+        raise Refusal(30004, "账号单量不足，需要充值")
+    if platform is not None and state.platform_stock[platform] <= 0:
+        raise Refusal(30004, f"{PLATFORM_NETS[platform[0]]}电子面单网点余额不足，请联系网点充值")
+
+
+def _spend(state: SimulatorState, key: str, platform: tuple[str, str] | None) -> None:
+    if key in state.balances:
+        state.balances[key] -= 1
+    if platform is not None:
+        state.platform_stock[platform] -= 1
+
+
+def _platform_account(state: SimulatorState, param: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(net, partnerId) of a platform-net order, checked against the authorised accounts."""
+    net = str(param.get("net") or "").strip()
+    if net not in PLATFORM_NETS:
+        return None
+    ident = (net, str(param.get("partnerId") or "").strip())
+    if ident not in state.platform_stock:
+        raise Refusal(
+            30001,
+            f"参数错误：{PLATFORM_NETS[net]}电子面单账号 {ident[1]} 未授权，请先在快递100完成第三方平台授权",
+        )
+    return ident
 
 
 def _cancel(state: SimulatorState, param: Mapping[str, Any]) -> None:
