@@ -136,3 +136,14 @@ def exchange(request: HttpRequest, rma_id: int) -> dict[str, Any]:
         require(request, EDIT, shop=rma.shop)
         order = services.ship_exchange(rma=rma, user=request.user)
     return {**_detail(rma), "exchange_order_id": order.platform_order_id, "exchange_status": order.status}
+
+
+@router.post("/{rma_id}/pickup")
+def book_pickup(request: HttpRequest, rma_id: int) -> dict[str, Any]:
+    """Book the reverse pickup (上门取件) with the order's carrier provider."""
+    require(request, EDIT)
+    with transaction.atomic():
+        rma = selectors.rma(pk=rma_id, user=request.user)
+        require(request, EDIT, shop=rma.shop)
+        rma = services.book_pickup(rma=rma, user=request.user)
+    return _detail(rma)

@@ -111,6 +111,9 @@ class Rma(models.Model):
     refund_post_amount_fen = models.BigIntegerField(default=0)
     return_tracking_no = models.CharField(max_length=40, blank=True)
     pickup_due_at = models.DateTimeField(null=True, blank=True)
+    pickup_booked_at = models.DateTimeField(null=True, blank=True)
+    pickup_provider = models.CharField(max_length=20, blank=True)
+    pickup_order = models.CharField(max_length=64, blank=True)  # the provider's booking number
     decision_note = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     condition = models.CharField(max_length=12, choices=Condition.choices, blank=True)

@@ -17,6 +17,7 @@ from fahuo.aftersales.models import (
     AfterSalePolicy,
     Condition,
     Disposition,
+    FreightPayer,
     RestockRule,
     Rma,
     RmaKind,
@@ -394,3 +395,77 @@ def ship_exchange(*, rma: Rma, user: Any = None) -> Order:
         rma=rma, status=rma.status, source="desk", note=f"换货订单 {number}", at=now, created_by=_user(user)
     )
     return order
+
+
+def book_pickup(*, rma: Rma, user: Any = None) -> Rma:
+    """Book the reverse pickup (上门取件) of an approved return/exchange with the provider of the
+    order's carrier (capability ``registry.pickup_provider``), to be collected before the pickup
+    clock runs out; the booking's number becomes the return tracking number. Idempotent: booking
+    again asks the provider with the same order code (RMA<id>) and gets the same booking back."""
+    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.base import Party
+    from fahuo.integrations.kdniao.pickup import PickupRequest
+    from fahuo.integrations.registry import pickup_provider
+
+    if rma.kind == RmaKind.REFUND_ONLY:
+        raise RmaStateError("仅退款的售后单不需要上门取件")
+    if rma.status != RmaStatus.APPROVED:
+        raise RmaStateError(f"售后单当前状态为「{rma.get_status_display()}」，同意后才能预约取件")
+    order = rma.order
+    if order is None or order.carrier is None:
+        raise InvalidInput("订单没有快递公司，无法预约上门取件")
+    provider = order.carrier.provider
+    accounts = ProviderAccount.objects.filter(provider=provider, active=True)
+    account = accounts.filter(shop=order.shop).first() or accounts.filter(shop__isnull=True).first()
+    shop = order.shop
+    policy = policy_for(shop=shop)
+    warehouse = order.warehouse
+    back_to = policy.return_address or (
+        " ".join(p for p in (warehouse.province, warehouse.city, warehouse.district, warehouse.address) if p)
+        if warehouse is not None
+        else shop.sender_address
+    )
+    if not back_to:
+        raise InvalidInput("请先在售后政策里填写退货地址（或为订单指定发货仓）")
+    now = timezone.now()
+    due = rma.pickup_due_at or now + dt.timedelta(hours=pickup_hours(rma=rma))
+    request = PickupRequest(
+        order_code=f"RMA{rma.pk}",
+        carrier_code=order.carrier.code,
+        sender=Party(
+            name=order.recipient_name,
+            phone=order.recipient_phone,
+            province=order.province,
+            city=order.city,
+            district=order.district,
+            detail=order.address_detail,
+        ),
+        receiver=Party(
+            name=shop.sender_name or shop.name,
+            phone=shop.sender_phone,
+            province="",
+            city="",
+            district="",
+            detail=back_to,
+        ),
+        start=now,
+        end=max(due, now + dt.timedelta(hours=1)),
+        goods="、".join(ln.title for ln in order.lines.all())[:50] or "退货商品",
+        seller_pays=policy.freight_payer != FreightPayer.BUYER,
+    )
+    with pickup_provider(provider, account) as adapter:
+        booking = adapter.book(request)
+    rma.pickup_booked_at, rma.pickup_provider, rma.pickup_order = now, provider, booking.provider_order[:64]
+    rma.pickup_due_at = due
+    if booking.tracking_no:
+        rma.return_tracking_no = booking.tracking_no[:40]
+    rma.save()
+    RmaStep.objects.create(
+        rma=rma,
+        status=rma.status,
+        source="desk",
+        note=f"已预约上门取件（{order.carrier.name}，{booking.tracking_no or booking.provider_order}）",
+        at=now,
+        created_by=_user(user),
+    )
+    return rma

@@ -50,6 +50,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide": editor and rma.status == RmaStatus.REQUESTED,
         "can_receive": can_receive,
         "conditions": Condition.choices,
+        "can_pickup": editor
+        and rma.kind != RmaKind.REFUND_ONLY
+        and rma.status == RmaStatus.APPROVED
+        and not rma.return_tracking_no,
         "can_exchange": editor
         and rma.kind == RmaKind.EXCHANGE
         and rma.exchange_order_id is None
@@ -120,3 +124,17 @@ def dispute_pack(request: HttpRequest, order_pk: int) -> HttpResponse:
     response = HttpResponse(build(order=order), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="dispute-{order.platform_order_id}.zip"'
     return response
+
+
+@require_POST
+@desk_view(EDIT)
+def pickup(request: HttpRequest, pk: int) -> HttpResponse:
+    rma = selectors.rma(pk=pk, user=request.user)
+    try:
+        with transaction.atomic():
+            rma = services.book_pickup(rma=rma, user=request.user)
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已预约上门取件，退货单号 {rma.return_tracking_no or rma.pickup_order}")
+    return redirect("aftersales:detail", pk=pk)

@@ -120,6 +120,29 @@ def _douyin_aftersale(account: ProviderAccount | None) -> Any:
 AFTERSALE_PLATFORMS["douyin"] = _douyin_aftersale
 
 
+# --- reverse pickup (上门取件): book a courier to collect a return from the buyer -------------------
+PICKUP_PROVIDERS: dict[str, Callable[[ProviderAccount | None], Any]] = {}
+
+
+def pickup_provider(key: str, account: ProviderAccount | None = None) -> Any:
+    """An adapter with ``book(PickupRequest) -> PickupBooking``; NotSupported when ``key`` has none."""
+    try:
+        factory = PICKUP_PROVIDERS[key]
+    except KeyError:
+        raise NotSupported(f"该服务商不支持预约上门取件: {key}") from None
+    return factory(account)
+
+
+def _kdniao_pickup(account: ProviderAccount | None) -> Any:
+    from fahuo.integrations.kdniao.pickup import KdniaoPickup
+    from fahuo.integrations.kdniao.settings import KdniaoSettings
+
+    return KdniaoPickup(KdniaoSettings.for_account(account))
+
+
+PICKUP_PROVIDERS["kdniao"] = _kdniao_pickup
+
+
 # --- tracking: poll (query a parcel's trace now) and subscribe (ask the provider to push) ---------
 #
 # Tracking looks these up by the account's provider key and never names a provider itself. A new

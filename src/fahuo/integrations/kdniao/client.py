@@ -73,13 +73,14 @@ class KdniaoClient(OwnedClient):
             ),
         )
 
-    def call(self, request_type: str, request_data: Mapping[str, Any]) -> dict[str, Any]:
-        """POST one command; raises ProviderError when no usable answer comes back."""
+    def call(self, request_type: str, request_data: Mapping[str, Any], *, url: str = "") -> dict[str, Any]:
+        """POST one command (to the EOrderService unless ``url`` names another endpoint); raises
+        ProviderError when no usable answer comes back."""
         text = mapper.dump_request_data(request_data)
         form = build_form(request_type=request_type, request_data=text, settings=self.settings)
         policy = RetryPolicy(attempts=self.settings.max_attempts, backoff_s=self.settings.backoff_s)
         return call_json(
-            lambda: self._http.post(self.settings.eorder_url, data=dict(form)),
+            lambda: self._http.post(url or self.settings.eorder_url, data=dict(form)),
             policy=policy,
             wording=WORDING,
             retry_statuses=RETRYABLE_HTTP_STATUSES,

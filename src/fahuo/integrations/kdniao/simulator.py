@@ -42,6 +42,7 @@ from urllib.parse import parse_qs, unquote_plus
 import httpx
 import json5
 
+from fahuo.integrations.kdniao import sim_pickup
 from fahuo.integrations.kdniao.client import sign
 from fahuo.integrations.kdniao.settings import EORDER_PATH
 from fahuo.integrations.kdniao.tracking import (
@@ -137,6 +138,7 @@ _ENDPOINT_COMMANDS: dict[str, frozenset[str]] = {
     EORDER_PATH: frozenset({"1007", "1147"}),
     SUBSCRIBE_PATH: frozenset({REQUEST_SUBSCRIBE}),
     QUERY_PATH: frozenset({REQUEST_QUERY}),
+    sim_pickup.OORDER_PATH: sim_pickup.COMMANDS,  # 预约取件 (reverse pickup)
 }
 _PATHS = {path.lower(): path for path in _ENDPOINT_COMMANDS}
 
@@ -154,6 +156,7 @@ class KdniaoSimulator:
 
     accounts: dict[str, SimAccount] = field(default_factory=dict)
     calls: list[_Call] = field(default_factory=list)
+    pickups: sim_pickup.PickupState = field(default_factory=sim_pickup.PickupState)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _active: dict[tuple[str, str, str], _Issued] = field(default_factory=dict, repr=False)
     _by_number: dict[tuple[str, str], _Issued] = field(default_factory=dict, repr=False)
@@ -319,6 +322,8 @@ class KdniaoSimulator:
             return self._issue(ebusiness_id, account, data)
         if request_type == "1147":
             return self._cancel(ebusiness_id, account, data)
+        if request_type in sim_pickup.COMMANDS:
+            return sim_pickup.handle(self.pickups, _Refusal, ebusiness_id, request_type, data)
         raise _Refusal("101", f"不支持的指令类型: {request_type}")
 
     # -- 1007 ----------------------------------------------------------------------------------
