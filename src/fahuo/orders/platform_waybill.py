@@ -18,7 +18,7 @@ from fahuo.orders.models import Order, OrderStatus, Platform
 
 PLATFORM_WAYBILL = "platform_waybill"
 PLATFORM_WAYBILL_MESSAGE = (
-    "收件信息为平台密文：只能用抖音电子面单取号，由抖音打印组件打印面单；fahuo 不保存也不打印收件人明文"
+    "收件信息为平台密文：只能用抖音电子面单取号，由抖音打印组件打印面单；本系统不保存也不打印收件人明文"
 )
 
 

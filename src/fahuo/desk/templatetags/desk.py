@@ -19,6 +19,7 @@ ACTION_LABELS: dict[str, Any] = {
     "order.reveal": _("Viewed full personal data"),
     "order.reveal_denied": _("Tried to view full personal data (refused)"),
     "order.edit_recipient": _("Changed the recipient"),
+    "order.platform_waybill": _("Set to ship with the Douyin e-waybill (no decryption)"),
 }
 
 
