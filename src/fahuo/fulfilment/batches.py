@@ -44,10 +44,12 @@ from fahuo.fulfilment.services import NO_CARRIER, SHANGHAI
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 from fahuo.orders.models import Order, OrderLine, OrderStatus
+from fahuo.orders.platform_waybill import PLATFORM_WAYBILL
 
 UNFINISHED = (BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.FAILED)
 SIZES = ("100x180", "76x130")
 IN_SLICE = 5000  # ids per IN (...) list
+PLATFORM_ONLY = "仅限抖音电子面单：请在订单列表勾选后点「打印面单」，面单由抖音打印组件打印（波次暂不支持）"
 
 
 class BatchList(list[PrintBatch]):
@@ -98,12 +100,18 @@ def create_batch(
     candidates = _order_query(orders)
     if connection.in_atomic_block and connection.features.has_select_for_update:
         candidates = candidates.select_for_update()
-    rows = list(candidates.values_list("pk", "status", "warehouse_id", "carrier_id", "paid_at", "pickup_at"))
+    rows = list(
+        candidates.values_list(
+            "pk", "status", "warehouse_id", "carrier_id", "paid_at", "pickup_at", "review_reasons"
+        )
+    )
     skipped: list[tuple[int, str]] = []
     labels = dict(OrderStatus.choices)
     ready: list[_Ready] = []
-    for pk, status, warehouse_id, carrier_id, paid_at, pickup_at in rows:
-        if status == OrderStatus.READY:
+    for pk, status, warehouse_id, carrier_id, paid_at, pickup_at, reasons in rows:
+        if status == OrderStatus.READY and any(r.get("code") == PLATFORM_WAYBILL for r in reasons or []):
+            skipped.append((pk, PLATFORM_ONLY))  # its label is the platform's, not in a batch PDF
+        elif status == OrderStatus.READY:
             ready.append((pk, warehouse_id, carrier_id, paid_at, pickup_at))
         elif status == OrderStatus.NEEDS_REVIEW:
             skipped.append((pk, "订单待审核，请先修正收件信息"))

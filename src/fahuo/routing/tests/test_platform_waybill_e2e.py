@@ -191,3 +191,15 @@ def test_the_same_order_on_a_carrier_that_cannot_print_it_is_refused_by_name(
         )
     ]
     assert not Waybill.objects.filter(parcel__order=order).exists()
+
+
+def test_a_batch_leaves_the_platform_printed_order_out_and_says_where_to_print_it(
+    world, operator, sim
+) -> None:
+    from fahuo.fulfilment.batches import PLATFORM_ONLY, create_batch
+
+    import_orders_file(fileobj=io.BytesIO(_export(sim)), filename="1762776334_订单导出.csv", shop=world.shop)
+    order = Order.objects.get(platform_order_id=OID)
+    release_to_platform_waybill(order=order, user=operator)
+    made = create_batch(orders=[order.pk], user=operator, enqueue=False)
+    assert made.skipped == [(order.pk, PLATFORM_ONLY)]
