@@ -43,8 +43,16 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("carriers", "add"), "fahuo.carriers.cli_setup", "add a carrier (sandbox only as a --test carrier)"),
     (("capacity", "set"), "fahuo.carriers.cli_setup", "set a carrier's pickup capacity at a warehouse"),
     (("orders", "list"), "fahuo.orders.cli_list", "list orders with status, flags, carrier, warehouse"),
-    (("orders", "decrypt"), "fahuo.orders.cli_decrypt", "complete held (encrypted/masked) receivers from 抖店"),
-    (("settle",), "fahuo.contracts.cli", "weekly carrier settlement (周结对账): offline scenario or database"),
+    (
+        ("orders", "decrypt"),
+        "fahuo.orders.cli_decrypt",
+        "complete held (encrypted/masked) receivers from 抖店",
+    ),
+    (
+        ("settle",),
+        "fahuo.contracts.cli",
+        "weekly carrier settlement (周结对账): offline scenario or database",
+    ),
     (("aftersales", "list"), "fahuo.aftersales.cli", "list after-sale requests (RMAs) and their state"),
 ]
 

@@ -34,9 +34,9 @@ def order_for_page(*, pk: int, user: Any) -> Order:
     """One order of the user's shops with its shop, lines (and SKUs), carrier and import batch; 404
     when missing or another shop's."""
     return get_object_or_404(
-        visible(Order.objects.all(), user).select_related("shop", "carrier", "warehouse", "import_batch").prefetch_related(
-            "lines__sku"
-        ),
+        visible(Order.objects.all(), user)
+        .select_related("shop", "carrier", "warehouse", "import_batch")
+        .prefetch_related("lines__sku"),
         pk=pk,
     )
 
@@ -59,15 +59,17 @@ def order_numbers(*, ids: Iterable[int], user: Any) -> dict[int, str]:
 
 def recent_imports(*, user: Any, limit: int = 10) -> list[ImportBatch]:
     return list(
-        visible(ImportBatch.objects.all(), user).select_related("shop", "created_by").order_by("-created_at", "-id")[:limit]
+        visible(ImportBatch.objects.all(), user)
+        .select_related("shop", "created_by")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 
 def import_batch(*, pk: int, user: Any) -> ImportBatch:
     """One import batch with its unreadable rows (their raw cells are not loaded: personal data)."""
     return get_object_or_404(
-        visible(ImportBatch.objects.all(), user).select_related("shop", "created_by").prefetch_related(
-            Prefetch("row_errors", queryset=ImportRowError.objects.defer("raw"))
-        ),
+        visible(ImportBatch.objects.all(), user)
+        .select_related("shop", "created_by")
+        .prefetch_related(Prefetch("row_errors", queryset=ImportRowError.objects.defer("raw"))),
         pk=pk,
     )

@@ -71,7 +71,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET, user=request.user)
     filters = form.filters()
     _guard_phone_search(request, filters)
-    page = Paginator(selectors.desk_order_list(user=request.user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.desk_order_list(user=request.user, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {"nav": "orders", "form": form, "page": page, "filtered": bool(filters)}
     # A filter change or a page link swaps only the results; everything else gets the whole page.
     template = (
@@ -183,7 +185,9 @@ def print_labels(request: HttpRequest) -> HttpResponse:
     # print_orders keeps its own transactions: waybills issued by the provider are recorded
     # chunk by chunk even when a later chunk fails.
     result = print_orders(
-        orders=selectors.orders_by_ids(ids=ids, user=request.user), size=form.cleaned_data["size"], user=request.user
+        orders=selectors.orders_by_ids(ids=ids, user=request.user),
+        size=form.cleaned_data["size"],
+        user=request.user,
     )
     numbers = selectors.order_numbers(ids=[oid for oid, _reason in result.failed], user=request.user)
     key = result.path.stem  # unique per run; the file exists only when labels were printed
@@ -198,9 +202,7 @@ def print_labels(request: HttpRequest) -> HttpResponse:
         ],
         "at": timezone.now().isoformat(),
         "fetched": False,
-        "carriers": print_summary.carriers_of(
-            order_ids=set(ids) - {oid for oid, _reason in result.failed}
-        ),
+        "carriers": print_summary.carriers_of(order_ids=set(ids) - {oid for oid, _reason in result.failed}),
     }
     jobs = [job, *request.session.get("print_jobs", [])][:KEPT_PRINT_JOBS]
     request.session["print_jobs"] = jobs
@@ -297,7 +299,11 @@ def import_orders(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = ImportForm(user=request.user)
-    context = {"nav": "import", "form": form, "imports": selectors.recent_imports(user=request.user, limit=10)}
+    context = {
+        "nav": "import",
+        "form": form,
+        "imports": selectors.recent_imports(user=request.user, limit=10),
+    }
     return render(request, "desk/import.html", context, status=status)
 
 

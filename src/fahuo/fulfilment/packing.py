@@ -462,8 +462,12 @@ def mark_packed(
     must not ship (cancelled order, voided waybill) or is already packed; ``InvalidInput`` when a
     line was not checked.
     """
-    parcels = Parcel.objects.all() if user is None else visible(Parcel.objects.all(), user, field="order__shop")
-    parcel = parcels.select_for_update(of=("self",)).select_related("order", "carton").filter(pk=parcel_id).first()
+    parcels = (
+        Parcel.objects.all() if user is None else visible(Parcel.objects.all(), user, field="order__shop")
+    )
+    parcel = (
+        parcels.select_for_update(of=("self",)).select_related("order", "carton").filter(pk=parcel_id).first()
+    )
     if parcel is None:
         raise NotFound("包裹不存在")
     order = parcel.order

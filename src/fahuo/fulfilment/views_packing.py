@@ -154,7 +154,9 @@ def _rules_page(request: HttpRequest, *, form: RuleForm | None = None, status: i
         "can_edit": _can_edit(request),
         "cartons": _carton_rows(),
         "inserts": list(
-            visible(BrandInsert.objects.all(), request.user).select_related("shop", "sku").order_by("shop__code", "kind", "pk")
+            visible(BrandInsert.objects.all(), request.user)
+            .select_related("shop", "sku")
+            .order_by("shop__code", "kind", "pk")
         ),
         "insert_kinds": packing.INSERT_KINDS,
     }

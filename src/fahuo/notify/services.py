@@ -392,7 +392,9 @@ def message_values(
     }
 
 
-def sample_values(*, shop: Shop | None = None, now: datetime | None = None, user: Any = None) -> dict[str, str]:
+def sample_values(
+    *, shop: Shop | None = None, now: datetime | None = None, user: Any = None
+) -> dict[str, str]:
     """Values for a preview: the shop's latest order with a parcel (of the user's shops), else a
     made-up one."""
     now = now or timezone.now()

@@ -168,9 +168,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
     form = OutboxFilterForm(request.GET)
     filters = form.filters()
     status, channel, q = filters.get("status", ""), filters.get("channel", ""), filters.get("q", "")
-    page = Paginator(selectors.outbox(status=status, channel=channel, q=q, user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors.outbox(status=status, channel=channel, q=q, user=request.user), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     context = {
         "nav": "messages",
         "form": form,

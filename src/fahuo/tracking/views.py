@@ -79,9 +79,11 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     else:
         template = "tracking/alert_list.html"
         context.update(_switches())
-        context["stuck_messages"] = visible(PlatformMessage.objects.all(), request.user).filter(
-            status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED]
-        ).count()
+        context["stuck_messages"] = (
+            visible(PlatformMessage.objects.all(), request.user)
+            .filter(status__in=[MessageStatus.PENDING_FETCH, MessageStatus.FAILED])
+            .count()
+        )
     return vary_on_htmx(render(request, template, context))
 
 

@@ -15,7 +15,9 @@ def test_the_desk_asks_the_accounts_rule_not_only_django_permissions(db: Any, sh
 
     assert web._permission_check[0] is can
     outsider = User.objects.create_user(username="outsider", password="fahuo-test-pw")
-    outsider.user_permissions.add(Permission.objects.get(codename="view_order", content_type__app_label="orders"))
+    outsider.user_permissions.add(
+        Permission.objects.get(codename="view_order", content_type__app_label="orders")
+    )
     outsider = User.objects.get(pk=outsider.pk)
     assert outsider.has_perm("orders.view_order")  # Django alone would let this user in
     client = Client()
