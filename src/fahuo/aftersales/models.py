@@ -95,7 +95,7 @@ class Rma(models.Model):
         "orders.Shop", null=True, blank=True, on_delete=models.PROTECT, related_name="rmas"
     )
     order = models.ForeignKey(
-        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="rmas"
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="rmas"
     )
     platform_order_id = models.CharField(max_length=64, blank=True)
     platform_line_id = models.CharField(max_length=64, blank=True)

@@ -986,6 +986,7 @@ def build_demo(*, orders: int = 2000, seed: int = 42, now: datetime | None = Non
         _upsert_rules()
         _seed_message_templates()
         _seed_live_sessions(rng, shops[LIVE_SHOP], warehouses, skus, carriers, stream_start, orders)
+        _seed_aftersales(shops, now)
         # A demo order arrived on the desk when it was paid, not when the demo was built: the
         # dashboard's 今日新增 counts today's arrivals, not the whole history.
         Order.objects.filter(shop__in=list(shops.values()), paid_at__isnull=False).update(
@@ -993,6 +994,12 @@ def build_demo(*, orders: int = 2000, seed: int = 42, now: datetime | None = Non
         )
 
     return _summary(shops, carriers, stock_rows, logins, stream_start, stream_end)
+
+
+def _seed_aftersales(shops: dict[str, Shop], now: datetime) -> None:
+    from fahuo.aftersales.demo import seed
+
+    seed(live=shops[LIVE_SHOP], private=shops[PRIVATE_SHOP], now=now)
 
 
 LIVE_HISTORY_MIN_ORDERS = 1000  # smaller (test) demos keep exactly the orders they asked for
