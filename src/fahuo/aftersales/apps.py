@@ -15,3 +15,6 @@ class AftersalesConfig(AppConfig):
 
         connect()
         events.sweep_rules.connect(pickup_rule)
+        from fahuo.aftersales.selectors import buyer_progress
+
+        events.return_progress.provide(buyer_progress)

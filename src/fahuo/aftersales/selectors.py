@@ -51,3 +51,21 @@ def as_row(r: Rma) -> dict[str, Any]:
         "refund_amount_fen": r.refund_amount_fen,
         "shop": r.shop.code if r.shop else None,
     }
+
+
+def buyer_progress(order_id: int) -> list[dict[str, Any]]:
+    """The order's returns/exchanges as the buyer may see them on the tracking page: kind, status,
+    the steps' status words and times (no seller notes, no reasons), the return number."""
+    rows = []
+    for r in Rma.objects.filter(order_id=order_id).prefetch_related("steps").order_by("created_at"):
+        steps = [(s.at, s.get_status_display()) for s in r.steps.all() if s.applied]
+        rows.append(
+            {
+                "title": f"{r.get_kind_display()}申请",
+                "status": r.get_status_display(),
+                "steps": list(reversed(steps)),
+                "tracking_no": r.return_tracking_no,
+                "pickup_due": r.pickup_due_at if r.status == "approved" else None,
+            }
+        )
+    return rows

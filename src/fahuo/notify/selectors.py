@@ -16,6 +16,7 @@ from fahuo.kit.privacy import mask_name, scrub
 from fahuo.notify.models import MessageKey, MessageTemplate, OutboxMessage, OutboxStatus
 from fahuo.notify.services import expected_date
 from fahuo.orders.models import Order, Shop
+from fahuo.tracking import events as tracking_events
 from fahuo.tracking.models import FINAL_STATUSES, Track, TrackEvent, TrackStatus
 
 VIEW_PERMISSION = "orders.view_order"
@@ -119,6 +120,7 @@ class TrackPage:
     step: int  # 0-4 along picked up → in transit → out for delivery → delivered; -1 for trouble
     events: list[TrackEvent]
     final: bool
+    returns: list[dict[str, Any]] = field(default_factory=list)  # after-sales progress, buyer-safe
 
 
 def tracking_page(*, token: str, now: datetime | None = None) -> TrackPage | None:
@@ -158,7 +160,13 @@ def tracking_page(*, token: str, now: datetime | None = None) -> TrackPage | Non
         step=_STEP.get(track.status, -1),
         events=events,
         final=track.status in FINAL_STATUSES,
+        returns=_returns(order),
     )
+
+
+def _returns(order: Order | None) -> list[dict[str, Any]]:
+    provider = tracking_events.return_progress.get()
+    return provider(order.pk) if provider is not None and order is not None else []
 
 
 def _colour(seed: str) -> str:

@@ -25,3 +25,8 @@ message_buyer: Provided[Callable[..., Any] | None] = Provided("tracking.message_
 # Rules other domains add to the sweep (after-sales: a return pickup about to run late), called as
 # ``handler(now=, result=)`` inside the sweep's transaction; they count what they open in ``result``.
 sweep_rules: Hook[...] = Hook("tracking.sweep_rules")
+# The buyer's page (/t/<token>): ``return_progress(order_id)`` -> the order's returns/exchanges as
+# buyer-safe rows ({"title", "status", "steps": [(datetime, text)], "tracking_no"}), after-sales provides.
+return_progress: Provided[Callable[[int], list[dict[str, Any]]] | None] = Provided(
+    "tracking.return_progress", None
+)
