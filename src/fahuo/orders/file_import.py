@@ -30,7 +30,7 @@ from fahuo.orders.formats import (
     parse_quantity,
     parse_yuan,
 )
-from fahuo.orders.importing import CHANNELS, CHUNK, LineDraft, OrderDraft, chunked, create_orders
+from fahuo.orders.importing import CHANNELS, CHUNK, LineDraft, OrderDraft, Progress, chunked, create_orders
 from fahuo.orders.models import ImportBatch, ImportRowError, Order, OrderStatus, Shop
 from fahuo.orders.services import apply_verification, verify_recipient
 
@@ -111,9 +111,15 @@ class _Row:
     column: str = ""  # the title of the cell at fault
 
 
-def import_orders_file(*, fileobj: BinaryIO, filename: str, shop: Shop, user: Any = None) -> ImportReport:
-    """Import a 抖店 order export or a fahuo template (CSV, XLSX or a .zip) into ``shop``; see docs/import.md."""
+def import_orders_file(
+    *, fileobj: BinaryIO, filename: str, shop: Shop, user: Any = None, on_progress: Progress | None = None
+) -> ImportReport:
+    """Import a 抖店 order export or a fahuo template (CSV, XLSX or a .zip) into ``shop``; see docs/import.md.
+
+    ``on_progress(step, done, total)`` is told the steps (read, verify, write) of a large import."""
     sheet = exports.read_export(fileobj=fileobj, filename=filename)
+    if on_progress is not None:
+        on_progress("read", len(sheet.rows), len(sheet.rows))
     exports.refuse_other_exports(sheet.header, filename)
     try:
         layout, positions = detect_layout(sheet.header)
@@ -130,7 +136,9 @@ def import_orders_file(*, fileobj: BinaryIO, filename: str, shop: Shop, user: An
     batch = ImportBatch.objects.create(
         shop=shop, filename=filename[:255], file_format=layout.key, created_by=_user_or_none(user)
     )
-    result = create_orders(shop=shop, drafts=plan.drafts, source="import", batch=batch)
+    result = create_orders(
+        shop=shop, drafts=plan.drafts, source="import", batch=batch, on_progress=on_progress
+    )
     ImportRowError.objects.bulk_create(
         [
             ImportRowError(

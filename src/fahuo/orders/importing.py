@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -35,6 +35,8 @@ CHUNK = 500  # ids per IN (...) query and rows per INSERT batch
 CHANNELS = {"live": "live", "直播": "live", "private": "private", "私域": "private", "微信": "private"}
 CHANNELS |= {"shelf": "shelf", "货架": "shelf", "商品卡": "shelf"}
 T = TypeVar("T")
+Progress = Callable[[str, int, int], None]  # (step: read / verify / write, done, total)
+PROGRESS_EVERY = 2000  # orders between two progress reports
 
 
 # --- drafts: what an edge hands to the core ------------------------------------------------------
@@ -120,7 +122,12 @@ def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 def create_orders(
-    *, shop: Shop, drafts: Sequence[OrderDraft], source: str, batch: ImportBatch | None = None
+    *,
+    shop: Shop,
+    drafts: Sequence[OrderDraft],
+    source: str,
+    batch: ImportBatch | None = None,
+    on_progress: Progress | None = None,
 ) -> IntakeResult:
     """Create the drafts the shop does not have yet (idempotent on platform order id), verified."""
     existing: dict[str, Order] = {}
@@ -131,7 +138,9 @@ def create_orders(
     now = timezone.now()
     outcomes: list[Outcome] = []
     new: list[tuple[Order, OrderDraft]] = []
-    for draft in drafts:
+    for done, draft in enumerate(drafts, 1):
+        if on_progress is not None and (done % PROGRESS_EVERY == 0 or done == len(drafts)):
+            on_progress("verify", done, len(drafts))
         known = existing.get(draft.platform_order_id)
         if known is not None:
             outcomes.append(Outcome(order=known, created=False))
@@ -163,6 +172,8 @@ def create_orders(
     from fahuo.inventory.reservations import reserve_orders
 
     reserve_orders(orders=[o for o, _ in new])
+    if on_progress is not None:
+        on_progress("write", len(new), len(new))
     return IntakeResult(outcomes=outcomes, lines_created=len(lines), skus_created=skus_created)
 
 
