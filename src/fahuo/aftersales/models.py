@@ -158,3 +158,7 @@ class RmaStep(models.Model):
 
     def __str__(self) -> str:
         return f"RMA {self.rma_id} → {self.status} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def source_label(self) -> str:
+        return {"douyin": "抖店", "desk": "发货台", "warehouse": "仓库"}.get(self.source, self.source)
