@@ -79,6 +79,7 @@ RUNS: dict[tuple[str, ...], Run | str] = {
     ("orders", "list"): Run(),
     ("orders", "decrypt"): Run(("--shop", "nosuch"), 2, "nosuch"),
     ("settle",): Run((), 2, "--scenario"),
+    ("aftersales", "list"): Run(says="0 RMA(s)"),
 }
 
 
