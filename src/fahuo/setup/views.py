@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from fahuo.accounts.selectors import managed_shops, shops_for
 from fahuo.accounts.services import role_of
 from fahuo.carriers import setup as carriers_setup
 from fahuo.carriers.models import Capacity, Carrier, ProviderAccount
@@ -26,7 +27,7 @@ from fahuo.inventory import services as stock_services
 from fahuo.inventory.models import Stock, Warehouse
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, error_page
-from fahuo.orders.models import Order, OrderLine, Shop
+from fahuo.orders.models import Order, OrderLine
 from fahuo.orders.shops import create_shop
 from fahuo.setup import forms
 from fahuo.setup.services import company_name, first_run, needs_first_run
@@ -60,6 +61,15 @@ def _run(request: HttpRequest, action: Callable[[], str]) -> bool:
         return False
 
 
+def _unknown_lines(request: HttpRequest) -> Any:
+    """Open order lines of the user's shops whose 商家编码 matches no product yet."""
+    return OrderLine.objects.filter(
+        sku__isnull=True,
+        order__status__in=["ready", "needs_review"],
+        order__shop__in=shops_for(request.user),
+    )
+
+
 # --- first run -----------------------------------------------------------------------------------
 
 
@@ -91,18 +101,13 @@ def welcome(request: HttpRequest) -> HttpResponse:
 @owner_only
 def home(request: HttpRequest) -> HttpResponse:
     steps = [
-        ("shops", "店铺", Shop.objects.count()),
+        ("shops", "店铺", shops_for(request.user).count()),
         ("warehouses", "仓库", Warehouse.objects.count()),
         ("carriers", "快递", Carrier.objects.filter(active=True).count()),
         ("products", "商品资料", Sku.objects.count()),
         ("stock", "库存", Stock.objects.filter(on_hand__gt=0).count()),
     ]
-    unknown = (
-        OrderLine.objects.filter(sku__isnull=True, order__status__in=["ready", "needs_review"])
-        .exclude(sku_code="")
-        .values_list("sku_code", "title")
-        .distinct()[:50]
-    )
+    unknown = _unknown_lines(request).exclude(sku_code="").values_list("sku_code", "title").distinct()[:50]
     return _page(
         request,
         "home.html",
@@ -113,9 +118,9 @@ def home(request: HttpRequest) -> HttpResponse:
         unknown_lines=list(unknown),
         short_orders=sum(
             1
-            for reasons in Order.objects.filter(status="needs_review").values_list(
-                "review_reasons", flat=True
-            )
+            for reasons in Order.objects.filter(
+                status="needs_review", shop__in=shops_for(request.user)
+            ).values_list("review_reasons", flat=True)
             if any(r.get("code") == "out_of_stock" for r in reasons or [])
         ),
     )
@@ -146,7 +151,7 @@ def shops(request: HttpRequest) -> HttpResponse:
 
         if _run(request, add):
             return redirect("setup:shops")
-    return _page(request, "shops.html", "shops", form=form, shops=Shop.objects.all())
+    return _page(request, "shops.html", "shops", form=form, shops=managed_shops(request.user))
 
 
 # --- warehouses ----------------------------------------------------------------------------------
@@ -254,12 +259,7 @@ def products(request: HttpRequest) -> HttpResponse:
                 return redirect("setup:products")
     if request.method == "POST" and request.POST.get("from_line"):
         return _create_from_line(request)
-    unknown = (
-        OrderLine.objects.filter(sku__isnull=True, order__status__in=["ready", "needs_review"])
-        .exclude(sku_code="")
-        .values_list("sku_code", "title")
-        .distinct()[:50]
-    )
+    unknown = _unknown_lines(request).exclude(sku_code="").values_list("sku_code", "title").distinct()[:50]
     return _page(
         request,
         "products.html",
@@ -273,7 +273,7 @@ def products(request: HttpRequest) -> HttpResponse:
 
 def _create_from_line(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("from_line", "").strip()
-    line = OrderLine.objects.filter(sku__isnull=True, sku_code=code).first()
+    line = _unknown_lines(request).filter(sku_code=code).first()
     if line is None:
         messages.error(request, "没有这个商家编码的未知商品行")
         return redirect("setup:products")
@@ -281,7 +281,7 @@ def _create_from_line(request: HttpRequest) -> HttpResponse:
         sku, _ = Sku.objects.get_or_create(
             code=code, defaults={"name": line.title[:200], "spec": line.spec[:200]}
         )
-        OrderLine.objects.filter(sku__isnull=True, sku_code=code).update(sku=sku)
+        _unknown_lines(request).filter(sku_code=code).update(sku=sku)
     messages.success(request, f"已建商品 {code}：请补充重量、尺寸和特性")
     return redirect("setup:product_edit", code=sku.code)
 
