@@ -17,6 +17,19 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _data_migration_rows(request: pytest.FixtureRequest) -> None:
+    """Database tests see the rows data migrations seed (the default 话术 library), even when a
+    transactional test earlier in the same pytest-xdist worker flushed the database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or marker.kwargs.get("transaction") or (marker.args and marker.args[0]):
+        return
+    request.getfixturevalue("db")
+    from fahuo.notify.services import ensure_default_templates
+
+    ensure_default_templates()
+
+
 @pytest.fixture
 def shop(db: Any) -> Any:
     from fahuo.orders.models import Shop
