@@ -19,15 +19,22 @@ def _fresh_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def _data_migration_rows(request: pytest.FixtureRequest) -> None:
-    """Database tests see the rows data migrations seed (the default 话术 library), even when a
-    transactional test earlier in the same pytest-xdist worker flushed the database."""
+    """Database tests see the rows data migrations seed (the default 话术 library, the alert rules),
+    even when a transactional test earlier in the same pytest-xdist worker flushed the database."""
+    names = request.fixturenames
     marker = request.node.get_closest_marker("django_db")
-    if marker is None or marker.kwargs.get("transaction") or (marker.args and marker.args[0]):
+    if "transactional_db" in names or "live_server" in names:
+        return
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    if marker is None and "db" not in names:
         return
     request.getfixturevalue("db")
     from fahuo.notify.services import ensure_default_templates
+    from fahuo.tracking.rules import ensure_rules
 
     ensure_default_templates()
+    ensure_rules()
 
 
 @pytest.fixture
