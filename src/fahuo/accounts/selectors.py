@@ -59,6 +59,16 @@ def shops_for(user: Any) -> QuerySet[Shop]:
     return shops
 
 
+def sees_every_shop(user: Any) -> bool:
+    """True when no shop is hidden from this user (and their API token): the test for company-wide
+    records that span every shop, such as carrier contracts and their weekly statements."""
+    from fahuo.orders.models import Shop
+
+    if not _authenticated(user):
+        return False
+    return not Shop.objects.exclude(pk__in=shops_for(user).values("pk")).exists()
+
+
 def visible(queryset: QuerySet[M], user: Any, *, field: str = "shop", shopless: bool = False) -> QuerySet[M]:
     """``queryset`` narrowed to rows whose ``field`` (a path to a Shop) is one of the user's shops;
     ``shopless`` keeps rows without a shop too (e.g. the default message texts). The owner of every

@@ -12,13 +12,23 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from fahuo.accounts.services import require
+from fahuo.accounts.selectors import sees_every_shop
+from fahuo.accounts.services import require as require_perm
 from fahuo.carriers.models import Carrier
 from fahuo.contracts import services
 from fahuo.contracts.models import Claim, WeeklyStatement
-from fahuo.kit.errors import InvalidInput, NotFound
+from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
 
 router = Router()
+
+
+def require(request: HttpRequest, perm: str) -> None:
+    """``perm``, and a view of every shop: contracts and statements span every shop's parcels."""
+    require_perm(request, perm)
+    if not sees_every_shop(request.user):
+        raise PermissionDenied("快递合同、周结对账和理赔涵盖所有店铺：此账号或令牌不能查看全部店铺")
+
+
 VIEW = "orders.view_order"
 EDIT = "contracts.change_contractterms"
 

@@ -5,16 +5,16 @@ from fahuo.contracts import views
 app_name = "contracts"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("generate/", views.generate, name="generate"),
-    path("statements/<int:pk>/", views.statement, name="statement"),
-    path("statements/<int:pk>/status/", views.statement_status, name="statement_status"),
-    path("statements/<int:pk>/<str:kind>/", views.statement_file, name="statement_file"),
-    path("claims/", views.claims, name="claims"),
-    path("claims/<int:pk>/<str:action>/", views.claim_action, name="claim_action"),
-    path("incidents/", views.incident_add, name="incident_add"),
-    path("deposit/", views.deposit_add, name="deposit_add"),
-    path("<str:code>/terms/", views.terms, name="terms"),
-    path("<str:code>/bill/", views.bill_upload, name="bill_upload"),
-    path("<str:code>/bill/confirm/", views.bill_confirm, name="bill_confirm"),
+    path("", views.company_wide(views.home), name="home"),
+    path("generate/", views.company_wide(views.generate), name="generate"),
+    path("statements/<int:pk>/", views.company_wide(views.statement), name="statement"),
+    path("statements/<int:pk>/status/", views.company_wide(views.statement_status), name="statement_status"),
+    path("statements/<int:pk>/<str:kind>/", views.company_wide(views.statement_file), name="statement_file"),
+    path("claims/", views.company_wide(views.claims), name="claims"),
+    path("claims/<int:pk>/<str:action>/", views.company_wide(views.claim_action), name="claim_action"),
+    path("incidents/", views.company_wide(views.incident_add), name="incident_add"),
+    path("deposit/", views.company_wide(views.deposit_add), name="deposit_add"),
+    path("<str:code>/terms/", views.company_wide(views.terms), name="terms"),
+    path("<str:code>/bill/", views.company_wide(views.bill_upload), name="bill_upload"),
+    path("<str:code>/bill/confirm/", views.company_wide(views.bill_confirm), name="bill_confirm"),
 ]

@@ -1,11 +1,13 @@
 """Desk pages for carrier contracts (owners edit; every desk role reads): terms, weekly statements
 with their PDF / Excel / dispute list, carrier bill import with a column-mapping preview, claims and
-privacy incidents."""
+privacy incidents. They span every shop's parcels, so only users who see every shop open them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from fahuo.accounts.selectors import sees_every_shop
 from fahuo.carriers.models import Carrier
 from fahuo.contracts import bills, documents, selectors, services
 from fahuo.contracts.forms import (
@@ -36,6 +39,7 @@ from fahuo.kit.sheets import read_upload
 from fahuo.kit.web import can, desk_view, error_page
 
 READ = "orders.view_order"
+COMPANY_WIDE = "快递合同、周结对账和理赔涵盖所有店铺：只有能查看全部店铺的账号可以打开。"
 EDIT = "contracts.change_contractterms"  # owners
 NEXT_STATUS = {
     StatementStatus.DRAFT: [("sent", "标记为已发送")],
@@ -44,6 +48,19 @@ NEXT_STATUS = {
     StatementStatus.AGREED: [("paid", "已付款")],
     StatementStatus.PAID: [],
 }
+
+
+def company_wide(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Contracts, statements and claims span every shop's parcels: a user who cannot see every shop
+    gets a 403 instead of other shops' parcels (shop separation)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not sees_every_shop(request.user):
+            return error_page(request, COMPANY_WIDE, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _last_monday() -> dt.date:
