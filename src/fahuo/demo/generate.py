@@ -34,7 +34,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fahuo.accounts.models import Role
-from fahuo.accounts.services import assign_role
+from fahuo.accounts.services import add_member, assign_role
 from fahuo.carriers.models import Capacity, Carrier, RateLine
 from fahuo.catalog.models import Sku
 from fahuo.demo import data
@@ -509,7 +509,11 @@ def _upsert_users() -> list[tuple[str, str, str]]:
         user.first_name = {"owner": "小雨", "operator": "运营", "packer": "打包"}[username]
         user.set_password(password)
         user.save()
-        assign_role(user=user, role=role)
+        if role == "owner":
+            assign_role(user=user, role=role)  # owner of every shop
+        else:  # operators and packers work in the demo's shops as members
+            for shop in Shop.objects.filter(code__in=[LIVE_SHOP, PRIVATE_SHOP]):
+                add_member(user=user, shop=shop, role=role)
         logins.append((username, role, password))
     return logins
 

@@ -110,7 +110,16 @@ def test_import_fix_and_print_a_night_of_orders(browser: Any, desk: str, owner: 
         page.get_by_role("button", name="保存并重新校验").click()
         expect(page.locator(".page-head .badge")).to_have_text("待打单")
 
-        # 7. Filter the list (htmx, the URL follows), select the page, print one PDF.
+        # 7. Filter the list (htmx, the URL follows), select the page, print one PDF. Nothing prints
+        # without a carrier (no silent sandbox): the orders go to a test carrier the seller added on
+        # purpose (the allocation itself is walked in routing/tests/test_browser.py).
+        from fahuo.carriers.models import Carrier
+        from fahuo.orders.models import Order
+
+        test_carrier = Carrier.objects.create(
+            code="TEST", name="测试快递", provider="sandbox", test_mode=True
+        )
+        Order.objects.filter(status="ready").update(carrier=test_carrier)
         page.get_by_role("link", name="订单", exact=True).click()
         page.get_by_label("状态").select_option("ready")
         expect(page).to_have_url(re.compile(r"status=ready"))

@@ -37,7 +37,9 @@ def test_desk_pages_run_their_scripts_under_the_policy(
                 assert page.evaluate("typeof window.htmx") == "object", path
         # the message editor's inline script renders the preview as the seller types
         from fahuo.notify.models import MessageTemplate
+        from fahuo.notify.services import ensure_default_templates
 
+        ensure_default_templates()  # a transactional test's database may have been flushed before
         template = MessageTemplate.objects.order_by("pk").first()
         assert template is not None
         page.goto(f"{live_server.url}/messages/templates/{template.pk}/")

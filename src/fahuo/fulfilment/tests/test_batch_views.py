@@ -243,8 +243,17 @@ MAKE_USER = """
 import django
 django.setup()
 from django.contrib.auth.models import User
-from fahuo.accounts.services import assign_role
-assign_role(user=User.objects.create_user(username="night", password="night-shift-pw"), role="operator")
+from fahuo.accounts.services import add_member
+from fahuo.orders.models import Shop
+night = User.objects.create_user(username="night", password="night-shift-pw")
+for shop in Shop.objects.all():
+    add_member(user=night, shop=shop, role="operator")
+# Nothing prints without a carrier (no silent sandbox): the demo's ready orders are not allocated yet,
+# so they go to a test carrier added on purpose (allocation is walked in routing's browser test).
+from fahuo.carriers.models import Carrier
+from fahuo.orders.models import Order
+test = Carrier.objects.create(code="TEST", name="测试快递", provider="sandbox", test_mode=True)
+Order.objects.filter(status="ready", carrier=None).update(carrier=test)
 """
 
 

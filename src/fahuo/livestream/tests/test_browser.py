@@ -279,7 +279,7 @@ def test_walk_plan_notice_review(
         expect(zto.locator("textarea")).to_contain_text("每小时最多15单")
         zto.locator("select").select_option("wechat")
         zto.get_by_role("button", name="标记已发送").click()
-        expect(page.locator('[data-notice="ZTO"] .badge')).to_contain_text("wechat")
+        expect(page.locator('[data-notice="ZTO"] .badge')).to_contain_text("微信")
         walk_shot(page, "02-notices")
 
         # 3. The stream happens; its review compares the actual freight with the plan's.
