@@ -101,3 +101,37 @@ def desk_view(perm: str | None = None) -> Callable[[View], View]:
         return cast(View, wrapper)
 
     return decorate
+
+
+NUL_MESSAGE = "请求中含有空字符（\\x00 / \\u0000），文本里不能有这个字符：请删除后再提交。"
+_TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
+
+
+class RejectNulMiddleware:
+    """A NUL character in a query string or a text body is refused with a 400 before any view runs:
+    PostgreSQL text cannot hold it (a DataError, so a 500), and no seller's text contains it. Binary
+    uploads (multipart) are left alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if self._has_nul(request):
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"error": "invalid_input", "message": NUL_MESSAGE}, status=400)
+            return HttpResponse(NUL_MESSAGE, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query or "\x00" in request.path:
+            return True
+        if request.content_type.startswith(_TEXT_BODIES):
+            body = request.body
+            if request.content_type == "application/x-www-form-urlencoded" and b"%00" in body:
+                return True
+            return b"\x00" in body or b"\\u0000" in body.lower()
+        return False

@@ -23,6 +23,21 @@ FUZZ_EXAMPLES = int(os.environ.get("FAHUO_FUZZ_EXAMPLES", "12"))
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """Schemathesis calls the real WSGI handler, whose request_finished signal closes a database
+    connection that saw an error (PostgreSQL, after a rejected write) — the test's own connection,
+    inside its transaction. Django's test client unhooks that signal for the same reason."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def token(owner: Any, shop: Any) -> str:
     """An owner's token over a shop with a few orders (one whose recipient does not verify), so the
