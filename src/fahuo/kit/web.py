@@ -129,9 +129,10 @@ class RejectNulMiddleware:
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query or "\x00" in request.path:
             return True
-        if request.content_type.startswith(_TEXT_BODIES):
+        content_type = request.content_type or ""
+        if content_type.startswith(_TEXT_BODIES):
             body = request.body
-            if request.content_type == "application/x-www-form-urlencoded" and b"%00" in body:
+            if content_type == "application/x-www-form-urlencoded" and b"%00" in body:
                 return True
             return b"\x00" in body or b"\\u0000" in body.lower()
         return False
