@@ -80,6 +80,8 @@ class Claim(models.Model):
     carrier = models.ForeignKey("carriers.Carrier", on_delete=models.PROTECT, related_name="claims")
     tracking_no = models.CharField(max_length=40)
     track = models.ForeignKey("tracking.Track", null=True, blank=True, on_delete=models.SET_NULL)
+    # The parcel's shop (from its order): a one-shop owner sees the claims of their own parcels.
+    shop = models.ForeignKey("orders.Shop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=10, choices=ClaimKind.choices)
     source = models.CharField(max_length=20, default="buyer")  # tracking, buyer, packing
     reported_at = models.DateTimeField()
@@ -106,9 +108,23 @@ class Claim(models.Model):
 
 
 class ClaimAttachment(models.Model):
+    """One photo of a claim, stored under its SHA-256 (the digest goes into the evidence PDF)."""
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="claims/%Y/%m/")
+    sha256 = models.CharField(max_length=64, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(max_length=200, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "sha256"], condition=~models.Q(sha256=""), name="uniq_claim_photo"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.file.name or ""

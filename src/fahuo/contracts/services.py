@@ -467,9 +467,12 @@ def open_claim(
         raise InvalidInput("kind: damage or loss")
     if amount_fen <= 0:
         raise InvalidInput("amount_fen: must be positive")
-    track = Track.objects.filter(tracking_no=tracking_no, carrier_code=carrier.code).first()
+    track = (
+        Track.objects.filter(tracking_no=tracking_no, carrier_code=carrier.code).select_related("order").first()
+    )
+    shop_id = track.order.shop_id if track is not None and track.order is not None else None
     return Claim.objects.create(
-        carrier=carrier, tracking_no=tracking_no, track=track, kind=kind, amount_fen=amount_fen,
+        carrier=carrier, tracking_no=tracking_no, track=track, shop_id=shop_id, kind=kind, amount_fen=amount_fen,
         reported_at=reported_at or timezone.now(), source=source, note=note,
         created_by=user if getattr(user, "pk", None) else None,
     )  # fmt: skip
