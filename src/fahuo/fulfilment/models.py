@@ -225,3 +225,35 @@ class ShipBack(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.waybill_no} {self.status}"
+
+
+class PlatformPrintStatus(models.TextChoices):
+    PENDING = "pending", "待打印"
+    SENT = "sent", "已发送打印组件"
+    PRINTED = "printed", "已打印"
+    FAILED = "failed", "打印失败"
+
+
+class PlatformPrint(models.Model):
+    """A label the platform's print component prints (抖音电子面单): fahuo prepares the signed print
+    data, the component on the desk PC decrypts and prints it, and its result lands here."""
+
+    waybill = models.OneToOneField(Waybill, on_delete=models.CASCADE, related_name="platform_print")
+    batch = models.ForeignKey(
+        PrintBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="platform_prints"
+    )
+    status = models.CharField(
+        max_length=10, choices=PlatformPrintStatus.choices, default=PlatformPrintStatus.PENDING
+    )
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    printer = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    printed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "batch"])]
+
+    def __str__(self) -> str:
+        return f"{self.waybill_id} {self.status}"
