@@ -162,3 +162,45 @@ class RmaStep(models.Model):
     @property
     def source_label(self) -> str:
         return {"douyin": "抖店", "desk": "发货台", "warehouse": "仓库"}.get(self.source, self.source)
+
+
+class EvidenceKind(models.TextChoices):
+    PACKING_VIDEO = "packing_video", "打包录像"
+    PACKING_PHOTO = "packing_photo", "打包照片"
+    UNBOXING_VIDEO = "unboxing_video", "买家开箱视频"
+    UNBOXING_PHOTO = "unboxing_photo", "买家开箱照片"
+    INSPECTION_PHOTO = "inspection_photo", "退货验货照片"
+
+
+class Evidence(models.Model):
+    """A kept file (留存证据): a packing video/photo from the scan station, a buyer's unboxing upload
+    or a return inspection photo. The bytes live content-addressed under the data dir
+    (``evidence/<sha[:2]>/<sha256>``, see :mod:`fahuo.aftersales.storage`); the row says whose it is."""
+
+    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="evidence")
+    parcel = models.ForeignKey(
+        "fulfilment.Parcel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rma = models.ForeignKey(Rma, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
+    kind = models.CharField(max_length=20, choices=EvidenceKind.choices)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=40)
+    uploaded_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=12, default="station")  # station, buyer, warehouse
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind", "sha256"], name="aftersales_evidence_once")
+        ]
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sha256[:12]} of order {self.order_id}"
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
