@@ -147,10 +147,17 @@ class PrintBatchItem(models.Model):
 
 
 class PackagingRule(models.Model):
-    """Packing instructions per product trait (易碎 → 气泡膜/珍珠棉 + 硬纸箱 …), edited by the seller."""
+    """Packing instructions and the carton for orders matching every condition set on the rule
+    (trait, shop, SKU, units, goods weight): 易碎 → 气泡膜/珍珠棉 + 硬纸箱; 3+ 件 SKU-A → 5号纸箱 …"""
 
-    trait = models.CharField(max_length=30)  # a catalog.Trait value, or "multi_sku" / "default"
-    instructions = models.CharField(max_length=300)
+    trait = models.CharField(max_length=30, blank=True)  # catalog.Trait, "multi_sku", "default"; "" = any
+    shop = models.ForeignKey("orders.Shop", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey("catalog.Sku", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    min_quantity = models.PositiveIntegerField(null=True, blank=True)  # units of the SKU (or of the order)
+    max_quantity = models.PositiveIntegerField(null=True, blank=True)
+    max_weight_g = models.PositiveIntegerField(null=True, blank=True)  # the order's goods weight
+    carton = models.ForeignKey("Carton", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    instructions = models.CharField(max_length=300, blank=True)
     materials = models.CharField(max_length=200, blank=True)
     eco_alternative = models.CharField(max_length=200, blank=True)
     eco = models.BooleanField(default=False)  # pack with eco_alternative instead of materials
@@ -192,9 +199,10 @@ class BrandInsert(models.Model):
 
     shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="inserts")
     sku = models.ForeignKey("catalog.Sku", null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=20)  # thank_you, gift, tips
+    kind = models.CharField(max_length=20)  # thank_you, gift, tips, flyer
     text = models.CharField(max_length=300)
     active = models.BooleanField(default=True)
+    repeat_only = models.BooleanField(default=False)  # only for buyers who ordered before (复购)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:20]}"

@@ -13,6 +13,14 @@ class Platform(models.TextChoices):
     MANUAL = "manual", "手工"
 
 
+class ShipBackMoment(models.TextChoices):
+    """When a shop's tracking numbers go back to the platform (回传时机), and its stock leaves the books."""
+
+    ISSUE = "issue", "取号后立即回传"
+    PRINT = "print", "打印面单后回传"
+    PACK = "pack", "验货打包后回传"
+
+
 class Shop(models.Model):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=80)
@@ -22,6 +30,15 @@ class Shop(models.Model):
     sender_phone = models.CharField(max_length=30, blank=True)
     sender_address = models.CharField(max_length=200, blank=True)
     brand_note = models.CharField(max_length=200, blank=True, help_text="Thank-you text for packing slips")
+    # Where the shop's orders ship from when an order names no warehouse (reservations, allocation).
+    default_warehouse = models.ForeignKey(
+        "inventory.Warehouse", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Pack scan by default: the platform is never told "shipped" before the goods are in the box
+    # (the shipping article's warning: 已发货但实际无货 → refunds and bad reviews).
+    shipback_at = models.CharField(max_length=8, choices=ShipBackMoment.choices, default=ShipBackMoment.PACK)
+    # A printed parcel not pack-scanned this many hours before the promised ship time raises an alert.
+    unpacked_alert_hours = models.PositiveSmallIntegerField(default=4)
 
     class Meta:
         ordering = ["code"]

@@ -136,6 +136,7 @@ class AlertKind(models.TextChoices):
     PROXY_SIGNED = "proxy_signed", "代签/放柜（要求送货上门）"
     ADDRESS_CHANGED = "address_changed", "已打单后改地址"
     AFTER_SALE = "after_sale", "售后/退款申请"
+    UNPACKED = "unpacked", "已打单未打包"
 
 
 class AlertRule(models.Model):
