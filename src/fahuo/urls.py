@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from fahuo.aftersales.urls import public_patterns as buyer_patterns
 from fahuo.api import api
 from fahuo.notify.urls import public_patterns
 from fahuo.tracking.urls import hook_patterns
@@ -21,6 +22,7 @@ urlpatterns = [
     path("members/", include("fahuo.accounts.urls")),
     path("hooks/", include((hook_patterns, "hooks"))),
     path("messages/", include("fahuo.notify.urls")),
+    path("t/", include((buyer_patterns, "buyer"))),  # /t/<token>/unboxing (after-sales)
     path("t/", include((public_patterns, "public"))),
     path("", include("fahuo.desk.urls")),
 ]

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from fahuo.aftersales import selectors, services
+from fahuo.aftersales import selectors, services, uploads
 from fahuo.aftersales.models import Condition, RmaKind, RmaStatus
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import can, desk_view
@@ -47,6 +47,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "aftersales",
         "rma": rma,
         "steps": list(rma.steps.select_related("created_by")),
+        "evidence": uploads.for_order(order=rma.order) if rma.order is not None else [],
         "can_decide": editor and rma.status == RmaStatus.REQUESTED,
         "can_receive": can_receive,
         "conditions": Condition.choices,
