@@ -61,6 +61,25 @@ def decrypt(token: str) -> str:
         return Undecryptable(token)
 
 
+_FILE_AAD = b"fahuo-file-v1"
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a file's bytes (e.g. an upload waiting for the worker) with the field key."""
+    aead, _ = _current_keys()
+    nonce = os.urandom(12)
+    return nonce + aead.encrypt(nonce, data, _FILE_AAD)
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    """The bytes ``encrypt_bytes`` was given; ValueError when the blob is not ours or was altered."""
+    aead, _ = _current_keys()
+    try:
+        return aead.decrypt(blob[:12], blob[12:], _FILE_AAD)
+    except InvalidTag:
+        raise ValueError("the file cannot be decrypted with this key") from None
+
+
 class Undecryptable(str):
     """A stored value that does not decrypt (another key, or forged "v1:" text stored before 0.3).
 

@@ -166,7 +166,20 @@ class OrderLine(models.Model):
         return f"{self.title} {self.spec} ×{self.quantity}"
 
 
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "导入中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+    CANCELLED = "cancelled", "已取消"
+
+
 class ImportBatch(models.Model):
+    """One import of one file (the import run): its progress while it runs, its report when done.
+
+    The file is worked in chunks of orders, each in its own short transaction that also moves
+    ``orders_done`` on; a run that stops half-way continues from there (docs/import.md)."""
+
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="imports")
     filename = models.CharField(max_length=255)
     file_format = models.CharField(max_length=20)  # douyin, fahuo
@@ -180,13 +193,44 @@ class ImportBatch(models.Model):
     # What the report shows besides the counts: what the file was recognised as, the orders and 子订单
     # left out and held with their reasons (ids and reasons only, no personal data).
     summary = models.JSONField(default=dict, blank=True)
+    # The run: done when created by an import before runs existed (0.3 and older).
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.DONE)
+    rows_total = models.PositiveIntegerField(default=0)  # data rows in the file
+    orders_total = models.PositiveIntegerField(null=True, blank=True)  # orders to import; null: not planned
+    orders_done = models.PositiveIntegerField(default=0)  # orders worked (created or duplicate)
+    cancel_requested = models.BooleanField(default=False)
+    worker = models.CharField(max_length=120, blank=True)  # host:pid:thread of the process working it
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         permissions = [("import_orders", "Can import orders")]
+        indexes = [models.Index(fields=["status"], name="importbatch_status")]
+
+    @property
+    def active(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if not self.orders_total:
+            return 100 if self.status == ImportStatus.DONE else 0
+        return min(100, self.orders_done * 100 // self.orders_total)
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportFile(models.Model):
+    """The uploaded file of a queued import, encrypted (it holds buyers' personal data); kept only
+    until its run ends, so a worker on any machine can read it and a killed run can start again."""
+
+    batch = models.OneToOneField(ImportBatch, on_delete=models.CASCADE, related_name="staged_file")
+    data = models.BinaryField()  # kit.privacy.encrypt_bytes of the upload
+    size = models.PositiveIntegerField(default=0)
 
 
 class ImportRowError(models.Model):
