@@ -54,6 +54,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
         "weekly carrier settlement (周结对账): offline scenario or database",
     ),
     (("aftersales", "list"), "fahuo.aftersales.cli", "list after-sale requests (RMAs) and their state"),
+    (("orders", "cancel"), "fahuo.orders.cli_cancel", "cancel an order and release its reserved stock"),
 ]
 
 NEEDS_DJANGO_EXEMPT = {("address", "parse"), ("allocate",), ("settle",)}

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 
 from fahuo.accounts.selectors import shops_for
 from fahuo.accounts.services import require
@@ -122,3 +122,23 @@ def get_order(request: HttpRequest, order_id: int) -> Order:
     if order is None:
         raise NotFound(f"订单不存在：{order_id}")
     return order
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+@router.post("/{order_id}/cancel", response=dict[str, Any], summary="Cancel an order (releases its stock)")
+def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> dict[str, Any]:
+    """The order becomes 已取消 and its reserved units go back to stock. An order with an issued
+    waybill is refused (409) until the waybill is voided; another shop's order is a 404."""
+    from fahuo.orders.cancel import cancel, cancel_dict
+
+    require(request, "orders.change_order")
+    order = order_list(user=request.user).select_related("shop").filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(f"订单不存在：{order_id}")
+    require(request, "orders.change_order", order.shop)
+    with transaction.atomic():
+        cancel(order=order, reason=payload.reason, user=request.user, request=request)
+    return cancel_dict(order, reason=payload.reason)

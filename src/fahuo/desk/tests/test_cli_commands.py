@@ -80,6 +80,7 @@ RUNS: dict[tuple[str, ...], Run | str] = {
     ("orders", "decrypt"): Run(("--shop", "nosuch"), 2, "nosuch"),
     ("settle",): Run((), 2, "--scenario"),
     ("aftersales", "list"): Run(says="0 RMA(s)"),
+    ("orders", "cancel"): Run(("NOPE", "--reason", "买家取消"), 2, "订单不存在"),
 }
 
 
