@@ -42,3 +42,26 @@
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
 })();
+
+// Handlers that used to be inline attributes (the Content-Security-Policy runs no inline code):
+// <form data-confirm="…"> asks before submitting; an htmx link marked data-current-row highlights
+// its table row while its details load.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+    if (!window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-current-row")) return;
+    var row = elt.closest("tr");
+    if (row && window.htmx) window.htmx.takeClass(row, "current");
+  });
+})();
