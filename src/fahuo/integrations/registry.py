@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from fahuo.integrations.base import ShopPlatform, TraceEvent, WaybillProvider
+from fahuo.integrations.base import ParsedPush, ShopPlatform, TraceEvent, WaybillProvider
 from fahuo.kit.errors import NotSupported
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ PICKUP_PROVIDERS["kdniao"] = _kdniao_pickup
 # --- tracking: poll (query a parcel's trace now) and subscribe (ask the provider to push) ---------
 #
 # Tracking looks these up by the account's provider key and never names a provider itself. A new
-# tracking provider adds its factories here (and its push parser to TRACKING_PUSH_PARSERS).
+# tracking provider adds its factories here (and its push parser to TRACK_PUSHES).
 
 # query(tracking_no=, carrier_code=, phone=) -> the parcel's trace, newest state included
 TrackQuery = Callable[..., list[TraceEvent]]
@@ -243,3 +243,66 @@ TRACK_SUBSCRIBERS["kdniao"] = _kdniao_subscribe
 TRACK_POLLERS["kdniao"] = TrackPoller(_kdniao_query, default_rate=5.0)
 TRACK_SUBSCRIBERS["kuaidi100"] = _kuaidi100_subscribe
 TRACK_POLLERS["kuaidi100"] = TrackPoller(_kuaidi100_query, default_rate=2.0)
+
+
+# --- tracking pushes: verify and decode what a provider POSTs to /hooks/<key>, or a logged payload --
+#
+# Both take the provider's active accounts, oldest first (tracking looks them up by key). ``parse``
+# raises SignatureInvalid / MalformedPush, or a FahuoError when no account can verify the push.
+
+
+@dataclass(frozen=True, slots=True)
+class TrackPush:
+    # (POSTed form fields, accounts) -> the verified push
+    parse: Callable[[Mapping[str, str], Sequence[ProviderAccount]], ParsedPush]
+    # (the decoded payload as logged, accounts) -> (events, per-item errors); MalformedPush when unreadable
+    replay: Callable[[Mapping[str, Any], Sequence[ProviderAccount]], tuple[list[TraceEvent], list[str]]]
+
+
+TRACK_PUSHES: dict[str, TrackPush] = {}
+
+
+def track_push(key: str) -> TrackPush:
+    try:
+        return TRACK_PUSHES[key]
+    except KeyError:
+        raise NotSupported(f"该服务不支持推送物流轨迹: {key}") from None
+
+
+def _kdniao_push(form: Mapping[str, str], accounts: Sequence[ProviderAccount]) -> ParsedPush:
+    from fahuo.integrations.kdniao import tracking
+
+    return tracking.parse_push(form, tracking.settings_for_push(form, accounts))
+
+
+def _kdniao_replay(
+    payload: Mapping[str, Any], accounts: Sequence[ProviderAccount]
+) -> tuple[list[TraceEvent], list[str]]:
+    from fahuo.integrations.kdniao import tracking
+
+    return tracking.replay_events(payload, tracking.replay_settings(accounts))
+
+
+def _kuaidi100_push(form: Mapping[str, str], accounts: Sequence[ProviderAccount]) -> ParsedPush:
+    from fahuo.integrations.kuaidi100 import tracking
+    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings, callback_salt
+
+    if not accounts:
+        raise NotSupported("没有可用的快递100账号，无法校验推送签名")
+    # The salt is the one subscriptions were made with: the first active account's.
+    settings = Kuaidi100Settings.from_account(accounts[0])
+    return tracking.parse_callback(
+        form, salt=callback_salt(accounts[0]), carrier_codes=settings.carrier_code_map
+    )
+
+
+def _kuaidi100_replay(
+    payload: Mapping[str, Any], accounts: Sequence[ProviderAccount]
+) -> tuple[list[TraceEvent], list[str]]:
+    from fahuo.integrations.kuaidi100 import tracking
+
+    return tracking.replay_events(payload)
+
+
+TRACK_PUSHES["kdniao"] = TrackPush(parse=_kdniao_push, replay=_kdniao_replay)
+TRACK_PUSHES["kuaidi100"] = TrackPush(parse=_kuaidi100_push, replay=_kuaidi100_replay)

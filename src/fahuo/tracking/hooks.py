@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from fahuo.integrations import registry
 from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid
 from fahuo.kit.errors import FahuoError
 from fahuo.tracking import shop_messages, subscriptions
@@ -94,71 +95,32 @@ def _not_utf8_form(provider: str, request: HttpRequest, body: str) -> HttpRespon
     return None
 
 
-def _kdniao_settings(form: dict[str, str]) -> Any:
-    """The settings of the Kdniao account the push names (RequestData.EBusinessID), else the first."""
+def _accounts(provider: str) -> list[Any]:
     from fahuo.carriers.models import ProviderAccount
-    from fahuo.integrations.kdniao.settings import KdniaoSettings
 
-    try:
-        named = str(json.loads(form.get("RequestData") or "{}").get("EBusinessID") or "")
-    except (ValueError, AttributeError):
-        named = ""
-    if named:
-        for account in ProviderAccount.objects.filter(provider="kdniao", active=True).order_by("pk"):
-            try:
-                settings = KdniaoSettings.from_account(account)
-            except FahuoError:
-                continue
-            if settings.ebusiness_id == named:
-                return settings
-    return KdniaoSettings.for_account(None)
-
-
-def _callback_number(form: dict[str, str]) -> str:
-    try:
-        param = json.loads(form.get("param") or "{}")
-    except ValueError:
-        return ""
-    last = param.get("lastResult") if isinstance(param, dict) else None
-    return str(last.get("nu") or "").strip() if isinstance(last, dict) else ""
+    return list(ProviderAccount.objects.filter(provider=provider, active=True).order_by("pk"))
 
 
 @csrf_exempt
 @require_POST
-def kdniao(request: HttpRequest) -> HttpResponse:
-    from fahuo.integrations.kdniao import tracking
-
+def tracking_push(request: HttpRequest, provider: str) -> HttpResponse:
+    """``POST /hooks/<provider>``: a trace push, verified and decoded by the provider's registered parser."""
+    push = registry.track_push(provider)
     body = request.body.decode("utf-8", "replace")
-    if (refused := _not_utf8_form("kdniao", request, body)) is not None:
+    if (refused := _not_utf8_form(provider, request, body)) is not None:
         return refused
     form = request.POST.dict()
-    return _tracking_push("kdniao", body, lambda: tracking.parse_push(form, _kdniao_settings(form)))
-
-
-@csrf_exempt
-@require_POST
-def kuaidi100(request: HttpRequest) -> HttpResponse:
-    from fahuo.integrations.kuaidi100 import tracking
-
-    body = request.body.decode("utf-8", "replace")
-    if (refused := _not_utf8_form("kuaidi100", request, body)) is not None:
-        return refused
-    form = request.POST.dict()
-
-    def parse() -> ParsedPush:
-        k100_settings, salt = subscriptions.kuaidi100_config()
-        return tracking.parse_callback(form, salt=salt, carrier_codes=k100_settings.carrier_code_map)
 
     def after(parsed: ParsedPush) -> None:
-        # "abort": Kuaidi100 stopped monitoring the number (no trace for days, or no change for
-        # 60 days) without correcting the company itself: subscribe again so the parcel is not
-        # silently dropped (its guidance: after half an hour).
+        # e.g. Kuaidi100's "abort": the provider stopped monitoring the number (no trace for days, or
+        # no change for 60 days) without correcting the company itself: subscribe again so the parcel
+        # is not silently dropped (its guidance: after half an hour).
         if getattr(parsed, "needs_resubscribe", False):
-            number = next((e.tracking_no for e in parsed.events), "") or _callback_number(form)
+            number = next((e.tracking_no for e in parsed.events), "") or getattr(parsed, "tracking_no", "")
             if number:
-                subscriptions.resubscribe_later(tracking_no=number, provider="kuaidi100")
+                subscriptions.resubscribe_later(tracking_no=number, provider=provider)
 
-    return _tracking_push("kuaidi100", body, parse, after)
+    return _tracking_push(provider, body, lambda: push.parse(form, _accounts(provider)), after)
 
 
 @csrf_exempt

@@ -11,12 +11,13 @@ Events are ingested in batches, so a replay of a day's pushes runs at ingestion 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
+from fahuo.integrations import registry
 from fahuo.integrations.base import MalformedPush, TraceEvent
 from fahuo.tracking.ingest import ingest_events
 
@@ -45,67 +46,17 @@ class ReplaySummary:
         }
 
 
-def _kdniao_settings() -> Any:
-    from fahuo.integrations.kdniao.settings import KdniaoSettings
-    from fahuo.kit.errors import FahuoError
+def _accounts(provider: str) -> list[Any]:
+    from fahuo.carriers.models import ProviderAccount
 
-    try:
-        return KdniaoSettings.for_account(None)
-    except FahuoError:
-        # Only the ShipperCode map is needed to decode; the default one serves without an account.
-        return KdniaoSettings(ebusiness_id="replay", app_key="replay")
-
-
-def kdniao_events(payload: Mapping[str, Any], settings: Any) -> tuple[list[TraceEvent], list[str]]:
-    """A decoded Kdniao RequestData object -> events (+ per-item errors), as ``parse_push`` reads it."""
-    from fahuo.integrations.kdniao import tracking
-
-    items = payload.get("Data")
-    if not isinstance(items, list):
-        raise MalformedPush("Data is not an array")
-    carriers = tracking.reverse_shipper_codes(settings)
-    events: list[TraceEvent] = []
-    errors: list[str] = []
-    for index, item in enumerate(items):
-        shipper = str(item.get("ShipperCode") or "").strip().upper() if isinstance(item, Mapping) else ""
-        label = (
-            f"{shipper or '?'} {item.get('LogisticCode')}" if isinstance(item, Mapping) else f"Data[{index}]"
-        )
-        carrier = carriers.get(shipper)
-        if carrier is None:
-            errors.append(f"{label}: unknown ShipperCode {shipper or '(empty)'}")
-            continue
-        try:
-            events.extend(tracking.item_events(item, carrier_code=carrier))
-        except ValueError as exc:
-            errors.append(f"{label}: {exc}")
-    return events, errors
-
-
-def kuaidi100_events(
-    payload: Mapping[str, Any], carrier_codes: Mapping[str, str] | None = None
-) -> tuple[list[TraceEvent], list[str]]:
-    """A decoded Kuaidi100 ``param`` object -> events (+ errors), as ``parse_callback`` reads it."""
-    from fahuo.integrations.kuaidi100 import tracking
-
-    result = payload.get("lastResult")
-    errors: list[str] = []
-    if result is None:
-        return [], errors
-    if not isinstance(result, Mapping):
-        raise MalformedPush("lastResult is not an object")
-    company = str(result.get("com") or payload.get("comNew") or "").strip().lower()
-    carrier = tracking.reverse_carrier_codes(carrier_codes).get(company)
-    if carrier is None:
-        return [], [f"unknown company com={company or '(empty)'}"]
-    return tracking.result_events(result, carrier_code=carrier, errors=errors), errors
+    return list(ProviderAccount.objects.filter(provider=provider, active=True).order_by("pk"))
 
 
 def replay_lines(lines: Iterable[str]) -> ReplaySummary:
     """Replay pushes line by line; a bad line is reported and skipped."""
     summary = ReplaySummary()
     pending: list[TraceEvent] = []
-    kdniao_settings: Any = None
+    accounts: dict[str, list[Any]] = {}
 
     def flush() -> None:
         if not pending:
@@ -125,22 +76,17 @@ def replay_lines(lines: Iterable[str]) -> ReplaySummary:
             obj = json.loads(line)
             provider = str(obj.get("provider") or "") if isinstance(obj, dict) else ""
             payload = obj.get("payload") if isinstance(obj, dict) else None
-            if provider == "kdniao":
-                if not isinstance(payload, dict):
-                    raise MalformedPush("payload is not an object")
-                if kdniao_settings is None:
-                    kdniao_settings = _kdniao_settings()
-                events, errors = kdniao_events(payload, kdniao_settings)
-            elif provider == "kuaidi100":
-                if not isinstance(payload, dict):
-                    raise MalformedPush("payload is not an object")
-                events, errors = kuaidi100_events(payload)
-            elif provider == "douyin":
+            if provider == "douyin":
                 flush()
                 summary.messages += _replay_douyin(payload, summary, number)
                 continue
-            else:
+            if provider not in registry.TRACK_PUSHES:
                 raise MalformedPush(f"unknown provider {provider!r}")
+            if not isinstance(payload, dict):
+                raise MalformedPush("payload is not an object")
+            if provider not in accounts:
+                accounts[provider] = _accounts(provider)
+            events, errors = registry.track_push(provider).replay(payload, accounts[provider])
         except (ValueError, MalformedPush) as exc:
             summary.failed_lines += 1
             summary.errors.append(f"line {number}: {exc}")

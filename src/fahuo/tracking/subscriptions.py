@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fahuo.integrations import registry
-from fahuo.kit.errors import FahuoError, NotSupported
+from fahuo.kit.errors import FahuoError
 from fahuo.tracking.models import Track
 
 logger = logging.getLogger(__name__)
@@ -38,21 +38,6 @@ class SubscribeResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"subscribed": self.subscribed, "skipped": self.skipped, "failed": self.failed}
-
-
-def kuaidi100_config() -> tuple[Any, str]:
-    """The active Kuaidi100 account's settings and the salt its callbacks are signed with.
-
-    The salt is the account's ``salt`` credential, else one derived from the site's secret key (so
-    subscriptions and the callback check agree without configuration).
-    """
-    from fahuo.carriers.models import ProviderAccount
-    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings, callback_salt
-
-    account = ProviderAccount.objects.filter(provider="kuaidi100", active=True).order_by("pk").first()
-    if account is None:
-        raise NotSupported("没有可用的快递100账号，无法校验推送签名")
-    return Kuaidi100Settings.from_account(account), callback_salt(account)
 
 
 def resubscribe_later(*, tracking_no: str, provider: str, delay_s: int = 1800) -> None:

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from fahuo.integrations import registry
 from fahuo.tracking import hooks, views
 
 app_name = "tracking"
@@ -21,8 +22,9 @@ urlpatterns = [
 ]
 
 # Mounted at /hooks/ by fahuo.urls: include((hook_patterns, "hooks")). CSRF-exempt, signature-checked.
+# Each tracking provider with a push parser in the registry gets /hooks/<key>; 抖店's messages are
+# shop events (orders, after-sales), not traces, and have their own endpoint.
 hook_patterns = [
-    path("kdniao", hooks.kdniao, name="kdniao"),
-    path("kuaidi100", hooks.kuaidi100, name="kuaidi100"),
+    *(path(key, hooks.tracking_push, {"provider": key}, name=key) for key in registry.TRACK_PUSHES),
     path("douyin", hooks.douyin, name="douyin"),
 ]

@@ -12,7 +12,7 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,10 @@ from fahuo.integrations.kdniao import mapper
 from fahuo.integrations.kdniao.client import KdniaoClient, sign
 from fahuo.integrations.kdniao.codes import IN_TRANSIT, TrackCode, guess_status, track_code
 from fahuo.integrations.kdniao.settings import PROVIDER_KEY, KdniaoSettings
-from fahuo.kit.errors import NotSupported, ProviderError
+from fahuo.kit.errors import FahuoError, NotSupported, ProviderError
+
+if TYPE_CHECKING:
+    from fahuo.carriers.models import ProviderAccount
 
 REQUEST_SUBSCRIBE = "1008"
 REQUEST_QUERY = "1002"
@@ -193,6 +196,62 @@ def ack_body(settings: KdniaoSettings, *, now: datetime | None = None) -> str:
         "Reason": "",
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def settings_for_push(form: Mapping[str, str], accounts: Sequence[ProviderAccount]) -> KdniaoSettings:
+    """The settings of the account a push names (RequestData.EBusinessID), else of the first account."""
+    try:
+        named = str(json.loads(form.get("RequestData") or "{}").get("EBusinessID") or "")
+    except (ValueError, AttributeError):
+        named = ""
+    if named:
+        for account in accounts:
+            try:
+                settings = KdniaoSettings.from_account(account)
+            except FahuoError:
+                continue
+            if settings.ebusiness_id == named:
+                return settings
+    if not accounts:
+        raise NotSupported("没有可用的快递鸟账号，请先在设置中添加")
+    return KdniaoSettings.from_account(accounts[0])
+
+
+def replay_settings(accounts: Sequence[ProviderAccount]) -> KdniaoSettings:
+    """Settings to decode logged pushes with: only the ShipperCode map matters, so without a usable
+    account the default map serves."""
+    try:
+        return KdniaoSettings.from_account(accounts[0]) if accounts else _REPLAY_SETTINGS
+    except FahuoError:
+        return _REPLAY_SETTINGS
+
+
+_REPLAY_SETTINGS = KdniaoSettings(ebusiness_id="replay", app_key="replay")
+
+
+def replay_events(payload: Mapping[str, Any], settings: KdniaoSettings) -> tuple[list[TraceEvent], list[str]]:
+    """A decoded RequestData object (with ``Data[]``) -> events (+ per-item errors), read as
+    ``parse_push`` reads it."""
+    items = payload.get("Data")
+    if not isinstance(items, list):
+        raise MalformedPush("Data is not an array")
+    carriers = reverse_shipper_codes(settings)
+    events: list[TraceEvent] = []
+    errors: list[str] = []
+    for index, item in enumerate(items):
+        shipper = str(item.get("ShipperCode") or "").strip().upper() if isinstance(item, Mapping) else ""
+        label = (
+            f"{shipper or '?'} {item.get('LogisticCode')}" if isinstance(item, Mapping) else f"Data[{index}]"
+        )
+        carrier = carriers.get(shipper)
+        if carrier is None:
+            errors.append(f"{label}: unknown ShipperCode {shipper or '(empty)'}")
+            continue
+        try:
+            events.extend(item_events(item, carrier_code=carrier))
+        except ValueError as exc:
+            errors.append(f"{label}: {exc}")
+    return events, errors
 
 
 def reverse_shipper_codes(settings: KdniaoSettings) -> dict[str, str]:

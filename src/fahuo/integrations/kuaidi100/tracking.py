@@ -67,6 +67,7 @@ class Kuaidi100Callback(ParsedPush):
     message: str = ""
     needs_resubscribe: bool = False
     corrected_company: str = ""
+    tracking_no: str = ""  # lastResult.nu, so an "abort" without traces still names its number
 
 
 class _RowError(ValueError):
@@ -268,7 +269,26 @@ def parse_callback(
         message=message,
         needs_resubscribe=status == ABORT and not corrected,
         corrected_company=corrected,
+        tracking_no=str(result.get("nu") or "").strip() if isinstance(result, Mapping) else "",
     )
+
+
+def replay_events(
+    payload: Mapping[str, Any], carrier_codes: Mapping[str, str] | None = None
+) -> tuple[list[TraceEvent], list[str]]:
+    """A decoded ``param`` object (as logged, signature already gone) -> events (+ errors), read as
+    ``parse_callback`` reads it."""
+    result = payload.get("lastResult")
+    errors: list[str] = []
+    if result is None:
+        return [], errors
+    if not isinstance(result, Mapping):
+        raise MalformedPush("lastResult is not an object")
+    company = str(result.get("com") or payload.get("comNew") or "").strip().lower()
+    carrier = reverse_carrier_codes(carrier_codes).get(company)
+    if carrier is None:
+        return [], [f"unknown company com={company or '(empty)'}"]
+    return result_events(result, carrier_code=carrier, errors=errors), errors
 
 
 def reverse_carrier_codes(carrier_codes: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,3 +65,42 @@ def test_a_registered_provider_takes_subscriptions(shop: Any, acme: list[tuple[s
     assert result.subscribed == 1 and acme == [("subscribe", t.tracking_no)]
     t.refresh_from_db()
     assert t.subscribed_provider == "acme"
+
+
+@pytest.fixture
+def acme_push(db: Any) -> Iterator[list[str]]:
+    """A made-up provider's push parser, registered the way Kdniao's and Kuaidi100's are."""
+    seen: list[str] = []
+
+    def replay(payload: Any, accounts: Any) -> tuple[list[TraceEvent], list[str]]:
+        seen.extend(account.name for account in accounts)
+        at = timezone.now() - dt.timedelta(minutes=5)
+        return [TraceEvent(payload["no"], "ZTO", at, "picked_up", "acme", "1", "已揽收")], []
+
+    registry.TRACK_PUSHES["acme"] = registry.TrackPush(parse=lambda form, accounts: None, replay=replay)  # type: ignore[arg-type,return-value]
+    ProviderAccount.objects.create(provider="acme", name="Acme 推送", base_url="http://127.0.0.1:9")
+    try:
+        yield seen
+    finally:
+        del registry.TRACK_PUSHES["acme"]
+
+
+def test_a_registered_push_parser_replays_without_any_tracking_change(
+    shop: Any, acme_push: list[str]
+) -> None:
+    from fahuo.tracking.replay import replay_lines
+
+    t = f.track(shop, issued_at=timezone.now() - dt.timedelta(hours=3))
+    summary = replay_lines([json.dumps({"provider": "acme", "payload": {"no": t.tracking_no}})])
+    assert (summary.accepted, summary.failed_lines) == (1, 0)
+    assert acme_push == ["Acme 推送"]  # the provider's own accounts were handed to its parser
+    t.refresh_from_db()
+    assert t.status == TrackStatus.PICKED_UP
+
+
+def test_every_registered_push_parser_has_its_hook_endpoint() -> None:
+    from django.urls import reverse
+
+    assert set(registry.TRACK_PUSHES) >= {"kdniao", "kuaidi100"}
+    for key in registry.TRACK_PUSHES:
+        assert reverse(f"hooks:{key}") == f"/hooks/{key}"
