@@ -26,6 +26,12 @@ class Carrier(models.Model):
     # A test carrier (测试面单) an owner added on purpose: its waybills are not real and say so.
     test_mode = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
+    # The carrier's outlet (网点) that serves this desk: who to call, where and when it collects.
+    branch_name = models.CharField(max_length=60, blank=True)
+    branch_code = models.CharField(max_length=40, blank=True)
+    branch_contact = EncryptedTextField(blank=True, default="")  # a person's name and phone
+    branch_pickup_address = models.CharField(max_length=200, blank=True)
+    branch_pickup_hours = models.CharField(max_length=40, blank=True)  # e.g. "16:00-18:00"
 
     class Meta:
         ordering = ["code"]
@@ -102,6 +108,15 @@ class ProviderAccount(models.Model):
     base_url = models.CharField(max_length=200, blank=True)
     credentials = EncryptedTextField(default="{}")
     active = models.BooleanField(default=True)
+    # A shop platform's authorisation (抖店): the tokens live in ``credentials``; these say when the
+    # access token expires, when it was last renewed and what the platform last refused.
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    # The shop's switches (a shop platform account only): fetch pushed orders, upload tracking numbers.
+    fetch_orders = models.BooleanField(default=True)
+    ship_back = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["provider", "name"]
