@@ -15,6 +15,14 @@ class AftersalesConfig(AppConfig):
 
         connect()
         events.sweep_rules.connect(pickup_rule)
-        from fahuo.aftersales.selectors import buyer_progress
+        from fahuo.aftersales.selectors import buyer_links, buyer_progress
 
         events.return_progress.provide(buyer_progress)
+        events.buyer_links.provide(buyer_links)
+        from django.urls import reverse
+
+        from fahuo.fulfilment import events as fulfilment_events
+
+        fulfilment_events.packing_evidence_url.provide(
+            lambda parcel_id: reverse("aftersales:packing_upload", args=[parcel_id])
+        )

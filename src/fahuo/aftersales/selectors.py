@@ -69,3 +69,18 @@ def buyer_progress(order_id: int) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def buyer_links(order_id: int, token: str) -> list[dict[str, str]]:
+    """What the buyer may do from the tracking page: send an unboxing video/photo."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    return [
+        {
+            "id": "unboxing",
+            "title": _("Send an unboxing video"),
+            "text": _("Something wrong with the parcel? Send the shop a video or photo of the unboxing."),
+            "url": reverse("buyer:unboxing", args=[token]),
+        }
+    ]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fahuo.accounts.models import Role
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import role_of
-from fahuo.fulfilment import packing
+from fahuo.fulfilment import events, packing
 from fahuo.fulfilment.batches import visible_batches
 from fahuo.fulfilment.documents import carton_text, render_packing_slips, render_picklist
 from fahuo.fulfilment.models import BrandInsert, Carton, PackagingRule
@@ -36,9 +36,23 @@ RULE_EDITORS = {str(Role.OWNER), str(Role.OPERATOR)}
 # --- scan-to-verify ------------------------------------------------------------------------------
 
 
+def _evidence_url(result: packing.ScanResult) -> str:
+    provider = events.packing_evidence_url.get()
+    if provider is None or result.parcel is None or result.state != "found":
+        return ""
+    return provider(result.parcel.pk)
+
+
+def _camera(response: HttpResponse) -> HttpResponse:
+    """The station may use the camera for packing videos/photos (the site default forbids it)."""
+    response["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+    return response
+
+
 def _result_context(result: packing.ScanResult, **extra: Any) -> dict[str, Any]:
     carton = result.carton
     return {
+        "evidence_url": _evidence_url(result),
         "result": result,
         "order": result.order,
         "carton_text": carton_text(carton.carton, carton.message) if carton is not None else "",
@@ -50,7 +64,7 @@ def _result_context(result: packing.ScanResult, **extra: Any) -> dict[str, Any]:
 @require_GET
 @desk_view(SCAN_PERMISSION)
 def scan_station(request: HttpRequest) -> HttpResponse:
-    return private(render(request, "fulfilment/packing_scan.html", {"nav": "packing"}))
+    return _camera(private(render(request, "fulfilment/packing_scan.html", {"nav": "packing"})))
 
 
 @require_GET
@@ -65,7 +79,7 @@ def scan_lookup(request: HttpRequest) -> HttpResponse:
         return private(render(request, template, context, status=exc.status))
     status = 409 if result.state == "voided" else 200
     context = _result_context(result, nav="packing")
-    return private(render(request, template, context, status=status))
+    return _camera(private(render(request, template, context, status=status)))
 
 
 @require_POST

@@ -121,6 +121,7 @@ class TrackPage:
     events: list[TrackEvent]
     final: bool
     returns: list[dict[str, Any]] = field(default_factory=list)  # after-sales progress, buyer-safe
+    links: list[dict[str, str]] = field(default_factory=list)  # after-sales actions (unboxing upload, …)
 
 
 def tracking_page(*, token: str, now: datetime | None = None) -> TrackPage | None:
@@ -161,12 +162,18 @@ def tracking_page(*, token: str, now: datetime | None = None) -> TrackPage | Non
         events=events,
         final=track.status in FINAL_STATUSES,
         returns=_returns(order),
+        links=_links(order, token),
     )
 
 
 def _returns(order: Order | None) -> list[dict[str, Any]]:
     provider = tracking_events.return_progress.get()
     return provider(order.pk) if provider is not None and order is not None else []
+
+
+def _links(order: Order | None, token: str) -> list[dict[str, str]]:
+    provider = tracking_events.buyer_links.get()
+    return provider(order.pk, token) if provider is not None and order is not None else []
 
 
 def _colour(seed: str) -> str:

@@ -30,3 +30,6 @@ sweep_rules: Hook[...] = Hook("tracking.sweep_rules")
 return_progress: Provided[Callable[[int], list[dict[str, Any]]] | None] = Provided(
     "tracking.return_progress", None
 )
+# The buyer's page: ``buyer_links(order_id, token)`` -> actions offered to the buyer as
+# [{"id", "title", "text", "url"}] (after-sales: unboxing upload, an out-of-stock choice to make).
+buyer_links: Provided[Callable[[int, str], list[dict[str, str]]] | None] = Provided("tracking.buyer_links", None)
