@@ -146,3 +146,21 @@ def managed_shops(user: Any) -> QuerySet[Shop]:
     if is_global_owner(user) and not getattr(user, "fahuo_token_role", ""):
         return Shop.objects.all()
     return Shop.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
+
+
+def users_who_can(perm: str, shop: Shop | int | None) -> QuerySet[Any]:
+    """Active users who may do ``perm`` in ``shop`` (what ``can(user, perm, shop)`` answers, in one
+    query): its members whose role there grants it, and the owners of every shop. ``shop=None``
+    (a record of no shop, which only the owners of every shop see): those owners alone."""
+    from django.contrib.auth import get_user_model
+
+    from fahuo.accounts.services import ROLE_PERMISSIONS
+
+    users = get_user_model().objects.with_perm(perm, include_superusers=True)  # type: ignore[attr-defined]
+    members = Membership.objects.values("user_id")
+    everywhere = Q(is_superuser=True) | (Q(groups__name=str(Role.OWNER)) & ~Q(pk__in=members))
+    if shop is not None:
+        shop_id = shop if isinstance(shop, int) else shop.pk
+        roles = [str(r) for r, perms in ROLE_PERMISSIONS.items() if r == Role.OWNER or perm in perms]
+        everywhere |= Q(pk__in=members.filter(shop_id=shop_id, role__in=roles))
+    return users.filter(everywhere, is_active=True).distinct().order_by("username")

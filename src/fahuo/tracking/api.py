@@ -144,10 +144,10 @@ def assign(request: HttpRequest, alert_id: int, payload: AssignIn) -> Alert:
         assignee = request.user
     elif payload.username:
         assignee = next(
-            (u for u in selectors.assignable_users() if u.get_username() == payload.username), None
+            (u for u in selectors.assignable_users(alert=alert) if u.get_username() == payload.username), None
         )
         if assignee is None:
-            raise InvalidInput(f"该用户不能处理异常：{payload.username}")
+            raise InvalidInput(f"该用户不能处理这个店铺的异常：{payload.username}")
     with transaction.atomic():
         services.assign_alert(alert=alert, assignee=assignee, user=request.user)
     return _alert(alert_id, request.user)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import Http404
 
-from fahuo.accounts.selectors import visible
+from fahuo.accounts.selectors import users_who_can, visible
 from fahuo.tracking.models import Alert, AlertKind, AlertStatus, BuyerMessage, Track, TrackEvent
 
 CHANGE_PERMISSION = "orders.change_order"  # owners and operators work alerts; packers only read
@@ -89,10 +89,23 @@ def alert_for_update(*, pk: int, user: Any = None) -> Alert:
     return alert
 
 
-def assignable_users() -> list[Any]:
-    """People who may work alerts (owners and operators), by name."""
-    users = get_user_model().objects.with_perm(CHANGE_PERMISSION, include_superusers=True)  # type: ignore[attr-defined]
-    return list(users.filter(is_active=True).order_by("username"))
+def assignable_users(*, alert: Alert) -> list[Any]:
+    """People who may work this alert, by name: owners and operators of the alert's shop and the
+    owners of every shop — never someone of another shop (an order-less alert: those owners)."""
+    shop_id = alert.order.shop_id if alert.order is not None else None
+    return list(users_who_can(CHANGE_PERMISSION, shop_id))
+
+
+def with_assignable_users(alerts: Iterable[Alert]) -> list[Alert]:
+    """``alerts`` with ``assignable`` set on each (one query per shop on the page)."""
+    per_shop: dict[int | None, list[Any]] = {}
+    out = list(alerts)
+    for alert in out:
+        shop_id = alert.order.shop_id if alert.order is not None else None
+        if shop_id not in per_shop:
+            per_shop[shop_id] = assignable_users(alert=alert)
+        alert.assignable = per_shop[shop_id]  # type: ignore[attr-defined]
+    return out
 
 
 def _tracks(user: Any) -> QuerySet[Track]:

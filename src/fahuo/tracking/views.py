@@ -60,15 +60,16 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     queue = selectors.alert_queue(user=request.user, **filters)
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.alert_counts(user=request.user, **filters)
     can_work = request.user.has_perm(CHANGE)
+    if can_work:  # each row's "assign to" list names only people of that alert's shop
+        page.object_list = selectors.with_assignable_users(page.object_list)
+    counts = selectors.alert_counts(user=request.user, **filters)
     context = {
         "nav": "alerts",
         "form": form,
         "page": page,
         "tabs": _kind_tabs(request, counts, filters.get("kind", "")),
         "can_work": can_work,
-        "users": selectors.assignable_users() if can_work else [],
         "filtered": bool(filters),
     }
     target = htmx_target(request)
@@ -112,10 +113,10 @@ def _act(
         messages.success(request, done)
         return redirect(_back(request))
     alert = selectors.alert_for_update(pk=pk, user=request.user)
+    alert.assignable = selectors.assignable_users(alert=alert)  # type: ignore[attr-defined]
     context = {
         "alert": alert,
         "can_work": True,
-        "users": selectors.assignable_users(),
         "flash": done,
         "next": request.POST.get("next", ""),
     }
@@ -138,7 +139,7 @@ def alert_assign(request: HttpRequest, pk: int) -> HttpResponse:
         user_id = form.cleaned_data["assignee"]
         assignee = None
         if user_id:
-            assignee = next((u for u in selectors.assignable_users() if u.pk == user_id), None)
+            assignee = next((u for u in selectors.assignable_users(alert=alert) if u.pk == user_id), None)
             if assignee is None:
                 raise InvalidInput(_("This person cannot work alerts."))
         services.assign_alert(alert=alert, assignee=assignee, user=request.user)
