@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 
+from fahuo.integrations.http import RetryPolicy, Wording, call_json
 from fahuo.integrations.messaging.base import SendResult
 from fahuo.integrations.messaging.wechat import codes, mapper
 from fahuo.integrations.messaging.wechat.settings import SEND_PATH, TOKEN_PATH, WechatSettings
+from fahuo.kit.errors import ProviderError
 
 CHANNEL_KEY = "wechat"
 USER_AGENT = "fahuo-wechat/1"
@@ -94,29 +96,24 @@ class WechatClient:
         return self._read(lambda: self._http.post(url, params=dict(params), content=payload, headers=headers))
 
     def _read(self, call: Callable[[], httpx.Response]) -> dict[str, Any]:
+        # One attempt: a failed message is retried by the notify outbox, which knows the deadline.
         try:
-            response = call()
-        except httpx.TransportError as exc:
-            raise _Refused(
-                SendResult.failed(f"无法连接微信接口（{type(exc).__name__}），稍后重试", retryable=True)
-            ) from exc
-        if response.status_code != 200:
-            raise _Refused(
-                SendResult.failed(
-                    f"微信接口暂时不可用（HTTP {response.status_code}），稍后重试", retryable=True
-                )
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise _Refused(SendResult.failed("微信接口返回了无法解析的内容，稍后重试", retryable=True))
-        return body
+            return call_json(call, policy=_ONE_ATTEMPT, wording=_WORDING)
+        except ProviderError as exc:
+            raise _Refused(SendResult.failed(exc.message, retryable=True)) from exc
 
     def close(self) -> None:
         if self._own_http:
             self._http.close()
+
+
+_ONE_ATTEMPT = RetryPolicy(attempts=1)
+_WORDING = Wording(
+    unreachable="无法连接微信接口（{error}），稍后重试",
+    unavailable="微信接口暂时不可用（HTTP {status}），稍后重试",
+    refused="微信接口暂时不可用（HTTP {status}），稍后重试",
+    unreadable="微信接口返回了无法解析的内容，稍后重试",
+)
 
 
 def _errcode(body: Mapping[str, Any]) -> int:
