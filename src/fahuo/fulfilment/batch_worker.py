@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Case, Count, F, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
+from fahuo.fulfilment.batch_render import PartRenderer
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, Parcel, PrintBatch, PrintBatchItem
 from fahuo.fulfilment.providers import ProviderPool
 from fahuo.fulfilment.services import (
@@ -130,9 +131,13 @@ def run_batch(
     batch = claim_batch(batch_id=batch_id)
     if batch is None:
         return None
-    # Labels of the waybills this run issues, built while their orders are in memory anyway;
-    # items issued by an earlier (interrupted) run are loaded again at the end.
-    run = _Run(printed_at=timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
+    # Labels of the waybills this run issues, built while their orders are in memory anyway and
+    # drawn in parts while the next chunks are issued; items issued by an earlier (interrupted)
+    # run are loaded again at the end.
+    run = _Run(
+        printed_at=timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+        parts=PartRenderer(batch_pdf_path(batch).with_suffix(".parts"), size=batch.size),
+    )
     try:
         with ProviderPool() as pool, ThreadPoolExecutor(1, thread_name_prefix="fahuo-batch") as sender:
             if not _work(batch, run, pool, sender, chunk, on_progress):
@@ -141,12 +146,15 @@ def run_batch(
     except Exception as exc:
         _fail(batch, f"打印中断（{type(exc).__name__}），可点击“继续打印”从中断处接着打")
         raise
+    finally:
+        run.parts.close()
     return PrintBatch.objects.get(pk=batch.pk)
 
 
 @dataclass(slots=True)
 class _Run:
     printed_at: str
+    parts: PartRenderer
     labels: dict[int, PrintedLabel] = field(default_factory=dict)  # order id -> its label
 
 
@@ -223,9 +231,13 @@ def _record_chunk(batch: PrintBatch, part: _Chunk, answers: list[Answer], run: _
     """Record one chunk's answers and its items; False when the batch must stop (a whole-call
     failure, the claim lost, or no item moved)."""
     outcome = apply_answers(part.plan, answers, stop_on_call_error=True)
-    for order_id, waybill in outcome.recorded.items():
-        label = label_for(part.orders[order_id], waybill, printed_at=run.printed_at)
-        run.labels[order_id] = PrintedLabel(order_id, waybill.parcel_id, label)
+    recorded = []
+    for order_id in part.item_of:  # seq order
+        waybill = outcome.recorded.get(order_id)
+        if waybill is not None:
+            label = label_for(part.orders[order_id], waybill, printed_at=run.printed_at)
+            run.labels[order_id] = PrintedLabel(order_id, waybill.parcel_id, label)
+            recorded.append(run.labels[order_id])
     issued = [part.item_of[order_id] for order_id in outcome.issued]
     failed = dict(part.refused)
     failed.update((part.item_of[order_id], reason) for order_id, reason in outcome.failed.items())
@@ -241,6 +253,8 @@ def _record_chunk(batch: PrintBatch, part: _Chunk, answers: list[Answer], run: _
         still_ours = _ours(batch).update(
             issued=F("issued") + n_issued, failed=F("failed") + n_failed, heartbeat_at=timezone.now()
         )
+    if still_ours:
+        run.parts.add(recorded)  # drawn while the next chunks are issued
     if outcome.call_error:
         _fail(batch, outcome.call_error)
         return False
@@ -261,7 +275,6 @@ def batch_pdf_path(batch: PrintBatch) -> Path:
 def _finish(batch: PrintBatch, run: _Run) -> None:
     """Render the one PDF of the issued items (seq order); orders become printed, batch done."""
     from fahuo.fulfilment import label_audit
-    from fahuo.fulfilment.labels import render_labels_to
 
     issued_items = PrintBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.ISSUED)
     order_ids = list(issued_items.order_by("seq").values_list("order_id", flat=True))
@@ -285,10 +298,7 @@ def _finish(batch: PrintBatch, run: _Run) -> None:
     pdf = ""
     if labels:
         path = batch_pdf_path(batch)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_suffix(".part")
-        render_labels_to(part, [p.label for p in labels], size=batch.size)
-        os.replace(part, path)  # a reader never sees half a file
+        run.parts.write(labels, path)  # the parts drawn while issuing, and what they lack
         pdf = str(path.relative_to(Path(settings.FAHUO_OUTPUT_DIR)))
     counts = dict(
         PrintBatchItem.objects.filter(batch_id=batch.pk)
