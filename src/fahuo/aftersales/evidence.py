@@ -1,7 +1,8 @@
 """The dispute pack (留存证据) of one order: a ZIP with a PDF timeline and the same rows as JSON, for
 抖店 arbitration or a carrier claim. Rows: order received/paid, verification, waybills issued and
-printed, pack scan, tracking events, messages sent to the buyer, after-sale steps. Personal data is
-masked (the pack leaves the shop)."""
+printed, pack scan, kept evidence (packing video/photos, unboxing uploads, inspection photos, each with
+its SHA-256; the files themselves under ``evidence/``), tracking events, messages sent to the buyer,
+after-sale steps. Personal data is masked (the pack leaves the shop)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from fahuo.kit.privacy import mask_detail, mask_name, mask_phone
 from fahuo.orders.models import Order
 
 REGULAR, BOLD = 0.045, 0.085
+PACK_FILES_MAX = 200 * 1024 * 1024  # evidence files put in one pack; the rest are listed by hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,7 @@ class Entry:
 
 def timeline(*, order: Order) -> list[Entry]:
     """Everything fahuo knows happened to the order, oldest first."""
-    from fahuo.aftersales.models import RmaStep
+    from fahuo.aftersales.models import Evidence, RmaStep
     from fahuo.fulfilment.models import Parcel, Waybill
     from fahuo.tracking.models import TrackEvent
 
@@ -82,6 +84,18 @@ def timeline(*, order: Order) -> list[Entry]:
                     f"已发送（{msg.get_channel_display()}）：{msg.body[:120]}",
                 )
             )
+    for kept in Evidence.objects.filter(order=order).select_related("uploaded_by"):
+        who = kept.uploaded_by.get_username() if kept.uploaded_by else {"buyer": "买家"}.get(kept.source, "")
+        rows.append(
+            Entry(
+                kept.created_at,
+                "证据",
+                f"{kept.get_kind_display()} SHA-256 {kept.sha256}（{kept.size_bytes} 字节"
+                + (f"，{who}" if who else "")
+                + (f"，包裹 {kept.parcel_id}" if kept.parcel_id else "")
+                + "）",
+            )
+        )
     for step in RmaStep.objects.filter(rma__order=order).select_related("rma"):
         late = "" if step.applied else "（迟到消息）"
         rows.append(
@@ -131,8 +145,34 @@ def timeline_pdf(*, order: Order, rows: list[Entry]) -> bytes:
     return buffer.getvalue()
 
 
+def _files(order: Order, zf: zipfile.ZipFile) -> list[dict[str, Any]]:
+    """Put the order's kept files in the ZIP (``evidence/<sha256>.<ext>``, up to PACK_FILES_MAX bytes
+    in all); returns their list for timeline.json."""
+    from fahuo.aftersales import storage
+    from fahuo.aftersales.models import Evidence
+
+    listed, total = [], 0
+    for kept in Evidence.objects.filter(order=order).order_by("created_at", "pk"):
+        name = f"evidence/{kept.sha256}.{storage.extension(kept.content_type)}"
+        included = storage.exists(kept.sha256) and total + kept.size_bytes <= PACK_FILES_MAX
+        if included and name not in zf.namelist():
+            zf.write(storage.path_of(kept.sha256), name, compress_type=zipfile.ZIP_STORED)
+            total += kept.size_bytes
+        listed.append(
+            {
+                "kind": kept.kind,
+                "sha256": kept.sha256,
+                "size": kept.size_bytes,
+                "content_type": kept.content_type,
+                "at": timezone.localtime(kept.created_at).isoformat(),
+                "file": name if included else None,
+            }
+        )
+    return listed
+
+
 def dispute_pack(*, order: Order) -> bytes:
-    """The ZIP: ``timeline.pdf`` and ``timeline.json`` (same rows)."""
+    """The ZIP: ``timeline.pdf`` and ``timeline.json`` (same rows), and the kept evidence files."""
     rows = timeline(order=order)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -141,6 +181,7 @@ def dispute_pack(*, order: Order) -> bytes:
             "order_id": order.platform_order_id,
             "shop": order.shop.code,
             "rows": [r.as_dict() for r in rows],
+            "evidence": _files(order, zf),
         }
         zf.writestr("timeline.json", json.dumps(payload, ensure_ascii=False, indent=1))
     return out.getvalue()
