@@ -239,6 +239,8 @@ def override(request: HttpRequest, run_id: int, payload: OverrideIn) -> dict[str
     ids = payload.order_ids or selectors.group_order_ids(run=run, province=payload.province or "")
     if not ids:
         raise NotFound(f"no order of run {run.pk} goes to {payload.province}")
+    for shop_id in selectors.shop_ids(run=run, order_ids=ids):  # the role in each order's own shop
+        require(request, CHANGE, shop=shop_id)
     carrier = Carrier.objects.filter(code=payload.carrier).first()
     warehouse = Warehouse.objects.filter(code=payload.warehouse).first()
     if carrier is None or warehouse is None:
@@ -263,6 +265,8 @@ def apply(request: HttpRequest, run_id: int) -> dict[str, Any]:
     """Idempotent: applying an applied run answers with the first result and changes nothing."""
     require(request, CHANGE)
     run = selectors.run(pk=run_id, user=request.user)
+    for shop_id in selectors.shop_ids(run=run):  # applying changes every order of the run
+        require(request, CHANGE, shop=shop_id)
     with transaction.atomic():
         result = services.apply_run(run=run, user=request.user, request=request)
     return {

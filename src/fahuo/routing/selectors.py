@@ -37,6 +37,15 @@ def run(*, pk: int, user: Any = None) -> AllocationRun:
     return found
 
 
+def shop_ids(*, run: AllocationRun, order_ids: Any = None) -> list[int]:
+    """The shops whose orders ``run`` decides (``order_ids``: only those orders'): applying or
+    overriding changes those orders, so the user's role must allow it in each of these shops."""
+    qs = run.decisions.all()
+    if order_ids is not None:
+        qs = qs.filter(order_id__in=list(order_ids))
+    return sorted(set(qs.values_list("order__shop_id", flat=True)))
+
+
 def decisions(
     *,
     run: AllocationRun,

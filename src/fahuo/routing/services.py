@@ -23,7 +23,7 @@ import numpy.typing as npt
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from fahuo.accounts.selectors import visible
+from fahuo.accounts.selectors import can, shops_for, visible
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier
 from fahuo.inventory.models import Warehouse
@@ -37,6 +37,7 @@ from fahuo.routing.models import AllocationDecision, AllocationRun
 
 IntArray = npt.NDArray[np.int64]
 
+CHANGE_PERMISSION = "orders.change_order"  # planning and applying allocations
 STATUS_PREVIEW, STATUS_APPLIED, STATUS_DISCARDED = "preview", "applied", "discarded"
 # Seconds per branch-and-bound run when stock limits make the plan a MIP (docs/allocation.md):
 # the desk waits for a plan, so a hard instance keeps the best allocation found and says how close.
@@ -683,6 +684,10 @@ def figures(run: AllocationRun) -> dict[str, Any]:
 
 
 def ready_orders(*, user: Any = None) -> QuerySet[Order]:
-    """The ready orders — of the user's shops only, when a user plans (None: every shop)."""
+    """The ready orders — when a user plans (None: every shop), of the shops where their role may
+    change orders: a run is applied whole, so it holds no order the planner could not allocate."""
     qs = Order.objects.filter(status=OrderStatus.READY)
-    return qs if user is None else visible(qs, user)
+    if user is None:
+        return qs
+    allowed = [shop.pk for shop in shops_for(user) if can(user, CHANGE_PERMISSION, shop.pk)]
+    return visible(qs, user).filter(shop_id__in=allowed)

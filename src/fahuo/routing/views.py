@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from fahuo.accounts.services import require
 from fahuo.carriers.models import Carrier
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import FahuoError, InvalidInput
@@ -243,6 +244,7 @@ def override_order(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_back(request, run))
     order_id = form.cleaned_data["order"]
     carrier_code, warehouse_code = form.cleaned_data["lane"]
+    _require_role_in_shops(request, run, order_ids=[order_id])
     try:
         with transaction.atomic():
             carrier, warehouse = _lane(carrier_code, warehouse_code)
@@ -272,6 +274,7 @@ def override_group(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_back(request, run))
     data = form.cleaned_data
     ids = selectors.group_order_ids(run=run, province=data["province"])
+    _require_role_in_shops(request, run, order_ids=ids)
     try:
         with transaction.atomic():
             carrier, warehouse = _lane(data["carrier"], data["warehouse"])
@@ -298,6 +301,13 @@ def override_group(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_back(request, run, province=data["province"]))
 
 
+def _require_role_in_shops(request: HttpRequest, run: AllocationRun, order_ids: Any = None) -> None:
+    """403 (desk_view's error page) unless the user's role may change orders in every shop whose
+    orders this changes — an operator of one shop who only packs for another cannot allocate its orders."""
+    for shop_id in selectors.shop_ids(run=run, order_ids=order_ids):
+        require(request, CHANGE, shop=shop_id)
+
+
 def _lane(carrier_code: str, warehouse_code: str) -> tuple[Carrier, Warehouse]:
     carrier = Carrier.objects.filter(code=carrier_code).first()
     warehouse = Warehouse.objects.filter(code=warehouse_code).first()
@@ -314,6 +324,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_or_error(request, pk)
     if isinstance(run, HttpResponse):
         return run
+    _require_role_in_shops(request, run)
     try:
         with transaction.atomic():
             result = services.apply_run(run=run, user=request.user, request=request)
