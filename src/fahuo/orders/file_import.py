@@ -30,7 +30,7 @@ from fahuo.orders.formats import (
     parse_quantity,
     parse_yuan,
 )
-from fahuo.orders.importing import CHANNELS, CHUNK, LineDraft, OrderDraft, Progress, chunked, create_orders
+from fahuo.orders.importing import CHANNELS, LineDraft, OrderDraft, chunked
 from fahuo.orders.models import ImportBatch, ImportRowError, Order, OrderStatus, Shop
 from fahuo.orders.services import apply_verification, verify_recipient
 
@@ -111,15 +111,23 @@ class _Row:
     column: str = ""  # the title of the cell at fault
 
 
-def import_orders_file(
-    *, fileobj: BinaryIO, filename: str, shop: Shop, user: Any = None, on_progress: Progress | None = None
-) -> ImportReport:
-    """Import a 抖店 order export or a fahuo template (CSV, XLSX or a .zip) into ``shop``; see docs/import.md.
+@dataclass(slots=True)
+class Parsed:
+    """A file read and recognised (no database touched): what a run plans its orders from."""
 
-    ``on_progress(step, done, total)`` is told the steps (read, verify, write) of a large import."""
+    sheet: exports.Sheet
+    layout: Layout
+    positions: dict[str, int]
+    recognition: Recognition
+
+    @property
+    def rows(self) -> int:
+        return len(self.sheet.rows)
+
+
+def read_file(*, fileobj: BinaryIO, filename: str) -> Parsed:
+    """Read and recognise an order file, or refuse it with a sentence (InvalidInput and kin)."""
     sheet = exports.read_export(fileobj=fileobj, filename=filename)
-    if on_progress is not None:
-        on_progress("read", len(sheet.rows), len(sheet.rows))
     exports.refuse_other_exports(sheet.header, filename)
     try:
         layout, positions = detect_layout(sheet.header)
@@ -130,69 +138,45 @@ def import_orders_file(
         raise InvalidInput(
             f"{filename}：{recognition.sentence}，但只有表头、没有订单行（所选时间段内没有订单？）。未导入任何订单"
         )
+    return Parsed(sheet=sheet, layout=layout, positions=positions, recognition=recognition)
+
+
+@dataclass(slots=True)
+class Planned:
+    """The file's orders as drafts (in file order), its unreadable rows and what it leaves out."""
+
+    parsed: Parsed
+    plan: _Plan
+
+    @property
+    def drafts(self) -> list[OrderDraft]:
+        return self.plan.drafts
+
+    def row_errors(self, batch: ImportBatch) -> list[ImportRowError]:
+        header = self.parsed.sheet.header
+        return [
+            ImportRowError(
+                batch=batch, row_number=r.number, reason=_row_reason(r)[:300], raw=_raw_json(header, r.cells)
+            )
+            for r in self.plan.failed
+        ]
+
+    def errors(self) -> list[RowError]:
+        return [
+            RowError(row=r.number, reason=r.error, column=r.column, file=r.file) for r in self.plan.failed
+        ]
+
+
+def plan_file(parsed: Parsed) -> Planned:
+    """Group the file's rows into order drafts; deterministic, so a resumed run plans the same."""
+    layout, positions, sheet = parsed.layout, parsed.positions, parsed.sheet
     titles = {f: sheet.header[i].strip() for f, i in positions.items()}
     rows = [_read_row(layout, positions, titles, file, number, cells) for file, number, cells in sheet.rows]
-    plan = _plan(layout, rows, per_line=recognition.full_export)
-    batch = ImportBatch.objects.create(
-        shop=shop, filename=filename[:255], file_format=layout.key, created_by=_user_or_none(user)
-    )
-    result = create_orders(
-        shop=shop, drafts=plan.drafts, source="import", batch=batch, on_progress=on_progress
-    )
-    ImportRowError.objects.bulk_create(
-        [
-            ImportRowError(
-                batch=batch,
-                row_number=r.number,
-                reason=_row_reason(r)[:300],
-                raw=_raw_json(sheet.header, r.cells),
-            )
-            for r in plan.failed
-        ],
-        batch_size=CHUNK,
-    )
-    created = result.created
-    report = ImportReport(
-        orders_created=len(created),
-        order_lines=result.lines_created,
-        needs_review=sum(1 for o in created if o.status == OrderStatus.NEEDS_REVIEW),
-        duplicates=result.duplicates,
-        errors=[RowError(row=r.number, reason=r.error, column=r.column, file=r.file) for r in plan.failed],
-        skipped=sum(1 for s in plan.skipped if not s.line_id),
-        skus_created=result.skus_created,
-        file_format=layout.key,
-        batch_id=batch.pk,
-        filename=filename,
-        recognised=_recognised(recognition),
-        skipped_orders=plan.skipped,
-        held=[Held(order_id=o.platform_order_id, reasons=_messages(o)) for o in created if o.review_reasons],
-        shipped_elsewhere=[o.platform_order_id for o in created if o.status == OrderStatus.SHIPPED],
-    )
-    _reverify_changed_addresses(plan.drafts, result.outcomes, report)
-    batch.orders_created = report.orders_created
-    batch.order_lines = report.order_lines
-    batch.needs_review = report.needs_review
-    batch.duplicates = report.duplicates
-    batch.error_count = len(report.errors)
-    batch.summary = report.summary()
-    batch.save(
-        update_fields=[
-            "orders_created",
-            "order_lines",
-            "needs_review",
-            "duplicates",
-            "error_count",
-            "summary",
-        ]
-    )
-    resolve_row_errors(
-        shop=shop, order_ids={o.order.platform_order_id for o in result.outcomes}, exclude_batch=batch
-    )
-    return report
+    return Planned(parsed=parsed, plan=_plan(layout, rows, per_line=parsed.recognition.full_export))
 
 
-def _recognised(recognition: Recognition) -> str:
-    return recognition.sentence
+def held_of(order_id: str, review_reasons: list[dict[str, Any]] | None) -> Held:
+    return Held(order_id=order_id, reasons=[str(r.get("message", "")) for r in review_reasons or []])
 
 
 def _messages(order: Order) -> list[str]:
@@ -203,7 +187,7 @@ def _row_reason(row: _Row) -> str:
     return f"「{row.column}」列：{row.error}" if row.column else row.error
 
 
-def _reverify_changed_addresses(drafts: list[OrderDraft], outcomes: list[Any], report: ImportReport) -> None:
+def reverify_changed_addresses(drafts: list[OrderDraft], outcomes: list[Any], report: ImportReport) -> None:
     """A known order whose address the buyer changed (是否修改过地址=是) is verified again on the new one."""
     for draft, outcome in zip(drafts, outcomes, strict=True):
         if outcome.created or not draft.address_changed or draft.withheld:

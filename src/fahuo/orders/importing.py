@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from django.db.models import F
 from django.utils import timezone
@@ -130,6 +130,32 @@ def create_orders(
     on_progress: Progress | None = None,
 ) -> IntakeResult:
     """Create the drafts the shop does not have yet (idempotent on platform order id), verified."""
+    prepared = prepare_orders(shop=shop, drafts=drafts, source=source, batch=batch, on_progress=on_progress)
+    result = write_orders(prepared, recheck=False)
+    if on_progress is not None:
+        on_progress("write", len(result.created), len(result.created))
+    return result
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Drafts checked and built into unsaved orders; nothing written yet (``write_orders`` does)."""
+
+    shop: Shop
+    outcomes: list[Outcome]
+    new: list[tuple[Order, OrderDraft]]
+
+
+def prepare_orders(
+    *,
+    shop: Shop,
+    drafts: Sequence[OrderDraft],
+    source: str,
+    batch: ImportBatch | None = None,
+    on_progress: Progress | None = None,
+) -> Prepared:
+    """Look up the orders the shop already has and verify and build the others: reads only, so a
+    chunked import does this CPU-heavy part outside its short write transaction."""
     existing: dict[str, Order] = {}
     ids = [d.platform_order_id for d in drafts]
     for part in chunked(ids):
@@ -149,6 +175,29 @@ def create_orders(
         existing[draft.platform_order_id] = order  # a repeated id in one batch is a duplicate
         outcomes.append(Outcome(order=order, created=True))
         new.append((order, draft))
+    return Prepared(shop=shop, outcomes=outcomes, new=new)
+
+
+def write_orders(prepared: Prepared, *, recheck: bool = True) -> IntakeResult:
+    """Insert the prepared new orders, their customers, SKUs and lines, and reserve their stock.
+
+    ``recheck``: orders another writer created since ``prepare_orders`` looked are duplicates, not
+    inserted (run it inside the write transaction)."""
+    shop, outcomes, new = prepared.shop, prepared.outcomes, prepared.new
+    if recheck and new:
+        taken: dict[str, Order] = {}
+        for part in chunked([o.platform_order_id for o, _ in new]):
+            taken.update(
+                (o.platform_order_id, o) for o in Order.objects.filter(shop=shop, platform_order_id__in=part)
+            )
+        if taken:
+            new = [(o, d) for o, d in new if o.platform_order_id not in taken]
+            outcomes = [
+                Outcome(order=taken[o.order.platform_order_id], created=False)
+                if o.created and o.order.platform_order_id in taken
+                else o
+                for o in outcomes
+            ]
     _attach_customers(shop=shop, orders=[o for o, _ in new])
     skus, skus_created = _skus_for([line for _, d in new for line in d.lines])
     bulk_insert([o for o, _ in new])
@@ -172,8 +221,6 @@ def create_orders(
     from fahuo.inventory.reservations import reserve_orders
 
     reserve_orders(orders=[o for o, _ in new])
-    if on_progress is not None:
-        on_progress("write", len(new), len(new))
     return IntakeResult(outcomes=outcomes, lines_created=len(lines), skus_created=skus_created)
 
 
@@ -316,17 +363,29 @@ def _skus_for(lines: Iterable[LineDraft]) -> tuple[dict[str, Sku], int]:
 from fahuo.orders.file_import import (  # noqa: E402  (file_import builds on the core above)
     ImportReport,
     RowError,
-    import_orders_file,
     resolve_row_errors,
 )
+
+
+def import_orders_file(
+    *, fileobj: BinaryIO, filename: str, shop: Shop, user: Any = None, on_progress: Progress | None = None
+) -> ImportReport:
+    """Import an order file in this process, in short chunked transactions (``import_runs``)."""
+    from fahuo.orders.import_runs import import_orders_file as run_inline
+
+    return run_inline(fileobj=fileobj, filename=filename, shop=shop, user=user, on_progress=on_progress)
+
 
 __all__ = [
     "ImportReport",
     "IntakeResult",
     "LineDraft",
     "OrderDraft",
+    "Prepared",
     "RowError",
     "create_orders",
     "import_orders_file",
+    "prepare_orders",
     "resolve_row_errors",
+    "write_orders",
 ]

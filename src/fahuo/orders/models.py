@@ -210,6 +210,9 @@ class ImportBatch(models.Model):
         permissions = [("import_orders", "Can import orders")]
         indexes = [models.Index(fields=["status"], name="importbatch_status")]
 
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
+
     @property
     def active(self) -> bool:
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -220,9 +223,6 @@ class ImportBatch(models.Model):
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, self.orders_done * 100 // self.orders_total)
 
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.created_at:%Y-%m-%d %H:%M})"
-
 
 class ImportFile(models.Model):
     """The uploaded file of a queued import, encrypted (it holds buyers' personal data); kept only
@@ -231,6 +231,9 @@ class ImportFile(models.Model):
     batch = models.OneToOneField(ImportBatch, on_delete=models.CASCADE, related_name="staged_file")
     data = models.BinaryField()  # kit.privacy.encrypt_bytes of the upload
     size = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"staged file of import {self.batch_id} ({self.size} bytes)"
 
 
 class ImportRowError(models.Model):
