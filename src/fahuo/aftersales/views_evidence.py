@@ -127,5 +127,7 @@ def unboxing(request: HttpRequest, token: str) -> HttpResponse:
 def _public(response: HttpResponse) -> HttpResponse:
     private(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on the form's
+    # POST and Django's CSRF check refuses it; the token still never leaves the site.
+    response["Referrer-Policy"] = "same-origin"
     return response
