@@ -204,3 +204,57 @@ class Evidence(models.Model):
     @property
     def is_video(self) -> bool:
         return self.content_type.startswith("video/")
+
+
+class StockChoiceAction(models.TextChoices):
+    WAIT = "wait", "等待补货"
+    SWAP = "swap", "换成其他款"
+    REFUND = "refund", "退款"
+
+
+class StockChoiceStatus(models.TextChoices):
+    OFFERED = "offered", "待买家选择"
+    ANSWERED = "answered", "买家已选择"
+    DEFAULTED = "defaulted", "逾期按默认处理"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class StockChoice(models.Model):
+    """Choices offered to the buyer of an order stock cannot fill (缺货): wait until the restock date,
+    swap to one of the listed SKUs, or refund (+ a coupon). The buyer answers through a link
+    (``/t/choice/<token>``); without an answer by ``deadline`` the shop's ``default_action`` applies."""
+
+    shop = models.ForeignKey("orders.Shop", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="stock_choices")
+    token = models.CharField(max_length=32, unique=True)
+    status = models.CharField(
+        max_length=12, choices=StockChoiceStatus.choices, default=StockChoiceStatus.OFFERED
+    )
+    short_skus = models.JSONField(default=list, blank=True)  # the SKU codes the order lacks
+    wait_until = models.DateField(null=True, blank=True)  # the restock date the seller expects
+    swap_skus = models.JSONField(default=list, blank=True)  # SKU codes the buyer may swap to
+    coupon_code = models.CharField(max_length=40, blank=True)
+    deadline = models.DateTimeField(db_index=True)
+    default_action = models.CharField(
+        max_length=8, choices=StockChoiceAction.choices, default=StockChoiceAction.WAIT
+    )
+    action = models.CharField(max_length=8, choices=StockChoiceAction.choices, blank=True)
+    swap_to = models.CharField(max_length=64, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)  # what was done, in the seller's words
+    rma = models.ForeignKey(Rma, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="offered"),
+                name="aftersales_one_open_stock_choice",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self) -> str:
+        return f"stock choice {self.pk} of order {self.order_id} ({self.status})"
