@@ -12,10 +12,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from fahuo.accounts.selectors import sees_every_shop
+from fahuo.accounts.selectors import sees_every_shop, shops_for
 from fahuo.accounts.services import require as require_perm
 from fahuo.carriers.models import Carrier
-from fahuo.contracts import services
+from fahuo.contracts import selectors, services
 from fahuo.contracts.models import Claim, WeeklyStatement
 from fahuo.kit.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -27,6 +27,30 @@ def require(request: HttpRequest, perm: str) -> None:
     require_perm(request, perm)
     if not sees_every_shop(request.user):
         raise PermissionDenied("快递合同、周结对账和理赔涵盖所有店铺：此账号或令牌不能查看全部店铺")
+
+
+def _shop_out(stmt: WeeklyStatement, user: Any) -> dict[str, Any] | None:
+    """A statement as a user who does not see every shop reads it: only their shops' parts."""
+    parts = {
+        p.shop.code: p.part
+        for p in selectors.shop_parts(user=user, statement=stmt)
+        if p.part is not None
+    }
+    if not parts:
+        return None
+    return {"id": stmt.pk, "carrier": stmt.carrier.code, "week_start": stmt.week_start.isoformat(),
+            "status": stmt.status, "shops": parts}  # fmt: skip
+
+
+def _claim_out(claim: Claim) -> dict[str, Any]:
+    return {
+        "id": claim.pk, "claim_id": claim.claim_id, "carrier": claim.carrier.code, "tracking_no": claim.tracking_no,
+        "shop": claim.shop.code if claim.shop else None, "kind": claim.kind, "amount_fen": claim.amount_fen,
+        "reported_at": claim.reported_at, "verified_at": claim.verified_at, "paid_at": claim.paid_at,
+        "responsibility": claim.responsibility,
+        "photos": [{"sha256": a.sha256, "content_type": a.content_type, "size": a.size, "name": a.original_name}
+                   for a in claim.attachments.all()],
+    }  # fmt: skip
 
 
 VIEW = "orders.view_order"
@@ -77,11 +101,14 @@ def _carrier(code: str) -> Carrier:
 
 @router.get("/statements")
 def list_statements(request: HttpRequest, carrier: str | None = None) -> list[dict[str, Any]]:
-    require(request, VIEW)
+    """Every statement for a user who sees every shop; otherwise the user's shops' parts of them."""
+    require_perm(request, VIEW)
     qs = WeeklyStatement.objects.select_related("carrier").order_by("-week_start")
     if carrier:
         qs = qs.filter(carrier__code=carrier)
-    return [_out(s) for s in qs[:100]]
+    if sees_every_shop(request.user):
+        return [_out(s) for s in qs[:100]]
+    return [out for s in qs[:100] if (out := _shop_out(s, request.user)) is not None]
 
 
 @router.post("/statements")
@@ -97,8 +124,13 @@ def generate(request: HttpRequest, payload: GenerateIn) -> dict[str, Any]:
 
 @router.get("/statements/{pk}")
 def get_statement(request: HttpRequest, pk: int) -> dict[str, Any]:
-    require(request, VIEW)
-    return _out(_stmt(pk))
+    require_perm(request, VIEW)
+    if sees_every_shop(request.user):
+        return _out(_stmt(pk))
+    out = _shop_out(_stmt(pk), request.user)
+    if out is None:
+        raise NotFound("对账单不存在")
+    return out
 
 
 @router.post("/statements/{pk}/status")
@@ -142,12 +174,34 @@ def put_terms(request: HttpRequest, carrier: str) -> dict[str, Any]:
     return get_terms(request, carrier)
 
 
+@router.get("/claims")
+def list_claims(request: HttpRequest) -> list[dict[str, Any]]:
+    """Claims the user may see: all of them, or those of the user's shops' parcels."""
+    require_perm(request, VIEW)
+    return [_claim_out(c) for c in selectors.claims_for(request.user).select_related("shop").prefetch_related("attachments")[:200]]
+
+
+@router.get("/claims/{pk}")
+def get_claim(request: HttpRequest, pk: int) -> dict[str, Any]:
+    require_perm(request, VIEW)
+    claim = selectors.claims_for(request.user).select_related("shop").filter(pk=pk).first()
+    if claim is None:
+        raise NotFound("理赔不存在")
+    return _claim_out(claim)
+
+
 @router.post("/claims")
 def open_claim(request: HttpRequest, payload: ClaimIn) -> dict[str, Any]:
-    require(request, EDIT)
+    """Open a claim; a user who does not see every shop only on their own shops' parcels."""
+    require_perm(request, EDIT)
+    carrier = _carrier(payload.carrier)
+    if not sees_every_shop(request.user) and not services.parcel_in_shops(
+        carrier=carrier, tracking_no=payload.tracking_no, shops=shops_for(request.user)
+    ):
+        raise NotFound("在你的店铺里找不到这个运单")
     with transaction.atomic():
         claim = services.open_claim(
-            carrier=_carrier(payload.carrier), tracking_no=payload.tracking_no, kind=payload.kind,
+            carrier=carrier, tracking_no=payload.tracking_no, kind=payload.kind,
             amount_fen=payload.amount_fen, source=payload.source, note=payload.note, user=request.user,
         )  # fmt: skip
     return {"id": claim.pk, "claim_id": claim.claim_id}

@@ -86,6 +86,28 @@ class MappingForm(forms.Form):
         return {k[4:]: v for k, v in self.cleaned_data.items() if k.startswith("map_") and v}
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); checked by :mod:`.evidence`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class PhotosForm(forms.Form):
+    photos = MultipleFileField(label="照片（JPEG/PNG/WebP，每张 ≤ 10 MB，最多 10 张）")
+
+
 class ClaimForm(forms.Form):
     carrier = forms.ModelChoiceField(
         queryset=Carrier.objects.filter(active=True), to_field_name="code", label="快递公司"
@@ -97,9 +119,8 @@ class ClaimForm(forms.Form):
     )
     amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label="索赔金额（元）")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="说明")
-    photos = forms.FileField(
-        required=False, label="照片/视频", widget=forms.ClearableFileInput(attrs={"multiple": False})
-    )
+    photos = MultipleFileField(required=False, label="照片（JPEG/PNG/WebP，每张 ≤ 10 MB，最多 10 张）")
+    alert = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class VerifyForm(forms.Form):

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from fahuo.accounts.selectors import sees_every_shop, shops_for
+
 from fahuo.carriers.models import Carrier, Contract
 from fahuo.contracts.models import Claim, ContractAlert, ContractTerms, PrivacyIncident, WeeklyStatement
 from fahuo.contracts.services import terms_for
@@ -57,6 +59,38 @@ def open_alerts() -> QuerySet[ContractAlert]:
 
 def claims() -> QuerySet[Claim]:
     return Claim.objects.select_related("carrier").order_by("-reported_at")
+
+
+def claims_for(user: Any) -> QuerySet[Claim]:
+    """Every claim for a user who sees every shop; otherwise the claims of the user's shops' parcels."""
+    if sees_every_shop(user):
+        return claims()
+    return claims().filter(shop__in=shops_for(user).values("pk"))
+
+
+@dataclass
+class ShopPart:
+    """One shop's part of a weekly statement (``part`` is ``data["by_shop"][shop id]``, or None for a
+    statement generated before statements were split by shop)."""
+
+    statement: WeeklyStatement
+    shop: Any
+    part: dict[str, Any] | None
+
+
+def shop_parts(*, user: Any, statement: WeeklyStatement | None = None) -> list[ShopPart]:
+    """The parts of the user's shops in the latest statements (or in one statement)."""
+    shops = list(shops_for(user).order_by("code"))
+    rows = [statement] if statement is not None else list(statements()[:50])
+    out = []
+    for stmt in rows:
+        by_shop = stmt.data.get("by_shop")
+        for shop in shops:
+            part = by_shop.get(str(shop.pk)) if by_shop is not None else None
+            if by_shop is not None and part is None and statement is None:
+                continue  # none of this shop's parcels went with this carrier that week
+            out.append(ShopPart(stmt, shop, part))
+    return out
 
 
 def incidents() -> QuerySet[PrivacyIncident]:

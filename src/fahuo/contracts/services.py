@@ -370,6 +370,7 @@ def generate_statement(
     }
     data["late_detail"] = {p.tracking_no: p.penalty_fen for p in result.parcels if p.late}
     data["door_delivery"] = door_delivery(carrier=carrier, week_start=week_start)
+    data["by_shop"] = shop_parts(carrier=carrier, week_start=week_start, result=result, data=data)
     contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
     stmt, _ = WeeklyStatement.objects.update_or_create(
         carrier=carrier,
@@ -398,6 +399,63 @@ def generate_statement(
         detail={"week": str(week_start)},
     )
     return stmt
+
+
+def shop_parts(
+    *, carrier: Carrier, week_start: dt.date, result: st.Statement, data: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Each shop's part of the statement (by shop id): its parcels' freight, the late penalties and
+    privacy fines credited on them, and its claims credited. The 保底 top-up and the deposit stay
+    company-wide (they belong to the contract, not to a shop's parcels)."""
+    from fahuo.tracking.models import Track
+
+    start, end = _bounds(week_start)
+    shop_of = dict(
+        Track.objects.filter(carrier_code=carrier.code, issued_at__gte=start, issued_at__lt=end)
+        .exclude(order__isnull=True)
+        .values_list("tracking_no", "order__shop_id")
+    )
+    parts: dict[str, dict[str, Any]] = {}
+
+    def part(shop_id: Any) -> dict[str, Any]:
+        return parts.setdefault(
+            str(shop_id),
+            {"parcels": 0, "freight_fen": 0, "late_parcels": 0, "late_penalty_fen": 0, "late_tracking_nos": [],
+             "privacy_fine_fen": 0, "claims_credited_fen": 0, "claims_credited": []},
+        )  # fmt: skip
+
+    for p in result.parcels:
+        shop_id = shop_of.get(p.tracking_no)
+        if shop_id is None:
+            continue
+        row = part(shop_id)
+        row["parcels"] += 1
+        row["freight_fen"] += p.freight_fen
+        if p.late:
+            row["late_parcels"] += 1
+            row["late_penalty_fen"] += p.penalty_fen
+            row["late_tracking_nos"].append(p.tracking_no)
+    fine = int(data.get("privacy_fine_fen", 0)) // max(len(data.get("privacy_leaked_tracking_nos", [])), 1)
+    for number in data.get("privacy_leaked_tracking_nos", []):
+        shop_id = shop_of.get(number) or Track.objects.filter(tracking_no=number).values_list(
+            "order__shop_id", flat=True
+        ).first()
+        if shop_id is not None:
+            part(shop_id)["privacy_fine_fen"] += fine
+    credited = [int(c[2:]) for c in data.get("claims_credited", []) if c[2:].isdigit()]
+    for pk, shop_id, amount in Claim.objects.filter(pk__in=credited, shop__isnull=False).values_list(
+        "pk", "shop_id", "amount_fen"
+    ):
+        row = part(shop_id)
+        row["claims_credited_fen"] += amount
+        row["claims_credited"].append(f"CL{pk:06d}")
+    for row in parts.values():
+        row["net_fen"] = (
+            row["freight_fen"] - row["late_penalty_fen"] - row["privacy_fine_fen"] - row["claims_credited_fen"]
+        )
+        row["late_tracking_nos"].sort()
+        row["claims_credited"].sort()
+    return parts
 
 
 def _alert(carrier: Carrier, kind: str, key: str, message: str) -> None:
@@ -476,6 +534,15 @@ def open_claim(
         reported_at=reported_at or timezone.now(), source=source, note=note,
         created_by=user if getattr(user, "pk", None) else None,
     )  # fmt: skip
+
+
+def parcel_in_shops(*, carrier: Carrier, tracking_no: str, shops: Any) -> bool:
+    """Whether the carrier's parcel with this number belongs to one of ``shops`` (a Shop queryset)."""
+    from fahuo.tracking.models import Track
+
+    return Track.objects.filter(
+        tracking_no=tracking_no, carrier_code=carrier.code, order__shop__in=shops.values("pk")
+    ).exists()
 
 
 def verify_claim(*, claim: Claim, responsibility: str, at: dt.datetime | None = None) -> Claim:

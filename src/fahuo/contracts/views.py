@@ -14,14 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import sees_every_shop
 from fahuo.carriers.models import Carrier
-from fahuo.contracts import bills, documents, selectors, services
+from fahuo.contracts import bills, documents, evidence, selectors, services
 from fahuo.contracts.forms import (
     BillUploadForm,
     ClaimForm,
@@ -29,6 +29,7 @@ from fahuo.contracts.forms import (
     GenerateForm,
     IncidentForm,
     MappingForm,
+    PhotosForm,
     TermsForm,
     VerifyForm,
 )
@@ -36,9 +37,10 @@ from fahuo.contracts.models import Claim, ClaimAttachment, StatementStatus, Week
 from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.kit.money import format_yuan, yuan_to_fen
 from fahuo.kit.sheets import read_upload
-from fahuo.kit.web import can, desk_view, error_page
+from fahuo.kit.web import can, desk_view, error_page, private
 
 READ = "orders.view_order"
+CLAIM_DAMAGE_KINDS = ("problem", "refused")  # 疑难件/拒收 are usually a damaged parcel; stalled/late: lost
 COMPANY_WIDE = "快递合同、周结对账和理赔涵盖所有店铺：只有能查看全部店铺的账号可以打开。"
 EDIT = "contracts.change_contractterms"  # owners
 NEXT_STATUS = {
@@ -77,6 +79,13 @@ def _file(name: str, data: bytes, content_type: str) -> HttpResponse:
 @require_GET
 @desk_view(READ)
 def home(request: HttpRequest) -> HttpResponse:
+    if not sees_every_shop(request.user):  # a one-shop owner: their shops' parts of the statements
+        return render(
+            request,
+            "contracts/home_shop.html",
+            {"nav": "contracts", "parts": selectors.shop_parts(user=request.user),
+             "claims": selectors.claims_for(request.user)[:20]},
+        )  # fmt: skip
     today = timezone.localdate()
     return render(
         request,
@@ -174,6 +183,17 @@ def _statement_context(request: HttpRequest, stmt: WeeklyStatement) -> dict[str,
 @desk_view(READ)
 def statement(request: HttpRequest, pk: int) -> HttpResponse:
     stmt = get_object_or_404(WeeklyStatement.objects.select_related("carrier", "contract"), pk=pk)
+    if not sees_every_shop(request.user):
+        parts = [p for p in selectors.shop_parts(user=request.user, statement=stmt) if p.part is not None]
+        if not parts:
+            raise Http404("no part of this statement is the user's")
+        late = stmt.data.get("late_detail", {})
+        return render(
+            request,
+            "contracts/statement_shop.html",
+            {"nav": "contracts", "stmt": stmt, "late": late,
+             "parts": [(p, [(n, late.get(n, 0)) for n in p.part["late_tracking_nos"]]) for p in parts if p.part]},
+        )  # fmt: skip
     return render(request, "contracts/statement.html", _statement_context(request, stmt))
 
 
@@ -333,32 +353,122 @@ def bill_confirm(request: HttpRequest, code: str) -> HttpResponse:
 # --- claims and privacy incidents ---------------------------------------------------------------
 
 
+def _prefill_from_alert(request: HttpRequest) -> dict[str, Any]:
+    """A claim opened from a tracking alert (发起理赔): the parcel's carrier, number and order total."""
+    from fahuo.accounts.selectors import visible
+    from fahuo.tracking.models import Alert
+
+    raw = request.GET.get("alert", "")
+    if not raw.isdigit():
+        return {}
+    alert = get_object_or_404(
+        visible(Alert.objects.select_related("track", "order"), request.user, field="order__shop"), pk=int(raw)
+    )
+    kind = "damage" if alert.kind in CLAIM_DAMAGE_KINDS or "破损" in alert.detail else "loss"
+    total = alert.order.total_fen if alert.order is not None else 0
+    note = f"{alert.get_kind_display()}{'：' + alert.detail if alert.detail else ''}"
+    return {"carrier": alert.track.carrier_code if alert.track else None, "tracking_no": alert.tracking_no,
+            "kind": kind, "source": "tracking", "amount_yuan": f"{total / 100:.2f}" if total else None,
+            "note": note, "alert": alert.pk}  # fmt: skip
+
+
+def _own_parcel(user: Any, carrier: Carrier, tracking_no: str) -> bool:
+    """A user who does not see every shop opens claims only on their own shops' parcels."""
+    from fahuo.accounts.selectors import shops_for
+
+    return sees_every_shop(user) or services.parcel_in_shops(
+        carrier=carrier, tracking_no=tracking_no, shops=shops_for(user)
+    )
+
+
 @desk_view(READ)
 def claims(request: HttpRequest) -> HttpResponse:
-    form = ClaimForm(request.POST or None, request.FILES or None)
+    form = ClaimForm(request.POST or None, request.FILES or None, initial=_prefill_from_alert(request))
     incident_form = IncidentForm(prefix="inc")
+    every = sees_every_shop(request.user)
     if request.method == "POST":
         if not can(request.user, EDIT):
             return error_page(request, "只有店主可以登记理赔。", status=403)
         if form.is_valid():
-            with transaction.atomic():
-                claim = services.open_claim(
-                    carrier=form.cleaned_data["carrier"], tracking_no=form.cleaned_data["tracking_no"].strip(),
-                    kind=form.cleaned_data["kind"], source=form.cleaned_data["source"],
-                    amount_fen=yuan_to_fen(form.cleaned_data["amount_yuan"]), note=form.cleaned_data["note"],
-                    user=request.user,
-                )  # fmt: skip
-                if form.cleaned_data.get("photos"):
-                    ClaimAttachment.objects.create(claim=claim, file=form.cleaned_data["photos"])
-            messages.success(request, f"已登记理赔 {claim.claim_id}")
-            return redirect("contracts:claims")
+            carrier, number = form.cleaned_data["carrier"], form.cleaned_data["tracking_no"].strip()
+            if not _own_parcel(request.user, carrier, number):
+                form.add_error("tracking_no", "在你的店铺里找不到这个运单")
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    claim = services.open_claim(
+                        carrier=carrier, tracking_no=number,
+                        kind=form.cleaned_data["kind"], source=form.cleaned_data["source"],
+                        amount_fen=yuan_to_fen(form.cleaned_data["amount_yuan"]), note=form.cleaned_data["note"],
+                        user=request.user,
+                    )  # fmt: skip
+                    files = evidence.read_files(form.cleaned_data.get("photos") or [])
+                    evidence.add_photos(claim=claim, files=files)
+            except FahuoError as exc:
+                form.add_error("photos", exc.message)
+            else:
+                messages.success(request, f"已登记理赔 {claim.claim_id}")
+                return redirect("contracts:claim", pk=claim.pk)
     return render(
         request,
         "contracts/claims.html",
-        {"nav": "contracts", "form": form, "incident_form": incident_form, "claims": selectors.claims()[:100],
-         "incidents": selectors.incidents()[:50], "verify_form": VerifyForm(), "can_edit": can(request.user, EDIT)},
+        {"nav": "contracts", "form": form, "incident_form": incident_form,
+         "claims": selectors.claims_for(request.user).prefetch_related("attachments")[:100],
+         "incidents": selectors.incidents()[:50] if every else [], "every_shop": every,
+         "verify_form": VerifyForm(), "can_edit": can(request.user, EDIT),
+         "verify_actions": every and can(request.user, EDIT)},
         status=400 if form.errors else 200,
     )  # fmt: skip
+
+
+def _claim(request: HttpRequest, pk: int) -> Claim:
+    """The claim if the user may see it (another shop's claim is a 404)."""
+    return get_object_or_404(selectors.claims_for(request.user).select_related("carrier", "shop"), pk=pk)
+
+
+@desk_view(READ)
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _claim(request, pk)
+    form = PhotosForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can(request.user, EDIT):
+            return error_page(request, "只有店主可以上传理赔照片。", status=403)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    added = evidence.add_photos(
+                        claim=found, files=evidence.read_files(form.cleaned_data["photos"])
+                    )
+            except FahuoError as exc:
+                form.add_error("photos", exc.message)
+            else:
+                messages.success(request, f"已上传 {len(added)} 张照片")
+                return redirect("contracts:claim", pk=found.pk)
+    return render(
+        request,
+        "contracts/claim.html",
+        {"nav": "contracts", "claim": found, "lines": evidence.claim_lines(found),
+         "photos": found.attachments.all(), "form": form, "can_edit": can(request.user, EDIT),
+         "max_photos": evidence.MAX_PHOTOS},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+@require_GET
+@desk_view(READ)
+def claim_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponse:
+    found = _claim(request, pk)
+    attachment = get_object_or_404(ClaimAttachment, claim=found, pk=photo)
+    response = HttpResponse(evidence.photo_bytes(attachment), content_type=attachment.content_type or "image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    return private(response)
+
+
+@require_GET
+@desk_view(READ)
+def claim_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _claim(request, pk)
+    return private(_file(f"claim-{found.claim_id}.pdf", evidence.claim_pdf(found), "application/pdf"))
 
 
 @require_POST
@@ -378,7 +488,7 @@ def claim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise InvalidInput("未知操作")
     except FahuoError as exc:
         messages.error(request, exc.message)
-    return redirect("contracts:claims")
+    return redirect("contracts:claim", pk=claim.pk)
 
 
 @require_POST
