@@ -31,4 +31,7 @@ urlpatterns = [
     path("labels/<str:key>/pdf/", views.print_download, name="print_download"),
     path("import/", views.import_orders, name="import"),
     path("import/<int:pk>/", views.import_report, name="import_report"),
+    path("import/<int:pk>/progress/", views.import_progress, name="import_progress"),
+    path("import/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
+    path("import/<int:pk>/resume/", views.import_resume, name="import_resume"),
 ]

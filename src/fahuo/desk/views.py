@@ -28,8 +28,7 @@ from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.shipback import shipbacks_for_order
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
-from fahuo.orders import phone_search
-from fahuo.orders.importing import import_orders_file
+from fahuo.orders import import_runs, phone_search
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.selectors import dashboard_counts
 from fahuo.orders.services import reveal_recipient, update_recipient
@@ -265,6 +264,8 @@ def print_download(request: HttpRequest, key: str) -> HttpResponseBase:
 
 @desk_view("orders.import_orders")
 def import_orders(request: HttpRequest) -> HttpResponse:
+    """Upload an order file: checked at once (a wrong file is refused here), then imported by the
+    worker in short chunks while the report page shows its progress (docs/import.md)."""
     status = 200
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, user=request.user)
@@ -272,29 +273,22 @@ def import_orders(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["file"]
             shop = form.cleaned_data["shop"]
             try:
-                with transaction.atomic():
-                    report = import_orders_file(
-                        fileobj=upload, filename=upload.name, shop=shop, user=request.user
-                    )
-                    audit(
-                        user=request.user,
-                        action="orders.import",
-                        object_type="import_batch",
-                        object_id=report.batch_id,
-                        request=request,
-                        detail={k: v for k, v in report.as_dict().items() if k != "errors"},
-                    )
+                batch = import_runs.stage_import(
+                    fileobj=upload, filename=upload.name, shop=shop, user=request.user
+                )
             except FahuoError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
             else:
-                if report.skipped:
-                    messages.info(
-                        request,
-                        _("%(n)s orders were skipped: they are no longer waiting to ship.")
-                        % {"n": report.skipped},
-                    )
-                return redirect("desk:import_report", pk=report.batch_id)
+                audit(
+                    user=request.user,
+                    action="orders.import",
+                    object_type="import_batch",
+                    object_id=batch.pk,
+                    request=request,
+                    detail={"file": batch.filename, "rows": batch.rows_total, "shop": shop.code},
+                )
+                return redirect("desk:import_report", pk=batch.pk)
         else:
             status = 400
     else:
@@ -310,6 +304,67 @@ def import_orders(request: HttpRequest) -> HttpResponse:
 @require_GET
 @desk_view("orders.import_orders")
 def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's page: a progress bar and a cancel button while it runs, the row report when done."""
     batch = selectors.import_batch(pk=pk, user=request.user)
-    context = {"nav": "import", "batch": batch, "row_errors": list(batch.row_errors.all())}
+    context = {
+        "nav": "import",
+        "batch": batch,
+        "state": import_runs.state_of(batch),
+        "can_resume": import_runs.can_resume(batch),
+        "row_errors": list(batch.row_errors.all()),
+    }
     return render(request, "desk/import_report.html", context)
+
+
+@require_GET
+@desk_view("orders.import_orders")
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress block, polled by htmx while the run is queued or running; the page reloads
+    (and shows the report) when it ends."""
+    batch = selectors.import_batch(pk=pk, user=request.user)
+    context = {"batch": batch, "state": import_runs.state_of(batch)}
+    response = render(request, "desk/_import_progress.html", context)
+    if request.GET.get("was") == "active" and not batch.active:
+        response["HX-Refresh"] = "true"
+    return private(response)
+
+
+@require_POST
+@desk_view("orders.import_orders")
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.import_batch(pk=pk, user=request.user)
+    try:
+        batch = import_runs.cancel_import(batch=batch)
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        audit(
+            user=request.user,
+            action="orders.import_cancel",
+            object_type="import_batch",
+            object_id=batch.pk,
+            request=request,
+        )
+        messages.info(
+            request, _("The import stops after the orders it is writing now. Orders already imported stay.")
+        )
+    return redirect("desk:import_report", pk=pk)
+
+
+@require_POST
+@desk_view("orders.import_orders")
+def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.import_batch(pk=pk, user=request.user)
+    try:
+        import_runs.resume_import(batch=batch)
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+    else:
+        audit(
+            user=request.user,
+            action="orders.import_resume",
+            object_type="import_batch",
+            object_id=batch.pk,
+            request=request,
+        )
+    return redirect("desk:import_report", pk=pk)

@@ -137,7 +137,7 @@ def stage_import(*, fileobj: BinaryIO, filename: str, shop: Shop, user: Any = No
 
 
 def enqueue_import(batch_id: int) -> None:
-    from fahuo.orders.tasks import import_orders_task
+    from fahuo.orders.import_tasks import import_orders_task
 
     transaction.on_commit(lambda: import_orders_task(batch_id))
 
@@ -420,6 +420,12 @@ def resume_interrupted() -> list[int]:
 
 def is_interrupted(batch: ImportBatch) -> bool:
     return batch.status == ImportStatus.RUNNING and not holder_alive(batch.worker, batch.heartbeat_at)
+
+
+def can_resume(batch: ImportBatch) -> bool:
+    """Failed or interrupted, with its file still on the server."""
+    stopped = batch.status == ImportStatus.FAILED or is_interrupted(batch)
+    return stopped and ImportFile.objects.filter(batch=batch).exists()
 
 
 def state_of(batch: ImportBatch) -> str:

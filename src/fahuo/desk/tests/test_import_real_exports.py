@@ -22,7 +22,7 @@ def upload(content: bytes, name: str) -> io.BytesIO:
 
 
 def test_a_zipped_export_shows_what_it_is_and_every_skipped_and_held_order(
-    operator_client: Client, shop: Any
+    operator_client: Client, shop: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     closed = "6926000000000000080"
     secret = "6926000000000000081"
@@ -35,9 +35,10 @@ def test_a_zipped_export_shows_what_it_is_and_every_skipped_and_held_order(
     )
     data = df.zipped("1762776334_订单导出.csv", df.to_csv(rows))
 
-    response = operator_client.post(
-        reverse("desk:import"), {"shop": shop.pk, "file": upload(data, "1762776334_订单导出.zip")}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's job (Huey immediate in tests)
+        response = operator_client.post(
+            reverse("desk:import"), {"shop": shop.pk, "file": upload(data, "1762776334_订单导出.zip")}
+        )
 
     batch = ImportBatch.objects.get()
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -298,10 +298,13 @@ def upload(content: bytes, name: str) -> io.BytesIO:
     return f
 
 
-def test_importing_the_sample_export_shows_the_row_report(operator_client: Client, shop: Any) -> None:
-    response = operator_client.post(
-        reverse("desk:import"), {"shop": shop.pk, "file": upload(sample_csv().read_bytes(), "douyin.csv")}
-    )
+def test_importing_the_sample_export_shows_the_row_report(
+    operator_client: Client, shop: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's job (Huey immediate in tests)
+        response = operator_client.post(
+            reverse("desk:import"), {"shop": shop.pk, "file": upload(sample_csv().read_bytes(), "douyin.csv")}
+        )
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
         "desk:import_report", args=[batch.pk]
@@ -324,11 +327,15 @@ def test_importing_the_sample_export_shows_the_row_report(operator_client: Clien
     assert AuditLog.objects.filter(action="orders.import", object_id=str(batch.pk)).exists()
 
 
-def test_importing_the_same_file_twice_counts_duplicates(operator_client: Client, shop: Any) -> None:
+def test_importing_the_same_file_twice_counts_duplicates(
+    operator_client: Client, shop: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     for _ in range(2):
-        operator_client.post(
-            reverse("desk:import"), {"shop": shop.pk, "file": upload(sample_csv().read_bytes(), "douyin.csv")}
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            operator_client.post(
+                reverse("desk:import"),
+                {"shop": shop.pk, "file": upload(sample_csv().read_bytes(), "douyin.csv")},
+            )
     second = ImportBatch.objects.order_by("-id").first()
     assert second is not None and second.orders_created == 0 and second.duplicates == 25
 
