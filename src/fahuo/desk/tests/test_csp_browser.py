@@ -117,7 +117,7 @@ def test_main_desk_pages_raise_no_csp_violation(
         # the detector works: an injected inline script is blocked and reported (then forgotten)
         try:
             page.add_script_tag(content="window.__injected = 1;")
-        except Exception:  # noqa: BLE001 — Playwright may report the refusal itself
+        except Exception:  # Playwright may report the refusal itself
             pass
         page.wait_for_timeout(200)
         assert page.evaluate("window.__injected") is None
