@@ -84,3 +84,37 @@ def buyer_links(order_id: int, token: str) -> list[dict[str, str]]:
             "url": reverse("buyer:unboxing", args=[token]),
         }
     ]
+
+
+def short_orders(*, user: Any = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The 缺货 orders of the user's shops with their latest out-of-stock offer (oldest first)."""
+    from fahuo.aftersales.models import StockChoice
+    from fahuo.inventory.reservations import OUT_OF_STOCK
+    from fahuo.orders.models import OrderStatus
+
+    qs = Order.objects.filter(status=OrderStatus.NEEDS_REVIEW).select_related("shop").order_by("created_at", "pk")
+    if user is not None:
+        qs = visible(qs, user)
+    rows: list[dict[str, Any]] = []
+    for o in qs.iterator(chunk_size=500):
+        reason = next((r for r in o.review_reasons or [] if r.get("code") == OUT_OF_STOCK), None)
+        if reason is not None:
+            rows.append({"order": o, "shortfall": str(reason.get("message", "")), "choice": None})
+            if len(rows) >= limit:
+                break
+    latest: dict[int, StockChoice] = {}
+    for c in StockChoice.objects.filter(order_id__in=[r["order"].pk for r in rows]).order_by("created_at"):
+        latest[c.order_id] = c
+    for row in rows:
+        row["choice"] = latest.get(row["order"].pk)
+    return rows
+
+
+def recent_choices(*, user: Any = None, limit: int = 50) -> list[Any]:
+    """Answered, defaulted or withdrawn offers, newest first."""
+    from fahuo.aftersales.models import StockChoice, StockChoiceStatus
+
+    qs = StockChoice.objects.exclude(status=StockChoiceStatus.OFFERED).select_related("order", "rma")
+    if user is not None:
+        qs = visible(qs, user)
+    return list(qs.order_by("-answered_at", "-pk")[:limit])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fahuo.aftersales import views, views_evidence
+from fahuo.aftersales import views, views_evidence, views_stockout
 
 app_name = "aftersales"
 
@@ -14,9 +14,13 @@ urlpatterns = [
     path("orders/<int:order_pk>/dispute-pack/", views.dispute_pack, name="dispute_pack"),
     path("evidence/parcels/<int:parcel_id>/", views_evidence.packing_upload, name="packing_upload"),
     path("evidence/<int:pk>/", views_evidence.download, name="evidence_file"),
+    path("stockouts/", views_stockout.stockouts, name="stockouts"),
+    path("stockouts/orders/<int:order_pk>/offer/", views_stockout.offer, name="stockout_offer"),
+    path("stockouts/<int:pk>/withdraw/", views_stockout.withdraw, name="stockout_withdraw"),
 ]
 
 # Mounted by fahuo.urls at "t/" beside the tracking page: no login, no personal data.
 public_patterns = [
     path("<str:token>/unboxing", views_evidence.unboxing, name="unboxing"),
+    path("choice/<str:token>", views_stockout.choose, name="stock_choice"),
 ]

@@ -1,0 +1,20 @@
+"""Background jobs of after-sales (Huey): out-of-stock defaults after their deadline, evidence retention."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from fahuo.aftersales import stockout, uploads
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def stock_choice_defaults() -> int:
+    """Offers nobody answered by their deadline get the shop's default (wait / swap / refund)."""
+    return stockout.apply_defaults()
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def purge_expired_evidence() -> int:
+    """Evidence past its retention goes, unless the order has an open after-sale."""
+    return uploads.purge_expired()
