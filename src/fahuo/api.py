@@ -52,6 +52,10 @@ def _register_routers() -> None:
 
     api.add_router("/orders", orders_router, tags=["orders"])
 
+    from fahuo.orders.api_imports import router as imports_router
+
+    api.add_router("/imports", imports_router, tags=["orders"])
+
     from fahuo.fulfilment.api import router as fulfilment_router
 
     api.add_router("/fulfilment", fulfilment_router, tags=["fulfilment"])
