@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from fahuo.tracking.forms import (
@@ -85,3 +85,16 @@ PROVIDER_LABELS = {
 def provider_label(provider: str) -> str:
     """A trace provider's name as sellers know it (快递鸟, 快递100), not its internal key."""
     return PROVIDER_LABELS.get(provider, provider)
+
+
+@register.simple_tag(takes_context=True)
+def alert_actions(context: dict[str, Any], alert: Any) -> SafeString:
+    """The links other domains add to an alert's actions (``tracking.events.alert_actions``)."""
+    from fahuo.tracking.events import alert_actions as hook
+
+    links: list[dict[str, str]] = []
+    for handler in hook.handlers:
+        links += handler(alert=alert, user=context.get("user")) or []
+    return format_html_join(
+        "", '<a class="button alert-action" href="{}">{}</a>', ((link["url"], link["label"]) for link in links)
+    )
