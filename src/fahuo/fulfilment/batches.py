@@ -23,6 +23,7 @@ from django.utils import timezone
 from fahuo.accounts.selectors import visible_whole
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier
+from fahuo.fulfilment import platform_print
 from fahuo.fulfilment.batch_worker import (  # noqa: F401  (the worker's side, re-exported)
     LEASE,
     RUN_CHUNK,
@@ -30,7 +31,6 @@ from fahuo.fulfilment.batch_worker import (  # noqa: F401  (the worker's side, r
     claim_batch,
     holder_alive,
     print_batch_labels,
-    run_batch,
     worker_id,
 )
 from fahuo.fulfilment.models import (
@@ -44,12 +44,23 @@ from fahuo.fulfilment.services import NO_CARRIER, SHANGHAI
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 from fahuo.orders.models import Order, OrderLine, OrderStatus
-from fahuo.orders.platform_waybill import PLATFORM_WAYBILL
 
 UNFINISHED = (BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.FAILED)
 SIZES = ("100x180", "76x130")
 IN_SLICE = 5000  # ids per IN (...) list
-PLATFORM_ONLY = "仅限抖音电子面单：请在订单列表勾选后点「打印面单」，面单由抖音打印组件打印（波次暂不支持）"
+
+
+def run_batch(*, batch_id: int, chunk: int | None = None, on_progress: Any = None) -> PrintBatch | None:
+    """Work a batch: a batch whose labels the platform prints (抖音电子面单) draws its numbers and
+    queues its labels for the print component (``platform_batch``); any other renders its PDF
+    (``batch_worker``)."""
+    from fahuo.fulfilment import batch_worker, platform_batch
+
+    if platform_batch.is_platform_batch(batch_id):
+        return platform_batch.run_platform_batch(
+            batch_id=batch_id, chunk=chunk or platform_batch.RUN_CHUNK, on_progress=on_progress
+        )
+    return batch_worker.run_batch(batch_id=batch_id, chunk=chunk or RUN_CHUNK, on_progress=on_progress)
 
 
 class BatchList(list[PrintBatch]):
@@ -108,15 +119,19 @@ def create_batch(
     skipped: list[tuple[int, str]] = []
     labels = dict(OrderStatus.choices)
     ready: list[_Ready] = []
+    platform_only: list[tuple[int, int | None]] = []  # encrypted receivers: 抖音电子面单 carriers only
     for pk, status, warehouse_id, carrier_id, paid_at, pickup_at, reasons in rows:
-        if status == OrderStatus.READY and any(r.get("code") == PLATFORM_WAYBILL for r in reasons or []):
-            skipped.append((pk, PLATFORM_ONLY))  # its label is the platform's, not in a batch PDF
-        elif status == OrderStatus.READY:
+        if status == OrderStatus.READY:
             ready.append((pk, warehouse_id, carrier_id, paid_at, pickup_at))
+            if platform_print.needs_platform(reasons):
+                platform_only.append((pk, carrier_id))
         elif status == OrderStatus.NEEDS_REVIEW:
             skipped.append((pk, "订单待审核，请先修正收件信息"))
         else:
             skipped.append((pk, f"订单状态为{labels.get(status, status)}，不在待打单中"))
+    wrong = platform_print.wrong_route_ids(platform_only)
+    skipped.extend(wrong.items())
+    ready = [r for r in ready if r[0] not in wrong]
     busy = _in_unfinished_batch([r[0] for r in ready])
     skipped.extend((pk, f"已在未完成的波次「{busy[pk]}」中") for pk, *_ in ready if pk in busy)
     ready = [r for r in ready if r[0] not in busy]

@@ -9,8 +9,7 @@ from pathlib import Path
 from django.db import close_old_connections
 from huey.contrib.djhuey import db_task, on_startup
 
-from fahuo.fulfilment.batch_worker import run_batch
-from fahuo.fulfilment.batches import resume_interrupted
+from fahuo.fulfilment.batches import resume_interrupted, run_batch
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.shipback import send_due_shipbacks_every_minute, send_shipbacks_task  # noqa: F401
 from fahuo.orders.models import Order

@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +72,21 @@ class PlatformLabelPrinter(Protocol):
     """A waybill provider whose labels the platform prints itself (its print component renders the
     encrypted print data), so fahuo never holds the receiver in clear: 抖音电子面单."""
 
+    @property
+    def component_url(self) -> str:
+        """Where the print component listens on the desk PC (the browser connects there)."""
+        ...
+
+    def print_task(
+        self, items: Sequence[tuple[str, str]], *, task_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        """The component's print task for (carrier_code, tracking_no) labels (None when none has
+        print data) and tracking_no -> why a label has none; nothing is sent."""
+        ...
+
     def print_labels(self, items: Sequence[tuple[str, str]], *, task_id: str) -> dict[str, str]:
-        """Print (carrier_code, tracking_no) labels as one task; tracking_no -> error for those that
-        could not be printed. Raises ``ProviderError`` when the whole task fails."""
+        """Print (carrier_code, tracking_no) labels as one task from this server; tracking_no ->
+        error for those that could not be printed. Raises ``ProviderError`` when the whole task fails."""
         ...
 
 

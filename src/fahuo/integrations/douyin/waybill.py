@@ -55,6 +55,9 @@ class WaybillSettings:
     user_id: str = ""  # shared-account case: the shop id actually drawing numbers
     print_component_url: str = ""  # the desk PC's print component (default ws://127.0.0.1:13888)
     printer: str = ""  # the printer the component prints on ("" = its default)
+    # "browser": the desk page sends print tasks to the component on the desk PC (default);
+    # "server": fahuo sends them itself (fahuo runs on the desk PC the component runs on)
+    print_from: str = "browser"
 
     @classmethod
     def from_credentials(cls, creds: Mapping[str, Any], *, base_url: str = "") -> WaybillSettings:
@@ -65,6 +68,7 @@ class WaybillSettings:
             user_id=str(creds.get("user_id") or "").strip(),
             print_component_url=str(creds.get("print_component_url") or "").strip(),
             printer=str(creds.get("printer") or "").strip(),
+            print_from="server" if str(creds.get("print_from") or "").strip() == "server" else "browser",
         )
 
     @classmethod
@@ -383,19 +387,41 @@ class DouyinWaybillProvider(ClientAdapter[DouyinClient]):
             raise ProviderError(f"抖音电子面单没有模板 {code}", detail={"retryable": False})
         return next(iter(urls.values()), "")
 
-    def print_labels(self, items: Sequence[tuple[str, str]], *, task_id: str) -> dict[str, str]:
-        """Send the labels of (carrier_code, tracking_no) to the print component as one task;
-        answers tracking_no -> why that label could not be printed. A failure of the whole task
-        (component not running, task refused) raises ProviderError."""
+    @property
+    def prints_from_server(self) -> bool:
+        return self.settings.print_from == "server"
+
+    @property
+    def component_url(self) -> str:
+        """Where the desk PC's print component listens (the account's ``print_component_url``)."""
+        from fahuo.integrations.douyin import print_component
+
+        return self.settings.print_component_url or print_component.DEFAULT_URL
+
+    def print_task(
+        self, items: Sequence[tuple[str, str]], *, task_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        """The print component's ``task`` for (carrier_code, tracking_no) labels — the platform's
+        signed, encrypted print data and its template — and tracking_no -> why a label has none."""
         from fahuo.integrations.douyin import print_component
 
         data, errors = self.print_data(items)
-        if data:
-            print_component.send_print(
-                url=self.settings.print_component_url or print_component.DEFAULT_URL,
-                documents=data,
-                template_url=self.template_url(),
-                printer=self.settings.printer,
-                task_id=task_id,
-            )
+        if not data:
+            return None, errors
+        task = print_component.print_task(
+            task_id=task_id, documents=data, template_url=self.template_url(), printer=self.settings.printer
+        )
+        return task, errors
+
+    def print_labels(self, items: Sequence[tuple[str, str]], *, task_id: str) -> dict[str, str]:
+        """Send the labels of (carrier_code, tracking_no) to the print component from this server as
+        one task and wait for its notifyPrintResult; answers tracking_no -> why that label was not
+        printed. A failure of the whole task (component not running, task refused) raises
+        ProviderError."""
+        from fahuo.integrations.douyin import print_component
+
+        task, errors = self.print_task(items, task_id=task_id)
+        if task is not None:
+            outcome = print_component.send_task(url=self.component_url, task=task)
+            errors.update((number, why) for number, why in outcome.results.items() if why)
         return errors

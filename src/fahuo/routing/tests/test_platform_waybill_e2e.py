@@ -61,7 +61,9 @@ def desk(request, sim: DouyinSimulator, world, settings, tmp_path: Path) -> Iter
     with serve(sim) as base_url, print_component.serve_component(component) as ws_url:
         creds = {"app_key": APP_KEY, "app_secret": APP_SECRET, "access_token": TOKEN, "backoff_s": 0.01}
         own = request.param == "own account"
-        shop_creds = creds if own else {**creds, "print_component_url": ws_url}
+        # fahuo runs on the desk PC here: it sends the print task itself (print_from=server)
+        printing = {"print_component_url": ws_url, "print_from": "server"}
+        shop_creds = creds if own else {**creds, **printing}
         ProviderAccount.objects.create(
             provider="douyin",
             name="抖店",
@@ -75,7 +77,7 @@ def desk(request, sim: DouyinSimulator, world, settings, tmp_path: Path) -> Iter
                 name="抖音电子面单",
                 shop=world.shop,
                 base_url=base_url,
-                credentials=json.dumps({**creds, "print_component_url": ws_url}),
+                credentials=json.dumps({**creds, **printing}),
             )
         yield {"component": component, "output": str(tmp_path / "output")}  # type: ignore[dict-item]
 
@@ -132,6 +134,9 @@ def test_an_encrypted_order_ships_through_douyin_waybill_with_no_plaintext(
     sf = world.carriers["SF"]
     sf.provider = "douyin_waybill"
     sf.save(update_fields=["provider"])
+    if hasattr(world.shop, "shipback_at"):  # ship back when the label is printed
+        world.shop.shipback_at = "print"
+        world.shop.save(update_fields=["shipback_at"])
 
     import_orders_file(fileobj=io.BytesIO(_export(sim)), filename="1762776334_订单导出.csv", shop=world.shop)
     order = Order.objects.get(platform_order_id=OID)
@@ -193,13 +198,14 @@ def test_the_same_order_on_a_carrier_that_cannot_print_it_is_refused_by_name(
     assert not Waybill.objects.filter(parcel__order=order).exists()
 
 
-def test_a_batch_leaves_the_platform_printed_order_out_and_says_where_to_print_it(
-    world, operator, sim
-) -> None:
-    from fahuo.fulfilment.batches import PLATFORM_ONLY, create_batch
+def test_a_batch_refuses_the_order_on_a_carrier_that_cannot_print_it_by_name(world, operator, sim) -> None:
+    from fahuo.fulfilment.batches import create_batch
+    from fahuo.fulfilment.platform_print import NEEDS_PLATFORM_WAYBILL
 
     import_orders_file(fileobj=io.BytesIO(_export(sim)), filename="1762776334_订单导出.csv", shop=world.shop)
     order = Order.objects.get(platform_order_id=OID)
     release_to_platform_waybill(order=order, user=operator)
+    order.carrier = world.carriers["ZTO"]  # set by hand, past the allocation
+    order.save(update_fields=["carrier"])
     made = create_batch(orders=[order.pk], user=operator, enqueue=False)
-    assert made.skipped == [(order.pk, PLATFORM_ONLY)]
+    assert (list(made), made.skipped) == ([], [(order.pk, NEEDS_PLATFORM_WAYBILL)])
