@@ -4,16 +4,19 @@ requests for private-domain orders, approve/reject. Reading needs ``orders.view_
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 from ninja import Router, Schema
 
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import require
-from fahuo.aftersales import selectors, services
-from fahuo.kit.errors import NotFound
+from fahuo.aftersales import selectors, services, stockout
+from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.orders.models import Order
 
 router = Router()
@@ -58,6 +61,68 @@ def _detail(rma: Any) -> dict[str, Any]:
 def list_rmas(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
     require(request, VIEW)
     return [selectors.as_row(r) for r in selectors.rmas(user=request.user, status=status)[:500]]
+
+
+class OfferIn(Schema):
+    hours: int = 48
+    wait_until: dt.date | None = None
+    swap_skus: list[str] = []
+    coupon_code: str = ""
+    default_action: str = "wait"
+
+
+def _choice(choice: Any, request: HttpRequest) -> dict[str, Any]:
+    return {
+        "choice_id": choice.pk,
+        "order_id": choice.order.platform_order_id,
+        "status": choice.status,
+        "deadline": choice.deadline.isoformat(),
+        "default_action": choice.default_action,
+        "action": choice.action or None,
+        "swap_to": choice.swap_to or None,
+        "outcome": choice.outcome,
+        "url": request.build_absolute_uri(reverse("buyer:stock_choice", args=[choice.token])),
+    }
+
+
+@router.get("/stockouts")
+def list_stockouts(request: HttpRequest) -> list[dict[str, Any]]:
+    """The 缺货 orders of the caller's shops with their latest out-of-stock offer."""
+    require(request, VIEW)
+    return [
+        {
+            "order_id": row["order"].platform_order_id,
+            "shop": row["order"].shop.code,
+            "shortfall": row["shortfall"],
+            "choice": _choice(row["choice"], request) if row["choice"] is not None else None,
+        }
+        for row in selectors.short_orders(user=request.user)
+    ]
+
+
+@router.post("/stockouts/{order_id}/offer")
+def offer_choices(request: HttpRequest, order_id: str, payload: OfferIn) -> dict[str, Any]:
+    """Offer the buyer of a 缺货 order wait / swap / refund (+ coupon); answers the link to send."""
+    require(request, EDIT)
+    if not 1 <= payload.hours <= 360:
+        raise InvalidInput("选择时限须为 1–360 小时")
+    order = (
+        visible(Order.objects.select_related("shop"), request.user).filter(platform_order_id=order_id).first()
+    )
+    if order is None:
+        raise NotFound("订单不存在")
+    require(request, EDIT, shop=order.shop)
+    with transaction.atomic():
+        choice = stockout.offer(
+            order=order,
+            deadline=timezone.now() + dt.timedelta(hours=payload.hours),
+            wait_until=payload.wait_until,
+            swap_skus=payload.swap_skus,
+            coupon_code=payload.coupon_code,
+            default_action=payload.default_action,
+            user=request.user,
+        )
+    return _choice(choice, request)
 
 
 @router.get("/{rma_id}")

@@ -92,7 +92,11 @@ def short_orders(*, user: Any = None, limit: int = 200) -> list[dict[str, Any]]:
     from fahuo.inventory.reservations import OUT_OF_STOCK
     from fahuo.orders.models import OrderStatus
 
-    qs = Order.objects.filter(status=OrderStatus.NEEDS_REVIEW).select_related("shop").order_by("created_at", "pk")
+    qs = (
+        Order.objects.filter(status=OrderStatus.NEEDS_REVIEW)
+        .select_related("shop")
+        .order_by("created_at", "pk")
+    )
     if user is not None:
         qs = visible(qs, user)
     rows: list[dict[str, Any]] = []

@@ -134,9 +134,7 @@ def by_token(token: str) -> StockChoice:
     return choice
 
 
-def answer(
-    *, token: str, action: str, swap_to: str = "", now: dt.datetime | None = None
-) -> StockChoice:
+def answer(*, token: str, action: str, swap_to: str = "", now: dt.datetime | None = None) -> StockChoice:
     """The buyer's answer through the link; ChoiceClosed when answered before, withdrawn or late."""
     now = now or timezone.now()
     choice = StockChoice.objects.select_for_update().filter(pk=by_token(token).pk).get()
@@ -215,7 +213,9 @@ def _refund(order: Order, choice: StockChoice, now: dt.datetime) -> str:
     )
     RmaStep.objects.create(rma=rma, status=RmaStatus.APPROVED, source="desk", note=note, at=now)
     choice.rma = rma
-    return f"订单已取消，退款 售后单 #{rma.pk}" + (f"，优惠券 {choice.coupon_code}" if choice.coupon_code else "")
+    return f"订单已取消，退款 售后单 #{rma.pk}" + (
+        f"，优惠券 {choice.coupon_code}" if choice.coupon_code else ""
+    )
 
 
 def apply_defaults(*, now: dt.datetime | None = None, token: str = "") -> int:
@@ -247,5 +247,7 @@ def buyer_view(choice: StockChoice) -> dict[str, Any]:
     return {
         "shop_name": choice.order.shop.name,
         "lines": lines,
-        "swaps": [{"code": c, "name": skus[c].name, "spec": skus[c].spec} for c in choice.swap_skus if c in skus],
+        "swaps": [
+            {"code": c, "name": skus[c].name, "spec": skus[c].spec} for c in choice.swap_skus if c in skus
+        ],
     }

@@ -42,7 +42,7 @@ def _record(
 ) -> Evidence:
     kind = video if stored.is_video else photo
     now = timezone.now()
-    evidence, created = Evidence.objects.get_or_create(
+    evidence, _ = Evidence.objects.get_or_create(
         order=order,
         kind=kind,
         sha256=stored.sha256,

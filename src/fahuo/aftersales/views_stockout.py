@@ -66,7 +66,9 @@ def offer(request: HttpRequest, order_pk: int) -> HttpResponse:
     order = _order(request, order_pk)
     form = OfferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request, "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items())
+        )
         return redirect("aftersales:stockouts")
     data = form.cleaned_data
     try:
@@ -83,7 +85,9 @@ def offer(request: HttpRequest, order_pk: int) -> HttpResponse:
     except FahuoError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已生成订单 {order.platform_order_id} 的缺货选择链接：{choice_url(request, choice)}")
+        messages.success(
+            request, f"已生成订单 {order.platform_order_id} 的缺货选择链接：{choice_url(request, choice)}"
+        )
     return redirect("aftersales:stockouts")
 
 

@@ -8,4 +8,6 @@ from fahuo.kit.hooks import Provided
 
 # The scan station's evidence recorder: ``packing_evidence_url(parcel_id)`` -> where the packing
 # video/photos of that parcel are uploaded (after-sales keeps them); None: no recorder is shown.
-packing_evidence_url: Provided[Callable[[int], str] | None] = Provided("fulfilment.packing_evidence_url", None)
+packing_evidence_url: Provided[Callable[[int], str] | None] = Provided(
+    "fulfilment.packing_evidence_url", None
+)

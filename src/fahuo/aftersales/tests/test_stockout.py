@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fahuo.aftersales import stockout, tasks
 from fahuo.aftersales.models import Rma, RmaKind, RmaStatus, StockChoice, StockChoiceStatus
+from fahuo.aftersales.tests.test_api_views import client_for
 from fahuo.catalog.models import Sku
 from fahuo.inventory.models import Reservation, ReservationState, Stock
 from fahuo.inventory.reservations import reserve_orders
@@ -188,10 +189,40 @@ def test_another_shops_short_order_is_not_listed_nor_offered(shop: Any, skus: An
     desk = Client()
     desk.force_login(User.objects.get(pk=user.pk))
     assert order.platform_order_id not in desk.get("/aftersales/stockouts/").content.decode()
-    response = desk.post(f"/aftersales/stockouts/orders/{order.pk}/offer/", {"hours": "24", "default_action": "refund"})
+    response = desk.post(
+        f"/aftersales/stockouts/orders/{order.pk}/offer/", {"hours": "24", "default_action": "refund"}
+    )
     assert response.status_code == 404
     assert not StockChoice.objects.exists()
 
 
 def test_an_unknown_link_is_404() -> None:
     assert Client().get("/t/choice/nope").status_code == 404
+
+
+def test_the_api_offers_choices_and_lists_short_orders(operator: Any, shop: Any, skus: Any) -> None:
+    order = short_order(shop, skus[0])
+    api = client_for(operator)
+    listed = api.get("/api/aftersales/stockouts").json()
+    assert [r["order_id"] for r in listed] == [order.platform_order_id] and listed[0]["choice"] is None
+    made = api.post(
+        f"/api/aftersales/stockouts/{order.platform_order_id}/offer",
+        {
+            "hours": 12,
+            "wait_until": str(timezone.localdate() + dt.timedelta(days=3)),
+            "swap_skus": ["LIP-PINK"],
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 200, made.content
+    body = made.json()
+    assert body["status"] == "offered" and body["url"].endswith(
+        f"/t/choice/{StockChoice.objects.get().token}"
+    )
+    late = api.post(f"/api/aftersales/stockouts/{order.platform_order_id}/offer", {"hours": 0},
+                    content_type="application/json")  # fmt: skip
+    assert late.status_code == 422
+    again = api.post(f"/api/aftersales/stockouts/{order.platform_order_id}/offer", {"hours": 5, "default_action": "refund"},
+                     content_type="application/json")  # fmt: skip
+    assert again.status_code == 409
+    assert api.get("/api/aftersales/stockouts").json()[0]["choice"]["status"] == "offered"
