@@ -7,9 +7,11 @@ no database, no settings) while the job goes on issuing. At the end the job pass
 wants, in order; parts that match a run of them are reused, anything else (an order with several
 parcels, items issued by an interrupted earlier run) is drawn then, and pypdfium2 joins the parts.
 
-A batch smaller than one part, and a job running in a daemon process (Huey's process workers,
-which may not have children), draw in the job's own process. ``FAHUO_RENDER_PROCESSES=0`` does
-that always. See docs/burst.md.
+A job in a Huey process worker (a daemon process, which may not have children) puts its parts
+on the queue instead (``render_part_task``: ids only, the worker that takes it loads the labels),
+so the other ``fahuo worker --processes`` workers draw them; whatever nobody has taken when the job
+ends it revokes and draws itself. A batch smaller than one part draws in the job's own process, as
+everything does with ``FAHUO_RENDER_PROCESSES=0`` outside a process worker. See docs/burst.md.
 """
 
 from __future__ import annotations
@@ -18,18 +20,53 @@ import multiprocessing
 import os
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fahuo.fulfilment.labels import LabelData
     from fahuo.fulfilment.services import PrintedLabel
 
 RENDER_PART = int(os.environ.get("FAHUO_RENDER_PART") or 1000)  # labels per part file
+
+QueuePart = Callable[[str, list[int]], Any]
+"""Put one part (its file path, its order ids) on the worker queue; returns the Huey result."""
+
+
+def part_queue(*, batch_id: int, printed_at: str, size: str) -> QueuePart | None:
+    """The queue for a job's parts when it runs in a Huey process worker; else None."""
+    if not multiprocessing.current_process().daemon or os.environ.get("FAHUO_RENDER_QUEUE") == "0":
+        return None
+    from huey.contrib.djhuey import HUEY
+
+    if HUEY.immediate:
+        return None
+    from fahuo.fulfilment.tasks import render_part_task
+
+    def put(path: str, order_ids: list[int]) -> Any:
+        return render_part_task(batch_id, path, order_ids, printed_at, size)
+
+    return put
+
+
+def draw_queued_part(*, path: str, order_ids: list[int], printed_at: str, size: str) -> int | None:
+    """A worker draws another worker's part from the database; None when there is nothing to do
+    (the batch finished already, or an order's labels changed: the job draws those itself)."""
+    from fahuo.fulfilment.services import load_labels
+
+    if not Path(path).parent.is_dir():
+        return None
+    printed = load_labels(order_ids=order_ids, printed_at=printed_at)
+    if [p.order_id for p in printed] != list(order_ids):
+        return None
+    try:
+        return render_part(path, [p.label for p in printed], size)
+    except FileNotFoundError:  # the job finished (and removed its parts) meanwhile
+        return None
 
 
 def render_processes() -> int:
@@ -74,14 +111,24 @@ def render_part(path: str, labels: Sequence[LabelData], size: str) -> int:
 class _Part:
     keys: tuple[tuple[int, int], ...]  # (order id, parcel id) of its pages, in order
     path: Path
-    future: Future[int] | None = None  # None: drawn already, in this process
+    future: Future[int] | None = None  # in the pool
+    queued: Any = None  # on the worker queue (a Huey result) ...
+    data: list[LabelData] | None = None  # ... with its labels, to draw here if nobody took it
 
 
 class PartRenderer:
     """The parts of one batch run, kept in ``directory`` (removed by :meth:`close`)."""
 
-    def __init__(self, directory: Path, *, size: str, part: int = 0, processes: int | None = None) -> None:
-        self.directory, self.size = directory, size
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        size: str,
+        part: int = 0,
+        processes: int | None = None,
+        queue: QueuePart | None = None,
+    ) -> None:
+        self.directory, self.size, self.queue = directory, size, queue
         self.part = part or RENDER_PART
         self.processes = render_processes() if processes is None else processes
         self.parts: list[_Part] = []
@@ -104,6 +151,8 @@ class PartRenderer:
         data = [p.label for p in labels]
         if background and self.processes > 0:
             part.future = _shared_pool(self.processes).submit(render_part, str(path), data, self.size)
+        elif background and self.queue is not None:
+            part.queued, part.data = self.queue(str(path), [k[0] for k in part.keys]), data
         else:
             render_part(str(path), data, self.size)
         self.parts.append(part)
@@ -129,6 +178,9 @@ class PartRenderer:
                 gap.append(labels[i])
                 i += 1
         plan.extend(self._gap(gap))
+        for part in reversed(plan):  # the queue's workers take parts from the front
+            if part.queued is not None:
+                self._collect(part)
         try:
             for part in plan:
                 if part.future is not None:
@@ -145,9 +197,20 @@ class PartRenderer:
         os.replace(tmp, target)  # a reader never sees half a file
         return len(labels)
 
+    def _collect(self, part: _Part) -> None:
+        """A queued part: drawn by another worker, or revoked and drawn here."""
+        try:
+            pages = part.queued.get()  # None until a worker has drawn it
+        except Exception:  # the task failed there: draw it here
+            pages = None
+        if pages is None or not part.path.exists():
+            part.queued.revoke()
+            render_part(str(part.path), part.data or [], self.size)
+        part.queued = part.data = None
+
     def _gap(self, labels: list[PrintedLabel]) -> list[_Part]:
         """Pages no part holds, drawn now: in the pool when there are several parts' worth."""
-        background = len(labels) > self.part
+        background = len(labels) > self.part and self.processes > 0
         return [
             self._submit(labels[i : i + self.part], background=background)
             for i in range(0, len(labels), self.part)
@@ -157,6 +220,8 @@ class PartRenderer:
         for part in self.parts:
             if part.future is not None:
                 part.future.cancel()
+            if part.queued is not None:
+                part.queued.revoke()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

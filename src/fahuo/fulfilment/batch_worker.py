@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Case, Count, F, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from fahuo.fulfilment.batch_render import PartRenderer
+from fahuo.fulfilment.batch_render import PartRenderer, part_queue
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, Parcel, PrintBatch, PrintBatchItem
 from fahuo.fulfilment.providers import ProviderPool
 from fahuo.fulfilment.services import (
@@ -134,9 +134,11 @@ def run_batch(
     # Labels of the waybills this run issues, built while their orders are in memory anyway and
     # drawn in parts while the next chunks are issued; items issued by an earlier (interrupted)
     # run are loaded again at the end.
+    printed_at = timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    queue = part_queue(batch_id=batch.pk, printed_at=printed_at, size=batch.size)
     run = _Run(
-        printed_at=timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-        parts=PartRenderer(batch_pdf_path(batch).with_suffix(".parts"), size=batch.size),
+        printed_at=printed_at,
+        parts=PartRenderer(batch_pdf_path(batch).with_suffix(".parts"), size=batch.size, queue=queue),
     )
     try:
         with ProviderPool() as pool, ThreadPoolExecutor(1, thread_name_prefix="fahuo-batch") as sender:

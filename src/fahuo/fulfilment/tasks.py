@@ -53,3 +53,11 @@ def resume_interrupted_batches() -> None:
             log.warning("resuming interrupted print batches: %s", resumed)
     finally:
         close_old_connections()
+
+
+@db_task()
+def render_part_task(batch_id: int, path: str, order_ids: list[int], printed_at: str, size: str) -> int | None:
+    """Draw one part of a print batch another process worker is issuing (ids only on the queue)."""
+    from fahuo.fulfilment.batch_render import draw_queued_part
+
+    return draw_queued_part(path=path, order_ids=order_ids, printed_at=printed_at, size=size)
