@@ -33,6 +33,8 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("token", "create"), "fahuo.accounts.cli", "create an API token for a user"),
     (("user", "create"), "fahuo.accounts.cli_user", "create a desk user with a role"),
     (("shops", "add"), "fahuo.orders.cli_shops", "add a shop (抖店 or 私域)"),
+    (("shops", "connect-douyin"), "fahuo.orders.cli_douyin", "authorise a 抖店 shop (token from a code)"),
+    (("shops", "douyin"), "fahuo.orders.cli_douyin", "a 抖店 shop's connection: status, fetch/ship-back"),
     (("warehouses", "add"), "fahuo.inventory.cli_warehouses", "add a warehouse (仓库/云仓)"),
     (("skus", "import"), "fahuo.catalog.cli", "import products (商品资料) from the template, all-or-nothing"),
     (("skus", "template"), "fahuo.catalog.cli", "print the product template (CSV with sample rows)"),

@@ -179,3 +179,67 @@ def capacity(request: HttpRequest, payload: CapacityIn) -> dict[str, Any]:
         "max_parcels": cap.max_parcels,
         "per_hour": cap.max_parcels_per_hour,
     }
+
+
+# --- 抖店 authorisation per shop -----------------------------------------------------------------
+
+
+class DouyinConnectIn(Schema):
+    app_key: str
+    app_secret: str
+    code: str = ""  # the authorisation code (tool app)
+    shop_id: str = ""  # or a self-use app's 抖店 shop id
+    base_url: str = ""
+
+
+class DouyinSwitchesIn(Schema):
+    fetch_orders: bool | None = None
+    ship_back: bool | None = None
+
+
+def _managed_shop(request: HttpRequest, code: str) -> Any:
+    from fahuo.accounts.selectors import managed_shops
+    from fahuo.orders.platform_auth import get_shop
+
+    _owner(request)
+    return get_shop(code=code, shops=managed_shops(request.user))
+
+
+@router.get("/shops/{code}/douyin", response=dict[str, Any], summary="A 抖店 shop's connection status")
+def douyin_status(request: HttpRequest, code: str) -> dict[str, Any]:
+    """state (connected / expired / error / not_connected), 抖店 shop, expires_at, last_error, switches."""
+    from fahuo.orders.platform_auth import connection_status
+
+    return connection_status(_managed_shop(request, code))
+
+
+@router.post("/shops/{code}/douyin", response=dict[str, Any], summary="Authorise a 抖店 shop")
+def douyin_connect(request: HttpRequest, code: str, payload: DouyinConnectIn) -> dict[str, Any]:
+    """token.create with the code (or authorization_self with shop_id); the pair is stored encrypted
+    and renewed before it expires. A platform refusal is a 502 with the platform's message."""
+    from fahuo.orders.platform_auth import connect_douyin, connection_status
+
+    shop = _managed_shop(request, code)
+    connect_douyin(shop=shop, **payload.dict())
+    return connection_status(shop)
+
+
+@router.patch(
+    "/shops/{code}/douyin", response=dict[str, Any], summary="Turn 抖店 order fetch/ship-back on or off"
+)
+def douyin_switches(request: HttpRequest, code: str, payload: DouyinSwitchesIn) -> dict[str, Any]:
+    from fahuo.orders.platform_auth import connection_status, set_switches
+
+    shop = _managed_shop(request, code)
+    with transaction.atomic():
+        set_switches(shop=shop, fetch_orders=payload.fetch_orders, ship_back=payload.ship_back)
+    return connection_status(shop)
+
+
+@router.post("/shops/{code}/douyin/refresh", response=dict[str, Any], summary="Renew a 抖店 shop's token now")
+def douyin_refresh(request: HttpRequest, code: str) -> dict[str, Any]:
+    from fahuo.orders.platform_auth import connection_status, refresh_shop
+
+    shop = _managed_shop(request, code)
+    refresh_shop(shop=shop)
+    return connection_status(shop)

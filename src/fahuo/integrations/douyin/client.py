@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from fahuo.integrations.douyin import mapper
+from fahuo.integrations.douyin.auth import EXPIRED_SUB_CODES, TOKEN_METHODS
 from fahuo.integrations.douyin.codes import RETRYABLE_HTTP_STATUSES, FailureKind
 from fahuo.integrations.douyin.settings import PROVIDER_KEY, DouyinSettings
 from fahuo.integrations.http import ClientAdapter, OwnedClient, RetryPolicy, Wording, call_json
@@ -51,12 +52,16 @@ def sign(*, app_key: str, app_secret: str, method: str, param_json: str, timesta
     return hmac.new(app_secret.encode("utf-8"), pattern.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def build_query(*, method: str, param_json: str, timestamp: str, settings: DouyinSettings) -> dict[str, str]:
-    """The common parameters of one call (sent in the query string)."""
+def build_query(
+    *, method: str, param_json: str, timestamp: str, settings: DouyinSettings, access_token: str | None = None
+) -> dict[str, str]:
+    """The common parameters of one call (sent in the query string); the token calls themselves
+    (token.create/refresh) carry no access_token."""
+    token = settings.access_token if access_token is None else access_token
     return {
         "app_key": settings.app_key,
         "method": method,
-        "access_token": settings.access_token,
+        **({} if method in TOKEN_METHODS else {"access_token": token}),
         "timestamp": timestamp,
         "v": mapper.API_VERSION,
         "sign_method": mapper.SIGN_METHOD,
@@ -90,6 +95,7 @@ class DouyinClient(OwnedClient):
     ) -> None:
         self.settings = settings
         self._clock = clock
+        self._access_token = settings.access_token  # renewed once on an expired-token answer
         super().__init__(
             http,
             lambda: httpx.Client(
@@ -108,10 +114,25 @@ class DouyinClient(OwnedClient):
         return str(int(self._clock()))
 
     def call(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        """POST one call; raises ProviderError (retryable) when no usable answer comes back."""
+        """POST one call; raises ProviderError (retryable) when no usable answer comes back.
+
+        An answer saying the access token expired is followed, once, by ``settings.renew`` (the
+        shop's token refreshed and stored) and the same call with the new token."""
+        body = self._post(method, params)
+        renew = self.settings.renew
+        if renew is not None and method not in TOKEN_METHODS and _token_expired(body):
+            self._access_token = renew()
+            body = self._post(method, params)
+        return body
+
+    def _post(self, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         param_json = mapper.dump_param_json(params)
         query = build_query(
-            method=method, param_json=param_json, timestamp=self.timestamp(), settings=self.settings
+            method=method,
+            param_json=param_json,
+            timestamp=self.timestamp(),
+            settings=self.settings,
+            access_token=self._access_token,
         )
         url = self.settings.url_for(method)
         return call_json(
@@ -126,6 +147,10 @@ class DouyinClient(OwnedClient):
             retry_statuses=RETRYABLE_HTTP_STATUSES,
             detail=_TEMPORARY,
         )
+
+
+def _token_expired(body: Mapping[str, Any]) -> bool:
+    return str(body.get("sub_code") or "") in EXPIRED_SUB_CODES
 
 
 class DouyinShopPlatform(ClientAdapter[DouyinClient]):
@@ -144,6 +169,11 @@ class DouyinShopPlatform(ClientAdapter[DouyinClient]):
     def ship(
         self, *, order_id: str, company_code: str, logistics_code: str, line_ids: Sequence[str] = ()
     ) -> None:
+        if not self.settings.ship_back:
+            raise ProviderError(
+                "本店已关闭发货回传：请在抖店后台发货，或在店铺设置中打开“发货回传”后重试",
+                detail={"retryable": False, "kind": str(FailureKind.SHOP_SETUP)},
+            )
         try:
             if line_ids:
                 method = mapper.METHOD_MULTI_PACK

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from fahuo.kit.errors import InvalidInput, NotSupported
+from fahuo.kit.errors import FahuoError, InvalidInput, NotSupported
 
 if TYPE_CHECKING:
     from fahuo.carriers.models import ProviderAccount
@@ -34,6 +36,10 @@ class DouyinSettings:
     read_timeout_s: float = 12.0  # the official SDKs' default
     max_attempts: int = 3  # in all, for transport errors and HTTP 5xx only
     backoff_s: float = 0.5  # first retry wait; doubles per attempt
+    ship_back: bool = True  # the shop's "发货回传" switch
+    # Called once when the platform says the access token expired: renews and stores the shop's
+    # token pair, answers the new access token (None: no refresh token to renew with).
+    renew: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     def url_for(self, method: str) -> str:
         """``order.logisticsAdd`` -> ``{base_url}/order/logisticsAdd``."""
@@ -66,7 +72,12 @@ class DouyinSettings:
 
     @classmethod
     def from_account(cls, account: ProviderAccount) -> DouyinSettings:
-        return cls.from_credentials(account_credentials(account), base_url=account.base_url)
+        creds = account_credentials(account)
+        base = cls.from_credentials(creds, base_url=account.base_url)
+        renew = None
+        if creds.get("refresh_token") and account.pk is not None:
+            renew = partial(renew_account_token, account.pk, stale=base.access_token)
+        return replace(base, ship_back=account.ship_back, renew=renew)
 
 
 def account_credentials(account: ProviderAccount) -> dict[str, Any]:
@@ -103,6 +114,73 @@ def company_code_overrides(account: ProviderAccount | None) -> dict[str, str]:
         return parse_company_codes(account_credentials(account).get("company_codes"))
     except InvalidInput:
         return {}
+
+
+def store_grant(account: ProviderAccount, grant: Any) -> None:
+    """Save a new token pair (a ``auth.TokenGrant``) into the account: credentials (encrypted),
+    expiry, renewal time; the last error is cleared."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    creds = account_credentials(account) if account.credentials else {}
+    creds |= {"access_token": grant.access_token, "refresh_token": grant.refresh_token}
+    if grant.shop_id:
+        creds["shop_id"] = grant.shop_id
+    if grant.shop_name:
+        creds["shop_name"] = grant.shop_name
+    account.credentials = json.dumps(creds, ensure_ascii=False)
+    account.token_expires_at = now + timedelta(seconds=grant.expires_in) if grant.expires_in else None
+    account.token_refreshed_at = now
+    account.last_error, account.last_error_at = "", None
+    if account.pk is not None:
+        account.save(
+            update_fields=[
+                "credentials",
+                "token_expires_at",
+                "token_refreshed_at",
+                "last_error",
+                "last_error_at",
+            ]
+        )
+
+
+def note_error(account: ProviderAccount, message: str) -> None:
+    """Keep what the platform last refused, for the shop page."""
+    from django.utils import timezone
+
+    from fahuo.carriers.models import ProviderAccount
+
+    account.last_error, account.last_error_at = message[:300], timezone.now()
+    ProviderAccount.objects.filter(pk=account.pk).update(
+        last_error=account.last_error, last_error_at=account.last_error_at
+    )
+
+
+def renew_account_token(account_id: int, *, stale: str = "") -> str:
+    """Refresh the account's token pair with ``token.refresh`` and store it; the new access token.
+
+    When the stored token already differs from ``stale`` (another worker renewed it meanwhile), that
+    one is answered without calling the platform: a refresh token is good for one renewal."""
+    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.douyin import auth
+
+    account = ProviderAccount.objects.get(pk=account_id)
+    creds = account_credentials(account)
+    current = str(creds.get("access_token") or "")
+    if stale and current and current != stale:
+        return current
+    settings = auth.app_settings(
+        app_key=str(creds.get("app_key") or ""),
+        app_secret=str(creds.get("app_secret") or ""),
+        base_url=account.base_url,
+    )
+    try:
+        grant = auth.refresh_token(settings, refresh_token=str(creds.get("refresh_token") or ""))
+    except FahuoError as exc:
+        note_error(account, exc.message)
+        raise
+    store_grant(account, grant)
+    return grant.access_token
 
 
 def parse_company_codes(value: object) -> dict[str, str]:

@@ -19,7 +19,8 @@ account base_url at the address it yields. It speaks the platform's protocol:
   whole by orderDetail — recipient, sub-orders with title/code/spec/quantity/price, pay and ship-by
   times — with the name, phone and address line encrypted unless ``encrypt_personal_data`` is off;
   batchDecrypt gives them back for that order's id only (see ``sim_orders``);
-* ``push_paid(url, order_id)`` POSTs the signed tag-101 message the platform sends for a paid order.
+* ``push_paid(url, order_id)`` POSTs the signed tag-101 message the platform sends for a paid order;
+* ``token.create``/``token.refresh`` with expiring tokens, ``authorize()`` gives a code (``sim_token``).
 
 Scripted failures: ``rate_limit_next(n)`` (code 60000), ``fail_next(n, status)`` (HTTP 5xx without
 processing), ``busy_next(n)`` (isp.service-error "系统繁忙"). With ``accept_unknown_orders`` (the
@@ -41,7 +42,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from fahuo.integrations.douyin import sim_aftersale, sim_orders, sim_waybill
+from fahuo.integrations.douyin import sim_aftersale, sim_orders, sim_token, sim_waybill
 from fahuo.integrations.douyin.client import sign, sign_pattern
 
 DEMO_APP_KEY = "7000000000000000001"
@@ -137,6 +138,7 @@ ROUTES = {
     "/order/batchDecrypt": "order.batchDecrypt",
     **sim_waybill.ROUTES,  # 抖音电子面单 (logistics.*)
     **sim_aftersale.ROUTES,  # 售后审核 (afterSale.operate)
+    **sim_token.ROUTES,  # 店铺授权 (token.create, token.refresh)
 }
 
 
@@ -160,6 +162,7 @@ class DouyinSimulator:
     _pushed: int = 0
     waybill: sim_waybill.WaybillState = field(default_factory=sim_waybill.WaybillState)
     aftersale: sim_aftersale.AfterSaleState = field(default_factory=sim_aftersale.AfterSaleState)
+    tokens: sim_token.TokenState = field(default_factory=sim_token.TokenState)
 
     @classmethod
     def with_app(cls, app_key: str, app_secret: str, access_token: str, **options: Any) -> DouyinSimulator:
@@ -225,6 +228,11 @@ class DouyinSimulator:
     def cancel_order(self, order_id: str) -> None:
         with self._lock:
             self.orders[order_id].cancelled = True
+
+    def authorize(self, app_key: str, *, shop_id: str, shop_name: str = "") -> str:
+        """The one-time code the shop owner's agreement gives (see ``sim_token``)."""
+        with self._lock:
+            return sim_token.authorize(self, app_key, shop_id=shop_id, shop_name=shop_name)
 
     def expire_token(self, app_key: str, token: str) -> None:
         with self._lock:
@@ -337,6 +345,8 @@ class DouyinSimulator:
                 data = sim_waybill.handle(self, route_method, params)
             elif route_method.startswith("afterSale."):
                 data = sim_aftersale.handle(self, route_method, params)
+            elif route_method.startswith("token."):
+                data = sim_token.handle(self, route_method, params, app_key=query.get("app_key", ""))
             else:
                 data = self._order_detail(params)
         except _Refusal as refusal:
@@ -378,12 +388,14 @@ class DouyinSimulator:
             expected = hashlib.md5(sign_pattern(**parts).encode("utf-8")).hexdigest()
         if query["sign"] != expected:
             raise _invalid("isv.signature-invalid", "签名校验失败")
+        if route_method.startswith("token."):
+            return  # the token calls are signed by the app and carry no access_token
         token = query.get("access_token", "")
         if not token:
             raise _Refusal(
                 40001, "缺少必选参数", "isv.access-token-missing", "认证失败，access_token不能为空"
             )
-        if token in app.expired_tokens:
+        if token in app.expired_tokens or self.tokens.expired(token, self.clock()):
             raise _invalid("isv.access-token-expired", "access_token已过期")
         if token not in app.access_tokens:
             raise _invalid("isv.access-token-no-existed", "access_token不存在，请使用最新的access_token访问")

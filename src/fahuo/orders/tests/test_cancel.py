@@ -133,7 +133,7 @@ def test_orders_cancel_from_the_cli_releases_stock_and_refuses_unknown_orders(tm
     fahuo(env, "stock", "import", str(tmp_path / "stock.csv"), "--warehouse", "HZ")
     orders = tmp_path / "orders.csv"
     orders.write_text(
-        "订单号,收件人,手机号,收货地址,商家编码,商品名称,数量\n"
+        "order_id,name,phone,address,sku_code,title,quantity\n"
         "XY-1,王小明,13900001111,浙江省杭州市西湖区文一西路588号,A,面膜,4\n",
         encoding="utf-8",
     )
