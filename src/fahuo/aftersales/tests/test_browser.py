@@ -89,3 +89,63 @@ def test_approve_receive_and_download_the_dispute_pack(
     rows = json.loads(pack.read("timeline.json"))["rows"]
     steps = [r["text"] for r in rows if r["kind"] == "售后"]
     assert len(steps) == 2 and "已同意" in steps[0] and "吊牌完好" in steps[1]
+
+
+def test_seller_offers_choices_and_the_buyer_chooses_to_wait(
+    browser: Any,  # noqa: F811
+    desk: str,  # noqa: F811
+    owner: Any,
+    shop: Any,
+    warehouse: Any,
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from fahuo.aftersales.models import StockChoice, StockChoiceStatus
+    from fahuo.inventory.reservations import reserve_orders
+    from fahuo.orders.models import OrderStatus
+
+    red = Sku.objects.create(code="LIP-RED", name="丝绒口红", spec="正红")
+    pink = Sku.objects.create(code="LIP-PINK", name="丝绒口红", spec="豆沙粉")
+    Stock.objects.create(warehouse=warehouse, sku=red, on_hand=0)
+    Stock.objects.create(warehouse=warehouse, sku=pink, on_hand=5)
+    order = f.order(shop, status=OrderStatus.READY)
+    OrderLine.objects.create(order=order, platform_line_id="L1", sku=red, sku_code="LIP-RED", title="丝绒口红",
+                             spec="正红", quantity=1)  # fmt: skip
+    reserve_orders(orders=[order])
+    restock = timezone.localdate() + dt.timedelta(days=4)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 860})
+    page = context.new_page()
+    try:
+        log_in(page, desk, "owner")
+        page.goto(desk + "/aftersales/")
+        page.get_by_role("link", name="缺货处理").click()
+        row = page.locator(f"#stockout-{order.pk}")
+        expect(row).to_contain_text("LIP-RED 需 1 件")
+        row.get_by_label("预计到货日期").fill(restock.isoformat())
+        row.get_by_label("可换的款（商家编码，逗号分隔）").fill("LIP-PINK")
+        row.get_by_label("退款补偿优惠券").fill("SORRY10")
+        row.get_by_role("button", name="生成买家选择链接").click()
+        expect(page.locator(".messages")).to_contain_text("缺货选择链接")
+        link = page.locator(f"#stockout-{order.pk} .choice-link").input_value()
+        shot(page, "11-stockout-offered")
+
+        buyer = context.new_page()
+        buyer.set_viewport_size({"width": 400, "height": 800})
+        buyer.goto(link)
+        expect(buyer.get_by_role("heading", name="抱歉，您订单中的部分商品暂时缺货")).to_be_visible()
+        expect(buyer.locator("body")).not_to_contain_text("张三丰")
+        buyer.get_by_label(f"等待补货：预计 {restock:%m-%d} 前到货，到货后立即发出").check()
+        shot(buyer, "12-buyer-choice")
+        buyer.get_by_role("button", name="确认选择").click()
+        expect(buyer.locator("#choice-done")).to_contain_text("等待补货")
+        shot(buyer, "13-buyer-chose-wait")
+        buyer.goto(link)
+        expect(buyer.locator("#choice-form")).to_have_count(0)
+    finally:
+        context.close()
+    choice = StockChoice.objects.get(order=order)
+    assert choice.status == StockChoiceStatus.ANSWERED and choice.action == "wait"
+    assert choice.wait_until == restock and choice.coupon_code == "SORRY10"
