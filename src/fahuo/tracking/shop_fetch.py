@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from fahuo.kit.errors import FahuoError, ProviderError
 from fahuo.orders.models import Order, Platform, Shop
+from fahuo.orders.platform_auth import fetch_enabled
 from fahuo.tracking.models import Alert, AlertKind, AlertStatus, MessageStatus, PlatformMessage
 from fahuo.tracking.shop_messages import INTERCEPT, PENDING_ADDRESS
 
@@ -164,6 +165,10 @@ def _fetch_one(message: PlatformMessage, *, now: dt.datetime, result: FetchResul
         return
     if shop is None:
         _fail(message, "无法确定消息所属的店铺（shop_id 未匹配）", retryable=False, now=now, result=result)
+        return
+    if not fetch_enabled(shop):
+        # The owner turned 抖店 order fetch off on the shop page (orders come by file import).
+        _finish(message, MessageStatus.IGNORED, "本店已关闭抖店自动取单", result)
         return
     existing = Order.objects.filter(shop=shop, platform_order_id=order_no).first()
     if message.tag in PAID_TAGS and existing is not None:

@@ -373,3 +373,16 @@ def test_a_packer_cannot_retry_fetches(shop: Any, packer: Any) -> None:
     assert client.get("/tracking/shop-messages/").status_code == 200
     assert client.post("/tracking/shop-messages/retry/").status_code == 403
     assert PlatformMessage.objects.get().status == MessageStatus.FAILED
+
+
+def test_with_order_fetch_turned_off_a_paid_push_imports_nothing_and_calls_nobody(
+    sim: DouyinSimulator, account: Any, shop: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from fahuo.orders.platform_auth import set_switches
+
+    set_switches(shop=shop, fetch_orders=False)
+    push([paid(seed(sim))], commit=django_capture_on_commit_callbacks)
+    assert not Order.objects.filter(shop=shop).exists()
+    message = PlatformMessage.objects.get()
+    assert (message.status, message.note) == (MessageStatus.IGNORED, "本店已关闭抖店自动取单")
+    assert sim.calls == []
