@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fahuo.setup import views
+from fahuo.setup import views, views_douyin
 
 app_name = "setup"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("welcome/", views.welcome, name="welcome"),
     path("", views.home, name="home"),
     path("shops/", views.shops, name="shops"),
+    path("shops/<str:code>/douyin/", views_douyin.shop_douyin, name="shop_douyin"),
     path("warehouses/", views.warehouses, name="warehouses"),
     path("carriers/", views.carriers, name="carriers"),
     path("products/", views.products, name="products"),
