@@ -40,7 +40,7 @@ from fahuo.routing import rules as seller_rules
 from fahuo.routing import stock as stock_mod
 from fahuo.routing import window as window_mod
 from fahuo.routing.models import AllocationDecision
-from fahuo.routing.order_tables import Parcels, read_parcels, read_ready_orders
+from fahuo.routing.order_tables import Parcels, ReadyOrders, read_parcels, read_ready_orders
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -298,46 +298,18 @@ def build(
     delta = current_first_price_delta(on=on, daily_avgs=daily) if carriers else {}
     reason = [REASON_SKU_WEIGHT if m else "" for m in parcels.missing]
     idx = np.flatnonzero(np.array([not r for r in reason], dtype=bool)).astype(np.int64)
-    n, nc, nw = idx.shape[0], len(carriers), len(warehouses)
+    n = idx.shape[0]
 
     # per priced order
     province = [o.province[i] for i in idx.tolist()]
     traits = [parcels.traits[i] for i in idx.tolist()]
     weight, volume = parcels.weight_g[idx], parcels.volume_mm3[idx]
     value = parcels.declared_value_fen[idx]
-    facts = seller_rules.OrderFacts(
-        province=province,
-        shop=[o.shop[i] for i in idx.tolist()],
-        channel=[o.channel[i] for i in idx.tolist()],
-        traits=traits,
-        declared_value_fen=value,
-        door_delivery=o.door[idx],
-        promise_hours=o.promise[idx],
-    )
-    effects = seller_rules.evaluate(
-        seller_rules.active_rules(),
-        facts,
-        [c.code for c in carriers],
-        np.array([c.door_delivery for c in carriers], dtype=bool),
-    )
-    w_pos = {w.pk: j for j, w in enumerate(warehouses)}
-    mine = _allocated_warehouses(orders)
-    fixed_all = [
-        -1 if wpk is None or int(pk) in mine else w_pos.get(wpk, nw)  # nw: fixed to an inactive one
-        for pk, wpk in zip(o.pk.tolist(), o.warehouse_pk, strict=True)
-    ]
-    fixed = np.array([fixed_all[i] for i in idx.tolist()], dtype=np.int64)
+    effects = _rule_effects(o, idx, carriers, province=province, traits=traits, value=value)
+    fixed = _fixed_warehouses(orders, o, warehouses, idx)
     cold = np.fromiter((TRAIT_COLD in t for t in traits), dtype=bool, count=n)
     insured = np.fromiter((TRAIT_VALUABLE in t for t in traits), dtype=bool, count=n) | effects.insure
-
-    c_div = np.array([c.volumetric_divisor for c in carriers], dtype=np.int64).reshape(nc)
-    c_rate = np.array([c.insurance_rate_permille for c in carriers], dtype=np.int64).reshape(nc)
-    c_min = np.array([c.insurance_min_fen for c in carriers], dtype=np.int64).reshape(nc)
-    # billable weight: max(actual, ⌈box volume / divisor⌉) — the box is the items' summed volume
-    billable = np.maximum(weight[:, None], -((-volume[:, None]) // np.maximum(c_div[None, :], 1)))
-    premium = insurance_fen_np(value[:, None], c_rate[None, :], c_min[None, :])
-    c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
-    insurance = np.where(insured[:, None] & c_ins[None, :], premium, 0)
+    billable, insurance = _billable_and_insurance(carriers, weight, volume, value, insured)
 
     dest_index = {d: k for k, d in enumerate(dict.fromkeys(province))}
     dest = np.fromiter((dest_index[p] for p in province), dtype=np.int64, count=n)
@@ -418,6 +390,63 @@ def build(
         stock_free=st.free,
         stock_held=st.held,
     )
+
+
+def _rule_effects(
+    o: ReadyOrders,
+    idx: IntArray,
+    carriers: Sequence[CarrierInfo],
+    *,
+    province: list[str],
+    traits: list[frozenset[str]],
+    value: IntArray,
+) -> seller_rules.Effects:
+    """The seller's active rules evaluated over the priced orders × carriers."""
+    facts = seller_rules.OrderFacts(
+        province=province,
+        shop=[o.shop[i] for i in idx.tolist()],
+        channel=[o.channel[i] for i in idx.tolist()],
+        traits=traits,
+        declared_value_fen=value,
+        door_delivery=o.door[idx],
+        promise_hours=o.promise[idx],
+    )
+    return seller_rules.evaluate(
+        seller_rules.active_rules(),
+        facts,
+        [c.code for c in carriers],
+        np.array([c.door_delivery for c in carriers], dtype=bool),
+    )
+
+
+def _fixed_warehouses(
+    orders: QuerySet[Order], o: ReadyOrders, warehouses: Sequence[WarehouseInfo], idx: IntArray
+) -> IntArray:
+    """Per priced order: the warehouse position it is fixed to, -1 when the optimiser chooses (no
+    warehouse, or one an earlier applied run chose), ``len(warehouses)`` for an inactive one."""
+    nw = len(warehouses)
+    w_pos = {w.pk: j for j, w in enumerate(warehouses)}
+    mine = _allocated_warehouses(orders)
+    fixed_all = [
+        -1 if wpk is None or int(pk) in mine else w_pos.get(wpk, nw)
+        for pk, wpk in zip(o.pk.tolist(), o.warehouse_pk, strict=True)
+    ]
+    return np.array([fixed_all[i] for i in idx.tolist()], dtype=np.int64)
+
+
+def _billable_and_insurance(
+    carriers: Sequence[CarrierInfo], weight: IntArray, volume: IntArray, value: IntArray, insured: BoolArray
+) -> tuple[IntArray, IntArray]:
+    """(order × carrier) billable grams and insurance premium (0 where not insured or not offered)."""
+    nc = len(carriers)
+    c_div = np.array([c.volumetric_divisor for c in carriers], dtype=np.int64).reshape(nc)
+    c_rate = np.array([c.insurance_rate_permille for c in carriers], dtype=np.int64).reshape(nc)
+    c_min = np.array([c.insurance_min_fen for c in carriers], dtype=np.int64).reshape(nc)
+    # billable weight: max(actual, ⌈box volume / divisor⌉) — the box is the items' summed volume
+    billable = np.maximum(weight[:, None], -((-volume[:, None]) // np.maximum(c_div[None, :], 1)))
+    premium = insurance_fen_np(value[:, None], c_rate[None, :], c_min[None, :])
+    c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
+    return billable, np.where(insured[:, None] & c_ins[None, :], premium, 0)
 
 
 def _window(
