@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any, BinaryIO, cast
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fahuo.accounts.selectors import shops_for, visible
@@ -106,7 +106,7 @@ def start(
     request: HttpRequest,
     shop: Form[str],
     file: UploadedFile = File(...),  # noqa: B008
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Multipart form: ``shop`` (code) and ``file`` (a 抖店 export or the fahuo template; CSV, XLSX
     or .zip). The file is checked now — a file that is not an order export answers 422 with the
     reason — and imported by the worker in short chunks; poll ``GET /api/imports/{id}``."""
@@ -127,7 +127,7 @@ def start(
         detail={"file": batch.filename, "rows": batch.rows_total, "shop": found.code, "via": "api"},
     )
     batch.refresh_from_db()
-    return 202, _out(batch)
+    return Status(202, _out(batch))
 
 
 @router.get(
