@@ -489,10 +489,11 @@ def mark_packed(
     now = timezone.now()
     Parcel.objects.filter(pk=parcel.pk).update(packed_at=now, packed_by=user)
     parcel.packed_at, parcel.packed_by = now, user
-    # The goods leave the shelf: the order's reserved units come off the books (ledger: 出库).
-    from fahuo.inventory.reservations import ship_order
+    # The goods leave the shelf: the order's reserved units come off the books (ledger: 出库), and
+    # for shops that ship back at pack scan the number goes to the platform now.
+    from fahuo.fulfilment.ship_moment import after_packed
 
-    ship_order(order=order, user=user)
+    after_packed(order=order, parcel=parcel, user=user)
     audit(
         user=user,
         action="parcel.packed",

@@ -393,6 +393,11 @@ def _record(
         Parcel.objects.filter(pk__in=labelled).update(status=ParcelStatus.LABELLED, error="")
         for text, ids in errors.items():
             Parcel.objects.filter(pk__in=ids).update(error=text)
+        if labelled:
+            from fahuo.fulfilment.ship_moment import after_issued
+
+            done = set(labelled)
+            after_issued(orders=[order for order, parcel in chunk if parcel.pk in done])
     saved = {oid: w for oid, w in new.items() if w.parcel_id in have}
     outcome.new += len(saved)
     outcome.recorded.update(saved)
@@ -590,14 +595,15 @@ def print_orders(
 def after_printed(*, order_ids: Sequence[int]) -> None:
     """What follows a label at once: watch the parcel (tracking) and upload the number to the shop
     platform (ship-back). Runs inside the transaction that marks the orders printed; the provider
-    calls happen in the worker after commit."""
-    from fahuo.fulfilment.shipback import queue_shipbacks
+    calls happen in the worker after commit. Shops that ship back at pack scan wait for the scan
+    station (``ship_moment``)."""
+    from fahuo.fulfilment import ship_moment
     from fahuo.tracking.ingest import ensure_tracks
 
     if not order_ids:
         return
     ensure_tracks(Waybill.objects.filter(parcel__order_id__in=order_ids))
-    queue_shipbacks(orders=Order.objects.filter(pk__in=order_ids, status=OrderStatus.PRINTED))
+    ship_moment.after_printed(order_ids=order_ids)
 
 
 UNREADABLE_RECIPIENT = "收件信息无法解密，请在订单页重新填写收件人后再打单"

@@ -77,11 +77,14 @@ def queue_shipbacks(
     parcel_lines: Mapping[int, Sequence[str]] | None = None,
     now: datetime | None = None,
     send: bool = True,
+    moments: Sequence[str] | None = None,
+    statuses: Sequence[str] = SHIPPABLE_STATUSES,
 ) -> QueueResult:
     """Create the ship-back rows of printed 抖店 orders' waybills (idempotent on order + number).
 
     ``parcel_lines`` maps a parcel id to the platform sub-order ids (子订单编号) packed in it, for an
     order split over several parcels; without it an order's first parcel ships the whole order.
+    ``moments``: only orders of shops shipping back at one of these moments (``Shop.shipback_at``).
     With ``send`` the worker is asked to send them once the surrounding transaction commits.
     """
     now = now or timezone.now()
@@ -89,11 +92,13 @@ def queue_shipbacks(
     order_ids = (
         list(orders.values_list("pk", flat=True)) if isinstance(orders, QuerySet) else [o.pk for o in orders]
     )
+    at_moment = Q() if moments is None else Q(order__shop__shipback_at__in=list(moments))
     parcels = list(
         Parcel.objects.filter(
+            at_moment,
             order_id__in=order_ids,
             order__shop__platform=Platform.DOUYIN,
-            order__status__in=SHIPPABLE_STATUSES,
+            order__status__in=statuses,
             waybill__isnull=False,
         )
         .exclude(status=ParcelStatus.CANCELLED)

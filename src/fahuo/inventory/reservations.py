@@ -293,6 +293,11 @@ def ship_order(*, order: Order, user: Any = None) -> int:
     return _close([order.pk], ship=True, note=order.platform_order_id, user=user)
 
 
+def ship_orders(*, order_ids: Sequence[int], note: str = "", user: Any = None) -> int:
+    """Take these orders' reserved units out of stock at once (shops that ship back at issue/print)."""
+    return _close(list(order_ids), ship=True, note=note, user=user)
+
+
 @transaction.atomic
 def follow_allocation(*, order_ids: Sequence[int]) -> None:
     """Move open reservations to the warehouse the allocation gave each order."""

@@ -50,10 +50,13 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     # Raised by pushes, not by the sweep; only the severity is tunable.
     AlertKind.ADDRESS_CHANGED: {"severity": "critical"},
     AlertKind.AFTER_SALE: {"severity": "critical"},
+    # Printed, not pack-scanned, within Shop.unpacked_alert_hours of the promised ship time (per shop);
+    # critical once that time has passed.
+    AlertKind.UNPACKED: {"severity": "warning"},
 }
 
-# Orders not yet handed to a carrier. A printed order is covered by NO_PICKUP on its parcel: the
-# tracking number goes to the platform at print time (ship-back), so the platform's ship-by is met.
+# Orders not yet handed to a carrier. A printed order is covered by UNPACKED until it is packed (its
+# number goes to the platform at issue, print or pack scan, per shop) and by NO_PICKUP on its parcel.
 UNSHIPPED = (OrderStatus.NEEDS_REVIEW, OrderStatus.READY)
 # Parcels moving through the network: a long silence here is a stalled parcel.
 MOVING = (TrackStatus.PICKED_UP, TrackStatus.IN_TRANSIT, TrackStatus.OUT_FOR_DELIVERY)

@@ -42,6 +42,7 @@ from fahuo.orders.models import Order, Shop
 from fahuo.tracking import events, rules
 from fahuo.tracking.ingest import db_column
 from fahuo.tracking.models import Alert, AlertKind, AlertStatus, BuyerMessage, Track
+from fahuo.tracking.unpacked import unpacked_rule
 
 INSERT_BATCH = 2000
 ANALYZE_AFTER = 5000  # alerts opened in one sweep
@@ -156,6 +157,10 @@ def sweep(*, now: dt.datetime | None = None, kinds: set[str] | None = None) -> S
         started = time.perf_counter()
         _sweep_order_rules(order_params, now, result, plan)
         result.seconds["ship_by"] = round(time.perf_counter() - started, 3)
+    if AlertKind.UNPACKED in params and (kinds is None or AlertKind.UNPACKED in kinds):
+        started = time.perf_counter()
+        unpacked_rule(params[AlertKind.UNPACKED], now, result, plan.state)
+        result.seconds[AlertKind.UNPACKED] = round(time.perf_counter() - started, 3)
     if kinds is None or AlertKind.AFTER_SALE in kinds:
         events.sweep_rules.fire(now=now, result=result)
     if any(result.created[k] for k in plan.auto_kinds):

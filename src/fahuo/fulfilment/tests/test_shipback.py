@@ -186,6 +186,7 @@ def test_printing_queues_and_the_commit_sends_it_through_the_worker(
     tmp_path: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
+    Shop.objects.filter(pk=shop.pk).update(shipback_at="print")  # this shop ships back at print
     order = Order(shop=shop, platform_order_id="6919000000000077777", carrier=zto, total_fen=5990)
     apply_verification(
         order=order,
