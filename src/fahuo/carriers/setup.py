@@ -84,8 +84,12 @@ def connect_account(
     carrier: Carrier | None = None,
     customer_name: str = "",
     customer_pwd: str = "",
+    secret: str = "",
 ) -> Any:
-    """Store an e-waybill account (credentials encrypted); returns the ProviderAccount."""
+    """Store an e-waybill account (credentials encrypted); returns the ProviderAccount.
+
+    Kdniao: ``user_id`` = EBusinessID, ``api_key`` = ApiKey. Kuaidi100: ``api_key`` = 授权key,
+    ``secret`` = the signing secret (e-waybill), ``user_id`` = customer (the tracking query's 授权码)."""
     import json
 
     from fahuo.carriers.models import ProviderAccount
@@ -94,10 +98,12 @@ def connect_account(
         raise InvalidInput(f"未知的面单服务：{provider}")
     if not user_id.strip() or not api_key.strip():
         raise InvalidInput("请填写用户ID和 API Key")
+    if provider == "kuaidi100" and not secret.strip():
+        raise InvalidInput("快递100 账号需要 secret（企业管理后台的签名密钥）")
     creds: dict[str, str] = (
         {"ebusiness_id": user_id.strip(), "app_key": api_key.strip()}
         if provider == "kdniao"
-        else {"customer": user_id.strip(), "key": api_key.strip()}
+        else {"customer": user_id.strip(), "key": api_key.strip(), "secret": secret.strip()}
     )
     if customer_name.strip():  # the carrier e-waybill account opened at the outlet (网点)
         creds |= {"customer_name": customer_name.strip(), "customer_pwd": customer_pwd}
@@ -115,11 +121,41 @@ def test_connection(*, account: Any) -> str:
     ``ProviderError`` (bad key: 验证数据签名失败). Returns a success text."""
     from fahuo.kit.errors import NotSupported
 
+    if account.provider == "kuaidi100":
+        return _test_kuaidi100(account)
     if account.provider != "kdniao":
-        raise NotSupported("目前只有快递鸟账号支持测试连接")
+        raise NotSupported("目前只有快递鸟和快递100账号支持测试连接")
     from fahuo.integrations.kdniao.settings import KdniaoSettings
     from fahuo.integrations.kdniao.tracking import query
 
     settings = KdniaoSettings.from_account(account)
     query(settings, tracking_no="FAHUOTEST000000", carrier_code="ZTO")  # no trace: answers empty
     return "连接成功：快递鸟接受了签名和账号"
+
+
+# Kuaidi100 answers these when the key or the signature is wrong; any other answer means it read them.
+KUAIDI100_AUTH_CODES = frozenset({30002, 30003})
+TEST_NUMBER = "FAHUOTEST000000"
+
+
+def _test_kuaidi100(account: Any) -> str:
+    """Cancel a waybill that does not exist on the e-waybill gateway (checks key + secret; nothing
+    can be cancelled), then, with a customer, query a number that has no trace (checks key +
+    customer)."""
+    from fahuo.integrations.kuaidi100.client import Kuaidi100Client
+    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings
+    from fahuo.integrations.kuaidi100.tracking import query
+    from fahuo.kit.errors import ProviderError
+
+    settings = Kuaidi100Settings.from_account(account)
+    body = Kuaidi100Client(settings).call("cancel", {"kuaidicom": "zhongtong", "kuaidinum": TEST_NUMBER})
+    try:
+        code = int(body.get("code") or 0)
+    except (TypeError, ValueError):
+        code = 0
+    if code in KUAIDI100_AUTH_CODES:
+        raise ProviderError(f"快递100：{body.get('message') or code}（{code}）", detail={"code": code})
+    if settings.customer:
+        query(settings, tracking_no=TEST_NUMBER, carrier_code="ZTO")  # no trace: answers empty
+        return "连接成功：快递100 接受了 key、secret 和 customer"
+    return "连接成功：快递100 接受了 key 和 secret（未填 customer，无法实时查询物流）"

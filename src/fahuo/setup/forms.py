@@ -81,6 +81,12 @@ class AccountForm(Form):
     base_url = forms.CharField(label="接口地址", max_length=200, required=False, help_text="留空用官方地址")
     user_id = forms.CharField(label="用户ID / EBusinessID（快递100：customer）", max_length=80)
     api_key = forms.CharField(label="API Key", max_length=120, widget=forms.PasswordInput(render_value=True))
+    secret = forms.CharField(
+        label="secret（快递100 签名密钥）",
+        max_length=120,
+        required=False,
+        widget=forms.PasswordInput(render_value=True),
+    )
     customer_name = forms.CharField(label="电子面单账号（网点开通）", max_length=80, required=False)
     customer_pwd = forms.CharField(
         label="电子面单密码", max_length=80, required=False, widget=forms.PasswordInput(render_value=True)
