@@ -991,6 +991,7 @@ def build_demo(*, orders: int = 2000, seed: int = 42, now: datetime | None = Non
         _seed_message_templates()
         _seed_live_sessions(rng, shops[LIVE_SHOP], warehouses, skus, carriers, stream_start, orders)
         _seed_aftersales(shops, now)
+        _seed_contracts(carriers, warehouses, now)
         # A demo order arrived on the desk when it was paid, not when the demo was built: the
         # dashboard's 今日新增 counts today's arrivals, not the whole history.
         Order.objects.filter(shop__in=list(shops.values()), paid_at__isnull=False).update(
@@ -1004,6 +1005,13 @@ def _seed_aftersales(shops: dict[str, Shop], now: datetime) -> None:
     from fahuo.aftersales.demo import seed
 
     seed(live=shops[LIVE_SHOP], private=shops[PRIVATE_SHOP], now=now)
+
+
+def _seed_contracts(carriers: dict[str, Carrier], warehouses: dict[str, Warehouse], now: datetime) -> None:
+    from fahuo.contracts.demo import seed
+
+    # The streams ship from the first warehouse (see _seed_live_sessions): its province is the origin.
+    seed(carriers=carriers.values(), origin_province=next(iter(warehouses.values())).province, now=now)
 
 
 LIVE_HISTORY_MIN_ORDERS = 1000  # smaller (test) demos keep exactly the orders they asked for
@@ -1027,6 +1035,7 @@ def _seed_live_sessions(
     notices. Last evening's stream has no session: its orders are the desk's open work."""
     from fahuo.livestream.models import FeaturedSku, LiveSession, SessionStatus
     from fahuo.livestream.notices import create_notices
+    from fahuo.livestream.review import compute_review
     from fahuo.livestream.services import refresh_forecast
 
     LiveSession.objects.filter(shop=shop).delete()
@@ -1040,6 +1049,7 @@ def _seed_live_sessions(
     base = max(300, Order.objects.filter(shop=shop, paid_at__gte=stream_start).count())
     _seed_live_contracts(carriers, stream_start, base)
     reviewed: tuple[Any, list[Order], list[str]] | None = None  # the most recent finished stream
+    older: list[tuple[Any, list[Order], list[str]]] = []  # the streams before it
     for days, hhmm, minutes, size in LIVE_HISTORY if orders >= LIVE_HISTORY_MIN_ORDERS else ():
         day = stream_start.astimezone(TZ).date() - timedelta(days=days)
         start = datetime.combine(day, time.fromisoformat(hhmm), tzinfo=TZ)
@@ -1067,6 +1077,8 @@ def _seed_live_sessions(
         )  # fmt: skip
         if reviewed is None:
             reviewed = (session, made, picks)
+        else:
+            older.append((session, made, picks))
     for session in sessions:
         FeaturedSku.objects.bulk_create(
             [FeaturedSku(session=session, sku=skus[c]) for c in dict.fromkeys(drops)]
@@ -1082,6 +1094,14 @@ def _seed_live_sessions(
     create_notices(session=upcoming)
     if reviewed is not None:
         _seed_review(random.Random(rng.random()), *reviewed, carriers=carriers, warehouse=wh, skus=skus)
+    # The streams before it shipped the same way (within their contracts' peak shares) and were
+    # reviewed too, so the review's comparison has figures for each, not "—".
+    for session, made, picks in older:
+        room = {code: math.ceil(len(made) * share * 1.15) for code, share in LIVE_CONTRACTS}
+        _ship_stream(random.Random(rng.random()), session, made, picks, carriers=carriers, warehouse=wh,
+                     skus=skus, room=room)  # fmt: skip
+        for kind in ("24h", "7d"):
+            compute_review(session=session, kind=kind)
 
 
 LIVE_CONTRACTS = (("ZTO", 0.30), ("YTO", 0.22), ("YD", 0.18), ("SF", 0.12), ("JD", 0.09), ("EMS", 0.09))
@@ -1122,7 +1142,7 @@ def _seed_review(
     from fahuo.livestream.planning import plan_session
     from fahuo.livestream.review import compute_review
     from fahuo.livestream.services import refresh_forecast
-    from fahuo.tracking.models import Track, TrackEvent, TrackStatus
+    from fahuo.tracking.models import Track
 
     Track.objects.filter(tracking_no__startswith=REVIEW_NUMBER_PREFIX).delete()
     refresh_forecast(session=session)
@@ -1132,11 +1152,33 @@ def _seed_review(
         sent_at=session.starts_at - timedelta(days=1), sent_via="wechat"
     )
     # The desk allocated cheapest first within the contracted peak (not the optimiser's split).
+    specs = {spec.code for spec in data.CARRIERS}
+    room = {line.code: line.peak_parcels for line in plan.carriers if line.code in specs}
+    _ship_stream(rng, session, orders, picks, carriers=carriers, warehouse=warehouse, skus=skus, room=room)
+    for kind in ("24h", "7d"):
+        compute_review(session=session, kind=kind)
+
+
+def _ship_stream(
+    rng: random.Random,
+    session: Any,
+    orders: list[Order],
+    picks: list[str],
+    *,
+    carriers: dict[str, Carrier],
+    warehouse: Warehouse,
+    skus: dict[str, Sku],
+    room: dict[str, int],
+) -> None:
+    """A finished stream's orders as they shipped: each on the cheapest able carrier with ``room``
+    left (peak parcels per carrier), labels, pickups (a few late), deliveries, some damage and loss."""
+    from fahuo.tracking.models import Track, TrackEvent, TrackStatus
+
     specs = {spec.code: spec for spec in data.CARRIERS}
     prices = {
         c: {dest: first for dest, first, _, _ in rate_card(specs[c], warehouse.province)} for c in specs
     }
-    room = {line.code: line.peak_parcels for line in plan.carriers if line.code in specs}
+    room = dict(room)
     now = timezone.now()
     parcels, bills, tracks, events = [], [], [], []
     for k, (order, code) in enumerate(zip(orders, picks, strict=True)):
@@ -1229,8 +1271,6 @@ def _seed_review(
          ) if at is not None],
         batch_size=BATCH,
     )  # fmt: skip
-    for kind in ("24h", "7d"):
-        compute_review(session=session, kind=kind)
 
 
 def _seed_message_templates() -> None:
