@@ -1,12 +1,13 @@
-"""The seller's three everyday tasks in a real browser, on the demo data (issue #15):
-1. import → fix a flagged order → print it from its page;
+"""The seller's three everyday tasks in a real browser, on the demo data with the demo's simulators
+running (快递鸟, 快递100, 抖店, 抖店 IM, SMS, WeChat on loopback, as ``fahuo demo`` serves them) (issue #15):
+1. import → fix a flagged order → allocate it on the 分配 page → print it from its page;
 2. plan a stream → its peak notices, with the plan's numbers → mark one sent;
-3. find a parcel → message the buyer → see the message on the parcel page.
+3. find a parcel → message the buyer → see the message sent, and the IM simulator received it.
 Screenshots of every step go to test-results/journey-*.png."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +25,30 @@ def shot(page: Any, name: str) -> None:
 
 
 @pytest.fixture
-def demo_desk(desk: str, monkeypatch: pytest.MonkeyPatch, settings: Any) -> tuple[str, Any]:  # noqa: F811
-    from fahuo.demo import generate
+def demo_desk(desk: str, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[tuple[str, Any, Any]]:  # noqa: F811
+    from fahuo.demo import generate, live
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.FAHUO_MESSAGE_QUIET_HOURS = None  # the test may run at night in Beijing
+    monkeypatch.setenv("FAHUO_PUBLIC_URL", desk)
     monkeypatch.setattr(generate, "LIVE_HISTORY_MIN_ORDERS", 150)
-    return desk, generate.build_demo(orders=150, seed=5)
+    demo = generate.build_demo(orders=150, seed=5)
+    world = live.start_world(desk_url=desk, move_every_s=3600)  # simulators up; parcels stay put
+    try:
+        yield desk, demo, world
+    finally:
+        world.stop()
 
 
-def test_the_sellers_three_tasks(browser: Any, demo_desk: tuple[str, Any]) -> None:  # noqa: F811
+def test_the_sellers_three_tasks(browser: Any, demo_desk: tuple[str, Any, Any]) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     from fahuo.desk.tests.conftest import sample_csv
+    from fahuo.notify.models import OutboxMessage, OutboxStatus
     from fahuo.orders.models import Order
     from fahuo.tracking.models import Track
 
-    base, demo = demo_desk
+    base, demo, world = demo_desk
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     try:
@@ -63,13 +72,20 @@ def test_the_sellers_three_tasks(browser: Any, demo_desk: tuple[str, Any]) -> No
         page.get_by_label("手机号").fill("13912345678")
         page.get_by_role("button", name="保存并重新校验").click()
         expect(page.locator(".page-head .badge")).to_have_text("待打单")
-        # The allocation page (分配) picks the carrier; its own browser test walks it.
-        order = Order.objects.get(platform_order_id="6930000000001100126")
-        carrier = Order.objects.exclude(carrier=None).values_list("carrier", flat=True).first()
-        Order.objects.filter(pk=order.pk).update(carrier_id=carrier)
-        page.reload()
+        order_url = page.url
+        # The fixed order has no carrier yet: the seller plans the allocation and applies it.
+        page.get_by_role("link", name="分配", exact=True).click()
+        page.locator("#plan-button").click()
+        expect(page.locator("#apply-button")).to_be_visible()
+        shot(page, "04-allocation-plan")
+        page.locator("#apply-button").click()
+        expect(page.locator("#orders-link")).to_be_visible()
+        order = Order.objects.select_related("carrier").get(platform_order_id="6930000000001100126")
+        assert order.carrier is not None  # given by the applied run, not by the test
+        page.goto(order_url)
+        expect(page.locator("body")).to_contain_text(order.carrier.name)
         page.get_by_role("button", name="打印面单").click()
-        expect(page.locator("#print-carriers")).to_contain_text("快递公司：")
+        expect(page.locator("#print-carriers")).to_have_text(f"快递公司： {order.carrier.name} 1 件")
         shot(page, "04-printed")
 
         # 2. the upcoming stream: a styled form, the plan, notices with the plan's numbers
@@ -105,11 +121,24 @@ def test_the_sellers_three_tasks(browser: Any, demo_desk: tuple[str, Any]) -> No
         expect(page.locator("#order-messages li[data-message]")).not_to_have_count(0)
         sent = page.locator("#order-messages li[data-message]").first
         expect(sent).to_contain_text("物流延误")
-        # Without the SMS/IM/WeChat simulators running (``fahuo demo`` starts them) the message cannot
-        # be delivered: the seller reads why in Chinese, the provider's words behind 详情.
-        if sent.get_attribute("data-status") != "sent":
-            expect(sent.locator("[data-send-error]")).to_contain_text(re.compile("请检查店铺的消息渠道设置"))
-            expect(sent.locator("[data-send-error] summary")).to_have_text("详情")
+        # The 抖店 IM simulator took it: the desk shows it sent, and the buyer got this very text.
+        message = OutboxMessage.objects.filter(order=track.order).order_by("-pk").first()
+        assert message is not None
+        for _ in range(20):
+            message.refresh_from_db()
+            if message.status != OutboxStatus.QUEUED:
+                break
+            page.wait_for_timeout(500)
+        assert (message.status, message.last_error) == (OutboxStatus.SENT, ""), message.last_error
+        assert message.channel == "douyin_im" and message.provider_msg_id
+        delivered = [m for m in world.douyin_im.delivered if m.msg_id == message.provider_msg_id]
+        assert len(delivered) == 1, world.douyin_im.delivered
+        assert delivered[0].content == message.body and "物流" in delivered[0].content
+        assert f"{base}/t/" in delivered[0].content  # the link points at the desk being served
+        page.reload()
+        sent = page.locator(f'#order-messages li[data-message="{message.pk}"]')
+        expect(sent).to_have_attribute("data-status", "sent")
+        expect(sent.locator("[data-send-error]")).to_have_count(0)
         shot(page, "09-message-sent")
     finally:
         context.close()
