@@ -16,6 +16,7 @@ BENCHES = [
     "bench_allocation.py",
     "bench_batch.py",
     "bench_tracking.py",
+    "bench_ingest.py",
 ]
 
 

@@ -2,7 +2,7 @@
 
 Used by the background-import tests (``test_import_concurrency.py``) and by ``bench/bench_ingest.py``.
 
-``setup``: the 抖店 shop ``live``, a Kdniao account the push hook verifies with, an owner and an API
+``setup``: the 抖店 shop ``live`` with its 抖店 app, a Kdniao account the push hooks verify with, an owner and an API
 token (printed as JSON); ``stage FILE``: the desk's upload path — the file checked, stored and
 queued for the worker (prints the run's id).
 """
@@ -17,6 +17,11 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fahuo.settings")
 
 KDNIAO_EBID, KDNIAO_KEY = "1237100", "56da2cf8-c8a2-44b2-b6fa-476cd7d1ba17"
+DOUYIN_APP_KEY, DOUYIN_SECRET, DOUYIN_SHOP_ID = (
+    "world-app-key-7000000000000000001",
+    "world-app-secret",
+    "4463798",
+)
 SHOP = "live"
 
 
@@ -61,6 +66,48 @@ def api_order(platform_order_id: str) -> dict[str, object]:
     }
 
 
+def douyin_paid_messages(first: int, n: int) -> list[dict[str, object]]:
+    """``n`` 抖店 paid messages (tag 101) carrying receiver and items, as one push body's list."""
+    out = []
+    for i in range(first, first + n):
+        data = {
+            "p_id": 4781320000000000000 + i,
+            "shop_id": int(DOUYIN_SHOP_ID),
+            "pay_time": 1765000000 + i,
+            "receiver_msg": {
+                "name": "李四",
+                "tel": f"139{i % 100_000_000:08d}",
+                "addr": {
+                    "province": {"name": "浙江省"},
+                    "city": {"name": "杭州市"},
+                    "town": {"name": "余杭区"},
+                    "street": {"name": "仓前街道"},
+                    "detail": f"文一西路{i % 2000 + 1}号",
+                },
+            },
+            "sku_order_list": [
+                {
+                    "order_id": str(4781330000000000000 + i),
+                    "product_name": "面膜",
+                    "item_num": 1,
+                    "out_sku_id": "MASK-10",
+                    "origin_amount": 5990,
+                }
+            ],
+        }
+        out.append({"tag": "101", "msg_id": f"world-{i}", "data": json.dumps(data, separators=(",", ":"))})
+    return out
+
+
+def douyin_push(messages: list[dict[str, object]]) -> tuple[bytes, dict[str, str]]:
+    """A signed 抖店 push body and its headers."""
+    from fahuo.integrations.douyin.push import event_sign
+
+    body = json.dumps(messages, ensure_ascii=False, separators=(",", ":")).encode()
+    sign = event_sign(body, app_key=DOUYIN_APP_KEY, app_secret=DOUYIN_SECRET)
+    return body, {"app-id": DOUYIN_APP_KEY, "event-sign": sign, "content-type": "application/json"}
+
+
 def main(role: str, *args: str) -> int:
     import django
 
@@ -74,7 +121,16 @@ def main(role: str, *args: str) -> int:
     from fahuo.orders.models import Shop
 
     if role == "setup":
-        Shop.objects.create(code=SHOP, name="小雨直播间", platform="douyin")
+        shop = Shop.objects.create(code=SHOP, name="小雨直播间", platform="douyin")
+        douyin = {
+            "app_key": DOUYIN_APP_KEY,
+            "app_secret": DOUYIN_SECRET,
+            "access_token": "t",
+            "shop_id": DOUYIN_SHOP_ID,
+        }
+        ProviderAccount.objects.create(
+            provider="douyin", name="抖店", shop=shop, credentials=json.dumps(douyin)
+        )
         ProviderAccount.objects.create(
             provider="kdniao",
             name="快递鸟",
