@@ -11,13 +11,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
 
-from fahuo.accounts.selectors import visible
+from fahuo.accounts.selectors import shops_for, visible
 from fahuo.accounts.services import require
-from fahuo.aftersales import selectors, services, stockout
+from fahuo.aftersales import selectors, services, stockout, uploads
 from fahuo.kit.errors import InvalidInput, NotFound
-from fahuo.orders.models import Order
+from fahuo.orders.models import Order, Shop
 
 router = Router()
 VIEW = "orders.view_order"
@@ -83,6 +84,51 @@ def _choice(choice: Any, request: HttpRequest) -> dict[str, Any]:
         "outcome": choice.outcome,
         "url": request.build_absolute_uri(reverse("buyer:stock_choice", args=[choice.token])),
     }
+
+
+class PolicyIn(Schema):
+    no_reason_days: int
+    reasons: list[str]
+    freight_payer: str
+    restock: str
+    return_address: str = ""
+
+
+def _policy(policy: Any) -> dict[str, Any]:
+    return {
+        "shop": policy.shop.code,
+        "no_reason_days": policy.no_reason_days,
+        "reasons": policy.reasons,
+        "freight_payer": policy.freight_payer,
+        "restock": policy.restock,
+        "return_address": policy.return_address,
+    }
+
+
+def _shop(request: HttpRequest, code: str) -> Shop:
+    shop = shops_for(request.user).filter(code=code).first()
+    if shop is None:
+        raise NotFound("店铺不存在")
+    return shop
+
+
+@router.get("/policy/{shop_code}")
+def get_policy(request: HttpRequest, shop_code: str) -> dict[str, Any]:
+    """The shop's after-sale policy (7-day no-reason returns, reasons, return freight, restocking)."""
+    require(request, VIEW)
+    shop = _shop(request, shop_code)
+    with transaction.atomic():
+        return _policy(services.policy_for(shop=shop))
+
+
+@router.put("/policy/{shop_code}")
+def put_policy(request: HttpRequest, shop_code: str, payload: PolicyIn) -> dict[str, Any]:
+    require(request, EDIT)
+    shop = _shop(request, shop_code)
+    require(request, EDIT, shop=shop)
+    with transaction.atomic():
+        policy = services.save_policy(shop=shop, **payload.dict())
+    return _policy(policy)
 
 
 @router.get("/stockouts")
@@ -179,6 +225,17 @@ def receive(request: HttpRequest, rma_id: int, payload: ReceiveIn) -> dict[str, 
             user=request.user,
         )
     return _detail(rma)
+
+
+@router.post("/{rma_id}/photos")
+def add_photo(request: HttpRequest, rma_id: int, photo: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+    """One inspection photo of the returned parcel (JPEG/PNG/WebP), kept under its SHA-256."""
+    require(request, EDIT)
+    with transaction.atomic():
+        rma = selectors.rma(pk=rma_id, user=request.user)
+        require(request, EDIT, shop=rma.shop)
+        kept = uploads.add_inspection(rma=rma, chunks=photo.chunks(), user=request.user)
+    return {"id": kept.pk, "kind": kept.kind, "sha256": kept.sha256, "size": kept.size_bytes}
 
 
 @router.post("/{rma_id}/refunded")

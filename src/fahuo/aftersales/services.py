@@ -169,6 +169,37 @@ def policy_for(*, shop: Shop) -> AfterSalePolicy:
     return policy
 
 
+def save_policy(
+    *,
+    shop: Shop,
+    no_reason_days: int,
+    reasons: list[str],
+    freight_payer: str,
+    restock: str,
+    return_address: str = "",
+) -> AfterSalePolicy:
+    """Change the shop's after-sale policy (validated here so the desk, API and CLI agree)."""
+    if not 0 <= no_reason_days <= 30:
+        raise InvalidInput("无理由退货天数须在 0–30 天之间")
+    cleaned = list(dict.fromkeys(r.strip()[:40] for r in reasons if r and r.strip()))
+    if not cleaned:
+        raise InvalidInput("至少保留一个售后原因")
+    if len(cleaned) > 30:
+        raise InvalidInput("售后原因最多 30 个")
+    if freight_payer not in FreightPayer.values:
+        raise InvalidInput(f"未知的退货运费承担方 {freight_payer!r}")
+    if restock not in RestockRule.values:
+        raise InvalidInput(f"未知的入库规则 {restock!r}")
+    policy = policy_for(shop=shop)
+    policy.no_reason_days = no_reason_days
+    policy.reasons = cleaned
+    policy.freight_payer = freight_payer
+    policy.restock = restock
+    policy.return_address = return_address.strip()[:200]
+    policy.save()
+    return policy
+
+
 def create_manual(
     *, order: Order, kind: str, reason: str, refund_amount_fen: int = 0, user: Any = None
 ) -> Rma:

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from fahuo.aftersales import views, views_evidence, views_stockout
+from fahuo.aftersales import views, views_evidence, views_forms, views_stockout
 
 app_name = "aftersales"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("new/", views_forms.new_request, name="new"),
+    path("policy/", views_forms.policy, name="policy"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/decision/", views.decide, name="decide"),
     path("<int:pk>/receive/", views.receive, name="receive"),

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.aftersales import selectors, services, uploads
 from fahuo.aftersales.models import Condition, RmaKind, RmaStatus
-from fahuo.kit.errors import FahuoError
+from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.kit.web import can, desk_view
 
+MAX_PHOTOS = 12
 READ = "orders.view_order"
 EDIT = "orders.change_order"
 
@@ -85,7 +86,10 @@ def receive(request: HttpRequest, pk: int) -> HttpResponse:
     rma = selectors.rma(pk=pk, user=request.user)
     choice = request.POST.get("restock", "")
     restock = {"yes": True, "no": False}.get(choice)
+    photos = request.FILES.getlist("photos")
     try:
+        if len(photos) > MAX_PHOTOS:
+            raise InvalidInput(f"验货照片一次最多 {MAX_PHOTOS} 张")
         with transaction.atomic():
             services.receive(
                 rma=rma,
@@ -94,10 +98,12 @@ def receive(request: HttpRequest, pk: int) -> HttpResponse:
                 restock=restock,
                 user=request.user,
             )
+            for photo in photos:
+                uploads.add_inspection(rma=rma, chunks=photo.chunks(), user=request.user)
     except FahuoError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "已登记收货验货")
+        messages.success(request, "已登记收货验货" + (f"，保存验货照片 {len(photos)} 张" if photos else ""))
     return redirect("aftersales:detail", pk=pk)
 
 
