@@ -159,3 +159,51 @@ def _test_kuaidi100(account: Any) -> str:
         query(settings, tracking_no=TEST_NUMBER, carrier_code="ZTO")  # no trace: answers empty
         return "连接成功：快递100 接受了 key、secret 和 customer"
     return "连接成功：快递100 接受了 key 和 secret（未填 customer，无法实时查询物流）"
+
+
+HOURS_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\s*[-–~至]\s*([01]\d|2[0-4]):[0-5]\d$")
+BRANCH_FIELDS = ("name", "code", "contact", "pickup_address", "pickup_hours")
+
+
+def set_branch(
+    *,
+    carrier_code: str,
+    name: str = "",
+    code: str = "",
+    contact: str = "",
+    pickup_address: str = "",
+    pickup_hours: str = "",
+) -> Carrier:
+    """Save the carrier's 网点 (outlet): name, code, contact (stored encrypted), pickup address and
+    hours ("16:00-18:00")."""
+    carrier = get_carrier(code=carrier_code)
+    hours = pickup_hours.strip().replace(" ", "")
+    if hours and not HOURS_RE.match(hours):
+        raise InvalidInput(f"揽收时间格式应为 16:00-18:00：{pickup_hours!r}")
+    carrier.branch_name = name.strip()[:60]
+    carrier.branch_code = code.strip()[:40]
+    carrier.branch_contact = contact.strip()[:100]
+    carrier.branch_pickup_address = pickup_address.strip()[:200]
+    carrier.branch_pickup_hours = hours[:40]
+    carrier.save(
+        update_fields=[f"branch_{f}" for f in BRANCH_FIELDS],
+    )
+    return carrier
+
+
+def branch_dict(carrier: Carrier, *, reveal: bool = False) -> dict[str, Any]:
+    """The 网点 as shown: the contact masked unless ``reveal`` (the owner's own edit form)."""
+    from fahuo.kit.privacy import mask_name, mask_phone
+
+    contact = carrier.branch_contact
+    if not reveal and contact:
+        name, _, phone = contact.strip().rpartition(" ")
+        contact = f"{mask_name(name)} {mask_phone(phone)}".strip()
+    return {
+        "carrier": carrier.code,
+        "name": carrier.branch_name,
+        "code": carrier.branch_code,
+        "contact": contact,
+        "pickup_address": carrier.branch_pickup_address,
+        "pickup_hours": carrier.branch_pickup_hours,
+    }

@@ -243,3 +243,22 @@ def douyin_refresh(request: HttpRequest, code: str) -> dict[str, Any]:
     shop = _managed_shop(request, code)
     refresh_shop(shop=shop)
     return connection_status(shop)
+
+
+class BranchIn(Schema):
+    name: str = ""
+    code: str = ""
+    contact: str = ""
+    pickup_address: str = ""
+    pickup_hours: str = ""
+
+
+@router.put("/carriers/{code}/branch", response=dict[str, Any], summary="Save a carrier's 网点 details")
+def carrier_branch(request: HttpRequest, code: str, payload: BranchIn) -> dict[str, Any]:
+    """Name, code, contact (stored encrypted, answered masked), pickup address and hours."""
+    from fahuo.carriers.setup import branch_dict, set_branch
+
+    _owner(request)
+    with transaction.atomic():
+        carrier = set_branch(carrier_code=code, **payload.dict())
+    return branch_dict(carrier)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fahuo.setup import views, views_douyin
+from fahuo.setup import views, views_carrier, views_douyin
 
 app_name = "setup"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("shops/<str:code>/douyin/", views_douyin.shop_douyin, name="shop_douyin"),
     path("warehouses/", views.warehouses, name="warehouses"),
     path("carriers/", views.carriers, name="carriers"),
+    path("carriers/<str:code>/", views_carrier.carrier_detail, name="carrier_detail"),
     path("products/", views.products, name="products"),
     path("products/template.csv", views.product_template, name="product_template"),
     path("products/<str:code>/", views.product_edit, name="product_edit"),
