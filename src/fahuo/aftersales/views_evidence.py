@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -76,7 +76,7 @@ def packing_upload(request: HttpRequest, parcel_id: int) -> HttpResponse:
 
 @require_GET
 @desk_view(READ)
-def download(request: HttpRequest, pk: int) -> HttpResponse:
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A kept file, for users of its shop (404 otherwise)."""
     evidence = visible(Evidence.objects.all(), request.user).filter(pk=pk).first()
     if evidence is None or not storage.exists(evidence.sha256):

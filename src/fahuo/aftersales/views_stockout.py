@@ -67,7 +67,10 @@ def offer(request: HttpRequest, order_pk: int) -> HttpResponse:
     form = OfferForm(request.POST)
     if not form.is_valid():
         messages.error(
-            request, "；".join(f"{form.fields[k].label}：{' '.join(v)}" for k, v in form.errors.items())
+            request,
+            "；".join(
+                f"{form.fields[k].label}：{' '.join(str(e) for e in v)}" for k, v in form.errors.items()
+            ),
         )
         return redirect("aftersales:stockouts")
     data = form.cleaned_data
