@@ -164,3 +164,20 @@ def users_who_can(perm: str, shop: Shop | int | None) -> QuerySet[Any]:
         roles = [str(r) for r, perms in ROLE_PERMISSIONS.items() if r == Role.OWNER or perm in perms]
         everywhere |= Q(pk__in=members.filter(shop_id=shop_id, role__in=roles))
     return users.filter(everywhere, is_active=True).distinct().order_by("username")
+
+
+def acting_user(user_id: int | None) -> Any:
+    """For a background job run for someone: that user, fresh from the database (their memberships
+    as they are now, not when the job was queued); None when no one asked (CLI, schedules) or the
+    account is gone — callers decide what that means (the CLI acts for every shop)."""
+    from django.contrib.auth import get_user_model
+
+    if user_id is None:
+        return None
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+def shops_refused(user: Any, perm: str, shop_ids: Any) -> list[int]:
+    """The shops among ``shop_ids`` where ``user`` may not do ``perm`` (not theirs, their role
+    there does not allow it, or the account is inactive): what a worker acting for them must not touch."""
+    return sorted({int(s) for s in shop_ids if s is not None and not can(user, perm, int(s))})
