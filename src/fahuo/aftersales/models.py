@@ -110,6 +110,12 @@ class Rma(models.Model):
     refund_amount_fen = models.BigIntegerField(default=0)
     refund_post_amount_fen = models.BigIntegerField(default=0)
     return_tracking_no = models.CharField(max_length=40, blank=True)
+    # The return parcel's own trace (polled like a forward parcel, see aftersales.returns).
+    return_carrier_code = models.CharField(max_length=16, blank=True)
+    return_status = models.CharField(max_length=20, blank=True)  # tracking.TrackStatus values
+    return_status_at = models.DateTimeField(null=True, blank=True)
+    return_event = models.CharField(max_length=200, blank=True)
+    return_checked_at = models.DateTimeField(null=True, blank=True)
     pickup_due_at = models.DateTimeField(null=True, blank=True)
     pickup_booked_at = models.DateTimeField(null=True, blank=True)
     pickup_provider = models.CharField(max_length=20, blank=True)
