@@ -7,7 +7,11 @@ but builds each multi-row ``INSERT`` with string joins and hands the values stra
 At 100,000 orders Django's ``bulk_create`` spends most of the import compiling placeholders value by
 value (issue #18); this does the same work in a fraction of the time.
 
-No signals, no ``save()`` (as ``bulk_create``); no conflict handling: for new rows only.
+On PostgreSQL, ``COPY … FROM STDIN`` (psycopg's ``cursor.copy``) takes the rows of a large insert
+without conflict handling: the ids come from the table's sequence first (``nextval`` over
+``generate_series``), then the rows stream in with them. SQLite keeps the multi-row ``INSERT``.
+
+No signals, no ``save()`` (as ``bulk_create``); ``ignore_conflicts`` as ``bulk_create``'s.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ _PLAIN = (
     models.BooleanField,
 )
 MAX_PARAMS = 30_000  # per statement: below SQLite's default 32,766 host parameters (PostgreSQL: 65,535)
+COPY_MIN_ROWS = 1000  # PostgreSQL: from this many rows COPY, below it INSERT
 
 
 def _plain(field: models.Field[Any, Any]) -> bool:
@@ -43,6 +48,10 @@ def bulk_insert(objs: Sequence[M], *, return_ids: bool = True, ignore_conflicts:
     pk is set then). Returns ``objs``."""
     if not objs:
         return objs
+    if not ignore_conflicts and len(objs) >= COPY_MIN_ROWS:
+        connection = connections[router.db_for_write(type(objs[0]))]
+        if connection.vendor == "postgresql":
+            return _copy(objs, connection, return_ids=return_ids)
     model = type(objs[0])
     meta = model._meta
     db = router.db_for_write(model)
@@ -67,11 +76,7 @@ def bulk_insert(objs: Sequence[M], *, return_ids: bool = True, ignore_conflicts:
             part = objs[start : start + per_statement]
             params: list[Any] = []
             for obj in part:
-                for rel in relations:  # a related object saved after it was assigned (as bulk_create)
-                    if getattr(obj, rel.attname) is None and rel.is_cached(obj):
-                        target = rel.get_cached_value(obj)
-                        if target is not None and target.pk is not None:
-                            setattr(obj, rel.attname, target.pk)
+                _attach(obj, relations)
                 params.extend([getattr(obj, a) for a in plain])
                 params.extend([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in prepped])
             # identifiers come from the model (quoted); every value is a bound parameter
@@ -85,4 +90,48 @@ def bulk_insert(objs: Sequence[M], *, return_ids: bool = True, ignore_conflicts:
             for obj in part:
                 obj._state.adding = False
                 obj._state.db = db
+    return objs
+
+
+def _attach(obj: models.Model, relations: Sequence[Any]) -> None:
+    """A related object saved after it was assigned: take its pk (as ``bulk_create`` does)."""
+    for rel in relations:
+        if getattr(obj, rel.attname) is None and rel.is_cached(obj):
+            target = rel.get_cached_value(obj)
+            if target is not None and target.pk is not None:
+                setattr(obj, rel.attname, target.pk)
+
+
+def _copy(objs: Sequence[M], connection: Any, *, return_ids: bool) -> Sequence[M]:
+    """PostgreSQL: the rows through ``COPY … FROM STDIN``, ids taken from the sequence first."""
+    meta = type(objs[0])._meta
+    assert meta.pk is not None
+    qn = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    plain = [f.attname for f in fields if _plain(f) and not getattr(f, "auto_now_add", False)]
+    prepped = [f for f in fields if f.attname not in plain]
+    relations = [f for f in fields if isinstance(f, models.ForeignKey)]
+    columns = [str(f.column) for f in fields if f.attname in plain] + [str(f.column) for f in prepped]
+    ids: list[Any] = []
+    with connection.cursor() as cursor:
+        if return_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(objs)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            columns.insert(0, str(meta.pk.column))
+        names = ", ".join(qn(c) for c in columns)
+        # identifiers come from the model (quoted); the values go through psycopg's COPY adapters
+        with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({names}) FROM STDIN") as copy:
+            for i, obj in enumerate(objs):
+                _attach(obj, relations)
+                row = [getattr(obj, a) for a in plain]
+                row.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in prepped)
+                copy.write_row([ids[i], *row] if return_ids else row)
+    for i, obj in enumerate(objs):
+        if return_ids:
+            obj.pk = ids[i]
+        obj._state.adding = False
+        obj._state.db = connection.alias
     return objs

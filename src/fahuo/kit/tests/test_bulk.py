@@ -41,3 +41,15 @@ def test_bulk_insert_writes_what_bulk_create_writes(shop: Any) -> None:
     with connection.cursor() as cursor:  # personal data is encrypted at rest, as with bulk_create
         cursor.execute("SELECT recipient_phone FROM orders_order WHERE id = %s", [orders[7].pk])
         assert "13900000007" not in cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_rows_after_a_large_insert_get_new_ids(shop: Any) -> None:
+    """PostgreSQL takes ≥ COPY_MIN_ROWS rows by COPY with ids drawn from the sequence: an order saved
+    afterwards the ordinary way gets a fresh id, not one of theirs."""
+    orders = [Order(shop=shop, platform_order_id=f"C{i}", recipient_name="李雷") for i in range(1200)]
+    bulk_insert(orders)
+    later = Order.objects.create(shop=shop, platform_order_id="AFTER", recipient_name="韩梅梅")
+    assert later.pk not in {o.pk for o in orders}
+    assert Order.objects.count() == 1201
+    assert Order.objects.get(pk=orders[-1].pk).recipient_name == "李雷"
