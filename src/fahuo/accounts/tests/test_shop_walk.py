@@ -145,6 +145,19 @@ def _shop_b_records() -> dict[str, Any]:
     imports = ImportBatch.objects.create(shop=shop_b, filename=f"{SECRET_SHOP}.csv", file_format="fahuo")
     shipback = ShipBack.objects.create(order=printed, waybill_no=SECRET_TRACKING, company_code="zhongtong")
     insert = BrandInsert.objects.create(shop=shop_b, kind="thank_you", text=SECRET_SHOP)
+    # A claim on B's parcel and the carrier's weekly statement with B's late parcel in it.
+    from fahuo.carriers.models import RateLine
+    from fahuo.contracts import services as contracts
+
+    RateLine.objects.create(carrier=carrier, origin_province="浙江省", dest_province="浙江省", first_price_fen=500,
+                            step_price_fen=100, effective_from=dt.date(2020, 1, 1))  # fmt: skip
+    claim = contracts.open_claim(carrier=carrier, tracking_no=SECRET_TRACKING, kind="damage", amount_fen=990,
+                                 note=f"{SECRET_NAME} 外箱破损")  # fmt: skip
+    today = timezone.localdate(track.issued_at)
+    statement = contracts.generate_statement(
+        carrier_code="ZTO", week_start=today - dt.timedelta(days=today.weekday())
+    )
+    assert SECRET_TRACKING in statement.data["late_tracking_nos"]  # B's parcel is in the statement
     return {
         "shop": shop_b,
         "records": [
@@ -164,6 +177,8 @@ def _shop_b_records() -> dict[str, Any]:
             imports,
             shipback,
             insert,
+            claim,
+            statement,
         ],
     }
 
