@@ -90,9 +90,9 @@ def _shared_pool(processes: int) -> ProcessPoolExecutor:
         if _pool is None or _pool_size != processes or getattr(_pool, "_broken", False):
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
-            # forkserver: the children do not inherit the job's threads (HTTP sender, Huey workers).
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["fahuo.fulfilment.labels"])
+            # spawn: the children do not inherit the job's threads (HTTP sender, Huey workers) or
+            # its database connections, and they are this process's own (their CPU time counts).
+            context = multiprocessing.get_context("spawn")
             _pool, _pool_size = ProcessPoolExecutor(processes, mp_context=context), processes
         return _pool
 
