@@ -91,6 +91,7 @@ def shop_douyin(request: HttpRequest, code: str) -> HttpResponse:
             "section": "shops",
             "shop": shop,
             "status": status,
+            "account": platform_auth.douyin_account(shop),
             "connect_form": connect,
             "switches_form": switches,
         },
