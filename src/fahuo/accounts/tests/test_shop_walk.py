@@ -155,7 +155,7 @@ def _shop_b_records() -> dict[str, Any]:
                                  note=f"{SECRET_NAME} 外箱破损")  # fmt: skip
     today = timezone.localdate(track.issued_at)
     statement = contracts.generate_statement(
-        carrier_code="ZTO", week_start=today - dt.timedelta(days=today.weekday())
+        carrier_code="ZTO", week_start=today - dt.timedelta(days=today.weekday()), as_of=now
     )
     assert SECRET_TRACKING in statement.data["late_tracking_nos"]  # B's parcel is in the statement
     return {
