@@ -167,7 +167,13 @@ class RmaStep(models.Model):
 
     @property
     def source_label(self) -> str:
-        return {"douyin": "抖店", "desk": "发货台", "warehouse": "仓库"}.get(self.source, self.source)
+        return {
+            "douyin": "抖店",
+            "desk": "发货台",
+            "warehouse": "仓库",
+            "carrier": "快递",
+            "trace": "退货物流",
+        }.get(self.source, self.source)
 
 
 class EvidenceKind(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from fahuo.accounts.selectors import visible
+from fahuo.aftersales import returns
 from fahuo.aftersales.models import Rma
 from fahuo.kit.errors import NotFound
 from fahuo.orders.models import Order
@@ -58,7 +59,7 @@ def buyer_progress(order_id: int) -> list[dict[str, Any]]:
     the steps' status words and times (no seller notes, no reasons), the return number."""
     rows = []
     for r in Rma.objects.filter(order_id=order_id).prefetch_related("steps").order_by("created_at"):
-        steps = [(s.at, s.get_status_display()) for s in r.steps.all() if s.applied]
+        steps = [(s.at, s.get_status_display()) for s in r.steps.all() if s.applied and s.source != "trace"]
         rows.append(
             {
                 "title": f"{r.get_kind_display()}申请",
@@ -66,6 +67,8 @@ def buyer_progress(order_id: int) -> list[dict[str, Any]]:
                 "steps": list(reversed(steps)),
                 "tracking_no": r.return_tracking_no,
                 "pickup_due": r.pickup_due_at if r.status == "approved" else None,
+                "trace": returns.label(r.return_status) if r.return_status else "",
+                "trace_at": r.return_status_at,
             }
         )
     return rows

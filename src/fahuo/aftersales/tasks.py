@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from fahuo.aftersales import stockout, uploads
+from fahuo.aftersales import returns, stockout, uploads
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -18,3 +18,9 @@ def stock_choice_defaults() -> int:
 def purge_expired_evidence() -> int:
     """Evidence past its retention goes, unless the order has an open after-sale."""
     return uploads.purge_expired()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def poll_return_parcels() -> int:
+    """Query the return parcels due (each at most every 30 minutes); returns how many moved."""
+    return returns.poll_returns().moved

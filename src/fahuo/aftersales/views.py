@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from fahuo.aftersales import selectors, services, uploads
+from fahuo.aftersales import returns, selectors, services, uploads
 from fahuo.aftersales.models import Condition, RmaKind, RmaStatus
 from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.kit.web import can, desk_view
@@ -49,6 +49,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rma": rma,
         "steps": list(rma.steps.select_related("created_by")),
         "evidence": uploads.for_order(order=rma.order) if rma.order is not None else [],
+        "trace": returns.summary(rma),
         "can_decide": editor and rma.status == RmaStatus.REQUESTED,
         "can_receive": can_receive,
         "conditions": Condition.choices,
