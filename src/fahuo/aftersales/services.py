@@ -485,6 +485,9 @@ def book_pickup(*, rma: Rma, user: Any = None) -> Rma:
         seller_pays=policy.freight_payer != FreightPayer.BUYER,
     )
     with pickup_provider(provider, account) as adapter:
+        if rma.pickup_order and not getattr(adapter, "rebook_safe", True):
+            # Kuaidi100 has no client order code: booking again would send a second courier.
+            raise RmaStateError(f"已预约上门取件（{rma.pickup_order}），请勿重复预约")
         booking = adapter.book(request)
     rma.pickup_booked_at, rma.pickup_provider, rma.pickup_order = now, provider, booking.provider_order[:64]
     rma.pickup_due_at = due

@@ -56,7 +56,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_pickup": editor
         and rma.kind != RmaKind.REFUND_ONLY
         and rma.status == RmaStatus.APPROVED
-        and not rma.return_tracking_no,
+        and not rma.return_tracking_no
+        and not rma.pickup_order,
         "can_exchange": editor
         and rma.kind == RmaKind.EXCHANGE
         and rma.exchange_order_id is None

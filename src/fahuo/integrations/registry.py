@@ -143,6 +143,18 @@ def _kdniao_pickup(account: ProviderAccount | None) -> Any:
 PICKUP_PROVIDERS["kdniao"] = _kdniao_pickup
 
 
+def _kuaidi100_pickup(account: ProviderAccount | None) -> Any:
+    from fahuo.integrations.kuaidi100.pickup import Kuaidi100Pickup
+    from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings
+
+    if account is None:
+        raise NotSupported("快递100 上门取件需要服务商账号（key/secret）")
+    return Kuaidi100Pickup(Kuaidi100Settings.from_account(account))
+
+
+PICKUP_PROVIDERS["kuaidi100"] = _kuaidi100_pickup
+
+
 # --- tracking: poll (query a parcel's trace now) and subscribe (ask the provider to push) ---------
 #
 # Tracking looks these up by the account's provider key and never names a provider itself. A new

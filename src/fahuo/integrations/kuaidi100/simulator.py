@@ -12,6 +12,7 @@ It speaks the real protocol on the real path: ``POST /label/order`` with ``metho
   (``30005``, Chinese message); a key with zero balance gets ``30004 账号单量不足``;
   ``state.fail_next(n)`` makes the next n calls answer HTTP 503 (to exercise retries);
 * ``method=cancel`` voids a waybill; the same orderId ordered again afterwards gets a new number;
+* reverse pickup (商家寄件) on ``POST /order/borderapi.do`` (``sim_pickup.py``);
 * tracking, on the real paths of poll.kuaidi100.com: ``POST /poll`` subscribes a number (501 重复订阅
   while one is monitored; SF without ``phone`` refused), ``POST /poll/query.do`` checks
   ``sign = upper(md5(param + key + customer))`` (503) and answers the trace held for the number
@@ -131,6 +132,8 @@ class SimulatorState:
     # Platform e-waybill accounts authorised through Kuaidi100 (net=douyin …): (net, partnerId) ->
     # numbers left in that platform account's 网点 stock.
     platform_stock: dict[tuple[str, str], int] = field(default_factory=dict)
+    # 商家寄件 bookings (reverse pickups) as booked: {"param", "taskId", "orderId"} (sim_pickup.py)
+    pickups: list[dict[str, Any]] = field(default_factory=list)
 
     def authorise_platform(self, net: str, partner_id: str, *, stock: int = 100) -> None:
         """The seller authorised the platform account ``partner_id`` of ``net`` (printapi/authThird.do)."""
@@ -582,8 +585,10 @@ def make_app(state: SimulatorState | None = None) -> WsgiApp:
             start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(payload)))])
             return [payload]
 
+        from fahuo.integrations.kuaidi100.sim_pickup import BORDER_PATH, handle_border
+
         path = environ.get("PATH_INFO")
-        if path not in (ORDER_PATH, SUBSCRIBE_PATH, QUERY_PATH):
+        if path not in (ORDER_PATH, SUBSCRIBE_PATH, QUERY_PATH, BORDER_PATH):
             return reply("404 Not Found", b'{"message":"not found"}')
         if environ.get("REQUEST_METHOD") not in ("GET", "POST"):
             return reply("405 Method Not Allowed", b'{"message":"method not allowed"}')
@@ -597,6 +602,8 @@ def make_app(state: SimulatorState | None = None) -> WsgiApp:
             body = handle_subscribe(sim, form)
         elif path == QUERY_PATH:
             body = handle_query(sim, form)
+        elif path == BORDER_PATH:
+            body = handle_border(sim, form)
         else:
             body = handle(sim, form, host=str(environ.get("HTTP_HOST", "127.0.0.1")))
         return reply("200 OK", json.dumps(body, ensure_ascii=False).encode("utf-8"))
