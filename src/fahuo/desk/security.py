@@ -31,7 +31,8 @@ DEFAULT_CSP: dict[str, str] = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-# The packing station scans with a hand scanner (a keyboard), never the camera.
+# Pages use no camera — except the packing station, whose views allow camera=(self) for packing
+# videos/photos (fulfilment.views_packing._camera); this header is only the default.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
