@@ -158,6 +158,15 @@ def _shop_b_records() -> dict[str, Any]:
         carrier_code="ZTO", week_start=today - dt.timedelta(days=today.weekday()), as_of=now
     )
     assert SECRET_TRACKING in statement.data["late_tracking_nos"]  # B's parcel is in the statement
+    # After-sales: a return with a kept packing photo, and an out-of-stock offer to B's buyer.
+    from fahuo.aftersales.models import Evidence, Rma, StockChoice
+
+    rma = Rma.objects.create(shop=shop_b, order=printed, platform_order_id=SECRET_ORDER, source="manual",
+                             kind="return_refund", reason=SECRET_DETAIL)  # fmt: skip
+    evidence = Evidence.objects.create(shop=shop_b, order=printed, parcel=parcel, kind="packing_photo",
+                                       sha256="ab" * 32, size_bytes=10, content_type="image/jpeg")  # fmt: skip
+    choice = StockChoice.objects.create(shop=shop_b, order=ready, token="b-choice-token", coupon_code=SECRET_LIVE,
+                                        deadline=now + dt.timedelta(hours=5))  # fmt: skip
     return {
         "shop": shop_b,
         "records": [
@@ -179,6 +188,9 @@ def _shop_b_records() -> dict[str, Any]:
             insert,
             claim,
             statement,
+            rma,
+            evidence,
+            choice,
         ],
     }
 
