@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from fahuo.accounts.selectors import visible, visible_whole
+from fahuo.accounts.selectors import can, shops_for, visible, visible_whole
 from fahuo.kit.errors import NotFound
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.routing.models import AllocationDecision, AllocationRun, Rule
@@ -14,9 +14,21 @@ from fahuo.routing.models import AllocationDecision, AllocationRun, Rule
 UNASSIGNED_PREFIX = "un:"  # reason filter "un:" = every unassigned order, "un:stock" = for that reason
 
 
+CHANGE_PERMISSION = "orders.change_order"  # planning and applying allocations
+
+
+def allocatable(qs: QuerySet[Order], user: Any = None) -> QuerySet[Order]:
+    """``qs`` narrowed to the shops where the user's role may allocate (None: every shop): a run is
+    applied whole, so it holds no order its planner could not allocate."""
+    if user is None:
+        return qs
+    allowed = [shop.pk for shop in shops_for(user) if can(user, CHANGE_PERMISSION, shop.pk)]
+    return visible(qs, user).filter(shop_id__in=allowed)
+
+
 def ready_count(*, user: Any = None) -> int:
-    qs = Order.objects.filter(status=OrderStatus.READY)
-    return (qs if user is None else visible(qs, user)).count()
+    """The ready orders a plan by this user would take."""
+    return allocatable(Order.objects.filter(status=OrderStatus.READY), user).count()
 
 
 def visible_runs(user: Any) -> QuerySet[AllocationRun]:

@@ -23,7 +23,6 @@ import numpy.typing as npt
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from fahuo.accounts.selectors import can, shops_for, visible
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier
 from fahuo.inventory.models import Warehouse
@@ -34,10 +33,10 @@ from fahuo.routing import explanations, pickup, solver
 from fahuo.routing import window as window_mod
 from fahuo.routing.candidates import Candidates
 from fahuo.routing.models import AllocationDecision, AllocationRun
+from fahuo.routing.selectors import allocatable
 
 IntArray = npt.NDArray[np.int64]
 
-CHANGE_PERMISSION = "orders.change_order"  # planning and applying allocations
 STATUS_PREVIEW, STATUS_APPLIED, STATUS_DISCARDED = "preview", "applied", "discarded"
 # Seconds per branch-and-bound run when stock limits make the plan a MIP (docs/allocation.md):
 # the desk waits for a plan, so a hard instance keeps the best allocation found and says how close.
@@ -685,9 +684,5 @@ def figures(run: AllocationRun) -> dict[str, Any]:
 
 def ready_orders(*, user: Any = None) -> QuerySet[Order]:
     """The ready orders — when a user plans (None: every shop), of the shops where their role may
-    change orders: a run is applied whole, so it holds no order the planner could not allocate."""
-    qs = Order.objects.filter(status=OrderStatus.READY)
-    if user is None:
-        return qs
-    allowed = [shop.pk for shop in shops_for(user) if can(user, CHANGE_PERMISSION, shop.pk)]
-    return visible(qs, user).filter(shop_id__in=allowed)
+    allocate (``selectors.allocatable``)."""
+    return allocatable(Order.objects.filter(status=OrderStatus.READY), user)

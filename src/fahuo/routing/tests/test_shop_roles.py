@@ -121,6 +121,7 @@ def test_a_packer_in_the_other_shop_cannot_apply_or_override_its_orders_on_the_d
 
 def test_planning_takes_only_the_shops_where_the_role_may_allocate(setup: dict[str, Any]) -> None:
     api = _api(setup["mixed"])
+    assert _desk(setup["mixed"]).get("/allocation/").context["ready"] == 1  # the plan button's count
     planned = _post(api, "/api/allocation/runs")
     assert planned.status_code == 200 and planned.json()["orders"] == 1  # A's order, not B's
     applied = _post(api, f"/api/allocation/runs/{planned.json()['id']}/apply")
