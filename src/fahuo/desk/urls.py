@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from fahuo.accounts.throttle import ThrottledAuthenticationForm
-from fahuo.desk import views, views_decrypt
+from fahuo.desk import views, views_decrypt, views_platform_print
 
 app_name = "desk"
 
@@ -27,6 +27,11 @@ urlpatterns = [
         name="order_platform_waybill",
     ),
     path("labels/print/", views.print_labels, name="print_labels"),
+    path("labels/platform/", views_platform_print.platform_print_page, name="platform_print"),
+    path(
+        "labels/platform/prepare/", views_platform_print.platform_print_prepare, name="platform_print_prepare"
+    ),
+    path("labels/platform/result/", views_platform_print.platform_print_result, name="platform_print_result"),
     path("labels/<str:key>/", views.print_result, name="print_result"),
     path("labels/<str:key>/pdf/", views.print_download, name="print_download"),
     path("import/", views.import_orders, name="import"),

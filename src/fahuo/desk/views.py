@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fahuo.accounts.services import audit, require
 from fahuo.desk import print_summary, selectors
 from fahuo.desk.forms import ImportForm, OrderFilterForm, PrintForm, RecipientForm
+from fahuo.fulfilment import platform_print
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.shipback import shipbacks_for_order
 from fahuo.kit.errors import FahuoError
@@ -202,6 +203,7 @@ def print_labels(request: HttpRequest) -> HttpResponse:
         "at": timezone.now().isoformat(),
         "fetched": False,
         "carriers": print_summary.carriers_of(order_ids=set(ids) - {oid for oid, _reason in result.failed}),
+        "platform": platform_print.waiting(order_ids=ids),  # 抖音电子面单 labels for the print component
     }
     jobs = [job, *request.session.get("print_jobs", [])][:KEPT_PRINT_JOBS]
     request.session["print_jobs"] = jobs

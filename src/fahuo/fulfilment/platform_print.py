@@ -120,6 +120,21 @@ def queue(*, order_ids: Sequence[int], batch_id: int | None = None) -> list[int]
     return list(PlatformPrint.objects.filter(waybill_id__in=waybill_ids).values_list("pk", flat=True))
 
 
+def waiting(*, order_ids: Sequence[int]) -> int:
+    """How many of these orders' platform-printed labels wait for the desk's print component."""
+    return PlatformPrint.objects.filter(
+        waybill__parcel__order_id__in=list(order_ids), status__in=OPEN
+    ).count()
+
+
+def batch_counts(batch_id: int) -> dict[str, int]:
+    """status -> labels of a batch's platform prints."""
+    counts = {str(s): 0 for s in PlatformPrintStatus}
+    for status in PlatformPrint.objects.filter(batch_id=batch_id).values_list("status", flat=True):
+        counts[status] += 1
+    return counts
+
+
 # --- prepare: the signed print data for the component ---------------------------------------------
 
 

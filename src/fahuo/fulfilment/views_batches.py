@@ -30,10 +30,11 @@ from fahuo.carriers.models import Carrier
 from fahuo.desk.forms import LABEL_SIZES, OrderFilterForm
 from fahuo.desk.selectors import desk_order_list
 from fahuo.fulfilment import batches as svc
-from fahuo.fulfilment import label_audit
+from fahuo.fulfilment import label_audit, platform_print
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, PrintBatch, Waybill
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
+from fahuo.integrations.registry import PRINTS_ENCRYPTED
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, fahuo_error, htmx_target, private, vary_on_htmx
@@ -132,6 +133,9 @@ def _decorate(batch: PrintBatch) -> PrintBatch:
     batch.resumable = svc.can_resume(batch)  # type: ignore[attr-defined]
     batch.pending = max(batch.total - batch.issued - batch.failed, 0)  # type: ignore[attr-defined]
     batch.rendering = state == BatchStatus.RUNNING and batch.pending == 0  # type: ignore[attr-defined]
+    # 抖音电子面单: labels the desk's print component prints (no PDF)
+    platform = batch.carrier is not None and batch.carrier.provider in PRINTS_ENCRYPTED
+    batch.platform = platform_print.batch_counts(batch.pk) if platform else None  # type: ignore[attr-defined]
     return batch
 
 

@@ -43,6 +43,8 @@ ALLOWED_UNLINKED = {
     "contracts:statement_status": "the statement's confirm/dispute buttons, on its page",
     "contracts:claim_action": "shown on a claim (contracts, new this session)",
     "contracts:bill_confirm": "shown after a carrier bill is uploaded (a file the seller picks)",
+    "desk:platform_print_prepare": "fetched by the 抖音打印组件 page's script (no form): the print tasks",
+    "desk:platform_print_result": "posted by the 抖音打印组件 page's script: the component's print result",
 }
 # Prefixes outside the desk: the JSON API (its own docs page), carriers' pushes, the buyer's
 # public tracking page (reached from the messages' links), Django's admin.
