@@ -48,3 +48,12 @@ def claim_clocks_task() -> int:
     """Every 15 minutes: alerts for claims whose verify/pay clock runs out within 4 hours."""
     with transaction.atomic():
         return services.claim_clock_alerts()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def stream_breach_task() -> int:
+    """Every 10 minutes while a stream is on: per-carrier pickup and peak alerts with the penalty at stake."""
+    from fahuo.contracts.streams import stream_breach_alerts
+
+    with transaction.atomic():
+        return stream_breach_alerts()

@@ -1,0 +1,149 @@
+"""Per-stream breach alerts while a live stream is on (直播中): for each carrier of the stream's
+parcels, will the carrier pick them up within the contract's pickup hours at its contracted pickups
+per hour, and is the stream still within the contract's peak per stream?
+
+The projection is deliberately simple and explainable: the parcels not yet picked up are taken in the
+order they were labelled, the carrier picks up ``pickups_per_hour`` of them an hour from now, and a
+parcel whose turn comes after ``issued_at + pickup_hours`` will be late; the penalty at stake is the
+contract's late penalty (% of the parcel's freight) on those. Over the peak, the whole stream is
+exempt from penalties (the settlement's rule): that alert says how much penalty is then forfeited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count
+from django.utils import timezone
+
+from fahuo.carriers.models import Carrier
+from fahuo.contracts import services
+from fahuo.contracts import settlement as st
+from fahuo.contracts.models import ContractAlert
+from fahuo.kit.money import format_yuan
+from fahuo.orders.models import Order
+
+KINDS = ("stream_pickup", "stream_capacity")
+
+
+@dataclass
+class StreamRisk:
+    session_key: str
+    title: str
+    carrier: Carrier
+    parcels: int
+    peak: int
+    awaiting: int
+    late: int  # already late or projected late
+    penalty_fen: int
+    pickup_hours: int
+    per_hour: int
+
+
+def live_sessions(now: dt.datetime) -> list[Any]:
+    """Streams on now (between the start and the end of the order tail)."""
+    # livestream is a sibling domain (import-linter layers): its rows through the app registry.
+    session = apps.get_model("livestream", "LiveSession")
+    found = session.objects.filter(starts_at__lte=now, ends_at__gte=now - dt.timedelta(hours=48))
+    return [s for s in found.select_related("shop") if now <= s.ends_at + dt.timedelta(hours=s.tail_hours)]
+
+
+def stream_risks(*, session: Any, now: dt.datetime) -> list[StreamRisk]:
+    """Each carrier's projected pickup breach and peak for one live stream."""
+    from fahuo.tracking.models import Track
+
+    window_end = session.ends_at + dt.timedelta(hours=session.tail_hours)
+    orders = Order.objects.filter(shop_id=session.shop_id, paid_at__gte=session.starts_at, paid_at__lt=window_end)
+    rows = (
+        Track.objects.filter(order__in=orders.values("pk"))
+        .values_list(
+            "carrier_code", "issued_at", "picked_up_at", "dest_province",
+            "waybill__parcel__weight_g", "waybill__parcel__packed_weight_g", "waybill__parcel__volumetric_weight_g",
+        )
+        .order_by("issued_at", "pk")
+    )  # fmt: skip
+    by_carrier: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_carrier[row[0]].append(row[1:])
+    allocated = dict(
+        orders.exclude(carrier__isnull=True)
+        .values_list("carrier__code")
+        .annotate(n=Count("pk"))
+        .values_list("carrier__code", "n")
+    )
+    out = []
+    for carrier in Carrier.objects.filter(code__in=set(by_carrier) | set(allocated)).order_by("code"):
+        out.append(_risk(session, carrier, by_carrier.get(carrier.code, []), allocated.get(carrier.code, 0), now))
+    return out
+
+
+def _risk(session: Any, carrier: Carrier, parcels: list[tuple[Any, ...]], allocated: int, now: dt.datetime) -> StreamRisk:
+    contract, terms = services.terms_for_carrier(carrier=carrier, on=timezone.localdate(now))
+    per_hour = (contract.pickup_capacity_per_hour if contract else None) or terms.pickups_per_hour or 1
+    peak = (contract.peak_capacity_per_stream if contract else None) or services.DEFAULT_PEAK_CAPACITY
+    lanes = services._lanes(carrier, terms.origin_province, timezone.localdate(now))
+    hours = dt.timedelta(hours=terms.pickup_hours)
+    late = penalty = queue = 0
+    for issued, picked, dest, weight, packed, volumetric in parcels:
+        deadline = (issued or now) + hours
+        if picked is not None:
+            if picked <= deadline:
+                continue
+        else:
+            queue += 1
+            if now + dt.timedelta(hours=queue / per_hour) <= deadline:
+                continue
+        late += 1
+        lane = lanes.get(dest)
+        if lane is not None:
+            billable = max(packed or weight or 0, volumetric or 0)
+            penalty += st._pct_of(st.lane_freight_fen(lane, billable, 0), terms.late_penalty_pct)
+    return StreamRisk(
+        session_key=f"LIVE{session.pk}", title=session.title, carrier=carrier, parcels=max(len(parcels), allocated),
+        peak=peak, awaiting=queue, late=late, penalty_fen=penalty, pickup_hours=terms.pickup_hours, per_hour=per_hour,
+    )  # fmt: skip
+
+
+def _upsert(carrier: Carrier, kind: str, key: str, message: str) -> bool:
+    """Open (or refresh the numbers of) the alert; True when it was not open before."""
+    alert, made = ContractAlert.objects.get_or_create(
+        carrier=carrier, kind=kind, key=key, defaults={"message": message[:300]}
+    )
+    if not made:
+        reopened = alert.resolved_at is not None
+        ContractAlert.objects.filter(pk=alert.pk).update(message=message[:300], resolved_at=None)
+        return reopened
+    return True
+
+
+def _resolve(carrier: Carrier, kind: str, key: str, now: dt.datetime) -> None:
+    ContractAlert.objects.filter(carrier=carrier, kind=kind, key=key, resolved_at__isnull=True).update(
+        resolved_at=now
+    )
+
+
+def stream_breach_alerts(*, now: dt.datetime | None = None) -> int:
+    """Raise, refresh or resolve the per-stream alerts of every live stream; returns how many opened."""
+    now = now or timezone.now()
+    opened = 0
+    for session in live_sessions(now):
+        for r in stream_risks(session=session, now=now):
+            if r.late:
+                opened += _upsert(
+                    r.carrier, "stream_pickup", r.session_key,
+                    f"直播「{r.title}」：{r.carrier.name} {r.late} 件将超过 {r.pickup_hours} 小时未揽收"
+                    f"（待揽收 {r.awaiting} 件，合同每小时揽收 {r.per_hour} 件），超时违约金约 {format_yuan(r.penalty_fen)}",
+                )  # fmt: skip
+            else:
+                _resolve(r.carrier, "stream_pickup", r.session_key, now)
+            if r.parcels > r.peak:
+                opened += _upsert(
+                    r.carrier, "stream_capacity", r.session_key,
+                    f"直播「{r.title}」：{r.carrier.name} 已 {r.parcels} 件，超出合同单场上限 {r.peak} 件，"
+                    f"本场超时不计违约金（约 {format_yuan(r.penalty_fen)} 无法主张）：请改派其他快递",
+                )  # fmt: skip
+    return opened
