@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from fahuo.accounts.selectors import sees_every_shop
 from fahuo.accounts.services import audit
 from fahuo.carriers import setup as carriers_setup
 from fahuo.carriers.forms import RateUploadForm
@@ -65,7 +66,12 @@ def carrier_detail(request: HttpRequest, code: str) -> HttpResponse:
         request.FILES if action == "rates" else None,
         initial={"carrier": carrier.code},
     )
-    context: dict[str, Any] = {"nav": "setup", "section": "carriers", "carrier": carrier}
+    context: dict[str, Any] = {
+        "nav": "setup",
+        "section": "carriers",
+        "carrier": carrier,
+        "company_wide": sees_every_shop(request.user),  # contract pages span every shop
+    }
     status = 200
     if action == "branch" and branch.is_valid():
         try:

@@ -197,3 +197,24 @@ def test_the_branch_api_saves_and_masks(owner: Any, zto: Any) -> None:
         api.put("/api/setup/carriers/NOPE/branch", data=body, content_type="application/json").status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_contract_links_only_for_owners_who_see_every_shop(
+    client: Client, owner: Any, zto: Any, shop: Any
+) -> None:
+    from django.contrib.auth.models import User
+
+    from fahuo.accounts.services import add_member
+
+    client.force_login(owner)
+    page = client.get("/setup/carriers/ZTO/").content.decode()
+    assert 'href="/contracts/ZTO/terms/"' in page and 'href="/contracts/ZTO/bill/"' in page
+    from fahuo.orders.models import Shop
+
+    Shop.objects.create(code="other", name="别家店", platform="douyin")  # not solo's
+    solo = User.objects.create_user(username="solo", password="x-pw-12345")
+    add_member(user=solo, shop=shop, role="owner")
+    client.force_login(User.objects.get(pk=solo.pk))
+    page = client.get("/setup/carriers/ZTO/").content.decode()
+    assert "/contracts/ZTO/" not in page
