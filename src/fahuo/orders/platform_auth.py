@@ -29,6 +29,7 @@ from fahuo.orders.models import Platform, Shop
 # Renew in the access token's last hour and a bit: the platform hands out a new pair only then, and
 # the periodic task runs every 10 minutes.
 RENEW_AHEAD = dt.timedelta(minutes=70)
+RETRY_EXPIRED = dt.timedelta(hours=1)
 
 
 def get_shop(*, code: str, shops: QuerySet[Shop] | None = None) -> Shop:
@@ -88,9 +89,14 @@ def renew_due(*, now: dt.datetime | None = None, ahead: dt.timedelta = RENEW_AHE
     """Renew every shop's token that expires within ``ahead`` (or already has)."""
     now = now or timezone.now()
     result = RenewResult()
-    due = ProviderAccount.objects.filter(
-        provider=PROVIDER_KEY, active=True, shop__isnull=False, token_expires_at__lte=now + ahead
-    ).select_related("shop")
+    due = (
+        ProviderAccount.objects.filter(
+            provider=PROVIDER_KEY, active=True, shop__isnull=False, token_expires_at__lte=now + ahead
+        )
+        # Once expired and refused, once an hour (a dead refresh token needs a person, not a loop).
+        .exclude(token_expires_at__lte=now, last_error_at__gt=now - RETRY_EXPIRED)
+        .select_related("shop")
+    )
     for account in due:
         assert account.shop is not None
         if not account_credentials(account).get("refresh_token"):

@@ -250,3 +250,29 @@ def test_shops_connect_douyin_from_the_cli_against_the_simulator(
         renewed = json.loads(fahuo(env, "shops", "douyin", "xy", "--refresh", "--json").stdout)
         assert renewed["state"] == "connected"
     assert len(sim.calls_to("token.refresh")) == 1
+
+
+@pytest.mark.django_db
+def test_the_periodic_task_renews_what_is_due_and_retries_a_dead_one_only_hourly(
+    shop: Shop, sim: DouyinSimulator, sim_url: str, clock: Clock
+) -> None:
+    from fahuo.orders.tasks import renew_douyin_tokens_task
+
+    account = _connect(shop, sim, sim_url)
+    before = _stored(account)["access_token"]
+    # The platform's clock in the token's last half hour; the desk sees the same remaining time.
+    clock.now = (account.token_expires_at - dt.timedelta(minutes=30)).timestamp()
+    ProviderAccount.objects.filter(pk=account.pk).update(
+        token_expires_at=timezone.now() + dt.timedelta(minutes=30)
+    )
+    assert renew_douyin_tokens_task.call_local() == {"renewed": ["demo"], "failed": []}
+    assert _stored(account)["access_token"] != before
+    # Past the refresh token's life: refused once, recorded, then left alone for an hour.
+    clock.now += 15 * 86400
+    ProviderAccount.objects.filter(pk=account.pk).update(
+        token_expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    failed = renew_douyin_tokens_task.call_local()["failed"]
+    assert [f["shop"] for f in failed] == ["demo"] and "refresh_token已过期" in failed[0]["error"]
+    assert renew_douyin_tokens_task.call_local() == {"renewed": [], "failed": []}
+    assert len(sim.calls_to("token.refresh")) == 2
