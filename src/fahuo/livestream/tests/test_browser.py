@@ -147,8 +147,9 @@ def test_review_and_live_board(
         shot(page, "02-board")
         # htmx refresh swaps the panel and the chart is drawn again.
         before = page.locator("#board-panel").get_attribute("data-updated")
-        page.wait_for_function(
-            f"document.querySelector('#board-panel').dataset.updated !== '{before}'", timeout=15000
+        # (no wait_for_function with a string: Playwright evals it, which the page's CSP forbids)
+        expect(page.locator("#board-panel")).not_to_have_attribute(
+            "data-updated", before or "", timeout=15000
         )
         page.wait_for_selector("#chart-orders canvas")
         shot(page, "03-board-refreshed")
