@@ -364,6 +364,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="fahuo-bench-burst-"))
     env = {**os.environ, "FAHUO_DATA_DIR": str(tmp / "data"), "FAHUO_HUEY_IMMEDIATE": "0",
            "PYTHONPATH": str(ROOT / "src")}  # fmt: skip
+    env.setdefault("FAHUO_MAX_UPLOAD_MB", "300")  # a 100,000-order export is ~75 MB (the default cap: 50)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("FAHUO_REDIS_URL", None)
     env.pop("FAHUO_DATABASE_URL", None)
