@@ -229,9 +229,17 @@ def import_through_api(base: str, token: str, path: Path) -> dict[str, Any]:
 
 def import_through_cli(env: dict[str, str], path: Path) -> dict[str, Any]:
     began = time.perf_counter()
-    out = fahuo(env, "import", "orders", str(path), "--shop", "live", "--json")
+    proc = subprocess.run(
+        [PY, "-m", "fahuo.cli", "import", "orders", str(path), "--shop", "live", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     wall = time.perf_counter() - began
-    report = json.loads(out)
+    if proc.returncode:
+        return {"wall_s": round(wall, 2), "failed": proc.stderr.strip().splitlines()[-1][:300]}
+    report = json.loads(proc.stdout)
     return {
         "wall_s": round(wall, 2),
         "created": report["orders_created"],

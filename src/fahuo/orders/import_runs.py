@@ -20,10 +20,11 @@ from __future__ import annotations
 import io
 import logging
 import os
+import time
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -59,6 +60,7 @@ from fahuo.orders.models import (
 
 log = logging.getLogger(__name__)
 CHUNK_ORDERS = int(os.environ.get("FAHUO_IMPORT_CHUNK") or 500)  # orders per write transaction
+WRITE_ATTEMPTS = 4
 ENDED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
 CANCELLED_AT_DESK = "已取消：已导入的订单保留；重新导入同一文件会跳过它们、接着导入其余的"
 CANCELLED_BY_CTRL_C = "已在命令行取消（Ctrl-C）：已导入的订单保留；重新导入同一文件会接着导入其余的"
@@ -266,6 +268,21 @@ def _start(batch: ImportBatch, planned: Planned) -> None:
 
 
 def _write_chunk(batch: ImportBatch, start: int, part: list[OrderDraft], prepared: Prepared) -> None:
+    """Write one chunk; when another writer holds the database longer than the busy timeout
+    ("database is locked" on SQLite, a deadlock on PostgreSQL) the chunk, rolled back whole, is
+    tried again a few times before the run fails (and can be resumed)."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            _write_chunk_once(batch, start, part, prepared)
+            return
+        except OperationalError as exc:
+            if attempt == WRITE_ATTEMPTS or not any(w in str(exc).lower() for w in ("locked", "deadlock")):
+                raise
+            log.warning("import run %s: chunk at %s waited too long (%s); trying again", batch.pk, start, exc)
+            time.sleep(attempt)
+
+
+def _write_chunk_once(batch: ImportBatch, start: int, part: list[OrderDraft], prepared: Prepared) -> None:
     with transaction.atomic():
         ours = (
             ImportBatch.objects.select_for_update()

@@ -209,3 +209,25 @@ def test_another_shops_import_answers_404(shop: Shop, django_capture_on_commit_c
     assert _upload(client, export(1), shop="other").status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == ImportStatus.QUEUED and not theirs.cancel_requested
+
+
+def test_a_chunk_kept_waiting_by_another_writer_is_tried_again(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    original = import_runs._write_chunk_once
+    calls: list[int] = []
+
+    def locked_once(batch: ImportBatch, start: int, part: Any, prepared: Any) -> None:
+        calls.append(start)
+        if len(calls) == 2:  # the second chunk meets a writer that held the database too long
+            raise OperationalError("database is locked")
+        original(batch, start, part, prepared)
+
+    monkeypatch.setattr(import_runs, "_write_chunk_once", locked_once)
+    monkeypatch.setattr(import_runs.time, "sleep", lambda s: None)
+    report = run_inline(shop, export(6), chunk=3)
+
+    assert calls == [0, 3, 3]
+    assert report.orders_created == 6 and Order.objects.count() == 6
