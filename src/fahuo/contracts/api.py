@@ -32,9 +32,7 @@ def require(request: HttpRequest, perm: str) -> None:
 def _shop_out(stmt: WeeklyStatement, user: Any) -> dict[str, Any] | None:
     """A statement as a user who does not see every shop reads it: only their shops' parts."""
     parts = {
-        p.shop.code: p.part
-        for p in selectors.shop_parts(user=user, statement=stmt)
-        if p.part is not None
+        p.shop.code: p.part for p in selectors.shop_parts(user=user, statement=stmt) if p.part is not None
     }
     if not parts:
         return None
@@ -178,7 +176,12 @@ def put_terms(request: HttpRequest, carrier: str) -> dict[str, Any]:
 def list_claims(request: HttpRequest) -> list[dict[str, Any]]:
     """Claims the user may see: all of them, or those of the user's shops' parcels."""
     require_perm(request, VIEW)
-    return [_claim_out(c) for c in selectors.claims_for(request.user).select_related("shop").prefetch_related("attachments")[:200]]
+    return [
+        _claim_out(c)
+        for c in selectors.claims_for(request.user)
+        .select_related("shop")
+        .prefetch_related("attachments")[:200]
+    ]
 
 
 @router.get("/claims/{pk}")

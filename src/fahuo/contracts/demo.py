@@ -54,7 +54,9 @@ def seed(*, carriers: Iterable[Carrier], origin_province: str, now: dt.datetime 
         contract = Contract.objects.filter(carrier=carrier).order_by("-starts_on", "-pk").first()
         if contract is None:
             continue
-        contract.min_daily_parcels = 20  # 保底: 20 parcels a day, the shortfall billed at the first-kilo price
+        contract.min_daily_parcels = (
+            20  # 保底: 20 parcels a day, the shortfall billed at the first-kilo price
+        )
         contract.shortfall_price_fen = None
         contract.save(update_fields=["min_daily_parcels", "shortfall_price_fen"])
         VolumeTier.objects.filter(contract=contract).delete()
@@ -141,11 +143,18 @@ def _claims(carriers: dict[str, Carrier], tracks: Any, now: dt.datetime) -> None
 
     lost = tracks.filter(status=TrackStatus.LOST).select_related("order").order_by("pk").first()
     damaged = list(
-        tracks.filter(events__description__contains="破损").select_related("order").order_by("pk").distinct()[:3]
+        tracks.filter(events__description__contains="破损")
+        .select_related("order")
+        .order_by("pk")
+        .distinct()[:3]
     )
     picked = [t for t in [lost, *damaged] if t is not None]
     if len(picked) < 4:  # a small demo: any delivered parcels stand in
-        picked += list(tracks.exclude(pk__in=[t.pk for t in picked]).select_related("order").order_by("pk")[: 4 - len(picked)])
+        picked += list(
+            tracks.exclude(pk__in=[t.pk for t in picked])
+            .select_related("order")
+            .order_by("pk")[: 4 - len(picked)]
+        )
     states = [("loss", "handling", False, "快递公司确认丢失", 8900),
               ("damage", "", False, "买家反馈：外箱压扁，杯子碎裂", 4590),
               ("damage", "seller_packaging", False, "内件未加气泡膜，判定卖家包装不当", 3290),
@@ -153,7 +162,9 @@ def _claims(carriers: dict[str, Carrier], tracks: Any, now: dt.datetime) -> None
     for track, (kind, responsibility, paid, note, fallback) in zip(picked, states, strict=False):
         carrier = carriers[track.carrier_code]
         amount = (track.order.total_fen if track.order else 0) or fallback
-        reported = min((track.picked_up_at or track.issued_at) + dt.timedelta(hours=30), now - dt.timedelta(hours=2))
+        reported = min(
+            (track.picked_up_at or track.issued_at) + dt.timedelta(hours=30), now - dt.timedelta(hours=2)
+        )
         if not responsibility:  # waiting for the carrier's verification: reported 21 h ago, 3 h left
             reported = now - dt.timedelta(hours=21)
         claim = services.open_claim(
@@ -161,9 +172,13 @@ def _claims(carriers: dict[str, Carrier], tracks: Any, now: dt.datetime) -> None
             source="tracking" if kind == "loss" else "buyer", note=note,
         )  # fmt: skip
         if kind == "damage" and not responsibility:
-            evidence.add_photos(claim=claim, files=[("外箱压扁.jpg", _photo("#d9b48f")), ("内件.jpg", _photo("#e8e8e8"))])
+            evidence.add_photos(
+                claim=claim, files=[("外箱压扁.jpg", _photo("#d9b48f")), ("内件.jpg", _photo("#e8e8e8"))]
+            )
         if responsibility:
-            services.verify_claim(claim=claim, responsibility=responsibility, at=reported + dt.timedelta(hours=6))
+            services.verify_claim(
+                claim=claim, responsibility=responsibility, at=reported + dt.timedelta(hours=6)
+            )
         if paid:
             services.pay_claim(claim=claim, at=reported + dt.timedelta(hours=30))
     if picked:

@@ -43,7 +43,9 @@ def check_photo(*, name: str, data: bytes) -> Photo:
     if not data:
         raise InvalidInput(f"{label}: the file is empty")
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"{label}: {len(data) / 1024 / 1024:.1f} MB is over the {MAX_BYTES // 1024 // 1024} MB limit")
+        raise InvalidInput(
+            f"{label}: {len(data) / 1024 / 1024:.1f} MB is over the {MAX_BYTES // 1024 // 1024} MB limit"
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = image.format or ""
@@ -61,7 +63,9 @@ def read_files(files: Sequence[Any]) -> list[tuple[str, bytes]]:
     out = []
     for f in files:
         if getattr(f, "size", 0) > MAX_BYTES:
-            raise InvalidInput(f"{f.name}: {f.size / 1024 / 1024:.1f} MB is over the {MAX_BYTES // 1024 // 1024} MB limit")
+            raise InvalidInput(
+                f"{f.name}: {f.size / 1024 / 1024:.1f} MB is over the {MAX_BYTES // 1024 // 1024} MB limit"
+            )
         out.append((str(getattr(f, "name", "") or ""), f.read()))
     return out
 
@@ -91,7 +95,7 @@ def add_photos(*, claim: Claim, files: Sequence[tuple[str, bytes]]) -> list[Clai
 
 
 def photo_bytes(attachment: ClaimAttachment) -> bytes:
-    with default_storage.open(attachment.file.name, "rb") as fh:
+    with default_storage.open(attachment.file.name or "", "rb") as fh:
         return bytes(fh.read())
 
 
@@ -136,7 +140,7 @@ def claim_pdf(claim: Claim) -> bytes:
         left, y = 20 * MM, height - 25 * MM
         writer.draw(left, y, f"理赔凭证 · {claim.claim_id}", 18, weight=BOLD)
         y -= 12 * MM
-        for label, value in claim_lines(claim) + [("照片", f"{len(photos)} 张（附后，每张注明 SHA-256）")]:
+        for label, value in [*claim_lines(claim), ("照片", f"{len(photos)} 张（附后，每张注明 SHA-256）")]:
             writer.draw(left, y, label, 11, weight=BOLD)
             writer.draw(left + 30 * MM, y, value[:60], 11, weight=REGULAR)
             y -= 7 * MM
@@ -144,7 +148,13 @@ def claim_pdf(claim: Claim) -> bytes:
         canvas.showPage()
         for n, photo in enumerate(photos, 1):
             writer = TextWriter(canvas, font)
-            writer.draw(left, height - 20 * MM, f"照片 {n}/{len(photos)} · {photo.original_name[:40]}", 12, weight=BOLD)
+            writer.draw(
+                left,
+                height - 20 * MM,
+                f"照片 {n}/{len(photos)} · {photo.original_name[:40]}",
+                12,
+                weight=BOLD,
+            )
             writer.draw(left, height - 27 * MM, f"SHA-256 {photo.sha256}", 8, weight=REGULAR)
             writer.flush()
             image = ImageReader(io.BytesIO(photo_bytes(photo)))

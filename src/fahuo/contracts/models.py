@@ -81,7 +81,9 @@ class Claim(models.Model):
     tracking_no = models.CharField(max_length=40)
     track = models.ForeignKey("tracking.Track", null=True, blank=True, on_delete=models.SET_NULL)
     # The parcel's shop (from its order): a one-shop owner sees the claims of their own parcels.
-    shop = models.ForeignKey("orders.Shop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shop = models.ForeignKey(
+        "orders.Shop", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=10, choices=ClaimKind.choices)
     source = models.CharField(max_length=20, default="buyer")  # tracking, buyer, packing
     reported_at = models.DateTimeField()

@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import QuerySet
 
 from fahuo.accounts.selectors import sees_every_shop, shops_for
-
 from fahuo.carriers.models import Carrier, Contract
 from fahuo.contracts.models import Claim, ContractAlert, ContractTerms, PrivacyIncident, WeeklyStatement
 from fahuo.contracts.services import terms_for

@@ -437,9 +437,10 @@ def shop_parts(
             row["late_tracking_nos"].append(p.tracking_no)
     fine = int(data.get("privacy_fine_fen", 0)) // max(len(data.get("privacy_leaked_tracking_nos", [])), 1)
     for number in data.get("privacy_leaked_tracking_nos", []):
-        shop_id = shop_of.get(number) or Track.objects.filter(tracking_no=number).values_list(
-            "order__shop_id", flat=True
-        ).first()
+        shop_id = (
+            shop_of.get(number)
+            or Track.objects.filter(tracking_no=number).values_list("order__shop_id", flat=True).first()
+        )
         if shop_id is not None:
             part(shop_id)["privacy_fine_fen"] += fine
     credited = [int(c[2:]) for c in data.get("claims_credited", []) if c[2:].isdigit()]
@@ -451,7 +452,10 @@ def shop_parts(
         row["claims_credited"].append(f"CL{pk:06d}")
     for row in parts.values():
         row["net_fen"] = (
-            row["freight_fen"] - row["late_penalty_fen"] - row["privacy_fine_fen"] - row["claims_credited_fen"]
+            row["freight_fen"]
+            - row["late_penalty_fen"]
+            - row["privacy_fine_fen"]
+            - row["claims_credited_fen"]
         )
         row["late_tracking_nos"].sort()
         row["claims_credited"].sort()
@@ -526,7 +530,9 @@ def open_claim(
     if amount_fen <= 0:
         raise InvalidInput("amount_fen: must be positive")
     track = (
-        Track.objects.filter(tracking_no=tracking_no, carrier_code=carrier.code).select_related("order").first()
+        Track.objects.filter(tracking_no=tracking_no, carrier_code=carrier.code)
+        .select_related("order")
+        .first()
     )
     shop_id = track.order.shop_id if track is not None and track.order is not None else None
     return Claim.objects.create(

@@ -57,7 +57,9 @@ def stream_risks(*, session: Any, now: dt.datetime) -> list[StreamRisk]:
     from fahuo.tracking.models import Track
 
     window_end = session.ends_at + dt.timedelta(hours=session.tail_hours)
-    orders = Order.objects.filter(shop_id=session.shop_id, paid_at__gte=session.starts_at, paid_at__lt=window_end)
+    orders = Order.objects.filter(
+        shop_id=session.shop_id, paid_at__gte=session.starts_at, paid_at__lt=window_end
+    )
     rows = (
         Track.objects.filter(order__in=orders.values("pk"))
         .values_list(
@@ -77,11 +79,15 @@ def stream_risks(*, session: Any, now: dt.datetime) -> list[StreamRisk]:
     )
     out = []
     for carrier in Carrier.objects.filter(code__in=set(by_carrier) | set(allocated)).order_by("code"):
-        out.append(_risk(session, carrier, by_carrier.get(carrier.code, []), allocated.get(carrier.code, 0), now))
+        out.append(
+            _risk(session, carrier, by_carrier.get(carrier.code, []), allocated.get(carrier.code, 0), now)
+        )
     return out
 
 
-def _risk(session: Any, carrier: Carrier, parcels: list[tuple[Any, ...]], allocated: int, now: dt.datetime) -> StreamRisk:
+def _risk(
+    session: Any, carrier: Carrier, parcels: list[tuple[Any, ...]], allocated: int, now: dt.datetime
+) -> StreamRisk:
     contract, terms = services.terms_for_carrier(carrier=carrier, on=timezone.localdate(now))
     per_hour = (contract.pickup_capacity_per_hour if contract else None) or terms.pickups_per_hour or 1
     peak = (contract.peak_capacity_per_stream if contract else None) or services.DEFAULT_PEAK_CAPACITY

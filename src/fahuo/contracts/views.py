@@ -362,7 +362,8 @@ def _prefill_from_alert(request: HttpRequest) -> dict[str, Any]:
     if not raw.isdigit():
         return {}
     alert = get_object_or_404(
-        visible(Alert.objects.select_related("track", "order"), request.user, field="order__shop"), pk=int(raw)
+        visible(Alert.objects.select_related("track", "order"), request.user, field="order__shop"),
+        pk=int(raw),
     )
     kind = "damage" if alert.kind in CLAIM_DAMAGE_KINDS or "破损" in alert.detail else "loss"
     total = alert.order.total_fen if alert.order is not None else 0
@@ -459,7 +460,9 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponse:
     found = _claim(request, pk)
     attachment = get_object_or_404(ClaimAttachment, claim=found, pk=photo)
-    response = HttpResponse(evidence.photo_bytes(attachment), content_type=attachment.content_type or "image/jpeg")
+    response = HttpResponse(
+        evidence.photo_bytes(attachment), content_type=attachment.content_type or "image/jpeg"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return private(response)
 

@@ -49,12 +49,19 @@ def test_claim_from_a_damaged_parcels_alert_with_photos(
 
     settings.MEDIA_ROOT = tmp_path / "files"
     carrier, _, _ = contracted_carrier()
-    track = parcel(shop, carrier, ready_at=START, picked_up_at=START + dt.timedelta(hours=2), tracking_no="YTDMG77")
+    track = parcel(
+        shop, carrier, ready_at=START, picked_up_at=START + dt.timedelta(hours=2), tracking_no="YTDMG77"
+    )
     Order.objects.filter(pk=track.order_id).update(total_fen=8800)
     alert = Alert.objects.create(kind="problem", order_id=track.order_id, track=track, tracking_no="YTDMG77",
                                  since=timezone.now(), detail="网点反馈：外包装破损")  # fmt: skip
-    box, inside = photo(tmp_path / "外箱.jpg", "#f4d03f", "box"), photo(tmp_path / "内件.jpg", "#aed6f1", "inside")
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    box, inside = (
+        photo(tmp_path / "外箱.jpg", "#f4d03f", "box"),
+        photo(tmp_path / "内件.jpg", "#aed6f1", "inside"),
+    )
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1366, "height": 900}, accept_downloads=True
+    )
     page = context.new_page()
     try:
         log_in(page, desk, "owner")

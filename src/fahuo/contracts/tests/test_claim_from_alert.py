@@ -37,7 +37,9 @@ def alert_on(track: Track, kind: str, detail: str = "") -> Alert:
 @pytest.fixture
 def damaged(shop: Any) -> Alert:
     carrier, _, _ = contracted_carrier()
-    track = parcel(shop, carrier, ready_at=START, picked_up_at=START + dt.timedelta(hours=2), tracking_no="YTDMG01")
+    track = parcel(
+        shop, carrier, ready_at=START, picked_up_at=START + dt.timedelta(hours=2), tracking_no="YTDMG01"
+    )
     return alert_on(track, "problem", "外包装破损，内件待核实")
 
 
@@ -55,7 +57,12 @@ def test_the_alert_row_offers_a_claim_and_the_form_comes_filled_in(owner: Any, d
     posted = {k: form[k].value() for k in ("carrier", "tracking_no", "kind", "source", "amount_yuan", "note")}
     assert client.post(link, posted).status_code == 302
     claim = Claim.objects.get()
-    assert (claim.tracking_no, claim.kind, claim.source, claim.amount_fen) == ("YTDMG01", "damage", "tracking", 12900)
+    assert (claim.tracking_no, claim.kind, claim.source, claim.amount_fen) == (
+        "YTDMG01",
+        "damage",
+        "tracking",
+        12900,
+    )
     assert claim.shop_id == damaged.order.shop_id
 
 

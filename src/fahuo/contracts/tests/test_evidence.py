@@ -77,11 +77,11 @@ def test_a_file_that_is_not_an_image_keeps_none_of_the_batch(owner: Any, claim: 
 def test_a_gif_and_an_oversized_photo_are_refused_with_their_names(
     claim: Claim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(Exception, match="anim.gif: GIF images are not accepted"):
+    with pytest.raises(Exception, match=r"anim\.gif: GIF images are not accepted"):
         evidence.add_photos(claim=claim, files=[("anim.gif", image("GIF"))])
     monkeypatch.setattr(evidence, "MAX_BYTES", 1000)
     big = image(size=(400, 400)) + b"\0" * 2000
-    with pytest.raises(Exception, match="big.jpg: .* over the"):
+    with pytest.raises(Exception, match=r"big\.jpg: .* over the"):
         evidence.add_photos(claim=claim, files=[("big.jpg", big)])
     assert not ClaimAttachment.objects.exists()
 
@@ -95,7 +95,9 @@ def test_the_same_picture_twice_is_stored_once_and_the_limit_counts_photos(
     assert claim.attachments.count() == 1
     monkeypatch.setattr(evidence, "MAX_PHOTOS", 2)
     with pytest.raises(Exception, match="at most 2 photos"):
-        evidence.add_photos(claim=claim, files=[("x.jpg", image(color="white")), ("y.jpg", image(color="black"))])
+        evidence.add_photos(
+            claim=claim, files=[("x.jpg", image(color="white")), ("y.jpg", image(color="black"))]
+        )
     assert claim.attachments.count() == 1
 
 

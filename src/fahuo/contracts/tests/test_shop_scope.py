@@ -57,7 +57,9 @@ def statement(shop: Any, other_shop: Shop) -> WeeklyStatement:
             carrier=carrier, tracking_no=number, kind="damage", amount_fen=amount,
             reported_at=START + dt.timedelta(days=1),
         )  # fmt: skip
-        services.verify_claim(claim=claim, responsibility="handling", at=START + dt.timedelta(days=1, hours=3))
+        services.verify_claim(
+            claim=claim, responsibility="handling", at=START + dt.timedelta(days=1, hours=3)
+        )
     return services.generate_statement(carrier_code=carrier.code, week_start=WEEK)
 
 

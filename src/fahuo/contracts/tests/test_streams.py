@@ -21,7 +21,7 @@ NOW = dt.datetime(2026, 11, 12, 21, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))
 def live(shop: Any) -> Any:
     """A stream on since 20:00 with 8 parcels labelled at 20:30; the contract: picked up within 2 h,
     2 pickups an hour, at most 5 parcels per stream, 20% of freight (¥5.00 a parcel) when late."""
-    carrier, contract, terms = contracted_carrier(peak=5, pickup_hours=2, pickups_per_hour=2)
+    carrier, _, _ = contracted_carrier(peak=5, pickup_hours=2, pickups_per_hour=2)
     stream = session(shop, NOW - dt.timedelta(hours=1))
     for i in range(8):
         parcel(shop, carrier, ready_at=NOW - dt.timedelta(minutes=30), paid_at=NOW - dt.timedelta(minutes=50 - i),
@@ -30,7 +30,7 @@ def live(shop: Any) -> Any:
 
 
 def test_parcels_the_carrier_cannot_pick_up_in_time_raise_an_alert_with_the_penalty(live: Any) -> None:
-    stream, carrier = live
+    stream, _ = live
     # 2 an hour from 21:00: the 1st–3rd by 22:30 (deadline 22:30), the 4th at 23:00 and later are late.
     (risk,) = stream_risks(session=stream, now=NOW)
     assert (risk.parcels, risk.awaiting, risk.late, risk.penalty_fen) == (8, 8, 5, 500)
@@ -41,14 +41,13 @@ def test_parcels_the_carrier_cannot_pick_up_in_time_raise_an_alert_with_the_pena
 
 
 def test_a_stream_beyond_the_contracted_peak_says_the_penalty_is_forfeited(live: Any) -> None:
-    stream, carrier = live
+    stream, _ = live
     stream_breach_alerts(now=NOW)
     capacity = ContractAlert.objects.get(kind="stream_capacity", key=f"LIVE{stream.pk}")
     assert "已 8 件，超出合同单场上限 5 件" in capacity.message and "约 ¥5.00 无法主张" in capacity.message
 
 
 def test_the_alert_is_refreshed_then_resolved_when_the_carrier_catches_up(live: Any) -> None:
-    stream, _ = live
     stream_breach_alerts(now=NOW)
     Track.objects.filter(tracking_no__in=["YTLIVE0", "YTLIVE1", "YTLIVE2"]).update(picked_up_at=NOW)
     assert stream_breach_alerts(now=NOW) == 0  # still open: numbers refreshed, nothing new
@@ -71,5 +70,7 @@ def test_within_the_contract_nothing_is_raised(shop: Any) -> None:
     carrier, _, _ = contracted_carrier(peak=50, pickup_hours=24, pickups_per_hour=100)
     stream = session(shop, NOW - dt.timedelta(hours=1))
     for i in range(8):
-        parcel(shop, carrier, ready_at=NOW, paid_at=NOW - dt.timedelta(minutes=20 + i), tracking_no=f"YTOK{i}")
+        parcel(
+            shop, carrier, ready_at=NOW, paid_at=NOW - dt.timedelta(minutes=20 + i), tracking_no=f"YTOK{i}"
+        )
     assert stream.pk and stream_breach_alerts(now=NOW) == 0 and not ContractAlert.objects.exists()

@@ -5,7 +5,7 @@ The desk dashboard shows the counts with ``{% load tracking_tags %}{% alert_coun
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -94,7 +94,9 @@ def alert_actions(context: dict[str, Any], alert: Any) -> SafeString:
 
     links: list[dict[str, str]] = []
     for handler in hook.handlers:
-        links += handler(alert=alert, user=context.get("user")) or []
+        links += cast(list[dict[str, str]], handler(alert=alert, user=context.get("user")) or [])
     return format_html_join(
-        "", '<a class="button alert-action" href="{}">{}</a>', ((link["url"], link["label"]) for link in links)
+        "",
+        '<a class="button alert-action" href="{}">{}</a>',
+        ((link["url"], link["label"]) for link in links),
     )
