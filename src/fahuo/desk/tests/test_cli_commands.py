@@ -77,6 +77,7 @@ RUNS: dict[tuple[str, ...], Run | str] = {
     ("stock", "adjust"): Run(("A", "1", "--warehouse", "HZ", "--reason", "盘盈"), 2, "HZ"),
     ("stock", "count"): Run(("s.csv", "--warehouse", "HZ"), 2, "HZ", files={"s.csv": "sku_code,quantity\n"}),
     ("carriers", "add"): Run(("ZTO", "--name", "中通", "--provider", "kdniao"), says="ZTO"),
+    ("carriers", "branch"): Run(("NOPE", "--pickup-hours", "16:00-18:00"), 2, "NOPE"),
     ("capacity", "set"): Run(("ZTO", "HZ", "--max-parcels", "10"), 2, "ZTO"),
     ("orders", "list"): Run(),
     ("orders", "decrypt"): Run(("--shop", "nosuch"), 2, "nosuch"),

@@ -218,3 +218,33 @@ def test_contract_links_only_for_owners_who_see_every_shop(
     client.force_login(User.objects.get(pk=solo.pk))
     page = client.get("/setup/carriers/ZTO/").content.decode()
     assert "/contracts/ZTO/" not in page
+
+
+@pytest.mark.slow
+def test_carriers_branch_from_the_cli_sets_shows_masked_and_refuses_bad_hours(tmp_path: Any) -> None:
+    import json
+
+    from fahuo.inventory.tests.test_day_one_cli import _env, fahuo
+
+    env = _env(tmp_path / "data")
+    (tmp_path / "data").mkdir()
+    fahuo(env, "manage", "migrate", "-v0")
+    fahuo(env, "carriers", "add", "ZTO", "--name", "中通快递", "--provider", "kdniao")
+    out = fahuo(
+        env, "carriers", "branch", "ZTO", "--name", "仓前网点", "--contact", "王经理 13800001111",
+        "--pickup-hours", "16:00-18:00", "--json",
+    )  # fmt: skip
+    assert json.loads(out.stdout) == {
+        "carrier": "ZTO",
+        "name": "仓前网点",
+        "code": "",
+        "contact": "王** 138****1111",
+        "pickup_address": "",
+        "pickup_hours": "16:00-18:00",
+    }
+    # Options left out keep their values; without options it only shows.
+    fahuo(env, "carriers", "branch", "ZTO", "--code", "571001")
+    shown = json.loads(fahuo(env, "carriers", "branch", "ZTO", "--json").stdout)
+    assert (shown["name"], shown["code"], shown["pickup_hours"]) == ("仓前网点", "571001", "16:00-18:00")
+    bad = fahuo(env, "carriers", "branch", "ZTO", "--pickup-hours", "下午", ok=False)
+    assert bad.returncode == 2 and "揽收时间格式应为 16:00-18:00" in bad.stderr
