@@ -142,3 +142,50 @@ def cancel_order(request: HttpRequest, order_id: int, payload: CancelIn) -> dict
     with transaction.atomic():
         cancel(order=order, reason=payload.reason, user=request.user, request=request)
     return cancel_dict(order, reason=payload.reason)
+
+
+def _held_order(request: HttpRequest, order_id: int) -> Order:
+    require(request, "orders.change_order")
+    order = order_list(user=request.user).select_related("shop").filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(f"订单不存在：{order_id}")
+    require(request, "orders.change_order", order.shop)
+    return order
+
+
+@router.post(
+    "/{order_id}/platform-waybill",
+    response=dict[str, Any],
+    summary="Ship a held encrypted 抖店 order with 抖音电子面单 (no decryption)",
+)
+def release_platform_waybill(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    """The order held for its ciphertext receiver becomes ready, to be allocated only to a carrier
+    whose e-waybill service is 抖音电子面单 and printed by the print component (audited). An order
+    not held that way, or with other problems, is a 409; a non-抖店 order a 400."""
+    from fahuo.orders.platform_waybill import release_to_platform_waybill
+
+    order = _held_order(request, order_id)
+    with transaction.atomic():
+        release_to_platform_waybill(order=order, user=request.user)
+    return {
+        "id": order.pk,
+        "platform_order_id": order.platform_order_id,
+        "status": order.status,
+        "review_reasons": order.review_reasons,
+    }
+
+
+@router.post(
+    "/{order_id}/decrypt",
+    response=dict[str, Any],
+    summary="Complete a held (encrypted/masked) receiver from 抖店 (audited)",
+)
+def decrypt_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    """orderDetail + batchDecrypt for this order only: ``completed`` (ok, or the reasons it still
+    needs review), ``refused`` (the platform does not allow it) or ``failed`` (the call failed).
+    The decrypted receiver is stored, never returned."""
+    from fahuo.orders.platform_recipients import complete_from_platform
+
+    order = _held_order(request, order_id)
+    result = complete_from_platform(shop=order.shop, order_ids=[order.platform_order_id], user=request.user)
+    return result.as_dict()

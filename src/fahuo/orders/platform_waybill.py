@@ -10,11 +10,15 @@ label to the print component instead of the PDF.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
+
 from fahuo.accounts.services import audit
-from fahuo.kit.errors import Conflict, InvalidInput
-from fahuo.orders.models import Order, OrderStatus, Platform
+from fahuo.kit.errors import Conflict, FahuoError, InvalidInput
+from fahuo.orders.models import Order, OrderStatus, Platform, Shop
 
 PLATFORM_WAYBILL = "platform_waybill"
 PLATFORM_WAYBILL_MESSAGE = (
@@ -51,3 +55,44 @@ def release_to_platform_waybill(*, order: Order, user: Any = None) -> Order:
         detail={"platform_order_id": order.platform_order_id},
     )
     return order
+
+
+MASKED_ONLY = (
+    "收件信息已脱敏（不是平台密文），抖音电子面单无法取号：请从抖店补全收件信息（fahuo orders decrypt）"
+)
+
+
+@dataclass(slots=True)
+class ReleaseResult:
+    released: list[str] = field(default_factory=list)  # platform order ids now ready (仅限抖音电子面单)
+    refused: list[dict[str, str]] = field(default_factory=list)  # {order_id, reason}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"released": self.released, "refused": self.refused}
+
+
+def release_held(*, shop: Shop, order_ids: Sequence[str] | None = None, user: Any = None) -> ReleaseResult:
+    """Release the shop's orders held for an encrypted receiver to 抖音电子面单, each audited; an order
+    that cannot go this way (masked, other problems, not held) is refused with the reason."""
+    from fahuo.orders.platform_recipients import held_orders
+
+    result = ReleaseResult()
+    held = held_orders(shop=shop, order_ids=order_ids)
+    found = {o.platform_order_id for o in held}
+    for wanted in order_ids or []:
+        if wanted not in found:
+            result.refused.append(
+                {"order_id": wanted, "reason": f"订单 {wanted} 不在待审核状态（收件信息为平台密文）"}
+            )
+    for order in held:
+        if not any(r.get("code") == "encrypted" for r in order.review_reasons or []):
+            result.refused.append({"order_id": order.platform_order_id, "reason": MASKED_ONLY})
+            continue
+        try:
+            with transaction.atomic():
+                release_to_platform_waybill(order=order, user=user)
+        except FahuoError as exc:
+            result.refused.append({"order_id": order.platform_order_id, "reason": exc.message})
+        else:
+            result.released.append(order.platform_order_id)
+    return result

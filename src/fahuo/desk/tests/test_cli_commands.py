@@ -81,6 +81,7 @@ RUNS: dict[tuple[str, ...], Run | str] = {
     ("capacity", "set"): Run(("ZTO", "HZ", "--max-parcels", "10"), 2, "ZTO"),
     ("orders", "list"): Run(),
     ("orders", "decrypt"): Run(("--shop", "nosuch"), 2, "nosuch"),
+    ("orders", "release"): Run(("--shop", "nosuch"), 2, "nosuch"),
     ("settle",): Run((), 2, "--scenario"),
     ("aftersales", "list"): Run(says="0 RMA(s)"),
     ("orders", "cancel"): Run(("NOPE", "--reason", "买家取消"), 2, "订单不存在"),
