@@ -252,7 +252,7 @@ def run_workers(fahuo: Runner, processes: int) -> dict[str, Any]:
                 raise SystemExit(f"worker exited with {worker.returncode}: {log.read()[-3000:].decode()}")
         wall = time.perf_counter() - t
     finally:
-        worker.send_signal(signal.SIGINT)
+        worker.send_signal(signal.SIGTERM)  # stop now: tasks after the batches (tracking) are not timed
     _, _, usage = os.wait4(worker.pid, 0)
     return {
         "seconds": round(wall, 2),
