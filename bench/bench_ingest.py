@@ -173,10 +173,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [PY, "-m", "fahuo.cli", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def start(env: dict[str, str], *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+    out = log.open("wb") if log else subprocess.DEVNULL
+    return subprocess.Popen([PY, "-m", "fahuo.cli", *args], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -356,7 +355,7 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start(env, "serve", "--skip-migrate", "--port", str(port), "--workers", "2")
-    worker = start(env, "worker", "--workers", "1")
+    worker = start(env, "worker", "--workers", "1", log=data / "worker.log")
     results: dict[str, Any] = {}
     try:
         wait_up(base, server)
@@ -408,7 +407,7 @@ def main() -> int:
     path = Path(args.out) if args.out else ROOT / "bench" / "results" / f"ingest_{backend}_{args.orders}.json"
     path.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     print(f"machine: {json.dumps(out['machine'], ensure_ascii=False)}")
-    print(f"wrote {path}")
+    print(f"wrote {path} (worker log: {data / 'worker.log'})")
     during_errors = results["import_api"]["writers"]["error_count"]
     return 1 if during_errors else 0
 

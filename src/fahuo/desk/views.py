@@ -347,9 +347,11 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             object_id=batch.pk,
             request=request,
         )
-        messages.info(
-            request, _("The import stops after the orders it is writing now. Orders already imported stay.")
-        )
+        if batch.active:  # the worker stops after its chunk; a queued run ended at once (the page says so)
+            messages.info(
+                request,
+                _("The import stops after the orders it is writing now. Orders already imported stay."),
+            )
     return redirect("desk:import_report", pk=pk)
 
 
