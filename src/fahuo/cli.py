@@ -35,6 +35,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("shops", "add"), "fahuo.orders.cli_shops", "add a shop (抖店 or 私域)"),
     (("shops", "connect-douyin"), "fahuo.orders.cli_douyin", "authorise a 抖店 shop (token from a code)"),
     (("shops", "douyin"), "fahuo.orders.cli_douyin", "a 抖店 shop's connection: status, fetch/ship-back"),
+    (("shops", "shipping"), "fahuo.orders.cli_shipping", "a shop's ship-from warehouse and ship-back moment"),
     (("warehouses", "add"), "fahuo.inventory.cli_warehouses", "add a warehouse (仓库/云仓)"),
     (("skus", "import"), "fahuo.catalog.cli", "import products (商品资料) from the template, all-or-nothing"),
     (("skus", "template"), "fahuo.catalog.cli", "print the product template (CSV with sample rows)"),

@@ -35,7 +35,7 @@ from fahuo.inventory.models import (
 )
 from fahuo.inventory.services import StockShort, change_stock, locked_stock
 from fahuo.kit.bulk import bulk_insert
-from fahuo.orders.models import Order, OrderLine, OrderStatus
+from fahuo.orders.models import Order, OrderLine, OrderStatus, Shop
 
 OUT_OF_STOCK = "out_of_stock"
 OPEN_STATUSES = (OrderStatus.READY, OrderStatus.NEEDS_REVIEW)
@@ -80,7 +80,8 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
     """Reserve each open, unreserved order in one warehouse that covers all of it; flag the rest.
 
     Returns the flagged orders' shortfalls by order id. Warehouses are tried in this order: the
-    order's own warehouse when it has one (only that one), else the one with the most units free.
+    order's own warehouse when it has one (only that one), else its shop's default warehouse (only
+    that one), else the one with the most units free.
     """
     if not stock_managed():
         return {}
@@ -99,6 +100,12 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
         return {}
     sku_ids = sorted({s for o in todo for s in need[o.pk]})
     warehouses = list(Warehouse.objects.filter(active=True).order_by("code").values_list("pk", flat=True))
+    # An order naming no warehouse ships from its shop's default one when the shop has one.
+    defaults = dict(
+        Shop.objects.filter(
+            pk__in={o.shop_id for o in todo}, default_warehouse_id__in=warehouses
+        ).values_list("pk", "default_warehouse_id")
+    )
     rows: dict[tuple[int, int], Stock] = {}
     for wid in warehouses:
         # lock the rows we may take from (PostgreSQL; SQLite's IMMEDIATE transactions serialise)
@@ -111,7 +118,8 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
     short: dict[int, list[Shortfall]] = {}
     for order in todo:
         wanted = need[order.pk]
-        options = [order.warehouse_id] if order.warehouse_id else warehouses
+        fixed = order.warehouse_id or defaults.get(order.shop_id)
+        options = [fixed] if fixed else warehouses
         covering = [w for w in options if all(free.get((w, s), 0) >= q for s, q in wanted.items())]
         if covering:
             best = max(covering, key=lambda w: sum(free.get((w, s), 0) for s in wanted))
@@ -229,7 +237,7 @@ def retry_short_orders() -> int:
     candidates = [
         o
         for o in Order.objects.filter(status=OrderStatus.NEEDS_REVIEW).only(
-            "pk", "status", "review_reasons", "warehouse_id", "platform_order_id"
+            "pk", "status", "review_reasons", "warehouse_id", "shop_id", "platform_order_id"
         )
         if is_short(o)
     ]

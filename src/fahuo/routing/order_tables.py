@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 
 from fahuo.catalog.models import Sku
 from fahuo.orders.models import Order, OrderLine, OrderStatus
@@ -38,11 +39,13 @@ def read_ready_orders(orders: QuerySet[Order]) -> ReadyOrders:
     rows = list(
         orders.filter(status=OrderStatus.READY)
         .order_by("paid_at", "pk")
+        # an order naming no warehouse ships from its shop's default one (when the shop has one)
+        .annotate(ship_from=Coalesce("warehouse_id", "shop__default_warehouse_id"))
         .values_list(
             "pk",
             "platform_order_id",
             "province",
-            "warehouse_id",
+            "ship_from",
             "promise_hours",
             "door_delivery",
             "channel",
