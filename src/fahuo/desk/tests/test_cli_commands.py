@@ -66,6 +66,7 @@ RUNS: dict[tuple[str, ...], Run | str] = {
     ("shops", "add"): Run(("dd", "--name", "小店", "--platform", "douyin"), says="dd"),
     ("shops", "connect-douyin"): Run(("nosuch", "--app-key", "1", "--code", "c"), 2, "nosuch"),
     ("shops", "douyin"): Run(("nosuch",), 2, "nosuch"),
+    ("shops", "shipping"): Run(("nosuch",), 2, "nosuch"),
     ("warehouses", "add"): Run(
         ("HZ", "--name", "杭州仓", "--province", "浙江省", "--city", "杭州市", "--district", "余杭区"),
         says="HZ",
