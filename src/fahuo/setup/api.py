@@ -262,3 +262,34 @@ def carrier_branch(request: HttpRequest, code: str, payload: BranchIn) -> dict[s
     with transaction.atomic():
         carrier = set_branch(carrier_code=code, **payload.dict())
     return branch_dict(carrier)
+
+
+class ShippingIn(Schema):
+    default_warehouse: str | None = None  # a warehouse code; "" clears the default
+    ship_back_at: str | None = None  # issue / print / pack
+    unpacked_alert_hours: int | None = None
+
+
+@router.get("/shops/{code}/shipping", response=dict[str, Any], summary="A shop's shipping settings")
+def shipping(request: HttpRequest, code: str) -> dict[str, Any]:
+    """default_warehouse, ship_back_at (issue / print / pack), unpacked_alert_hours."""
+    from fahuo.orders.shop_shipping import shipping_dict
+
+    return shipping_dict(_managed_shop(request, code))
+
+
+@router.put("/shops/{code}/shipping", response=dict[str, Any], summary="Change a shop's shipping settings")
+def set_shipping(request: HttpRequest, code: str, payload: ShippingIn) -> dict[str, Any]:
+    """Only the fields given change; an unknown warehouse or moment is a 422 with a sentence."""
+    from fahuo.orders import shop_shipping
+
+    shop = _managed_shop(request, code)
+    with transaction.atomic():
+        shop_shipping.set_shipping(
+            shop=shop,
+            warehouse=payload.default_warehouse,
+            ship_back_at=payload.ship_back_at,
+            unpacked_alert_hours=payload.unpacked_alert_hours,
+            user=request.user,
+        )
+    return shop_shipping.shipping_dict(shop)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fahuo.setup import views, views_carrier, views_douyin
+from fahuo.setup import views, views_carrier, views_douyin, views_shipping
 
 app_name = "setup"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("shops/", views.shops, name="shops"),
     path("shops/<str:code>/douyin/", views_douyin.shop_douyin, name="shop_douyin"),
+    path("shops/<str:code>/shipping/", views_shipping.shop_shipping, name="shop_shipping"),
     path("warehouses/", views.warehouses, name="warehouses"),
     path("carriers/", views.carriers, name="carriers"),
     path("carriers/<str:code>/", views_carrier.carrier_detail, name="carrier_detail"),
