@@ -149,3 +149,64 @@ def test_seller_offers_choices_and_the_buyer_chooses_to_wait(
     choice = StockChoice.objects.get(order=order)
     assert choice.status == StockChoiceStatus.ANSWERED and choice.action == "wait"
     assert choice.wait_until == restock and choice.coupon_code == "SORRY10"
+
+
+def test_policy_form_manual_request_and_inspection_photo(
+    browser: Any,  # noqa: F811
+    desk: str,  # noqa: F811
+    owner: Any,
+    shop: Any,  # a second shop: the policy page offers a shop switcher
+    warehouse: Any,
+    tmp_path: Path,
+    settings: Any,
+) -> None:
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    from fahuo.aftersales.models import AfterSalePolicy, Evidence
+    from fahuo.orders.models import Shop
+
+    settings.DATA_DIR = tmp_path
+    private = Shop.objects.create(code="wx", name="微信私域", platform="private")
+    order = f.order(private, total_fen=12800, warehouse=warehouse)
+    photo = tmp_path / "box.jpg"
+    Image.new("RGB", (400, 300), "brown").save(photo, "JPEG")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, desk, "owner")
+        page.goto(desk + "/aftersales/")
+        page.get_by_role("link", name="售后政策").click()
+        page.locator("#policy-shop select").select_option("wx")
+        page.locator("#policy-shop").get_by_role("button", name="切换").click()
+        form = page.locator("#policy-form")
+        form.get_by_label("无理由退货天数（0 为不支持）").fill("15")
+        form.get_by_label("售后原因（每行一个）").fill("七天无理由\n尺码不合适\n质量问题")
+        form.get_by_label("退货入库").select_option("never")
+        form.get_by_role("button", name="保存").click()
+        expect(page.locator(".messages")).to_contain_text("已保存「微信私域」的售后政策")
+        shot(page, "21-policy")
+
+        page.goto(desk + "/aftersales/")
+        page.get_by_role("link", name="登记私域售后").click()
+        new = page.locator("#rma-new")
+        new.get_by_label("订单号").fill(order.platform_order_id)
+        new.get_by_label("售后类型").select_option("return_refund")
+        new.get_by_label("原因").fill("尺码不合适")
+        new.get_by_label("退款金额（元）").fill("128.00")
+        new.get_by_role("button", name="登记").click()
+        expect(page.locator(".messages")).to_contain_text("已登记售后单")
+        page.locator("#rma-decide").get_by_role("button", name="同意").click()
+        receive = page.locator("#rma-receive")
+        receive.get_by_label("验货结果").select_option("opened")
+        receive.get_by_label("验货照片").set_input_files(str(photo))
+        receive.get_by_role("button", name="登记收货").click()
+        expect(page.locator(".messages")).to_contain_text("保存验货照片 1 张")
+        expect(page.locator("#rma-evidence")).to_contain_text("退货验货照片")
+        shot(page, "22-received-with-photo")
+    finally:
+        context.close()
+    assert AfterSalePolicy.objects.get(shop=private).reasons == ["七天无理由", "尺码不合适", "质量问题"]
+    rma = Rma.objects.get(order=order)
+    assert rma.refund_amount_fen == 12800 and rma.disposition == "written_off"  # the policy: never restock
+    assert Evidence.objects.get(rma=rma).content_type == "image/jpeg"
