@@ -535,6 +535,14 @@ def open_claim(
         .first()
     )
     shop_id = track.order.shop_id if track is not None and track.order is not None else None
+    if shop_id is None:  # a labelled parcel not (yet) tracked: its waybill knows the order
+        from fahuo.fulfilment.models import Waybill
+
+        shop_id = (
+            Waybill.objects.filter(tracking_no=tracking_no, carrier=carrier)
+            .values_list("parcel__order__shop_id", flat=True)
+            .first()
+        )
     return Claim.objects.create(
         carrier=carrier, tracking_no=tracking_no, track=track, shop_id=shop_id, kind=kind, amount_fen=amount_fen,
         reported_at=reported_at or timezone.now(), source=source, note=note,

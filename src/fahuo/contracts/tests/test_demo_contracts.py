@@ -67,3 +67,13 @@ def test_the_demo_fills_the_contract_pages(owner: Any) -> None:
     assign_role(user=user, role="owner")
     mine = client_for(User.objects.get(pk=user.pk)).get(reverse("contracts:home")).content.decode()
     assert "小雨直播间" in mine and 'id="shop-statements"' in mine and "还没有包含" not in mine
+
+
+def test_a_small_demo_without_past_streams_still_has_its_claims(owner: Any) -> None:
+    build_demo(orders=150, seed=5)
+    assert ContractTerms.objects.count() == Contract.objects.count() > 0
+    assert set(Claim.objects.values_list("responsibility", flat=True)) == {
+        "handling", "undetermined", "seller_packaging", "carrier_packaging"
+    }  # fmt: skip
+    assert Claim.objects.filter(shop__isnull=True).count() == 0  # the shop from the parcel's waybill
+    assert not WeeklyStatement.objects.exists()
