@@ -32,7 +32,9 @@ return_progress: Provided[Callable[[int], list[dict[str, Any]]] | None] = Provid
 )
 # The buyer's page: ``buyer_links(order_id, token)`` -> actions offered to the buyer as
 # [{"id", "title", "text", "url"}] (after-sales: unboxing upload, an out-of-stock choice to make).
-buyer_links: Provided[Callable[[int, str], list[dict[str, str]]] | None] = Provided("tracking.buyer_links", None)
+buyer_links: Provided[Callable[[int, str], list[dict[str, str]]] | None] = Provided(
+    "tracking.buyer_links", None
+)
 # Links a higher domain adds to an open alert's actions in the alert queue (contracts: 发起理赔 on a
 # damaged/lost/late parcel), called as ``handler(alert=, user=)`` -> [{"label", "url"}] or [].
 alert_actions: Hook[...] = Hook("tracking.alert_actions")
