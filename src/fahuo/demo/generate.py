@@ -43,6 +43,7 @@ from fahuo.fulfilment.models import Parcel, ParcelStatus, Waybill
 from fahuo.integrations.base import Party, WaybillRequest
 from fahuo.integrations.sandbox.client import SandboxWaybillProvider
 from fahuo.inventory.models import Stock, Warehouse
+from fahuo.kit.bulk import bulk_insert
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.models import Customer, ImportBatch, Order, OrderLine, OrderStatus, Platform, Shop
 from fahuo.orders.services import Verification, apply_verification, verify_recipient
@@ -1241,26 +1242,35 @@ def _ship_stream(
         remote = order.province in data.REMOTE_PROVINCES
         if rng.random() < (0.15 if remote else 0.01):
             events.append((k, picked + (delivered - picked) * rng.uniform(0.3, 0.8)))  # before delivery
-    Order.objects.bulk_update(orders, ["carrier"], batch_size=BATCH)
-    Parcel.objects.bulk_create(parcels, batch_size=BATCH)
+    by_carrier: dict[int, list[int]] = {}
+    for order in orders:  # one UPDATE per carrier (bulk_update compiles a CASE per row: slow)
+        assert order.carrier_id is not None
+        by_carrier.setdefault(order.carrier_id, []).append(order.pk)
+    for carrier_id, ids in by_carrier.items():
+        for start in range(0, len(ids), BATCH):
+            Order.objects.filter(pk__in=ids[start : start + BATCH]).update(carrier_id=carrier_id)
+    bulk_insert(parcels)  # set-based (kit.bulk): thousands of rows per past stream
     for bill, parcel in zip(bills, parcels, strict=True):
         bill.parcel = parcel
-    Waybill.objects.bulk_create(bills, batch_size=BATCH)
+    bulk_insert(bills)
     for bill, track in zip(bills, tracks, strict=True):
-        assert bill.last_printed_at is not None
-        bill.issued_at = bill.last_printed_at  # auto_now_add on insert; the real issue time after
         track.waybill = bill
-    Waybill.objects.bulk_update(bills, ["issued_at"], batch_size=BATCH)
-    Track.objects.bulk_create(tracks, batch_size=BATCH)
-    TrackEvent.objects.bulk_create(
+    # issued_at is auto_now_add on insert; the real issue time is when the label was printed
+    numbers = [bill.tracking_no for bill in bills]
+    for start in range(0, len(numbers), BATCH):
+        Waybill.objects.filter(tracking_no__in=numbers[start : start + BATCH]).update(
+            issued_at=models.F("last_printed_at")
+        )
+    bulk_insert(tracks)
+    bulk_insert(
         [TrackEvent(track=tracks[k], at=at, status=TrackStatus.EXCEPTION, provider="kdniao", provider_code="414",
                     description="快件外包装破损，已联系发件人", event_key=f"demo-review-{tracks[k].tracking_no}")
          for k, at in events],
-        batch_size=BATCH,
+        return_ids=False,
     )  # fmt: skip
     # Each parcel's trace as the carrier reported it (picked up, then delivered or lost), so its page
     # shows the scans behind the status instead of "no trace yet".
-    TrackEvent.objects.bulk_create(
+    bulk_insert(
         [TrackEvent(track=t, at=at, status=status, provider="kdniao", provider_code=code, description=text,
                     event_key=f"demo-review-{step}-{t.tracking_no}")
          for t in tracks
@@ -1269,7 +1279,7 @@ def _ship_stream(
              ("final", t.status_at, t.status, "3" if t.status == TrackStatus.DELIVERED else "",
               "已签收，感谢使用" if t.status == TrackStatus.DELIVERED else "快件丢失，快递公司已登记理赔"),
          ) if at is not None],
-        batch_size=BATCH,
+        return_ids=False,
     )  # fmt: skip
 
 
