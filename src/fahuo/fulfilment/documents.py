@@ -270,7 +270,7 @@ def slip_data(
         if parcel is not None and parcel.carton is not None:
             carton = carton_text(parcel.carton)
         else:
-            choice = carton_for_order(order, cartons=cartons[wh.pk if wh is not None else None])
+            choice = carton_for_order(order, cartons=cartons[wh.pk if wh is not None else None], rules=rules)
             carton = carton_text(choice.carton, choice.message)
         items = tuple(
             (

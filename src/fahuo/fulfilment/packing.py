@@ -57,6 +57,7 @@ __all__ = [
     "order_traits",
     "pack_parcels",
     "render_rule",
+    "rule_matches",
     "scan",
     "trait_label",
 ]
@@ -122,7 +123,12 @@ DEFAULT_CARTONS: tuple[tuple[str, str, int, int, int, int, int, bool, bool], ...
     ("COLD-L", "保温箱（大）+冰袋", 400, 300, 250, 600, 900, True, True),
 )
 
-INSERT_KINDS: dict[str, str] = {"thank_you": "感谢卡", "gift": "小赠品", "tips": "使用小贴士"}
+INSERT_KINDS: dict[str, str] = {
+    "thank_you": "感谢卡",
+    "gift": "小赠品",
+    "tips": "使用小贴士",
+    "flyer": "宣传单",
+}
 
 
 def trait_label(trait: str) -> str:
@@ -193,7 +199,34 @@ def order_traits(order: Order) -> set[str]:
 
 
 def active_rules() -> list[PackagingRule]:
-    return list(PackagingRule.objects.filter(active=True).order_by("priority", "trait", "pk"))
+    return list(
+        PackagingRule.objects.filter(active=True).select_related("carton").order_by("priority", "trait", "pk")
+    )
+
+
+def rule_matches(rule: PackagingRule, order: Order) -> bool:
+    """Every condition set on the rule holds for the order: shop, trait ("" = any), SKU, units (of
+    the SKU when one is set, else of the order) and the goods' weight (unknown weight: no match)."""
+    if rule.shop_id is not None and rule.shop_id != order.shop_id:
+        return False
+    if rule.trait and rule.trait not in order_traits(order) | {DEFAULT}:
+        return False
+    lines = _lines(order)
+    if rule.sku_id is not None:
+        units = sum(line.quantity for line in lines if line.sku_id == rule.sku_id)
+        if not units:
+            return False
+    else:
+        units = sum(line.quantity for line in lines)
+    if rule.min_quantity is not None and units < rule.min_quantity:
+        return False
+    if rule.max_quantity is not None and units > rule.max_quantity:
+        return False
+    if rule.max_weight_g is not None:
+        weight = goods_weight_g(order)
+        if weight is None or weight > rule.max_weight_g:
+            return False
+    return True
 
 
 def render_rule(rule: PackagingRule, *, eco: bool | None = None) -> str:
@@ -203,7 +236,10 @@ def render_rule(rule: PackagingRule, *, eco: bool | None = None) -> str:
         materials = f"环保：{rule.eco_alternative}"
     else:
         materials = rule.materials
-    text = f"{trait_label(rule.trait)}：{rule.instructions.strip()}"
+    # a rule for any trait (conditions on shop/SKU/units/weight only) reads as its instructions alone
+    text = (
+        f"{trait_label(rule.trait)}：{rule.instructions.strip()}" if rule.trait else rule.instructions.strip()
+    )
     return f"{text}（{materials.strip()}）" if materials.strip() else text
 
 
@@ -212,8 +248,11 @@ def instructions_for(
 ) -> list[str]:
     """The packing instructions for an order: the active rules of its traits (and ``multi_sku``,
     ``default``) by priority, de-duplicated. ``eco`` overrides each rule's own eco setting."""
-    traits = order_traits(order) | {DEFAULT}
-    chosen = [r for r in (active_rules() if rules is None else rules) if r.active and r.trait in traits]
+    chosen = [
+        r
+        for r in (active_rules() if rules is None else rules)
+        if r.active and r.instructions.strip() and rule_matches(r, order)
+    ]
     chosen.sort(key=lambda r: (r.priority, r.trait, r.pk or 0))
     out: list[str] = []
     for rule in chosen:
@@ -239,8 +278,19 @@ def cartons_by_warehouse(warehouse_ids: Iterable[int | None]) -> dict[int | None
     return {w: own.get(w) or own.get(None, []) for w in wanted | {None}}
 
 
-def carton_for_order(order: Order, *, cartons: Sequence[Carton]) -> CartonChoice:
-    """The carton for all of an order's goods (rigid for fragile, insulated for cold goods)."""
+def carton_for_order(
+    order: Order, *, cartons: Sequence[Carton], rules: Sequence[PackagingRule] | None = None
+) -> CartonChoice:
+    """The carton for all of an order's goods: the first matching rule's carton (by priority) when
+    ``rules`` name one, else chosen by size (rigid for fragile, insulated for cold goods)."""
+    for rule in sorted(rules or (), key=lambda r: (r.priority, r.trait, r.pk or 0)):
+        if (
+            rule.active
+            and rule.carton_id is not None
+            and rule.carton is not None
+            and rule_matches(rule, order)
+        ):
+            return CartonChoice(rule.carton)
     lines = _lines(order)
     missing = [
         line.sku.code if line.sku is not None else (line.sku_code or line.title)
@@ -303,10 +353,11 @@ def pack_parcels(*, parcels: Iterable[Parcel] | QuerySet[Parcel]) -> dict[int, C
         ids = [p.pk for p in parcels]
     rows = list(_packing_queryset(ids))
     cartons = cartons_by_warehouse({p.warehouse_id or p.order.warehouse_id for p in rows})
+    rules = [r for r in active_rules() if r.carton_id is not None]
     choices: dict[int, CartonChoice] = {}
     for parcel in rows:
         warehouse_id = parcel.warehouse_id or parcel.order.warehouse_id
-        choice = carton_for_order(parcel.order, cartons=cartons.get(warehouse_id, cartons[None]))
+        choice = carton_for_order(parcel.order, cartons=cartons.get(warehouse_id, cartons[None]), rules=rules)
         goods = goods_weight_g(parcel.order)
         carton_weight = choice.carton.weight_g if choice.carton is not None else 0
         parcel.carton = choice.carton
@@ -334,6 +385,8 @@ def inserts_for(order: Order, *, inserts: Sequence[BrandInsert] | None = None) -
         inserts = inserts_by_shop([order.shop_id]).get(order.shop_id, [])
     sku_ids = {line.sku_id for line in _lines(order) if line.sku_id is not None}
     chosen = [i for i in inserts if i.active and (i.sku_id is None or i.sku_id in sku_ids)]
+    if any(i.repeat_only for i in chosen) and not _repeat_buyer(order):
+        chosen = [i for i in chosen if not i.repeat_only]
     kinds = list(INSERT_KINDS)
     chosen.sort(key=lambda i: (kinds.index(i.kind) if i.kind in kinds else len(kinds), i.sku_id or 0, i.pk))
     out = [(INSERT_KINDS.get(i.kind, i.kind), i.text) for i in chosen]
@@ -341,6 +394,12 @@ def inserts_for(order: Order, *, inserts: Sequence[BrandInsert] | None = None) -
     if note and not any(i.kind == "thank_you" for i in chosen):
         out.insert(0, (INSERT_KINDS["thank_you"], note))
     return out
+
+
+def _repeat_buyer(order: Order) -> bool:
+    """The buyer ordered from this shop before (复购: the customer has more than one order)."""
+    customer = order.customer if order.customer_id is not None else None
+    return customer is not None and customer.orders_count > 1
 
 
 # --- scan-to-verify ------------------------------------------------------------------------------
@@ -437,7 +496,9 @@ def scan(*, code: str, user: Any = None) -> ScanResult:
         carton = CartonChoice(parcel.carton)
     elif state in ("found", "no_parcel"):
         warehouse_id = (parcel.warehouse_id if parcel is not None else None) or order.warehouse_id
-        carton = carton_for_order(order, cartons=cartons_by_warehouse([warehouse_id])[warehouse_id])
+        carton = carton_for_order(
+            order, cartons=cartons_by_warehouse([warehouse_id])[warehouse_id], rules=active_rules()
+        )
     return ScanResult(
         state=state,
         code=code,
