@@ -61,6 +61,7 @@ def format_summary(summary: DemoSummary, *, seconds: float, port: int | None) ->
 def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    from fahuo.demo import platform_waybill
     from fahuo.demo.generate import build_demo
 
     if args.orders < 0:
@@ -73,6 +74,14 @@ def run(args: argparse.Namespace) -> int:
     print(format_summary(summary, seconds=seconds, port=None if args.no_serve else args.port), flush=True)
     if args.no_serve:
         return 0
+    # The served demo adds a 抖音电子面单 carrier and three orders whose receivers came as
+    # ciphertext: they print through the 抖店 simulator and the desk's print-component page.
+    if platform_waybill.seed_demo() is not None:
+        print(
+            f"  抖音电子面单  {len(platform_waybill.ORDERS)} 单收件人为平台密文的订单（{platform_waybill.CARRIER}），"
+            "在 波次 → 用抖音打印组件打印",
+            flush=True,
+        )
     from fahuo.desk import cli_serve  # written alongside; imported only when serving
 
     served = argparse.Namespace(

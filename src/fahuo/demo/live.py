@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from fahuo.demo import platform_waybill
 from fahuo.integrations.simserver import RunningSimulator
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def start_world(*, desk_url: str, move_every_s: float = 15.0) -> DemoWorld:
     world.kdniao = kdniao_sim.make_app()
     world.kuaidi100 = kuaidi100_sim.SimulatorState()
     world.douyin = douyin_sim.make_app()
+    platform_waybill.prepare_simulator(world.douyin)  # the encrypted demo orders and the outlet's stock
     world.sms = KdniaoSmsSimulator.with_account()
     world.douyin_im = DouyinImSimulator(accept_unknown_orders=True)
     world.wechat = WechatSimulator.with_app(accept_any_openid=True)
@@ -187,6 +189,18 @@ def configure_accounts(urls: dict[str, str]) -> None:
             Shop.objects.filter(code="demo").first(),
         ),
         (
+            "douyin_waybill",
+            "抖音电子面单（模拟器）",
+            platform_waybill.account_credentials(
+                {
+                    "app_key": douyin_sim.DEMO_APP_KEY,
+                    "app_secret": douyin_sim.DEMO_APP_SECRET,
+                    "access_token": douyin_sim.DEMO_ACCESS_TOKEN,
+                }
+            ),
+            Shop.objects.filter(code="demo").first(),
+        ),
+        (
             "kdniao_sms",
             "快递鸟短信（模拟器）",
             {
@@ -213,7 +227,7 @@ def configure_accounts(urls: dict[str, str]) -> None:
                 provider=provider,
                 name=name,
                 defaults={
-                    "base_url": urls[provider],
+                    "base_url": urls["douyin" if provider == "douyin_waybill" else provider],
                     "credentials": json.dumps(creds),
                     "active": True,
                     "shop": shop,

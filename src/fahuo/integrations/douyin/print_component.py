@@ -299,3 +299,24 @@ def serve_component(sim: PrintComponentSimulator, port: int = 0) -> Iterator[str
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m fahuo.integrations.douyin.print_component [PORT]``: the simulator on this PC (for
+    the demo desk, where no real print component is installed); Ctrl-C stops it."""
+    import sys
+    import time
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    port = int(args[0]) if args and args[0].isdigit() else 13888
+    with serve_component(PrintComponentSimulator(), port=port) as url:
+        print(f"抖音电子面单打印组件模拟器：{url}（Ctrl-C 停止）", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
