@@ -156,7 +156,7 @@ def users_who_can(perm: str, shop: Shop | int | None) -> QuerySet[Any]:
 
     from fahuo.accounts.services import ROLE_PERMISSIONS
 
-    users = get_user_model().objects.with_perm(perm, include_superusers=True)  # type: ignore[attr-defined]
+    users = get_user_model().objects.with_perm(perm, include_superusers=True)
     members = Membership.objects.values("user_id")
     everywhere = Q(is_superuser=True) | (Q(groups__name=str(Role.OWNER)) & ~Q(pk__in=members))
     if shop is not None:

@@ -13,7 +13,7 @@ from fahuo.contracts.models import (
 
 
 @admin.register(ContractTerms)
-class ContractTermsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ContractTermsAdmin(admin.ModelAdmin):
     list_display = (
         "contract",
         "version",
@@ -25,13 +25,13 @@ class ContractTermsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(WeeklyStatement)
-class WeeklyStatementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WeeklyStatementAdmin(admin.ModelAdmin):
     list_display = ("carrier", "week_start", "status", "net_fen", "payable_fen")
     list_filter = ("status", "carrier")
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ClaimAdmin(admin.ModelAdmin):
     list_display = (
         "tracking_no",
         "carrier",

@@ -11,7 +11,7 @@ from fahuo.contracts.bills import FIELD_LABELS
 from fahuo.contracts.models import ClaimKind, ContractTerms, Responsibility
 
 
-class TermsForm(forms.ModelForm):  # type: ignore[type-arg]
+class TermsForm(forms.ModelForm):
     class Meta:
         model = ContractTerms
         fields = [

@@ -162,7 +162,7 @@ def _statement_context(request: HttpRequest, stmt: WeeklyStatement) -> dict[str,
     dispute = []
     if bill:
         dispute = bills.dispute_rows(
-            statement_data=d, parcels={k: tuple(v) for k, v in d.get("bill_detail", {}).items()},  # type: ignore[misc]
+            statement_data=d, parcels={k: tuple(v) for k, v in d.get("bill_detail", {}).items()},
             bill=selectors.bill_lines_for(stmt),
         )  # fmt: skip
     return {

@@ -92,7 +92,7 @@ def _gunicorn(args: argparse.Namespace) -> int:
     from django.db import connections
     from gunicorn.app.base import BaseApplication
 
-    class FahuoServer(BaseApplication):  # type: ignore[misc]
+    class FahuoServer(BaseApplication):
         def __init__(self, options: dict[str, Any]) -> None:
             self.options = options
             super().__init__()

@@ -90,7 +90,7 @@ def platform_print_page(request: HttpRequest) -> HttpResponse:
         rows = rows.exclude(status=PlatformPrintStatus.PRINTED)
     shown = list(rows.order_by("status", "pk")[:500])
     for row in shown:
-        row.status_label = STATUS_LABELS.get(row.status, row.status)  # type: ignore[attr-defined]
+        row.status_label = STATUS_LABELS.get(row.status, row.status)
     counts = {s: 0 for s in STATUS_LABELS}
     for status in rows.values_list("status", flat=True):
         counts[status] += 1

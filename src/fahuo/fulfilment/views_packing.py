@@ -116,7 +116,7 @@ def _trait_choices() -> list[tuple[str, str]]:
     return [(key, f"{label}（{key}）") for key, label in packing.TRAIT_LABELS.items()]
 
 
-class RuleForm(forms.ModelForm):  # type: ignore[type-arg]
+class RuleForm(forms.ModelForm):
     trait = forms.ChoiceField(label=gettext_lazy("Trait"), choices=_trait_choices)
 
     class Meta:

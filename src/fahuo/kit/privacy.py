@@ -109,7 +109,7 @@ def lookup_hash(value: str) -> str:
     return hmac.new(key, norm.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """A text field whose value is encrypted at rest; Python code sees plain text."""
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:

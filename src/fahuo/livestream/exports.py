@@ -181,7 +181,7 @@ def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]
 def review_xlsx(r24: dict[str, Any], r7: dict[str, Any] | None) -> bytes:
     """One sheet per table, bold headers."""
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for i, table in enumerate(review_tables(r24, r7)):
         name = re.sub(r"[\[\]:*?/\\]", "", table.title.split(" ")[0])[:31]
         ws = wb.create_sheet(title=name or f"Sheet{i + 1}")

@@ -232,7 +232,7 @@ def _draw_notice(canvas: Canvas, font: str, notice: PeakNotice, width: float, he
 def render_xlsx(notices: Sequence[PeakNotice]) -> bytes:
     """One sheet per carrier: the facts, then the hourly pickup slots."""
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     bold = Font(bold=True)
     for notice in notices:
         session = notice.session

@@ -42,7 +42,10 @@ def test_an_override_that_changes_the_hour_is_what_apply_sets(world, owner):
     )
     services.apply_run(run=run, user=owner)
     order = Order.objects.get(pk=late.order_id)
-    assert (order.carrier.code, order.pickup_at) == ("SF", H18)  # SF has no per-hour cap: its first hour
+    assert order.carrier is not None and (order.carrier.code, order.pickup_at) == (
+        "SF",
+        H18,
+    )  # SF has no per-hour cap: its first hour
 
 
 def test_apply_takes_the_same_queries_for_few_or_many_orders(world, owner):

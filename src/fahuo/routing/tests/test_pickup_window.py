@@ -45,7 +45,10 @@ def plan(**kwargs) -> AllocationRun:
 
 
 def lane(d: AllocationDecision) -> str:
-    return f"{d.carrier.code}@{d.warehouse.code}" if d.carrier else ""
+    if d.carrier is None:
+        return ""
+    assert d.warehouse is not None
+    return f"{d.carrier.code}@{d.warehouse.code}"
 
 
 def decisions(run: AllocationRun) -> list[AllocationDecision]:
@@ -84,7 +87,7 @@ def test_per_hour_caps_split_the_orders_across_hours_and_carriers(world):
             assert d.explanation["binding_option"]["carrier"] == "ZTO"
             assert d.explanation["binding_option"]["warehouse"] == "HZ"
             assert option(d, "ZTO@HZ")["hour_full"] is True and option(d, "ZTO@HZ")["full"] is False
-            assert d.explanation["pickup_at"] == d.pickup_at.isoformat()
+            assert d.pickup_at is not None and d.explanation["pickup_at"] == d.pickup_at.isoformat()
         else:
             assert d.reason == "cheapest"
 
@@ -202,7 +205,7 @@ def test_override_onto_a_pair_picks_an_hour_with_room_or_refuses(world, owner):
         run=run, order_ids=[third.order_id], carrier=world.carriers["SF"], warehouse=world.hz, user=owner
     )
     moved = run.decisions.get(order_id=third.order_id)
-    assert moved.carrier.code == "SF" and moved.pickup_at == H18
+    assert moved.carrier is not None and moved.carrier.code == "SF" and moved.pickup_at == H18
     assert moved.explanation["pickup_at"] == H18.astimezone(dt.UTC).isoformat()
     run.refresh_from_db()
     assert run.summary["pickup_counts"]["SF@HZ"] == {utc(H18): 1}

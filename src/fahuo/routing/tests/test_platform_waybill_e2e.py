@@ -114,7 +114,7 @@ def _allocate(user) -> None:
 
 def _everything_fahuo_stored() -> str:
     """Every row of every table, read through the ORM (encrypted fields decrypted) and raw."""
-    parts = [serializers.serialize("json", model.objects.all()) for model in apps.get_models()]
+    parts = [serializers.serialize("json", model._default_manager.all()) for model in apps.get_models()]
     with connection.cursor() as cur:
         for table in connection.introspection.table_names():
             cur.execute(f'SELECT * FROM "{table}"')

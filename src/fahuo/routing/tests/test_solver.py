@@ -452,7 +452,7 @@ def test_laminar_engines_match_brute_force(seed: int) -> None:
     p = random_problem(seed)
     expected = brute_force(p)
     for method in ("auto", "lp", "mip"):
-        s = solver.solve(p, method=method)  # type: ignore[arg-type]
+        s = solver.solve(p, method=method)
         assert (s.served, s.total_fen) == expected, method
         assert_caps_respected(p, s)
     assert solver.lp_lower_bound(p) == pytest.approx(expected[1], abs=1e-6)
@@ -475,7 +475,7 @@ def test_slot_caps_match_brute_force(seed: int) -> None:
     p = random_problem(seed, slots=True)
     expected = brute_force(p)
     for method in ("auto", "mip"):
-        s = solver.solve(p, method=method)  # type: ignore[arg-type]
+        s = solver.solve(p, method=method)
         assert (s.served, s.total_fen) == expected, method
     g = solver.greedy_cheapest_first(p)
     assert g.served < expected[0] or (g.served == expected[0] and g.total_fen >= expected[1])

@@ -25,7 +25,10 @@ def plan(orders=None) -> AllocationRun:
 
 
 def lane(d: AllocationDecision) -> str:
-    return f"{d.carrier.code}@{d.warehouse.code}" if d.carrier else ""
+    if d.carrier is None:
+        return ""
+    assert d.warehouse is not None
+    return f"{d.carrier.code}@{d.warehouse.code}"
 
 
 def by_order(run: AllocationRun) -> dict[int, AllocationDecision]:
@@ -94,7 +97,9 @@ def test_ample_stock_keeps_the_min_cost_flow(world):
         world.order("北京市")
     run = plan()
     assert run.summary["method"] == "min_cost_flow" and run.summary["stock_rows"] == 0  # cannot bind
-    assert run.total_fen == 1500 and "stock_short" not in str(run.decisions.first().explanation)
+    first = run.decisions.first()
+    assert first is not None
+    assert run.total_fen == 1500 and "stock_short" not in str(first.explanation)
 
 
 def test_stock_that_could_bind_but_holds_under_the_flow_optimum_keeps_the_flow(world):
@@ -173,9 +178,10 @@ def test_three_warehouses_with_short_stock_match_the_brute_force_optimum(world):
     assert run.summary["unassigned_by_reason"] == {"stock": 1}
     units: dict[str, int] = {}
     for d in run.decisions.filter(warehouse__isnull=False).select_related("warehouse"):
+        assert d.warehouse is not None
         units[d.warehouse.code] = units.get(d.warehouse.code, 0) + d.explanation["demand"]["TEA"]
     assert all(units[w] <= n for w, n in (("HZ", 2), ("GZ", 1), ("NJ", 2)) if w in units)
-    assert run.lp_bound_fen <= run.total_fen and run.greedy_fen >= 0
+    assert run.lp_bound_fen is not None and run.lp_bound_fen <= run.total_fen and run.greedy_fen >= 0
 
 
 def test_override_into_a_warehouse_without_stock_left_is_refused(world, owner):
