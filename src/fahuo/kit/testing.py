@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fahuo.kit.errors import FahuoError
+
 PASSWORD = "fahuo-test-pw"  # the root conftest's users (owner, operator, packer) log in with this
 INTEGRATIONS = Path(__file__).resolve().parents[1] / "integrations"
 SHOTS = Path(__file__).resolve().parents[3] / "test-results"
@@ -48,3 +50,9 @@ def log_in(page: Any, base: str, username: str, password: str = PASSWORD) -> Non
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(base + "/")
+
+
+def detail(error: FahuoError) -> dict[str, Any]:
+    """An error's structured ``detail`` (typed ``object``), checked to be the mapping a test reads."""
+    assert isinstance(error.detail, dict), error.detail
+    return error.detail
