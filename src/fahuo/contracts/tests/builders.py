@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -92,7 +93,7 @@ class Sc:
         (directory / "contract.json").write_text(
             json.dumps(self.contract, ensure_ascii=False), encoding="utf-8"
         )
-        tables = {
+        tables: dict[str, tuple[str, Sequence[Sequence[Any]]]] = {
             "rates.csv": (
                 "dest_province,first_weight_g,first_price_fen,step_weight_g,step_price_fen,remote_surcharge_fen",
                 RATES,

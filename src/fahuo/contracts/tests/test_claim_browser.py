@@ -52,7 +52,8 @@ def test_claim_from_a_damaged_parcels_alert_with_photos(
     track = parcel(
         shop, carrier, ready_at=START, picked_up_at=START + dt.timedelta(hours=2), tracking_no="YTDMG77"
     )
-    Order.objects.filter(pk=track.order_id).update(total_fen=8800)
+    assert track.order is not None
+    Order.objects.filter(pk=track.order.pk).update(total_fen=8800)
     alert = Alert.objects.create(kind="problem", order_id=track.order_id, track=track, tracking_no="YTDMG77",
                                  since=timezone.now(), detail="网点反馈：外包装破损")  # fmt: skip
     box, inside = (
@@ -84,7 +85,9 @@ def test_claim_from_a_damaged_parcels_alert_with_photos(
         expect(page.locator("#photos figure")).to_have_count(2)
         for img in page.locator("#photos img").all():  # the pictures really load
             assert img.evaluate("i => i.naturalWidth") == 640
-        expect(page.locator("#photos")).to_contain_text(claim.attachments.first().sha256)
+        first = claim.attachments.first()
+        assert first is not None
+        expect(page.locator("#photos")).to_contain_text(first.sha256)
         shot(page, "03-claim-with-photos")
         with page.expect_download() as info:
             page.locator("#claim-pdf").click()

@@ -27,6 +27,7 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 def alert_on(track: Track, kind: str, detail: str = "") -> Alert:
+    assert track.order_id is not None
     Order.objects.filter(pk=track.order_id).update(total_fen=12900)
     return Alert.objects.create(
         kind=kind, order_id=track.order_id, track=track, tracking_no=track.tracking_no, since=timezone.now(),
@@ -63,12 +64,13 @@ def test_the_alert_row_offers_a_claim_and_the_form_comes_filled_in(owner: Any, d
         "tracking",
         12900,
     )
-    assert claim.shop_id == damaged.order.shop_id
+    assert damaged.order is not None and claim.shop_id == damaged.order.shop_id
 
 
 def test_a_stalled_parcel_is_prefilled_as_lost_and_a_delivered_ship_by_alert_offers_nothing(
     owner: Any, damaged: Alert
 ) -> None:
+    assert damaged.track is not None
     stalled = alert_on(damaged.track, "stalled")
     ship_by = Alert.objects.create(kind="ship_by_overdue", order_id=damaged.order_id, since=timezone.now())
     client = client_for(owner)

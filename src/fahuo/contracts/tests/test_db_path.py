@@ -90,13 +90,15 @@ def _build(
     for reported_min, verify, pay, amount, resp in claims:
         reported = START + dt.timedelta(minutes=reported_min)
         verified = reported + dt.timedelta(minutes=verify) if verify is not None else None
-        paid = verified + dt.timedelta(minutes=pay) if verified is not None and pay is not None else None
+        claim_paid = (
+            verified + dt.timedelta(minutes=pay) if verified is not None and pay is not None else None
+        )
         c = Claim.objects.create(
             carrier=carrier, tracking_no="YT000000", kind="damage", reported_at=reported, verified_at=verified,
-            paid_at=paid, amount_fen=amount, responsibility=resp,
+            paid_at=claim_paid, amount_fen=amount, responsibility=resp,
         )  # fmt: skip
         offline_claims.append(
-            st.Claim(c.claim_id, "YT000000", "damage", reported, verified, paid, amount, resp)
+            st.Claim(c.claim_id, "YT000000", "damage", reported, verified, claim_paid, amount, resp)
         )
     offline_incidents = []
     for k, (minute, fault) in enumerate(incidents):

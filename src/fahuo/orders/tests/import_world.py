@@ -68,7 +68,7 @@ def api_order(platform_order_id: str) -> dict[str, object]:
 
 def douyin_paid_messages(first: int, n: int) -> list[dict[str, object]]:
     """``n`` 抖店 paid messages (tag 101) carrying receiver and items, as one push body's list."""
-    out = []
+    out: list[dict[str, object]] = []
     for i in range(first, first + n):
         data = {
             "p_id": 4781320000000000000 + i,

@@ -130,6 +130,7 @@ def test_create_orders_returns_ids_and_statuses(shop, api):
     )  # naive times are Beijing time
     assert order.customer is not None
     line = order.lines.get()
+    assert line.sku is not None
     assert (line.quantity, line.unit_price_fen, line.sku.code) == (2, 3990, "SKU-3510")
 
 

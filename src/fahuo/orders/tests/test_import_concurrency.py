@@ -72,11 +72,11 @@ def _sql(env: dict[str, str], query: str) -> list[tuple[Any, ...]]:
 
         with psycopg.connect(env["FAHUO_DATABASE_URL"], autocommit=True) as conn:
             return list(conn.execute(query).fetchall())
-    conn = sqlite3.connect(Path(env["FAHUO_DATA_DIR"]) / "fahuo.sqlite3", timeout=30)
+    lite = sqlite3.connect(Path(env["FAHUO_DATA_DIR"]) / "fahuo.sqlite3", timeout=30)
     try:
-        return conn.execute(query).fetchall()
+        return lite.execute(query).fetchall()
     finally:
-        conn.close()
+        lite.close()
 
 
 def _imported(env: dict[str, str]) -> int:

@@ -45,13 +45,14 @@ def test_a_file_is_written_chunk_by_chunk_and_the_run_records_its_progress(shop:
         original(batch, start, part, prepared)
         seen.append(ImportBatch.objects.get(pk=batch.pk).orders_done)  # committed with the chunk
 
-    import_runs._write_chunk = spy  # type: ignore[assignment]
+    import_runs._write_chunk = spy
     try:
         report = run_inline(shop, export(7), chunk=3)
     finally:
-        import_runs._write_chunk = original  # type: ignore[assignment]
+        import_runs._write_chunk = original
 
     assert seen == [3, 6, 7]
+    assert report.batch_id is not None
     batch = ImportBatch.objects.get(pk=report.batch_id)
     assert (batch.status, batch.orders_done, batch.orders_total, batch.orders_created) == ("done", 7, 7, 7)
     assert batch.percent == 100 and batch.finished_at is not None
@@ -68,6 +69,7 @@ def test_the_report_of_a_chunked_run_matches_the_file(shop: Shop) -> None:
         2,
     )
     assert len(report.held) == 6
+    assert report.batch_id is not None
     batch = ImportBatch.objects.get(pk=report.batch_id)
     assert len(batch.summary["held"]) == 6 and batch.error_count == 2
 
@@ -84,6 +86,7 @@ def test_a_cancel_stops_before_the_next_chunk_and_a_second_import_continues(
     monkeypatch.setattr(import_runs, "_write_chunk", then_cancel)
     report = run_inline(shop, export(10), chunk=4)
 
+    assert report.batch_id is not None
     batch = ImportBatch.objects.get(pk=report.batch_id)
     assert batch.status == ImportStatus.CANCELLED and "已导入的订单保留" in batch.error
     assert report.orders_created == 4 and Order.objects.count() == 4

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,7 +60,7 @@ def to_csv(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
     return buf.getvalue().encode(encoding)
 
 
-def to_xlsx(rows: list[list[object]]) -> bytes:
+def to_xlsx(rows: Sequence[Sequence[object]]) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     for row in rows:
@@ -157,6 +158,7 @@ def test_as_dict_has_exactly_the_documented_keys(shop):
 def test_import_batch_records_the_counts(shop, owner):
     report = import_orders_file(fileobj=SAMPLE.open("rb"), filename=SAMPLE.name, shop=shop, user=owner)
 
+    assert report.batch_id is not None
     batch = ImportBatch.objects.get(pk=report.batch_id)
     assert (
         batch.orders_created,
@@ -254,7 +256,7 @@ def test_xlsx_with_the_same_rows_gives_the_same_result(shop):
 
 
 def test_xlsx_with_numeric_and_date_cells_is_read_like_text(shop):
-    rows = douyin_rows(1, lines_per_order=1)
+    rows: list[list[object]] = [list(r) for r in douyin_rows(1, lines_per_order=1)]
     row = rows[1]
     row[4] = 3  # quantity as a number
     row[7] = 39.9  # unit price as a float
@@ -444,6 +446,7 @@ def test_fahuo_template_reads_a_whole_pasted_address(shop):
     assert order.status == OrderStatus.READY
     assert order.door_delivery is True
     assert order.promise_hours == 24
+    assert order.paid_at is not None
     assert order.ship_by == order.paid_at + dt.timedelta(hours=24)
     assert order.channel == "private"
 
@@ -488,6 +491,7 @@ def test_fahuo_template_without_paid_time_uses_the_time_of_import(shop):
     run_import(shop, to_csv(rows))
 
     order = Order.objects.get()
+    assert order.paid_at is not None
     assert before <= order.paid_at <= timezone.now()
     assert order.ship_by == order.paid_at + dt.timedelta(hours=shop.default_ship_hours)
 

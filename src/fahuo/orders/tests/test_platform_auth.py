@@ -24,6 +24,7 @@ from fahuo.integrations.douyin.simulator import DouyinSimulator, SimApp
 from fahuo.integrations.simserver import serve
 from fahuo.inventory.tests.test_day_one_cli import _env, fahuo
 from fahuo.kit.errors import InvalidInput, ProviderError
+from fahuo.kit.testing import detail
 from fahuo.orders import platform_auth
 from fahuo.orders.models import Shop
 
@@ -70,6 +71,11 @@ def _stored(account: ProviderAccount) -> dict[str, Any]:
     return json.loads(account.credentials)
 
 
+def _expires(account: ProviderAccount) -> dt.datetime:
+    assert account.token_expires_at is not None
+    return account.token_expires_at
+
+
 @pytest.mark.django_db
 def test_connecting_exchanges_the_code_for_a_token_pair_stored_encrypted(
     shop: Shop, sim: DouyinSimulator, sim_url: str
@@ -78,7 +84,7 @@ def test_connecting_exchanges_the_code_for_a_token_pair_stored_encrypted(
     creds = _stored(account)
     assert creds["access_token"].startswith("act.") and creds["refresh_token"].startswith("rft.")
     assert (creds["shop_id"], creds["shop_name"]) == (DOUYIN_SHOP_ID, "小雨的抖店")
-    left = account.token_expires_at - timezone.now()
+    left = _expires(account) - timezone.now()
     assert dt.timedelta(days=6, hours=23) < left <= dt.timedelta(days=7)
     with connection.cursor() as cursor:  # no token readable in the table itself
         cursor.execute("SELECT credentials FROM carriers_provideraccount WHERE id = %s", [account.pk])
@@ -119,14 +125,14 @@ def test_the_periodic_renewal_replaces_the_pair_in_the_last_hour_and_leaves_othe
     # Days before expiry nothing is due.
     assert platform_auth.renew_due().as_dict() == {"renewed": [], "failed": []}
     # 50 minutes before expiry (simulator and desk clocks agree).
-    later = account.token_expires_at - dt.timedelta(minutes=50)
+    later = _expires(account) - dt.timedelta(minutes=50)
     clock.now = later.timestamp()
     assert platform_auth.renew_due(now=later).as_dict() == {"renewed": ["demo"], "failed": []}
     second = _stored(account)
     assert second["access_token"] != first["access_token"]
     assert second["refresh_token"] != first["refresh_token"]
     # A full new life (the desk's own clock stayed put in this test, the platform's moved).
-    assert account.token_expires_at - timezone.now() > dt.timedelta(days=6, hours=23)
+    assert _expires(account) - timezone.now() > dt.timedelta(days=6, hours=23)
     assert account.last_error == ""
 
 
@@ -137,7 +143,7 @@ def test_an_expired_token_answer_renews_once_and_the_call_goes_through(
     account = _connect(shop, sim, sim_url)
     old = _stored(account)["access_token"]
     # The desk was off: the access token expired a day ago, the refresh token still holds.
-    clock.now = (account.token_expires_at + dt.timedelta(days=1)).timestamp()
+    clock.now = (_expires(account) + dt.timedelta(days=1)).timestamp()
     settings = DouyinSettings.from_account(account)
     with DouyinShopPlatform(settings) as platform:
         platform.ship(order_id="6920000000000000001", company_code="zhongtong", logistics_code="ZT2")
@@ -176,7 +182,7 @@ def test_ship_back_off_refuses_to_upload_with_a_sentence(
     with pytest.raises(ProviderError, match="本店已关闭发货回传") as refused:
         with DouyinShopPlatform(DouyinSettings.from_account(account)) as platform:
             platform.ship(order_id="6920000000000000001", company_code="zhongtong", logistics_code="ZT4")
-    assert refused.value.detail["retryable"] is False
+    assert detail(refused.value)["retryable"] is False
     assert sim.calls_to("order.logisticsAdd") == []
 
 
@@ -261,7 +267,7 @@ def test_the_periodic_task_renews_what_is_due_and_retries_a_dead_one_only_hourly
     account = _connect(shop, sim, sim_url)
     before = _stored(account)["access_token"]
     # The platform's clock in the token's last half hour; the desk sees the same remaining time.
-    clock.now = (account.token_expires_at - dt.timedelta(minutes=30)).timestamp()
+    clock.now = (_expires(account) - dt.timedelta(minutes=30)).timestamp()
     ProviderAccount.objects.filter(pk=account.pk).update(
         token_expires_at=timezone.now() + dt.timedelta(minutes=30)
     )

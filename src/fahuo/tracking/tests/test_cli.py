@@ -78,6 +78,7 @@ def test_sweep_json_lines(shop: Any, capsys: Any) -> None:
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {tuple(sorted(row)) for row in lines} == {("kind", "order_id", "since", "tracking_no")}
     by_kind = {row["kind"]: row for row in lines}
+    assert t.issued_at is not None
     assert by_kind["no_pickup"] == {
         "tracking_no": t.tracking_no,
         "kind": "no_pickup",
@@ -95,6 +96,7 @@ def test_sweep_table_and_new_only(shop: Any, capsys: Any) -> None:
     assert main(["track", "sweep"]) == 0
     out = capsys.readouterr().out
     assert "1 opened" in out
+    assert t.order is not None
     assert "problem" in out and t.tracking_no in out and t.order.platform_order_id in out
     assert main(["track", "sweep", "--json", "--new"]) == 0
     assert capsys.readouterr().out == ""  # nothing new the second time

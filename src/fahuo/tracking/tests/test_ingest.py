@@ -215,8 +215,8 @@ def test_a_parcel_reaching_a_milestone_queues_the_buyer_message(
     t = f.track(shop)
     with django_capture_on_commit_callbacks(execute=True):
         ingest_events([f.event(t, "picked_up", h(0)), f.event(t, "out_for_delivery", h(20))])
-    keys = set(OutboxMessage.objects.filter(order_id=t.order_id).values_list("template_key", flat=True))
+    keys = set(OutboxMessage.objects.filter(order=t.order).values_list("template_key", flat=True))
     assert "out_for_delivery" in keys
     with django_capture_on_commit_callbacks(execute=True):
         ingest_events([f.event(t, "picked_up", h(0))])  # an old event again: no new message
-    assert OutboxMessage.objects.filter(order_id=t.order_id).count() == len(keys)
+    assert OutboxMessage.objects.filter(order=t.order).count() == len(keys)

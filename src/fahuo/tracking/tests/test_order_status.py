@@ -25,6 +25,7 @@ def h(hours: float) -> dt.datetime:
 
 def status(order: Order | int | None) -> str:
     pk = order if isinstance(order, int) else getattr(order, "pk", None)
+    assert pk is not None
     return Order.objects.get(pk=pk).status
 
 
@@ -152,6 +153,7 @@ def test_the_order_list_shows_and_filters_delivered_orders(shop: Any, operator: 
     client = Client()
     assert client.login(username=operator.username, password="fahuo-test-pw")
     html = client.get("/orders/?status=delivered").content.decode()
-    order_no = Order.objects.get(pk=t.order_id).platform_order_id
+    assert t.order is not None
+    order_no = t.order.platform_order_id
     assert order_no in html and 'class="badge badge-delivered">已签收</span>' in html
     assert '<option value="delivered" selected>已签收</option>' in html

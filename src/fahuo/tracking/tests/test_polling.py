@@ -128,7 +128,10 @@ def test_a_parcel_that_got_a_push_recently_is_not_polled(
     shop: Any, sim: KdniaoSimulator, kdniao: Any
 ) -> None:
     now = timezone.now()
-    subscribed = {"subscribed_provider": "kdniao", "subscribed_at": now - dt.timedelta(days=2)}
+    subscribed: dict[str, Any] = {
+        "subscribed_provider": "kdniao",
+        "subscribed_at": now - dt.timedelta(days=2),
+    }
     fresh = f.track(
         shop,
         tracking_no="73100000000104",

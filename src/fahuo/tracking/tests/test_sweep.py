@@ -77,6 +77,7 @@ def test_ship_by_falls_back_to_paid_plus_the_shop_hours(shop: Any) -> None:
     fine = f.order(shop, status=OrderStatus.READY, ship_by=None, paid_at=ago(10))
     sweep(now=NOW)
     assert alert(AlertKind.SHIP_BY_OVERDUE).order_id == late.pk
+    assert late.paid_at is not None
     assert alert(AlertKind.SHIP_BY_OVERDUE).since == late.paid_at + dt.timedelta(hours=24)
     assert not Alert.objects.filter(order=fine).exists()
 

@@ -81,7 +81,9 @@ def test_the_queue_filters(operator: Any, alerts: dict[str, Alert], query: str, 
 
 
 def test_the_queue_filters_by_shop(operator: Any, alerts: dict[str, Alert]) -> None:
-    shop_id = alerts["problem"].order.shop_id
+    order = alerts["problem"].order
+    assert order is not None
+    shop_id = order.shop_id
     html = login(operator).get(f"/tracking/alerts/?shop={shop_id}").content.decode()
     assert f'id="alert-{alerts["problem"].pk}"' in html
     assert f'id="alert-{alerts["stalled"].pk}"' not in html
