@@ -22,7 +22,9 @@ def theirs(db: Any) -> PlatformPrint:
     """A label of another shop, sent to its print component and waiting for the result."""
     other = Shop.objects.create(code="other", name="别家小店", platform="douyin")
     carrier = Carrier.objects.create(code="SF", name="顺丰速运", provider="douyin_waybill")
-    order = Order.objects.create(shop=other, platform_order_id="6926000000000000999", status=OrderStatus.READY)
+    order = Order.objects.create(
+        shop=other, platform_order_id="6926000000000000999", status=OrderStatus.READY
+    )
     parcel = Parcel.objects.create(order=order, carrier=carrier)
     waybill = Waybill.objects.create(
         parcel=parcel, carrier=carrier, provider="douyin_waybill", tracking_no="SF1", request_id="x-1"
@@ -62,7 +64,9 @@ def test_another_shops_label_is_neither_prepared_nor_recorded(client: Client, th
         "taskStatus": "printed",
         "printStatus": [{"documentID": "SF1", "status": "success"}],
     }
-    got = client.post(reverse("desk:platform_print_result"), json.dumps(report), content_type="application/json")
+    got = client.post(
+        reverse("desk:platform_print_result"), json.dumps(report), content_type="application/json"
+    )
     assert got.json() == {"printed": 0, "failed": 0}
     theirs.refresh_from_db()
     assert theirs.status == PlatformPrintStatus.SENT
