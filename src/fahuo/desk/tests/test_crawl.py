@@ -48,11 +48,15 @@ ALLOWED_UNLINKED = {
     "contracts:bill_confirm": "shown after a carrier bill is uploaded (a file the seller picks)",
     "desk:platform_print_prepare": "fetched by the 抖音打印组件 page's script (no form): the print tasks",
     "desk:platform_print_result": "posted by the 抖音打印组件 page's script: the component's print result",
+    "aftersales:packing_upload": "posted by the scan station's camera script (video/photos), no form",
+    "aftersales:evidence_file": "listed on an RMA whose parcel has packing evidence (none in the crawled demo)",
+    "aftersales:stockout_offer": "the offer form of an out-of-stock (缺货) order; the crawled demo has stock for all",
+    "aftersales:stockout_withdraw": "shown on an open out-of-stock offer (none in the crawled demo)",
 }
 # Prefixes outside the desk: the JSON API (its own docs page), carriers' pushes, the buyer's
 # public tracking page (reached from the messages' links), Django's admin.
 OUTSIDE = ("/api/", "/hooks/", "/t/", "/admin/", "/static/")
-MAX_PAGES = 1500
+MAX_PAGES = 3000
 LINK_RE = re.compile(r'<a\b[^>]*?\bhref="([^"#][^"]*)"', re.I)
 FORM_RE = re.compile(r"<form\b([^>]*)>", re.I)
 ATTR_RE = re.compile(r'\b(action|method|hx-get|hx-post)="([^"]*)"', re.I)
@@ -165,6 +169,7 @@ def seed_the_days_work() -> None:
     from fahuo.tracking.sweep import sweep
 
     shop = Shop.objects.order_by("pk").first()
+    assert shop is not None
     with sample_csv().open("rb") as f:
         import_orders_file(fileobj=f, filename="orders.csv", shop=shop)
     ready = Order.objects.filter(status=OrderStatus.READY)
