@@ -318,7 +318,7 @@ def _api_requests(b: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]
 def _walk_api(client: Client, raw: str, b: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     seen = 0
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     for method, url, query in _api_requests(b):
         if method == "get":
             response = client.get(url, query, **auth)

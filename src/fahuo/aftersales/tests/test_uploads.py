@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -140,6 +141,7 @@ def test_the_rma_page_lists_the_orders_evidence(packer: Any, operator: Any, shop
     assert "打包照片" in page and f"/aftersales/evidence/{kept.pk}/" in page
     download = desk.get(f"/aftersales/evidence/{kept.pk}/")
     assert download.status_code == 200 and download["Content-Type"] == "image/jpeg"
+    assert isinstance(download, StreamingHttpResponse)
     assert b"".join(download.streaming_content) == jpeg()
 
 

@@ -13,7 +13,7 @@ from fahuo.carriers.models import ALWAYS, Carrier, Contract, RateLine, VolumeTie
 ORIGIN = "浙江省"
 
 
-class CarrierFactory(factory.django.DjangoModelFactory):
+class CarrierFactory(factory.django.DjangoModelFactory[Carrier]):
     class Meta:
         model = Carrier
         django_get_or_create = ("code",)
@@ -31,7 +31,7 @@ class CarrierFactory(factory.django.DjangoModelFactory):
     insurance_min_fen = 100
 
 
-class RateLineFactory(factory.django.DjangoModelFactory):
+class RateLineFactory(factory.django.DjangoModelFactory[RateLine]):
     class Meta:
         model = RateLine
 
@@ -47,7 +47,7 @@ class RateLineFactory(factory.django.DjangoModelFactory):
     effective_from = ALWAYS
 
 
-class ContractFactory(factory.django.DjangoModelFactory):
+class ContractFactory(factory.django.DjangoModelFactory[Contract]):
     class Meta:
         model = Contract
 
@@ -59,7 +59,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
 
 
 def contract_with_tiers(carrier: Carrier, tiers: Iterable[tuple[int, int]] = (), **kwargs: Any) -> Contract:
-    contract = ContractFactory(carrier=carrier, **kwargs)
+    contract = ContractFactory.create(carrier=carrier, **kwargs)
     for minimum, delta in tiers:
         VolumeTier.objects.create(contract=contract, min_daily_avg=minimum, first_price_delta_fen=delta)
     return contract
@@ -68,7 +68,7 @@ def contract_with_tiers(carrier: Carrier, tiers: Iterable[tuple[int, int]] = (),
 def card(carrier: Carrier, lanes: dict[str, tuple[int, int]], **kwargs: Any) -> list[RateLine]:
     """Lanes from ORIGIN: {dest: (first_price_fen, step_price_fen)}."""
     return [
-        RateLineFactory(
+        RateLineFactory.create(
             carrier=carrier, dest_province=dest, first_price_fen=first, step_price_fen=step, **kwargs
         )
         for dest, (first, step) in lanes.items()

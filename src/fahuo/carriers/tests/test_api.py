@@ -26,7 +26,7 @@ def api(operator: Any) -> Client:
 
 @pytest.fixture
 def zto() -> Any:
-    carrier = CarrierFactory(code="ZTO", cold_chain=False)
+    carrier = CarrierFactory.create(code="ZTO", cold_chain=False)
     card(carrier, {"上海市": (350, 150), "新疆维吾尔自治区": (1500, 1200)}, remote_surcharge_fen=0)
     RateLineFactory(
         carrier=carrier,

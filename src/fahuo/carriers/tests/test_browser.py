@@ -29,11 +29,11 @@ def _carriers_with_a_week_of_parcels(shop: Any, warehouse: Any) -> None:
     from fahuo.fulfilment.models import Parcel, Waybill
     from fahuo.orders.models import Order
 
-    zto = CarrierFactory(code="ZTO", name="中通快递", insured=False, door_delivery=False)
-    sf = CarrierFactory(
+    zto = CarrierFactory.create(code="ZTO", name="中通快递", insured=False, door_delivery=False)
+    sf = CarrierFactory.create(
         code="SF", name="顺丰速运", cold_chain=True, volumetric_divisor=6000, max_weight_g=50000
     )
-    CarrierFactory(code="YTO", name="圆通速递", insured=False)
+    CarrierFactory.create(code="YTO", name="圆通速递", insured=False)
     card(zto, {"浙江省": (300, 100), "上海市": (350, 150), "江苏省": (350, 150), "广东省": (420, 200)})
     card(zto, {"新疆维吾尔自治区": (1500, 1200)}, remote_surcharge_fen=500, transit_hours=96)
     card(sf, {"浙江省": (1200, 300), "上海市": (1250, 500), "广东省": (1400, 800)}, transit_hours=24)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_carrier_without_insurance_shows_no_insurance_rate(owner: Any) -> None:
-    zto = CarrierFactory(code="ZTO", name="中通快递", insured=False, insurance_rate_permille=5)
+    zto = CarrierFactory.create(code="ZTO", name="中通快递", insured=False, insurance_rate_permille=5)
     card(zto, {"浙江省": (300, 100)})
 
     page = login(owner).get(reverse("carriers:carrier", args=["ZTO"])).content.decode()
@@ -25,7 +25,7 @@ def test_a_carrier_without_insurance_shows_no_insurance_rate(owner: Any) -> None
 
 
 def test_an_insured_carrier_shows_its_rate(owner: Any) -> None:
-    sf = CarrierFactory(code="SF", name="顺丰速运", insured=True, insurance_rate_permille=3)
+    sf = CarrierFactory.create(code="SF", name="顺丰速运", insured=True, insurance_rate_permille=3)
     card(sf, {"浙江省": (1200, 300)})
 
     page = login(owner).get(reverse("carriers:carrier", args=["SF"])).content.decode()

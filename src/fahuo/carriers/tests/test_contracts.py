@@ -21,6 +21,7 @@ from fahuo.carriers.services import (
 )
 from fahuo.carriers.tests.factories import CarrierFactory, RateLineFactory, card, contract_with_tiers
 from fahuo.kit.errors import InvalidInput
+from fahuo.kit.testing import detail
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ HYPOTHESIS = settings(
 
 @pytest.fixture
 def zto() -> Any:
-    carrier = CarrierFactory()
+    carrier = CarrierFactory.create()
     card(carrier, {"上海市": (400, 200), "广东省": (500, 300), "新疆维吾尔自治区": (1500, 1200)})
     return carrier
 
@@ -210,7 +211,7 @@ def test_a_price_change_announced_too_late_is_refused_and_nothing_is_stored(zto:
     message = info.value.message
     assert "提前 30 天" in message and "30 days' notice" in message
     assert "2026-03-31" in message  # the earliest allowed day
-    assert info.value.detail["lanes"] == ["上海市"]  # 广东省 keeps its price
+    assert detail(info.value)["lanes"] == ["上海市"]  # 广东省 keeps its price
     assert RateLine.objects.count() == before
 
 

@@ -31,7 +31,7 @@ HYPOTHESIS = settings(
 
 @pytest.fixture
 def zto() -> Any:
-    carrier = CarrierFactory()
+    carrier = CarrierFactory.create()
     RateLineFactory(carrier=carrier, dest_province="上海市", first_price_fen=400, step_price_fen=200)
     RateLineFactory(
         carrier=carrier,

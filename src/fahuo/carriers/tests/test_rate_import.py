@@ -15,6 +15,7 @@ from fahuo.carriers.importing import RateFileError, import_rate_file
 from fahuo.carriers.models import RateLine
 from fahuo.carriers.tests.factories import CarrierFactory, RateLineFactory, contract_with_tiers
 from fahuo.kit.errors import InvalidInput
+from fahuo.kit.testing import detail
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ HEADER = "dest_province,first_weight_g,first_price,step_weight_g,step_price,tran
 
 @pytest.fixture
 def zto() -> Any:
-    return CarrierFactory()
+    return CarrierFactory.create()
 
 
 def run(data: bytes, filename: str = "rates.csv", **kwargs: Any) -> Any:
@@ -138,7 +139,7 @@ def test_a_bad_cell_names_file_row_and_column_and_nothing_is_applied(
     assert (first.file, first.row, first.column) == ("zto.csv", row + 1, column)
     assert words in first.message
     assert "zto.csv" in error.message and f"第 {row + 1} 行" in error.message and column in error.message
-    assert error.detail["errors"][0] == {
+    assert detail(error)["errors"][0] == {
         "file": "zto.csv",
         "row": row + 1,
         "column": column,

@@ -30,8 +30,8 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def carriers() -> dict[str, Any]:
-    zto = CarrierFactory(code="ZTO", name="中通快递", insured=False)
-    sf = CarrierFactory(code="SF", name="顺丰速运", cold_chain=True, volumetric_divisor=6000)
+    zto = CarrierFactory.create(code="ZTO", name="中通快递", insured=False)
+    sf = CarrierFactory.create(code="SF", name="顺丰速运", cold_chain=True, volumetric_divisor=6000)
     card(zto, {"浙江省": (300, 100), "上海市": (350, 150), "新疆维吾尔自治区": (1500, 1200)})
     card(sf, {"浙江省": (1200, 300), "上海市": (1250, 500)})
     RateLineFactory(carrier=zto, dest_province="上海市", first_price_fen=380, step_price_fen=150,

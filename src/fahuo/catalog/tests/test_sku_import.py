@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,7 @@ from fahuo.catalog.models import Sku
 from fahuo.catalog.services import import_skus, parse_traits, parse_weight_g, template_csv
 
 
-def _import(text: str, name: str = "skus.csv") -> dict[str, object]:
+def _import(text: str, name: str = "skus.csv") -> dict[str, Any]:
     return import_skus(fileobj=io.BytesIO(text.encode("utf-8")), filename=name).as_dict()
 
 
@@ -39,7 +40,7 @@ def test_a_bad_row_means_no_row_is_written() -> None:
         "E,戊,100,,12.5\n"
     )
     report = _import(text)
-    rows = {e["row"]: e["reason"] for e in report["errors"]}  # type: ignore[union-attr,index]
+    rows = {e["row"]: e["reason"] for e in report["errors"]}
     assert sorted(rows) == [3, 4, 5, 6, 7]
     assert "abc" in rows[3] and "重复" in rows[4] and "负数" in rows[5] and "sparkly" in rows[6]
     assert not Sku.objects.exists()

@@ -211,6 +211,7 @@ def test_recipients_are_verified_like_imports(demo):
 
 def test_personal_data_is_encrypted_at_rest(demo):
     order = Order.objects.filter(status=OrderStatus.READY).first()
+    assert order is not None
     with connection.cursor() as cur:
         cur.execute(
             "SELECT recipient_name, recipient_phone, address_detail FROM orders_order WHERE id = %s",
@@ -279,9 +280,14 @@ def test_cli_serves_unless_told_not_to(db, monkeypatch, capsys):
 
     from fahuo.demo import cli
 
-    calls = []
+    calls: list[argparse.Namespace] = []
+
+    def fake_run(args: argparse.Namespace) -> int:
+        calls.append(args)
+        return 0
+
     fake = types.ModuleType("fahuo.desk.cli_serve")
-    fake.run = lambda args: calls.append(args) or 0
+    monkeypatch.setattr(fake, "run", fake_run, raising=False)
     monkeypatch.setitem(sys.modules, "fahuo.desk.cli_serve", fake)
     import fahuo.desk
 

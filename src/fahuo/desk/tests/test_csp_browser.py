@@ -156,7 +156,12 @@ def test_main_desk_pages_raise_no_csp_violation(
         # a data-confirm form asks first (it used to be an inline onsubmit)
         page.goto(desk + "/allocation/rules/")
         asked: list[str] = []
-        page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+
+        def answer(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", answer)
         delete = page.locator("form[data-confirm] button[type=submit]")
         if delete.count():
             delete.first.click()

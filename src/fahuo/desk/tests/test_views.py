@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -367,6 +368,7 @@ def test_printing_selected_orders_downloads_one_pdf(packer_client: Client, shop:
     download_url = re.search(r'id="download" href="([^"]+)"', page)
     assert download_url and 'http-equiv="refresh"' in page
     pdf = packer_client.get(download_url.group(1))
+    assert isinstance(pdf, StreamingHttpResponse)
     body = b"".join(pdf.streaming_content)
     assert pdf["Content-Type"] == "application/pdf" and body.startswith(b"%PDF")
     assert "attachment" in pdf["Content-Disposition"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from fahuo.accounts.models import ApiToken
@@ -47,7 +48,8 @@ def test_create_a_batch_from_a_selection_and_follow_it_to_the_pdf(
     items = client.get(f"/api/fulfilment/batches/{batch['id']}/items").json()
     assert [i["seq"] for i in items] == [1, 2, 3] and all(i["tracking_no"] for i in items)
     pdf = client.get(detail["pdf_url"])
-    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert pdf.status_code == 200 and isinstance(pdf, StreamingHttpResponse)
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert [b["id"] for b in client.get("/api/fulfilment/batches").json()] == [batch["id"]]
 
 

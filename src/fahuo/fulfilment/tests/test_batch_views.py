@@ -70,7 +70,9 @@ def test_the_preview_counts_the_ready_orders_the_filter_selects(operator: Any, s
         f"/fulfilment/batches/?shop={shop.pk}", headers={"HX-Request": "true", "HX-Target": "batch-preview"}
     )
     assert 'data-matching="2"' in response.content.decode()
-    create_batch(orders=[Order.objects.filter(shop=shop, status=OrderStatus.READY).first()], enqueue=False)
+    ready = Order.objects.filter(shop=shop, status=OrderStatus.READY).first()
+    assert ready is not None
+    create_batch(orders=[ready], enqueue=False)
     again = login(operator).get(
         f"/fulfilment/batches/?shop={shop.pk}", headers={"HX-Request": "true", "HX-Target": "batch-preview"}
     )

@@ -86,7 +86,12 @@ def code128_texts(pdf: bytes, index: int = 0, scale: float = 3) -> list[str]:
         image = doc[index].render(scale=scale, grayscale=True).to_pil()
     finally:
         doc.close()
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.Code128)]
+    return [
+        r.text
+        for r in zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.Code128)
+        )
+    ]
 
 
 def qr_texts(pdf: bytes, index: int = 0, scale: float = 3) -> list[str]:
@@ -95,7 +100,10 @@ def qr_texts(pdf: bytes, index: int = 0, scale: float = 3) -> list[str]:
         image = doc[index].render(scale=scale, grayscale=True).to_pil()
     finally:
         doc.close()
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return [
+        r.text
+        for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
+    ]
 
 
 # --- barcodes ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from fahuo.kit.testing import log_in
 from fahuo.orders.models import OrderStatus
 
 PASSWORD = "fahuo-test-pw"
-HX = {"HTTP_HX_REQUEST": "true"}
+HX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
@@ -292,6 +292,7 @@ def test_a_packer_scans_a_demo_waybill_checks_the_items_and_confirms(browser: An
 
         # scan every unit of the first line, tick the others from the keyboard
         first = lines[0]
+        assert first.sku is not None
         for _ in range(first.quantity):
             scan.fill(first.sku.code.lower())
             scan.press("Enter")
@@ -311,7 +312,8 @@ def test_a_packer_scans_a_demo_waybill_checks_the_items_and_confirms(browser: An
         expect(scan).to_be_focused()
         shot(page, "packing-03-packed")
         parcel = Parcel.objects.get(pk=waybill.parcel_id)
-        assert parcel.packed_at is not None and parcel.packed_by.username == "packer"
+        assert parcel.packed_at is not None and parcel.packed_by is not None
+        assert parcel.packed_by.username == "packer"
         assert parcel.carton is not None
         assert AuditLog.objects.filter(action="parcel.packed", object_id=str(parcel.pk)).exists()
 

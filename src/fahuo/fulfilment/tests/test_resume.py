@@ -275,7 +275,7 @@ def _batch_row(db: Path, batch_id: int) -> tuple[str, int, int, int]:
         row = con.execute(
             "select status, issued, failed, total from fulfilment_printbatch where id = ?", (batch_id,)
         ).fetchone()
-    return tuple(row)  # type: ignore[return-value]
+    return tuple(row)
 
 
 def _wait_for(what: str, check: Any, timeout: float, procs: list[Any]) -> Any:

@@ -36,7 +36,7 @@ step = st.one_of(
 class StockInvariants(TestCase):
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(step, min_size=1, max_size=25))
-    def test_the_books_hold_whatever_happens(self, steps: list[tuple]) -> None:  # type: ignore[type-arg]
+    def test_the_books_hold_whatever_happens(self, steps: list[tuple]) -> None:
         shop = Shop.objects.create(code="s", name="店")
         whs = {
             c: Warehouse.objects.create(code=c, name=c, province="浙江省", city="杭州市") for c in WAREHOUSES

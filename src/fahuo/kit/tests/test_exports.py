@@ -33,7 +33,7 @@ def test_an_xlsx_row_keeps_negative_numbers_as_numbers_and_no_formula() -> None:
     append_row(sheet, ["=1+1", -5, "-5"])
     out = io.BytesIO()
     book.save(out)
-    cells = load_workbook(io.BytesIO(out.getvalue())).active[1]  # type: ignore[index]
+    cells = load_workbook(io.BytesIO(out.getvalue())).active[1]
     assert [c.value for c in cells] == ["'=1+1", -5, "-5"]
     assert [c.data_type for c in cells] == ["s", "n", "s"]
 

@@ -230,7 +230,7 @@ def test_api_lists_queues_and_hides_recipients(owner: Any, sms_shop: Any, librar
 
     _, raw = ApiToken.issue(user=owner, name="tests")
     client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     order = f.shipped(sms_shop)
     r = client.post(
         "/api/messages/enqueue",

@@ -37,6 +37,7 @@ from fahuo.integrations.registry import shop_platform
 from fahuo.integrations.simserver import serve
 from fahuo.kit import testing
 from fahuo.kit.errors import InvalidInput, NotSupported, ProviderError
+from fahuo.kit.testing import detail
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 APP_KEY, APP_SECRET, TOKEN = "6839207088506275336", "sim-secret-1", "sim-token-1"
@@ -293,7 +294,7 @@ def test_a_different_number_on_a_shipped_order_is_a_final_error_naming_both(
         platform.ship(order_id=ORDER, company_code="zhongtong", logistics_code="75499999999999")
     assert exc.value.message.startswith("订单已发货，不允许再次执行发货。")
     assert "75412345678901" in exc.value.message and "75499999999999" in exc.value.message
-    assert exc.value.detail["retryable"] is False
+    assert detail(exc.value)["retryable"] is False
 
 
 def test_sub_orders_ship_in_packs_and_a_repeated_request_is_idempotent(
@@ -325,7 +326,7 @@ def test_a_whole_order_call_on_a_partly_shipped_order_is_refused_for_good(
     )
     with pytest.raises(ProviderError, match="部分发货") as exc:
         platform.ship(order_id=ORDER, company_code="yuantong", logistics_code="YT7000000000009")
-    assert exc.value.detail["retryable"] is False
+    assert detail(exc.value)["retryable"] is False
 
 
 def test_bad_secret_is_refused_with_the_platform_message_and_may_be_retried(base_url: str) -> None:
@@ -333,7 +334,7 @@ def test_bad_secret_is_refused_with_the_platform_message_and_may_be_retried(base
         with pytest.raises(ProviderError) as exc:
             platform.ship(order_id=ORDER, company_code="zhongtong", logistics_code="75412345678901")
     assert exc.value.message == "签名校验失败"
-    assert exc.value.detail["retryable"] is True and exc.value.detail["kind"] == "auth"
+    assert detail(exc.value)["retryable"] is True and detail(exc.value)["kind"] == "auth"
 
 
 def test_expired_token_is_an_auth_error(platform: DouyinShopPlatform, sim: DouyinSimulator) -> None:
@@ -359,20 +360,20 @@ def test_unknown_order_and_cancelled_order_are_final(
     sim.cancel_order(ORDER)
     with pytest.raises(ProviderError, match="订单已取消") as cancelled:
         platform.ship(order_id=ORDER, company_code="zhongtong", logistics_code="75412345678901")
-    assert unknown.value.detail["retryable"] is False and cancelled.value.detail["kind"] == "order_state"
+    assert detail(unknown.value)["retryable"] is False and detail(cancelled.value)["kind"] == "order_state"
 
 
 def test_unknown_company_code_is_final(platform: DouyinShopPlatform) -> None:
     with pytest.raises(ProviderError, match="暂不支持该物流公司") as exc:
         platform.ship(order_id=ORDER, company_code="nosuchexpress", logistics_code="75412345678901")
-    assert exc.value.detail["retryable"] is False
+    assert detail(exc.value)["retryable"] is False
 
 
 def test_rate_limit_is_a_retryable_error(platform: DouyinShopPlatform, sim: DouyinSimulator) -> None:
     sim.rate_limit_next(1)
     with pytest.raises(ProviderError, match="请求太频繁") as exc:
         platform.ship(order_id=ORDER, company_code="zhongtong", logistics_code="75412345678901")
-    assert exc.value.detail["kind"] == "rate_limited" and exc.value.detail["retryable"] is True
+    assert detail(exc.value)["kind"] == "rate_limited" and detail(exc.value)["retryable"] is True
     platform.ship(order_id=ORDER, company_code="zhongtong", logistics_code="75412345678901")
     assert len(sim.shipped(ORDER)) == 1
 
@@ -391,7 +392,7 @@ def test_http_5xx_on_every_attempt_is_a_retryable_error(
     sim.fail_next(3, status=503)
     with pytest.raises(ProviderError, match="HTTP 503") as exc:
         platform.ship(order_id=ORDER, company_code="zhongtong", logistics_code="75412345678901")
-    assert exc.value.detail["retryable"] is True
+    assert detail(exc.value)["retryable"] is True
     assert sim.shipped(ORDER) == []
 
 
@@ -401,7 +402,7 @@ def test_nothing_listening_is_a_retryable_error() -> None:
     with DouyinShopPlatform(http_settings(url, max_attempts=2)) as platform:
         with pytest.raises(ProviderError, match="无法连接") as exc:
             platform.ship(order_id=ORDER, company_code="zhongtong", logistics_code="75412345678901")
-    assert exc.value.detail["retryable"] is True
+    assert detail(exc.value)["retryable"] is True
 
 
 def test_simulator_accepts_an_md5_signed_call_with_the_older_timestamp_format(

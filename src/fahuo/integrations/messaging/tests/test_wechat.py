@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -24,10 +25,10 @@ def _fresh_tokens() -> Iterator[None]:
     forget_tokens()
 
 
-def wx_settings(base_url: str, **extra: object) -> WechatSettings:
+def wx_settings(base_url: str, **extra: Any) -> WechatSettings:
     return WechatSettings(
         appid=APPID, secret=SECRET, base_url=base_url, templates={"*": DEMO_TEMPLATE_ID}, **extra
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_body_matches_the_golden_request() -> None:
