@@ -33,7 +33,8 @@ def test_the_demo_encrypted_orders_print_through_douyin_waybill(live_server: Any
             OrderStatus.NEEDS_REVIEW,
         ]
         assert all(not o.recipient_name and not o.recipient_phone for o in orders.values())
-        assert ProviderAccount.objects.get(provider="douyin_waybill").shop.code == "demo"
+        account = ProviderAccount.objects.get(provider="douyin_waybill")
+        assert account.shop is not None and account.shop.code == "demo"
         released = release_held(shop=orders[ids[2]].shop, order_ids=[ids[2]])
         assert released.released == [ids[2]]
         Order.objects.filter(platform_order_id=ids[2]).update(
