@@ -82,7 +82,7 @@ class AccountForm(Form):
     user_id = forms.CharField(label="用户ID / EBusinessID（快递100：customer）", max_length=80)
     api_key = forms.CharField(label="API Key", max_length=120, widget=forms.PasswordInput(render_value=True))
     secret = forms.CharField(
-        label="secret（快递100 签名密钥）",
+        label="签名密钥（快递100）",
         max_length=120,
         required=False,
         widget=forms.PasswordInput(render_value=True),

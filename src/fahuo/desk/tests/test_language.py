@@ -49,6 +49,8 @@ ALLOWED_WORDS = {
     "SKU",
     "kg",
     "g",
+    "KB",
+    "MB",
     "mm",
     "cm",
     "h",
