@@ -44,7 +44,11 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
     (("stock", "adjust"), "fahuo.inventory.cli", "adjust one SKU's stock with a reason"),
     (("stock", "count"), "fahuo.inventory.cli", "record a stock count (盘点) and print the variances"),
     (("carriers", "add"), "fahuo.carriers.cli_setup", "add a carrier (sandbox only as a --test carrier)"),
-    (("carriers", "branch"), "fahuo.carriers.cli_branch", "a carrier's 网点: name, contact, pickup address/hours"),
+    (
+        ("carriers", "branch"),
+        "fahuo.carriers.cli_branch",
+        "a carrier's 网点: name, contact, pickup address/hours",
+    ),
     (("capacity", "set"), "fahuo.carriers.cli_setup", "set a carrier's pickup capacity at a warehouse"),
     (("orders", "list"), "fahuo.orders.cli_list", "list orders with status, flags, carrier, warehouse"),
     (
