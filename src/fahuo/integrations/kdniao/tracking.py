@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
 from fahuo.integrations.kdniao import mapper
-from fahuo.integrations.kdniao.client import KdniaoClient, sign
+from fahuo.integrations.kdniao.client import KdniaoClient, shared_http, sign
 from fahuo.integrations.kdniao.codes import IN_TRANSIT, TrackCode, guess_status, track_code
 from fahuo.integrations.kdniao.settings import PROVIDER_KEY, KdniaoSettings
 from fahuo.kit.errors import FahuoError, NotSupported, ProviderError
@@ -59,7 +59,9 @@ def endpoint(settings: KdniaoSettings, path: str) -> str:
 
 def _client(settings: KdniaoSettings, path: str) -> KdniaoClient:
     # KdniaoClient posts to settings.eorder_url, which is base_url itself when it carries a path.
-    return KdniaoClient(dataclasses.replace(settings, base_url=endpoint(settings, path)))
+    return KdniaoClient(
+        dataclasses.replace(settings, base_url=endpoint(settings, path)), http=shared_http(settings)
+    )
 
 
 def _shipper(settings: KdniaoSettings, carrier_code: str) -> str:
