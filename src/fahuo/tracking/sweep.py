@@ -33,7 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, CharField, DateTimeField, Exists, F, OuterRef, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -137,7 +137,13 @@ def _open(kind: str) -> Any:
 
 
 def sweep(*, now: dt.datetime | None = None, kinds: set[str] | None = None) -> SweepResult:
-    """Run every active rule once: open the alerts that fire, resolve the ones that cleared."""
+    """Run every active rule once: open the alerts that fire, resolve the ones that cleared.
+
+    Each rule runs in its own short transaction: a sweep over tens of thousands of overdue orders
+    must not hold the database's write lock for the whole sweep while pushes, imports and API writes
+    wait (on SQLite one writer at a time). Every step is idempotent (open alerts are unique, resolving
+    is a no-op the second time), so a sweep stopped part-way is completed by the next one.
+    """
     now = now or timezone.now()
     rows = rules.load_rows()
     params = rules.load_params(rows)
@@ -148,23 +154,28 @@ def sweep(*, now: dt.datetime | None = None, kinds: set[str] | None = None) -> S
     for rule in rules.PARCEL_RULES:
         if rule.kind in params and (kinds is None or rule.kind in kinds):
             started = time.perf_counter()
-            _sweep_parcel_rule(rule, params[rule.kind], now, result, plan)
+            with transaction.atomic():
+                _sweep_parcel_rule(rule, params[rule.kind], now, result, plan)
             result.seconds[rule.kind] = round(time.perf_counter() - started, 3)
     order_params: dict[str, dict[str, Any]] = {
         str(k): params[k] for k in rules.ORDER_KINDS if k in params and (kinds is None or k in kinds)
     }
     if order_params:
         started = time.perf_counter()
-        _sweep_order_rules(order_params, now, result, plan)
+        with transaction.atomic():
+            _sweep_order_rules(order_params, now, result, plan)
         result.seconds["ship_by"] = round(time.perf_counter() - started, 3)
     if AlertKind.UNPACKED in params and (kinds is None or AlertKind.UNPACKED in kinds):
         started = time.perf_counter()
-        unpacked_rule(params[AlertKind.UNPACKED], now, result, plan.state)
+        with transaction.atomic():
+            unpacked_rule(params[AlertKind.UNPACKED], now, result, plan.state)
         result.seconds[AlertKind.UNPACKED] = round(time.perf_counter() - started, 3)
     if kinds is None or AlertKind.AFTER_SALE in kinds:
-        events.sweep_rules.fire(now=now, result=result)
+        with transaction.atomic():
+            events.sweep_rules.fire(now=now, result=result)
     if any(result.created[k] for k in plan.auto_kinds):
-        result.messaged = _message_buyers(after_pk=before, kinds=plan.auto_kinds)
+        with transaction.atomic():
+            result.messaged = _message_buyers(after_pk=before, kinds=plan.auto_kinds)
     if result.total_created >= ANALYZE_AFTER:
         _analyze_alerts()
     return result
