@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views_forms.new_request, name="new"),
     path("policy/", views_forms.policy, name="policy"),
+    path("import/", views_forms.import_file, name="import"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/decision/", views.decide, name="decide"),
     path("<int:pk>/receive/", views.receive, name="receive"),

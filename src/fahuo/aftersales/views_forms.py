@@ -112,3 +112,28 @@ def new_request(request: HttpRequest) -> HttpResponse:
     reasons = {r: None for listed in [*kept, DEFAULT_REASONS] for r in listed or []}
     context = {"nav": "aftersales", "values": values, "kinds": RmaKind.choices, "reasons": list(reasons)}
     return private(render(request, "aftersales/new_request.html", context))
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(READ)
+def import_file(request: HttpRequest) -> HttpResponse:
+    """导入售后单: a 抖店 「售后单」 export → RMAs, with the row report."""
+    from fahuo.aftersales.importing import import_after_sale_file
+
+    shops = [s for s in shops_for(request.user).order_by("code") if can(request.user, EDIT, s)]
+    if not shops:
+        raise PermissionDenied("此用户没有可导入售后单的店铺")
+    report = None
+    if request.method == "POST":
+        shop = next((s for s in shops if s.code == request.POST.get("shop", "")), None)
+        upload = request.FILES.get("file")
+        if shop is None:
+            raise NotFound("店铺不存在")
+        if upload is None:
+            messages.error(request, "请选择抖店导出的售后单文件（CSV 或 XLSX）")
+        else:
+            try:
+                report = import_after_sale_file(fileobj=upload, filename=upload.name or "售后单", shop=shop)
+            except FahuoError as exc:
+                messages.error(request, exc.message)
+    return render(request, "aftersales/import.html", {"shops": shops, "report": report})

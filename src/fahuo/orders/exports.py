@@ -175,7 +175,8 @@ def refuse_other_exports(header: list[str], filename: str) -> None:
     if len(titles & {_norm(t) for t in _AFTER_SALE_TITLES}) >= 2:
         raise InvalidInput(
             f"{filename}：这是抖店「售后单」导出（{columns} 列，含 售后单号、售后类型），不是订单导出。"
-            "fahuo 还不处理售后单；请在 抖店后台 → 订单 → 订单管理 → 批量导出 下载订单再导入。未导入任何订单",
+            "售后单请在 售后 页面「导入售后单」或用 fahuo aftersales import 导入；订单请在 抖店后台 → 订单 → "
+            "订单管理 → 批量导出 下载后在这里导入。未导入任何订单",
             detail={"recognised": "douyin_after_sale", "columns": columns},
         )
     if titles & {_norm(t) for t in _SETTLEMENT_TITLES} and "收件人" not in titles:

@@ -85,6 +85,7 @@ RUNS: dict[tuple[str, ...], Run | str] = {
     ("orders", "release"): Run(("--shop", "nosuch"), 2, "nosuch"),
     ("settle",): Run((), 2, "--scenario"),
     ("aftersales", "list"): Run(says="0 RMA(s)"),
+    ("aftersales", "import"): Run(("售后单.csv", "--shop", "nosuch"), 2, "店铺不存在"),
     ("orders", "cancel"): Run(("NOPE", "--reason", "买家取消"), 2, "订单不存在"),
 }
 
