@@ -29,6 +29,7 @@ from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.shipback import shipbacks_for_order
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
+from fahuo.livestream.selectors import next_stream_shortfalls
 from fahuo.orders import import_runs, phone_search
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.selectors import dashboard_counts
@@ -58,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cards": cards,
         "imports": selectors.recent_imports(user=request.user, limit=8),
         "today": today,
+        "shortfalls": next_stream_shortfalls(user=request.user),
     }
     return render(request, "desk/dashboard.html", context)
 

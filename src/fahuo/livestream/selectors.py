@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -136,3 +137,71 @@ def carrier_shares(*, shop_id: int, history_ids: list[int]) -> dict[int, int]:
         for row in rows:
             out[int(row["carrier_id"])] += int(row["n"])
     return dict(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A featured SKU of an upcoming stream that its stock cannot cover."""
+
+    session_id: int
+    session_title: str
+    starts_at: datetime
+    shop: str
+    sku: str
+    name: str
+    planned: int  # the seller's planned units
+    needed: int  # planned units scaled to the forecast's high end
+    available: int  # on hand minus reserved, over every warehouse
+
+    @property
+    def short(self) -> int:
+        return max(0, self.needed - self.available)
+
+
+def next_stream_shortfalls(*, user: Any, now: datetime | None = None, days: int = 7) -> list[Shortfall]:
+    """For each shop's next planned stream within ``days``: the featured SKUs that will run short.
+
+    What a stream needs is the seller's planned units, scaled up when the forecast's high end is
+    above the orders the plan was made for (the seller's estimate, else the forecast itself): a
+    stream that may sell more than planned must not run dry at its peak.
+    """
+    from fahuo.inventory.models import Stock
+
+    now = now or timezone.now()
+    upcoming = (
+        sessions(user=user)
+        .filter(status=SessionStatus.PLANNED, starts_at__gt=now, starts_at__lte=now + timedelta(days=days))
+        .order_by("starts_at")
+    )
+    nxt: dict[int, LiveSession] = {}
+    for session in upcoming:
+        nxt.setdefault(session.shop_id, session)
+    featured = [(s, f) for s in nxt.values() for f in s.featured.all() if f.planned_units > 0]
+    if not featured:
+        return []
+    available = {
+        r["sku_id"]: int((r["on"] or 0) - (r["res"] or 0))
+        for r in Stock.objects.filter(sku_id__in={f.sku_id for _, f in featured})
+        .values("sku_id")
+        .annotate(on=Sum("on_hand"), res=Sum("reserved"))
+        .order_by()
+    }
+    out: list[Shortfall] = []
+    for session, f in featured:
+        basis = session.expected_orders or session.forecast_orders or 0
+        high = session.forecast_high or 0
+        needed = math.ceil(f.planned_units * high / basis) if basis and high > basis else f.planned_units
+        line = Shortfall(
+            session_id=session.pk,
+            session_title=session.title,
+            starts_at=session.starts_at,
+            shop=session.shop.name,
+            sku=f.sku.code,
+            name=f.sku.name,
+            planned=f.planned_units,
+            needed=needed,
+            available=available.get(f.sku_id, 0),
+        )
+        if line.short:
+            out.append(line)
+    return out
