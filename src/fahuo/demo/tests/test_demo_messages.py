@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -25,7 +26,14 @@ def test_demo_buyer_messages_reach_the_sms_im_and_wechat_simulators_and_show_as_
 ) -> None:
     monkeypatch.setenv("FAHUO_PUBLIC_URL", live_server.url)
     settings.FAHUO_MESSAGE_QUIET_HOURS = None  # the test may run at night in Beijing
-    build_demo(orders=600, seed=11)
+    # The demo's 私域 orders are paid between 09:00 and 23:00 Beijing time over the last days and the
+    # ones older than 30 h are shipped: built "now" at 02:00 Beijing time it has hardly any ready. Build
+    # it as of the last 23:00 in Beijing so the test does not depend on the hour it runs at.
+    beijing = timezone.now().astimezone(ZoneInfo("Asia/Shanghai"))
+    evening = beijing.replace(hour=23, minute=0, second=0, microsecond=0)
+    if evening > beijing:
+        evening -= timedelta(days=1)
+    build_demo(orders=600, seed=11, now=evening)
     world = live.start_world(desk_url=live_server.url, move_every_s=3600)
     try:
         zto = Carrier.objects.get(code="ZTO")
