@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,24 +24,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fahuo.kit.errors import FahuoError
+    from fahuo.kit.cli_io import fail
+    from fahuo.kit.errors import FahuoError, NotFound
     from fahuo.orders.models import Shop
     from fahuo.orders.platform_waybill import release_held
 
     shop = Shop.objects.filter(code=args.shop).first()
-    if shop is None:
-        message = f"店铺不存在：{args.shop}"
-        print(message, file=sys.stderr)
-        if args.json:
-            print(json.dumps({"error": "not_found", "message": message}, ensure_ascii=False))
-        return 2
     try:
+        if shop is None:
+            raise NotFound(f"店铺不存在：{args.shop}")
         result = release_held(shop=shop, order_ids=args.order or None)
     except FahuoError as exc:
-        print(exc.message, file=sys.stderr)
-        if args.json:
-            print(json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False))
-        return 2
+        return fail(args, exc)
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
