@@ -9,13 +9,11 @@ most one waybill, so no number is issued twice and no order is lost. See docs/pr
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -45,15 +43,15 @@ from fahuo.fulfilment.services import (
     send_calls,
     without_carrier,
 )
+from fahuo.kit import leases
 from fahuo.kit.errors import FahuoError, NotFound
+from fahuo.kit.leases import LEASE, worker_id  # noqa: F401  (re-exported: batches, tests)
 from fahuo.orders.models import Order, OrderStatus
 
 RUN_CHUNK = int(os.environ.get("FAHUO_BATCH_CHUNK") or 200)  # items per provider round and progress step
 # A running batch whose worker runs elsewhere is taken as dead after this long without a heartbeat
 # (a chunk beats; rendering 10,000 labels takes well under a minute). On this host the worker's pid
 # is checked instead, and the heartbeat only guards against a reused pid.
-LEASE = timedelta(minutes=5)
-PID_REUSE_GUARD = timedelta(hours=1)
 IN_SLICE = 5000  # ids per IN (...) list
 
 BatchProgress = Callable[[PrintBatch], None]
@@ -64,41 +62,11 @@ def _slices(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + IN_SLICE]
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()[:50]}:{os.getpid()}:{threading.get_ident()}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed child not yet reaped by its parent is a zombie: dead for our purpose
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in {"Z", "X"}
-
-
 def holder_alive(batch: PrintBatch, now: datetime | None = None) -> bool:
-    """Is the worker that claimed this running batch still at it?"""
-    if batch.status != BatchStatus.RUNNING or not batch.worker:
+    """Is the worker that claimed this running batch still at it? (``kit.leases``)"""
+    if batch.status != BatchStatus.RUNNING:
         return False
-    now = now or timezone.now()
-    fresh = batch.heartbeat_at is not None and now - batch.heartbeat_at < LEASE
-    host, _, rest = batch.worker.partition(":")
-    pid_text, _, thread_text = rest.partition(":")
-    if host != socket.gethostname()[:50] or not pid_text.isdigit():
-        return fresh
-    pid = int(pid_text)
-    if pid == os.getpid():
-        ident = int(thread_text) if thread_text.isdigit() else 0
-        # This thread is not inside that run (it is asking), so the run it recorded is over.
-        return ident != threading.get_ident() and any(t.ident == ident for t in threading.enumerate())
-    recent = batch.heartbeat_at is not None and now - batch.heartbeat_at < PID_REUSE_GUARD
-    return recent and _pid_alive(pid)
+    return leases.holder_alive(batch.worker, batch.heartbeat_at, now=now)
 
 
 def claim_batch(*, batch_id: int) -> PrintBatch | None:
