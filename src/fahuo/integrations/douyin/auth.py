@@ -63,7 +63,7 @@ def create_params(*, code: str = "", shop_id: str = "") -> dict[str, Any]:
         return {"code": code, "grant_type": GRANT_CODE}
     if shop_id:
         return {"code": "", "grant_type": GRANT_SELF, "shop_id": shop_id}
-    raise InvalidInput("请填写授权码（code），自用型应用请填写抖店店铺ID")
+    raise InvalidInput("请填写授权码；自用型应用请填写抖店店铺ID")
 
 
 def refresh_params(*, refresh_token: str) -> dict[str, Any]:

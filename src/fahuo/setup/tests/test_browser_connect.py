@@ -60,7 +60,7 @@ def test_the_owner_connects_a_douyin_shop_and_sets_up_a_carriers_branch_and_rate
             form = page.locator("#douyin-connect")
             form.get_by_label("应用 app_key").fill(APP_KEY)
             form.get_by_label("应用 app_secret").fill(APP_SECRET)
-            form.get_by_label("授权码（code）").fill(code)
+            form.get_by_label("授权码", exact=True).fill(code)
             form.get_by_label("接口地址").fill(url)
             form.get_by_role("button", name="授权").click()
             expect(page.locator(".msg-success")).to_contain_text("店铺已完成抖店授权")
