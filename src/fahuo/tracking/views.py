@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import can, is_global_owner, visible
-from fahuo.kit.errors import FahuoError, InvalidInput, PermissionDenied
+from fahuo.kit.errors import FahuoError, InvalidInput, NotSupported, PermissionDenied
 from fahuo.kit.web import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
-from fahuo.tracking import rules, selectors, services
+from fahuo.tracking import events, rules, selectors, services
 from fahuo.tracking.forms import KIND_LABELS, AlertFilterForm, AssignForm, AutoMessageForm, NoteForm
 from fahuo.tracking.models import Alert, AlertStatus, MessageStatus, PlatformMessage
 
@@ -187,11 +187,13 @@ def alert_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view(CHANGE)
 def alert_message(request: HttpRequest, pk: int) -> HttpResponse:
     """Tell the buyer about this alert now (the message auto-messaging held back or never sent)."""
-    from fahuo.notify.services import send_for_alert
+    send_for_alert = events.message_buyer.get()  # provided by notify (tracking never imports it)
 
     def action(alert: Alert) -> str:
         if alert.status == AlertStatus.RESOLVED:
             raise InvalidInput(_("This alert is resolved."))
+        if send_for_alert is None:
+            raise NotSupported(_("Buyer messages are not enabled."))
         message = send_for_alert(alert=alert, user=request.user)
         if message is None:
             return _("This message is switched off for the shop.")
