@@ -27,6 +27,7 @@ from fahuo.inventory import services as stock_services
 from fahuo.inventory.models import Stock, Warehouse
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, error_page
+from fahuo.livestream.selectors import next_stream_shortfalls
 from fahuo.orders.models import Order, OrderLine
 from fahuo.orders.shops import create_shop
 from fahuo.setup import forms
@@ -379,6 +380,7 @@ def stock(request: HttpRequest) -> HttpResponse:
         variances=variances,
         levels=stock_services.stock_levels(),
         ledger=stock_services.ledger()[:100],
+        shortfalls=next_stream_shortfalls(user=request.user),
     )
 
 
