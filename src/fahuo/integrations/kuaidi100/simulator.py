@@ -6,7 +6,8 @@ It speaks the real protocol on the real path: ``POST /label/order`` with ``metho
 * checks the signature (``30002 验证签名失败``) and the key (``30003``), and required params (``30001``);
 * issues a carrier-looking ``kuaidinum`` that is a function of (kuaidicom, orderId) — the same
   orderId gets the same waybill back, which fahuo relies on for crash-safe re-runs;
-* derives ``bulkpen`` and origin/destination/sorting codes from the sender/recipient addresses;
+* derives ``bulkpen`` and origin/destination/sorting codes from the sender/recipient addresses
+  (``sim_routing.py``);
 * returns ``count - 1`` child numbers (``childNum``) when ``needChild`` is "1";
 * scripted failures: a recipient ``printAddr`` containing "超区" is refused by the "carrier"
   (``30005``, Chinese message); a key with zero balance gets ``30004 账号单量不足``;
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 import time
 from collections import deque
@@ -44,6 +44,8 @@ from fahuo.integrations.kuaidi100.client import sign
 from fahuo.integrations.kuaidi100.codes import TRACK_CODES
 from fahuo.integrations.kuaidi100.mapper import dumps
 from fahuo.integrations.kuaidi100.settings import ORDER_PATH, PLATFORM_NETS, Kuaidi100Settings
+from fahuo.integrations.kuaidi100.sim_routing import digits, routing_codes
+from fahuo.integrations.kuaidi100.sim_routing import split_address as split_address  # re-exported
 from fahuo.integrations.kuaidi100.tracking import (
     ABORT,
     POLLING,
@@ -239,59 +241,6 @@ def demo_settings(base_url: str, **overrides: Any) -> Kuaidi100Settings:
     return Kuaidi100Settings(**values)
 
 
-# -- addresses -> routing codes ---------------------------------------------------------------
-
-_PROVINCES = (
-    "黑龙江", "内蒙古", "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "江苏", "浙江",
-    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南",
-    "陕西", "甘肃", "青海", "台湾", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-)  # fmt: skip
-_PROVINCE_SUFFIX = re.compile(r"^(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)")
-_CITY = re.compile(r"^(.{1,12}?(?:自治州|地区|盟|市))")
-_DISTRICT = re.compile(r"^(.{1,10}?(?:新区|区|县|旗|市))")
-
-
-def split_address(addr: str) -> tuple[str, str, str]:
-    """(province, city, district) short names from a one-line address; blanks when not found."""
-    addr = re.sub(r"\s+", "", addr)
-    province = next((p for p in _PROVINCES if addr.startswith(p)), "")
-    rest = _PROVINCE_SUFFIX.sub("", addr[len(province) :], count=1)
-    city = province if province in ("北京", "天津", "上海", "重庆") else ""
-    if not city and (m := _CITY.match(rest)):
-        city = m.group(1)
-        rest = rest[len(city) :]
-        city = re.sub(r"(?:市|地区|盟)$", "", city)
-    elif city and rest.startswith(city):
-        rest = _PROVINCE_SUFFIX.sub("", rest[len(city) :], count=1)
-    district = m.group(1) if (m := _DISTRICT.match(rest)) else ""
-    return province, city, district
-
-
-def _digits(seed: str, n: int) -> str:
-    value = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:12], "big")
-    return f"{value % 10**n:0{n}d}"
-
-
-def _routing(send_addr: str, rec_addr: str) -> dict[str, str]:
-    o_prov, o_city, _ = split_address(send_addr)
-    d_prov, d_city, d_district = split_address(rec_addr)
-    o_code = str(100 + int(_digits(f"area:{o_prov}{o_city}", 3)) % 900)
-    d_code = str(100 + int(_digits(f"area:{d_prov}{d_city}", 3)) % 900)
-    d_short = re.sub(r"(?:新区|区|县|旗|市)$", "", d_district) or d_district
-    grid = int(_digits(f"grid:{d_prov}{d_city}{d_district}", 4))
-    return {
-        "bulkpen": f"{d_city or d_prov} {d_district}".strip(),
-        "orgCode": o_code,
-        "orgName": f"{o_city or o_prov}转运中心",
-        "destCode": d_code,
-        "destName": f"{d_city or d_prov}{d_short}网点",
-        "orgSortingCode": f"{o_code}-{chr(65 + int(_digits('o' + send_addr, 2)) % 26)}",
-        "orgSortingName": f"{o_city or o_prov}分拨中心",
-        "destSortingCode": f"{d_code}-{chr(65 + grid % 26)}{grid % 90 + 10:02d}",
-        "destSortingName": f"{d_city or d_prov}分拨中心",
-    }
-
-
 # -- protocol --------------------------------------------------------------------------------
 
 
@@ -314,7 +263,7 @@ def _number(state: SimulatorState, kuaidicom: str, seed: str, taken: set[str]) -
     width = 13 if prefix.isdigit() else 12
     salt = 0
     while True:
-        number = prefix + _digits(f"{kuaidicom}:{seed}:{salt}", width)
+        number = prefix + digits(f"{kuaidicom}:{seed}:{salt}", width)
         if (kuaidicom, number) not in state.numbers and number not in taken:
             taken.add(number)
             return number
@@ -367,10 +316,10 @@ def _order(state: SimulatorState, key: str, param: Mapping[str, Any], host: str)
         "childNum": ",".join(children),
         "returnNum": back,
         "label": label,
-        **_routing(str(send["printAddr"]), str(rec["printAddr"])),
+        **routing_codes(str(send["printAddr"]), str(rec["printAddr"])),
     }
     if kuaidicom in CARRIER_ORDER_NUMBERS:
-        data["kdComOrderNum"] = "KD" + _digits(f"kdcom:{kuaidinum}", 14)
+        data["kdComOrderNum"] = "KD" + digits(f"kdcom:{kuaidinum}", 14)
     waybill = _Waybill(kuaidicom=kuaidicom, order_id=order_id, key=key, data=data)
     for number in (kuaidinum, *children):
         state.numbers[(kuaidicom, number)] = waybill
