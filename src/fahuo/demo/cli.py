@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             "在 波次 → 用抖音打印组件打印",
             flush=True,
         )
+    from fahuo.demo.live import start_world
     from fahuo.desk import cli_serve  # written alongside; imported only when serving
 
     served = argparse.Namespace(
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         host="127.0.0.1",
         workers=args.workers,
         dev=args.dev,
-        demo_world=True,
+        world=start_world,  # the simulators and moving parcels run beside the desk
         skip_migrate=True,
     )
     return int(cli_serve.run(served) or 0)

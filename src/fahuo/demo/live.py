@@ -1,7 +1,7 @@
 """The demo's offline world: provider simulators on loopback, accounts pointing at them, and parcels
 that move (揽收 → 运输 → 派送 → 签收, with some stalls, lockers and problems) through Kdniao pushes.
 
-``fahuo serve --demo-world`` (and ``fahuo demo``) start this next to the desk, so a seller sees the
+``fahuo demo`` starts this next to the desk, so a seller sees the
 whole flow — waybills from 快递鸟/快递100 simulators, ship-back to a 抖店 simulator, tracking pushes
 arriving at /hooks/kdniao and alerts appearing — without any network.
 

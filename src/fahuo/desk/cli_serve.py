@@ -1,9 +1,10 @@
 """``fahuo serve``: apply migrations, then serve the desk and the API with gunicorn (static files via
 WhiteNoise). ``--dev`` uses Django's development server instead (one process, for debugging).
 
-With ``--demo-world`` (what ``fahuo demo`` does) this process is a small supervisor: it runs the
-provider and message simulators, the parcel movement and the Huey consumer in threads, serves the
-desk from a ``fahuo serve`` child process, and on Ctrl-C (SIGINT) or SIGTERM stops all of them.
+Given a world to run beside the desk (``fahuo demo`` passes the demo's simulators as ``args.world``,
+see :class:`World`), this process is a small supervisor: it starts the world (simulators, parcel
+movement, Huey consumer in threads), serves the desk from a ``fahuo serve`` child process, and on
+Ctrl-C (SIGINT) or SIGTERM stops all of them. serve names no world: the demo, a layer above, brings it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,24 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 DEFAULT_WORKERS = 2
 THREADS_PER_WORKER = 4
 GRACEFUL_S = 5  # a stop waits this long for requests in flight, then ends them
 CHILD_STOP_S = 15
+
+
+class World(Protocol):
+    """What runs beside the desk in a supervised serve: started with the desk's public URL."""
+
+    urls: dict[str, str]
+
+    def stop(self) -> None: ...
+
+
+StartWorld = Callable[..., World]  # called as start(desk_url=...)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,11 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--dev", action="store_true", help="Django's development server instead of gunicorn (debugging only)"
-    )
-    parser.add_argument(
-        "--demo-world",
-        action="store_true",
-        help="also run the simulators (快递鸟, 快递100, 抖店, SMS, WeChat) and move demo parcels",
     )
     parser.add_argument("--skip-migrate", action="store_true", help=argparse.SUPPRESS)
 
@@ -61,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
         call_command("migrate", interactive=False, verbosity=0)
     # Children (web workers) inherit it; links in buyer messages use it (fahuo.notify.services).
     os.environ.setdefault("FAHUO_PUBLIC_URL", public_url(args.host, args.port))
-    if getattr(args, "demo_world", False):
-        return _supervise_with_world(args)
+    start_world: StartWorld | None = getattr(args, "world", None)
+    if start_world is not None:
+        return _supervise_with_world(args, start_world)
     if args.dev:
         return _runserver(args)
     return _gunicorn(args)
@@ -133,13 +142,11 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-# --- the demo: simulators + worker here, the web server in a child --------------------------------
+# --- a world (the demo's simulators + worker) here, the web server in a child ----------------------
 
 
-def _supervise_with_world(args: argparse.Namespace) -> int:
+def _supervise_with_world(args: argparse.Namespace, start_world: StartWorld) -> int:
     from django.db import connections
-
-    from fahuo.demo.live import start_world
 
     stop = threading.Event()
     received: list[int] = []
