@@ -84,7 +84,25 @@ def lane_tier(origin: str, dest: str) -> int:
     return 3
 
 
-# --- warehouses -------------------------------------------------------------------------------
+def _table(text: str) -> list[list[str]]:
+    """The rows of a ``|``-separated table (blank lines and ``#`` comments skipped), cells stripped."""
+    rows = (line.strip() for line in text.splitlines())
+    return [[cell.strip() for cell in row.split("|")] for row in rows if row and not row.startswith("#")]
+
+
+def _number(cell: str) -> int | float:
+    return float(cell) if "." in cell else int(cell)
+
+
+def _size(cell: str) -> tuple[int, int, int]:
+    """``LxWxH`` in millimetres."""
+    length, width, height = (int(side) for side in cell.split("x"))
+    return length, width, height
+
+
+def _names(cell: str) -> tuple[str, ...]:
+    """A comma-separated list; ``-`` is the empty one."""
+    return () if cell == "-" else tuple(cell.split(","))
 
 
 class WarehouseSpec(NamedTuple):
@@ -100,43 +118,17 @@ class WarehouseSpec(NamedTuple):
     aisles: int
 
 
-WAREHOUSES: tuple[WarehouseSpec, ...] = (
-    WarehouseSpec(
-        "HZ",
-        "杭州仓",
-        "浙江省",
-        "杭州市",
-        "余杭区",
-        "仓前街道良睦路 998 号 云仓 3 号库",
-        "仓管甲",
-        "0571-86660001",
-        0.55,
-        8,
-    ),
-    WarehouseSpec(
-        "GZ",
-        "广州仓",
-        "广东省",
-        "广州市",
-        "白云区",
-        "太和镇广从七路 66 号 物流园 B2 库",
-        "仓管乙",
-        "020-36660002",
-        0.3,
-        5,
-    ),
-    WarehouseSpec(
-        "CD",
-        "成都仓",
-        "四川省",
-        "成都市",
-        "双流区",
-        "西航港街道空港一路 18 号 2 号库",
-        "仓管丙",
-        "028-85660003",
-        0.25,
-        4,
-    ),
+# code | name | province | city | district | address | contact | phone | stock share | aisles
+_WAREHOUSE_TABLE = """
+HZ | 杭州仓 | 浙江省 | 杭州市 | 余杭区 | 仓前街道良睦路 998 号 云仓 3 号库 | 仓管甲 | 0571-86660001 | 0.55 | 8
+GZ | 广州仓 | 广东省 | 广州市 | 白云区 | 太和镇广从七路 66 号 物流园 B2 库 | 仓管乙 | 020-36660002 | 0.3 | 5
+CD | 成都仓 | 四川省 | 成都市 | 双流区 | 西航港街道空港一路 18 号 2 号库 | 仓管丙 | 028-85660003 | 0.25 | 4
+"""
+WAREHOUSES: tuple[WarehouseSpec, ...] = tuple(
+    WarehouseSpec(code, name, province, city, district, address, contact, phone, float(share), int(aisles))
+    for code, name, province, city, district, address, contact, phone, share, aisles in _table(
+        _WAREHOUSE_TABLE
+    )
 )
 
 
@@ -165,118 +157,38 @@ class CarrierSpec:
     capacity_hz: int = 200  # parcels per run from the main warehouse (2,000-order demo)
 
 
-CARRIERS: tuple[CarrierSpec, ...] = (
-    CarrierSpec(
-        "ZTO",
-        "中通快递",
-        "标准快递",
-        False,
-        False,
-        False,
-        8000,
-        30000,
-        (
-            Tier(300, 100, 24),
-            Tier(350, 150, 36),
-            Tier(420, 200, 48),
-            Tier(500, 300, 60),
-            Tier(1500, 1200, 96),
-        ),
-        capacity_hz=220,
-    ),
-    CarrierSpec(
-        "YTO",
-        "圆通速递",
-        "标准快递",
-        False,
-        False,
-        False,
-        8000,
-        30000,
-        (
-            Tier(310, 100, 24),
-            Tier(360, 150, 36),
-            Tier(430, 200, 48),
-            Tier(510, 300, 66),
-            Tier(1550, 1250, 96),
-        ),
-        not_served=frozenset({"西藏自治区", "新疆维吾尔自治区"}),
-        capacity_hz=200,
-    ),
-    CarrierSpec(
-        "YD",
-        "韵达快递",
-        "标准快递",
-        False,
-        False,
-        False,
-        8000,
-        30000,
-        (
-            Tier(280, 100, 30),
-            Tier(340, 160, 44),
-            Tier(440, 220, 56),
-            Tier(540, 320, 72),
-            Tier(1600, 1300, 96),
-        ),
-        not_served=frozenset({"西藏自治区", "新疆维吾尔自治区", "青海省"}),
-        capacity_hz=180,
-    ),
-    CarrierSpec(
-        "SF",
-        "顺丰速运",
-        "顺丰标快",
-        True,
-        True,
-        True,
-        6000,
-        50000,
-        (
-            Tier(1200, 300, 24),
-            Tier(1250, 500, 24),
-            Tier(1400, 800, 30),
-            Tier(1800, 1200, 40),
-            Tier(2300, 2000, 72),
-        ),
-        capacity_hz=250,
-    ),
-    CarrierSpec(
-        "JD",
-        "京东快递",
-        "京东标快",
-        True,
-        True,
-        True,
-        8000,
-        50000,
-        (
-            Tier(1000, 300, 24),
-            Tier(1100, 450, 24),
-            Tier(1300, 700, 32),
-            Tier(1700, 1100, 44),
-            Tier(2000, 1800, 80),
-        ),
-        capacity_hz=200,
-    ),
-    CarrierSpec(
-        "EMS",
-        "中国邮政EMS",
-        "EMS标准快递",
-        False,
-        True,
-        True,
-        8000,
-        40000,
-        (
-            Tier(1000, 400, 48),
-            Tier(1050, 400, 48),
-            Tier(1210, 600, 72),
-            Tier(1500, 900, 96),
-            Tier(1800, 1200, 96),
-        ),
-        capacity_hz=300,
-    ),
-)
+# code | name | service | cold chain, insured, door delivery (Y/-) | volumetric divisor | max weight g |
+# capacity_hz | tiers 0..4 as first-kg fen/step fen/transit hours | provinces not served
+_CARRIER_TABLE = """
+ZTO | 中通快递 | 标准快递 | --- | 8000 | 30000 | 220 | 300/100/24 350/150/36 420/200/48 500/300/60 1500/1200/96 | -
+YTO | 圆通速递 | 标准快递 | --- | 8000 | 30000 | 200 | 310/100/24 360/150/36 430/200/48 510/300/66 1550/1250/96 | 西藏自治区,新疆维吾尔自治区
+YD | 韵达快递 | 标准快递 | --- | 8000 | 30000 | 180 | 280/100/30 340/160/44 440/220/56 540/320/72 1600/1300/96 | 西藏自治区,青海省,新疆维吾尔自治区
+SF | 顺丰速运 | 顺丰标快 | YYY | 6000 | 50000 | 250 | 1200/300/24 1250/500/24 1400/800/30 1800/1200/40 2300/2000/72 | -
+JD | 京东快递 | 京东标快 | YYY | 8000 | 50000 | 200 | 1000/300/24 1100/450/24 1300/700/32 1700/1100/44 2000/1800/80 | -
+EMS | 中国邮政EMS | EMS标准快递 | -YY | 8000 | 40000 | 300 | 1000/400/48 1050/400/48 1210/600/72 1500/900/96 1800/1200/96 | -
+"""
+
+
+def _carrier(row: list[str]) -> CarrierSpec:
+    code, name, service, flags, divisor, max_weight, capacity, tiers, not_served = row
+    cold_chain, insured, door = (flag == "Y" for flag in flags)
+    a, b, c, d, e = (Tier(*map(int, tier.split("/"))) for tier in tiers.split())
+    return CarrierSpec(
+        code,
+        name,
+        service,
+        cold_chain,
+        insured,
+        door,
+        int(divisor),
+        int(max_weight),
+        (a, b, c, d, e),
+        not_served=frozenset(_names(not_served)),
+        capacity_hz=int(capacity),
+    )
+
+
+CARRIERS: tuple[CarrierSpec, ...] = tuple(_carrier(row) for row in _table(_CARRIER_TABLE))
 # Capacity at the smaller warehouses relative to the main one.
 CAPACITY_SHARE = {"HZ": 1.0, "GZ": 0.45, "CD": 0.45}
 SANDBOX_CARRIER = ("SANDBOX", "沙箱快递", "沙箱面单")
@@ -299,340 +211,67 @@ class SkuSpec(NamedTuple):
 
 
 # The six codes of the shared Douyin sample export come first, with its titles, specs and prices.
-SKUS: tuple[SkuSpec, ...] = (
+# code | name | spec | product id | weight g | size mm | traits | price fen | short name | popularity
+_SKU_TABLE = """
+SKU-3401 | 玻尿酸补水面膜 | 10片装 | 3700123401 | 320 | 200x150x30 | - | 5990 | 补水面膜10片 | 6
+SKU-3402 | 玻尿酸补水面膜 | 20片装 | 3700123402 | 640 | 200x150x60 | - | 9990 | 补水面膜20片 | 4
+SKU-3510 | 手工牛轧糖 | 原味 500g | 3700123510 | 560 | 180x120x80 | - | 3990 | 牛轧糖原味 | 5
+SKU-3511 | 手工牛轧糖 | 抹茶 500g | 3700123511 | 560 | 180x120x80 | - | 4290 | 牛轧糖抹茶 | 4
+SKU-3620 | 玻璃香薰瓶 | 琥珀色 200ml | 3700123620 | 480 | 90x90x180 | fragile,liquid | 6900 | 香薰琥珀200ml | 3
+SKU-3730 | 冻干草莓 | 100g | 3700123730 | 130 | 220x160x60 | - | 2990 | 冻干草莓100g | 4
+# skin care
+SKU-3403 | 玻尿酸补水面膜 | 5片体验装 | 3700123403 | 170 | 200x150x16 | - | 2990 | 补水面膜5片 | 2
+SKU-3410 | 烟酰胺精华液 | 30ml | 3700123410 | 120 | 45x45x120 | liquid,fragile | 12900 | 烟酰胺精华30ml | 3
+SKU-3411 | 烟酰胺精华液 | 50ml 双支装 | 3700123411 | 260 | 100x50x130 | liquid,fragile | 19900 | 烟酰胺精华双支 | 1.5
+SKU-3420 | 氨基酸洗面奶 | 120g | 3700123420 | 160 | 50x40x170 | liquid | 5900 | 氨基酸洁面 | 2
+SKU-3430 | 清透防晒乳 | 50ml | 3700123430 | 80 | 40x30x130 | liquid,light_sensitive | 8900 | 防晒乳50ml | 2
+SKU-3440 | 丝绒口红礼盒 | 3支装 | 3700123440 | 210 | 160x110x40 | fragile | 29900 | 口红礼盒 | 1
+# snacks and food
+SKU-3512 | 手工牛轧糖 | 蔓越莓 500g | 3700123512 | 560 | 180x120x80 | - | 4290 | 牛轧糖蔓越莓 | 2
+SKU-3520 | 手工雪花酥 | 400g | 3700123520 | 450 | 200x140x70 | fragile | 3590 | 雪花酥400g | 2
+SKU-3530 | 云南玫瑰鲜花饼 | 10枚礼盒 | 3700123530 | 650 | 260x200x60 | cold,fragile | 4990 | 鲜花饼10枚 | 2
+SKU-3731 | 冻干草莓 | 200g 家庭装 | 3700123731 | 250 | 260x180x80 | - | 4990 | 冻干草莓200g | 2
+SKU-3732 | 冻干芒果 | 100g | 3700123732 | 130 | 220x160x60 | - | 2690 | 冻干芒果100g | 1.5
+SKU-3740 | 每日坚果 | 30包 | 3700123740 | 780 | 300x200x120 | - | 8990 | 每日坚果30包 | 2
+SKU-3750 | 速冻手工水饺 | 1kg 荠菜猪肉 | 3700123750 | 1150 | 280x200x90 | cold | 4590 | 荠菜水饺1kg | 2
+SKU-3751 | 冷冻虾仁 | 500g | 3700123751 | 600 | 240x170x50 | cold | 6990 | 冻虾仁500g | 1.5
+SKU-3752 | 手作雪糕 | 12支装 | 3700123752 | 900 | 300x220x110 | cold,irregular | 7990 | 雪糕12支 | 1
+SKU-3760 | 特级初榨橄榄油 | 1L 玻璃瓶 | 3700123760 | 1350 | 85x85x300 | liquid,fragile | 9900 | 橄榄油1L | 1
+SKU-3770 | 古法红糖 | 400g | 3700123770 | 420 | 160x110x60 | powder | 2590 | 古法红糖 | 1
+SKU-3780 | 东北长粒香大米 | 5kg | 3700123780 | 5100 | 400x280x90 | - | 5990 | 大米5kg | 1
+# jewellery and gifts
+SKU-3810 | 淡水珍珠项链 | 8-9mm 45cm | 3700123810 | 60 | 120x120x40 | valuable | 89900 | 珍珠项链 | 1.5
+SKU-3811 | 足金转运珠手链 | 约1.2g | 3700123811 | 40 | 100x100x35 | valuable | 129900 | 足金转运珠 | 1
+SKU-3820 | 和田玉手镯 | 圈口56mm | 3700123820 | 180 | 110x110x45 | valuable,fragile | 299900 | 和田玉手镯 | 0.5
+SKU-3830 | 水晶摆件 | 白水晶簇 中号 | 3700123830 | 900 | 180x160x140 | fragile,irregular | 15900 | 水晶摆件 | 0.5
+SKU-3621 | 玻璃香薰瓶 | 琥珀色 500ml | 3700123621 | 980 | 110x110x230 | fragile,liquid | 12900 | 香薰琥珀500ml | 1
+SKU-3630 | 陶瓷马克杯 | 350ml 对杯 | 3700123630 | 820 | 220x120x120 | fragile | 7900 | 陶瓷对杯 | 1.5
+# nutrition
+SKU-3910 | 婴幼儿配方奶粉 | 3段 800g | 3700123910 | 1050 | 130x130x180 | powder | 26800 | 奶粉3段 | 1.5
+SKU-3911 | 乳清蛋白粉 | 香草味 900g | 3700123911 | 1100 | 140x140x200 | powder | 19900 | 蛋白粉900g | 1
+SKU-3912 | 宇治抹茶粉 | 100g 罐装 | 3700123912 | 160 | 80x80x100 | powder,light_sensitive | 5900 | 抹茶粉100g | 1
+SKU-3920 | 益生菌冻干粉 | 30袋 | 3700123920 | 120 | 150x100x60 | powder,cold | 15900 | 益生菌30袋 | 1
+# home
+SKU-4010 | 316不锈钢保温杯 | 500ml | 3700124010 | 380 | 80x80x240 | - | 8900 | 保温杯500ml | 1.5
+SKU-4020 | 桑蚕丝睡衣套装 | L 香槟色 | 3700124020 | 300 | 300x250x40 | - | 39900 | 真丝睡衣L | 0.8
+SKU-4040 | 加厚瑜伽垫 | 183×61cm 10mm | 3700124040 | 1100 | 620x160x160 | irregular | 6900 | 瑜伽垫10mm | 0.8
+"""
+SKUS: tuple[SkuSpec, ...] = tuple(
     SkuSpec(
-        "SKU-3401", "玻尿酸补水面膜", "10片装", "3700123401", 320, (200, 150, 30), (), 5990, "补水面膜10片", 6
-    ),
-    SkuSpec(
-        "SKU-3402", "玻尿酸补水面膜", "20片装", "3700123402", 640, (200, 150, 60), (), 9990, "补水面膜20片", 4
-    ),
-    SkuSpec(
-        "SKU-3510", "手工牛轧糖", "原味 500g", "3700123510", 560, (180, 120, 80), (), 3990, "牛轧糖原味", 5
-    ),
-    SkuSpec(
-        "SKU-3511", "手工牛轧糖", "抹茶 500g", "3700123511", 560, (180, 120, 80), (), 4290, "牛轧糖抹茶", 4
-    ),
-    SkuSpec(
-        "SKU-3620",
-        "玻璃香薰瓶",
-        "琥珀色 200ml",
-        "3700123620",
-        480,
-        (90, 90, 180),
-        ("fragile", "liquid"),
-        6900,
-        "香薰琥珀200ml",
-        3,
-    ),
-    SkuSpec("SKU-3730", "冻干草莓", "100g", "3700123730", 130, (220, 160, 60), (), 2990, "冻干草莓100g", 4),
-    # skin care
-    SkuSpec(
-        "SKU-3403",
-        "玻尿酸补水面膜",
-        "5片体验装",
-        "3700123403",
-        170,
-        (200, 150, 16),
-        (),
-        2990,
-        "补水面膜5片",
-        2,
-    ),
-    SkuSpec(
-        "SKU-3410",
-        "烟酰胺精华液",
-        "30ml",
-        "3700123410",
-        120,
-        (45, 45, 120),
-        ("liquid", "fragile"),
-        12900,
-        "烟酰胺精华30ml",
-        3,
-    ),
-    SkuSpec(
-        "SKU-3411",
-        "烟酰胺精华液",
-        "50ml 双支装",
-        "3700123411",
-        260,
-        (100, 50, 130),
-        ("liquid", "fragile"),
-        19900,
-        "烟酰胺精华双支",
-        1.5,
-    ),
-    SkuSpec(
-        "SKU-3420",
-        "氨基酸洗面奶",
-        "120g",
-        "3700123420",
-        160,
-        (50, 40, 170),
-        ("liquid",),
-        5900,
-        "氨基酸洁面",
-        2,
-    ),
-    SkuSpec(
-        "SKU-3430",
-        "清透防晒乳",
-        "50ml",
-        "3700123430",
-        80,
-        (40, 30, 130),
-        ("liquid", "light_sensitive"),
-        8900,
-        "防晒乳50ml",
-        2,
-    ),
-    SkuSpec(
-        "SKU-3440",
-        "丝绒口红礼盒",
-        "3支装",
-        "3700123440",
-        210,
-        (160, 110, 40),
-        ("fragile",),
-        29900,
-        "口红礼盒",
-        1,
-    ),
-    # snacks and food
-    SkuSpec(
-        "SKU-3512",
-        "手工牛轧糖",
-        "蔓越莓 500g",
-        "3700123512",
-        560,
-        (180, 120, 80),
-        (),
-        4290,
-        "牛轧糖蔓越莓",
-        2,
-    ),
-    SkuSpec(
-        "SKU-3520",
-        "手工雪花酥",
-        "400g",
-        "3700123520",
-        450,
-        (200, 140, 70),
-        ("fragile",),
-        3590,
-        "雪花酥400g",
-        2,
-    ),
-    SkuSpec(
-        "SKU-3530",
-        "云南玫瑰鲜花饼",
-        "10枚礼盒",
-        "3700123530",
-        650,
-        (260, 200, 60),
-        ("cold", "fragile"),
-        4990,
-        "鲜花饼10枚",
-        2,
-    ),
-    SkuSpec(
-        "SKU-3731", "冻干草莓", "200g 家庭装", "3700123731", 250, (260, 180, 80), (), 4990, "冻干草莓200g", 2
-    ),
-    SkuSpec("SKU-3732", "冻干芒果", "100g", "3700123732", 130, (220, 160, 60), (), 2690, "冻干芒果100g", 1.5),
-    SkuSpec("SKU-3740", "每日坚果", "30包", "3700123740", 780, (300, 200, 120), (), 8990, "每日坚果30包", 2),
-    SkuSpec(
-        "SKU-3750",
-        "速冻手工水饺",
-        "1kg 荠菜猪肉",
-        "3700123750",
-        1150,
-        (280, 200, 90),
-        ("cold",),
-        4590,
-        "荠菜水饺1kg",
-        2,
-    ),
-    SkuSpec(
-        "SKU-3751", "冷冻虾仁", "500g", "3700123751", 600, (240, 170, 50), ("cold",), 6990, "冻虾仁500g", 1.5
-    ),
-    SkuSpec(
-        "SKU-3752",
-        "手作雪糕",
-        "12支装",
-        "3700123752",
-        900,
-        (300, 220, 110),
-        ("cold", "irregular"),
-        7990,
-        "雪糕12支",
-        1,
-    ),
-    SkuSpec(
-        "SKU-3760",
-        "特级初榨橄榄油",
-        "1L 玻璃瓶",
-        "3700123760",
-        1350,
-        (85, 85, 300),
-        ("liquid", "fragile"),
-        9900,
-        "橄榄油1L",
-        1,
-    ),
-    SkuSpec(
-        "SKU-3770", "古法红糖", "400g", "3700123770", 420, (160, 110, 60), ("powder",), 2590, "古法红糖", 1
-    ),
-    SkuSpec("SKU-3780", "东北长粒香大米", "5kg", "3700123780", 5100, (400, 280, 90), (), 5990, "大米5kg", 1),
-    # jewellery and gifts
-    SkuSpec(
-        "SKU-3810",
-        "淡水珍珠项链",
-        "8-9mm 45cm",
-        "3700123810",
-        60,
-        (120, 120, 40),
-        ("valuable",),
-        89900,
-        "珍珠项链",
-        1.5,
-    ),
-    SkuSpec(
-        "SKU-3811",
-        "足金转运珠手链",
-        "约1.2g",
-        "3700123811",
-        40,
-        (100, 100, 35),
-        ("valuable",),
-        129900,
-        "足金转运珠",
-        1,
-    ),
-    SkuSpec(
-        "SKU-3820",
-        "和田玉手镯",
-        "圈口56mm",
-        "3700123820",
-        180,
-        (110, 110, 45),
-        ("valuable", "fragile"),
-        299900,
-        "和田玉手镯",
-        0.5,
-    ),
-    SkuSpec(
-        "SKU-3830",
-        "水晶摆件",
-        "白水晶簇 中号",
-        "3700123830",
-        900,
-        (180, 160, 140),
-        ("fragile", "irregular"),
-        15900,
-        "水晶摆件",
-        0.5,
-    ),
-    SkuSpec(
-        "SKU-3621",
-        "玻璃香薰瓶",
-        "琥珀色 500ml",
-        "3700123621",
-        980,
-        (110, 110, 230),
-        ("fragile", "liquid"),
-        12900,
-        "香薰琥珀500ml",
-        1,
-    ),
-    SkuSpec(
-        "SKU-3630",
-        "陶瓷马克杯",
-        "350ml 对杯",
-        "3700123630",
-        820,
-        (220, 120, 120),
-        ("fragile",),
-        7900,
-        "陶瓷对杯",
-        1.5,
-    ),
-    # nutrition
-    SkuSpec(
-        "SKU-3910",
-        "婴幼儿配方奶粉",
-        "3段 800g",
-        "3700123910",
-        1050,
-        (130, 130, 180),
-        ("powder",),
-        26800,
-        "奶粉3段",
-        1.5,
-    ),
-    SkuSpec(
-        "SKU-3911",
-        "乳清蛋白粉",
-        "香草味 900g",
-        "3700123911",
-        1100,
-        (140, 140, 200),
-        ("powder",),
-        19900,
-        "蛋白粉900g",
-        1,
-    ),
-    SkuSpec(
-        "SKU-3912",
-        "宇治抹茶粉",
-        "100g 罐装",
-        "3700123912",
-        160,
-        (80, 80, 100),
-        ("powder", "light_sensitive"),
-        5900,
-        "抹茶粉100g",
-        1,
-    ),
-    SkuSpec(
-        "SKU-3920",
-        "益生菌冻干粉",
-        "30袋",
-        "3700123920",
-        120,
-        (150, 100, 60),
-        ("powder", "cold"),
-        15900,
-        "益生菌30袋",
-        1,
-    ),
-    # home
-    SkuSpec(
-        "SKU-4010", "316不锈钢保温杯", "500ml", "3700124010", 380, (80, 80, 240), (), 8900, "保温杯500ml", 1.5
-    ),
-    SkuSpec(
-        "SKU-4020",
-        "桑蚕丝睡衣套装",
-        "L 香槟色",
-        "3700124020",
-        300,
-        (300, 250, 40),
-        (),
-        39900,
-        "真丝睡衣L",
-        0.8,
-    ),
-    SkuSpec(
-        "SKU-4040",
-        "加厚瑜伽垫",
-        "183×61cm 10mm",
-        "3700124040",
-        1100,
-        (620, 160, 160),
-        ("irregular",),
-        6900,
-        "瑜伽垫10mm",
-        0.8,
-    ),
+        code,
+        name,
+        spec,
+        product_id,
+        int(weight),
+        _size(size),
+        _names(traits),
+        int(price),
+        short_name,
+        _number(popularity),
+    )
+    for code, name, spec, product_id, weight, size, traits, price, short_name, popularity in _table(
+        _SKU_TABLE
+    )
 )
 
 
