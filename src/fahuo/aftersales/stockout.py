@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from fahuo.aftersales.models import (
@@ -36,8 +37,10 @@ from fahuo.catalog.models import Sku
 from fahuo.inventory.reservations import OUT_OF_STOCK, cancel_order, is_short, reserve_orders
 from fahuo.kit.errors import Conflict, FahuoError, InvalidInput, NotFound
 from fahuo.orders.models import Order, OrderStatus
+from fahuo.tracking import events
 
 MAX_DEADLINE = dt.timedelta(days=15)
+STOCK_CHOICE_MESSAGE = "stock_choice"  # the 话术库 key (notify's MessageKey.STOCK_CHOICE)
 
 
 class ChoiceClosed(FahuoError):
@@ -111,7 +114,27 @@ def offer(
             choice.save()
     except IntegrityError as exc:
         raise Conflict("这个订单已有待买家选择的缺货方案，请先撤回") from exc
+    choice.outcome = send_link(choice=choice, user=_user(user))
+    choice.save(update_fields=["outcome"])
     return choice
+
+
+def send_link(*, choice: StockChoice, user: Any = None) -> str:
+    """Queue the 话术库's 缺货选择 message with the choice link to the buyer on the order's channel
+    (notify, through tracking's hook); returns what happened, in the seller's words."""
+    send = events.order_message.get()
+    message = None
+    if send is not None:
+        path = reverse("buyer:stock_choice", args=[choice.token])
+        message = send(
+            order=choice.order, key=STOCK_CHOICE_MESSAGE, path=path, ref=f"c{choice.pk}", user=user
+        )
+    if message is None:
+        return "话术库的「缺货选择」消息已停用，请把链接发给买家"
+    channel = message.get_channel_display()
+    if message.last_error:
+        return f"没能通过{channel}发给买家：{message.last_error}；请把链接发给买家"[:300]
+    return f"选择链接已通过{channel}发给买家"
 
 
 def withdraw(*, choice: StockChoice, user: Any = None) -> StockChoice:

@@ -89,7 +89,8 @@ def offer(request: HttpRequest, order_pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, f"已生成订单 {order.platform_order_id} 的缺货选择链接：{choice_url(request, choice)}"
+            request,
+            f"已生成订单 {order.platform_order_id} 的缺货选择链接：{choice_url(request, choice)}；{choice.outcome}",
         )
     return redirect("aftersales:stockouts")
 

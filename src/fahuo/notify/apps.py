@@ -14,5 +14,6 @@ class NotifyConfig(AppConfig):
 
         events.buyer_message_kinds.provide(frozenset(str(k) for k in services.ALERT_KEYS))
         events.message_buyer.provide(services.send_for_alert)
+        events.order_message.provide(services.send_order_link)
         events.parcel_status_changed.connect(services.notify_for_tracks)
         events.alerts_opened.connect(services.notify_for_alert_rows)

@@ -29,6 +29,7 @@ class MessageKey(models.TextChoices):
     LOST = "lost", "丢失"
     SHIP_BY_SOON = "ship_by_soon", "发货延迟致歉"
     ADDRESS_CHANGED = "address_changed", "地址已修改"
+    STOCK_CHOICE = "stock_choice", "缺货选择"
 
 
 class MessageTemplate(models.Model):

@@ -151,6 +151,8 @@ class _Item:
     track: Track | None = None
     alert_id: int | None = None
     channel: str | None = None
+    link: str = ""  # {链接} when it is not the parcel's page (the out-of-stock choice page)
+    ref: str = ""  # what the message is about, when an order may get the same key again
 
 
 def queue_for_tracks(*, pairs: Sequence[Sequence[Any]], now: datetime | None = None) -> int:
@@ -240,10 +242,24 @@ def enqueue(
     return OutboxMessage.objects.filter(dedupe_key=dedupe_key(item)).first()
 
 
+def send_order_link(
+    *, order: Order, key: str, path: str, ref: str, user: Any = None, now: datetime | None = None
+) -> OutboxMessage | None:
+    """Queue an order message whose {链接} is another domain's buyer page (``path``, e.g. the
+    out-of-stock choice), once per ``ref``; the message, or None when the shop switched it off."""
+    if key not in ORDER_KEYS:
+        raise InvalidInput(f"没有这种订单消息：{key}")
+    item = _Item(order=order, key=key, link=public_base_url() + path, ref=ref)
+    _queue([item], now=now or timezone.now(), user=user)
+    return OutboxMessage.objects.filter(dedupe_key=dedupe_key(item)).first()
+
+
 def dedupe_key(item: _Item) -> str:
     """One message per order and key — per parcel for parcel news, per alert for an address change,
     once per order for the ship-by apology."""
     base = f"{item.order.pk}:{item.key}"
+    if item.ref:
+        return f"{base}:{item.ref}"
     if item.key == MessageKey.SHIP_BY_SOON:
         return base
     if item.key == MessageKey.ADDRESS_CHANGED and item.alert_id:
@@ -287,6 +303,7 @@ def _queue(items: list[_Item], *, now: datetime, user: Any = None) -> list[Outbo
         if template is None or not template.active:
             continue
         values = message_values(order=order, track=item.track, carriers=carriers, now=now)
+        values["链接"] = item.link or values["链接"]
         to = directory.address(order, channel)
         rows.append(
             OutboxMessage(

@@ -21,12 +21,12 @@ VARIABLES: dict[str, str] = {
     "快递": "快递公司",
     "预计": "预计送达日期",
     "店铺": "店铺名称",
-    "链接": "物流详情页链接",
+    "链接": "物流详情页链接（缺货选择消息里是买家的选择页）",
 }
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 # Messages about an order, not a parcel: sent before anything ships (ship-by apology) or about the
 # address. Every other message is about one parcel and is only queued when fahuo knows its number.
-ORDER_KEYS = frozenset({"ship_by_soon", "address_changed"})
+ORDER_KEYS = frozenset({"ship_by_soon", "address_changed", "stock_choice"})
 # Empty before the parcel ships, so refused in a message sent before it does.
 PARCEL_VARIABLES = ("单号", "快递", "链接")
 BEFORE_SHIPPING_KEYS = frozenset({"ship_by_soon"})
@@ -46,6 +46,7 @@ STATUS_PHRASES: dict[str, str] = {
     "lost": "包裹丢失",
     "ship_by_soon": "延迟发货",
     "address_changed": "地址修改",
+    "stock_choice": "缺货",
 }
 
 # The default library (话术库), seeded by ``services.ensure_default_templates``: key -> (title, body).
@@ -93,6 +94,10 @@ DEFAULT_TEXTS: dict[str, tuple[str, str]] = {
     "address_changed": (
         "地址已修改",
         "{买家}您好，您的收货地址已修改成功，{店铺}会按新地址为您发货，发货后再通知您单号。",
+    ),
+    "stock_choice": (
+        "缺货选择",
+        "{买家}您好，非常抱歉，您在{店铺}买的宝贝暂时缺货。请点链接选择等待到货、换款或退款：{链接}",
     ),
 }
 

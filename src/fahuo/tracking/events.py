@@ -22,6 +22,9 @@ alerts_opened: Hook[[Sequence[tuple[int, str]]]] = Hook("tracking.alerts_opened"
 buyer_message_kinds: Provided[frozenset[str]] = Provided("tracking.buyer_message_kinds", frozenset())
 # "Tell the buyer now" from the alert queue: ``message_buyer(alert=, user=)`` -> the message or None.
 message_buyer: Provided[Callable[..., Any] | None] = Provided("tracking.message_buyer", None)
+# A message to an order's buyer linking to a higher domain's buyer page (after-sales: the out-of-stock
+# choice): ``order_message(order=, key=, path=, ref=, user=)`` -> the queued message or None (notify).
+order_message: Provided[Callable[..., Any] | None] = Provided("tracking.order_message", None)
 # Rules other domains add to the sweep (after-sales: a return pickup about to run late), called as
 # ``handler(now=, result=)`` inside the sweep's transaction; they count what they open in ``result``.
 sweep_rules: Hook[...] = Hook("tracking.sweep_rules")
