@@ -36,7 +36,7 @@ from fahuo.aftersales.models import (
 from fahuo.catalog.models import Sku
 from fahuo.inventory.reservations import OUT_OF_STOCK, cancel_order, is_short, reserve_orders
 from fahuo.kit.errors import Conflict, FahuoError, InvalidInput, NotFound
-from fahuo.orders.models import Order, OrderStatus
+from fahuo.orders.models import Order, OrderStatus, Platform
 from fahuo.tracking import events
 
 MAX_DEADLINE = dt.timedelta(days=15)
@@ -222,23 +222,70 @@ def _swap(order: Order, choice: StockChoice, code: str) -> str:
 def _refund(order: Order, choice: StockChoice, now: dt.datetime) -> str:
     cancel_order(order=order)
     note = "缺货：买家选择退款" + (f"，补偿优惠券 {choice.coupon_code}" if choice.coupon_code else "")
+    rmas = [_refund_rma(order, line_id, amount, aftersale_id, error, note=note, now=now)
+            for line_id, amount, aftersale_id, error in _platform_refunds(order)]  # fmt: skip
+    choice.rma = rmas[0]
+    sent = (
+        "，已提交抖店退款" if all(r.aftersale_id for r in rmas) and rmas[0].source == RmaSource.DOUYIN else ""
+    )
+    failed = next((r.decision_note for r in rmas if r.status == RmaStatus.REQUESTED), "")
+    return (
+        f"订单已取消，退款 售后单 #{rmas[0].pk}{sent}"
+        + (f"，优惠券 {choice.coupon_code}" if choice.coupon_code else "")
+        + (f"；{failed}" if failed else "")
+    )
+
+
+def _refund_rma(
+    order: Order, line_id: str, amount: int, aftersale_id: str, error: str, *, note: str, now: dt.datetime
+) -> Rma:
+    status = RmaStatus.REQUESTED if error else RmaStatus.APPROVED
+    decision = f"未能提交抖店退款（{error}），请在抖店后台为买家退款" if error else note
     rma = Rma.objects.create(
-        source=RmaSource.MANUAL,
+        source=RmaSource.DOUYIN if aftersale_id else RmaSource.MANUAL,
+        aftersale_id=aftersale_id[:64],
         shop=order.shop,
         order=order,
         platform_order_id=order.platform_order_id,
+        platform_line_id=line_id[:64],
         kind=RmaKind.REFUND_ONLY,
-        status=RmaStatus.APPROVED,
+        status=status,
         reason="缺货退款",
-        refund_amount_fen=order.total_fen,
-        decision_note=note[:200],
+        refund_amount_fen=amount,
+        decision_note=decision[:200],
         last_event_at=now,
     )
-    RmaStep.objects.create(rma=rma, status=RmaStatus.APPROVED, source="desk", note=note, at=now)
-    choice.rma = rma
-    return f"订单已取消，退款 售后单 #{rma.pk}" + (
-        f"，优惠券 {choice.coupon_code}" if choice.coupon_code else ""
-    )
+    RmaStep.objects.create(rma=rma, status=status, source="desk", note=f"{note}；{decision}" if error else note,
+                           at=now)  # fmt: skip
+    return rma
+
+
+def _platform_refunds(order: Order) -> list[tuple[str, int, str, str]]:
+    """(sku order, amount, 抖店 after_sale_id, error) per refund: a 抖店 order's sku orders each get
+    the platform's 缺货 refund (afterSale.ApplyMarketAfterSale); other orders one local refund."""
+    if order.shop.platform != Platform.DOUYIN or order.channel == "private":
+        return [("", order.total_fen, "", "")]
+    from fahuo.integrations.douyin.settings import account_for_shop
+    from fahuo.integrations.registry import aftersale_platform
+
+    lines = list(order.lines.all())
+    rows: list[tuple[str, int, str, str]] = []
+    try:
+        adapter = aftersale_platform("douyin", account_for_shop(order.shop))
+    except FahuoError as exc:
+        return [(ln.platform_line_id, _amount(order, ln, lines), "", exc.message) for ln in lines]
+    with adapter:
+        for ln in lines:
+            try:
+                rows.append((ln.platform_line_id, _amount(order, ln, lines),
+                             adapter.refund_out_of_stock(ln.platform_line_id), ""))  # fmt: skip
+            except FahuoError as exc:
+                rows.append((ln.platform_line_id, _amount(order, ln, lines), "", exc.message))
+    return rows or [("", order.total_fen, "", "抖店订单没有商品单")]
+
+
+def _amount(order: Order, line: Any, lines: Sequence[Any]) -> int:
+    return order.total_fen if len(lines) == 1 else int(line.unit_price_fen) * int(line.quantity)
 
 
 def apply_defaults(*, now: dt.datetime | None = None, token: str = "") -> int:

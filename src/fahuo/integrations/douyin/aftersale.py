@@ -1,4 +1,5 @@
-"""抖店 after-sale decisions (售后审核): ``afterSale.operate``.
+"""抖店 after-sale decisions (售后审核): ``afterSale.operate``; the seller's 缺货 refund:
+``afterSale.ApplyMarketAfterSale``.
 
 Request (param_json): ``{"type": <operation>, "items": [{"aftersale_id", "reason", "remark",
 "reject_reason_code", "evidence", "logistics", "update_time"}]}``; answer ``data.items[]`` with
@@ -21,6 +22,10 @@ from fahuo.integrations.http import ClientAdapter
 from fahuo.kit.errors import ProviderError
 
 METHOD_OPERATE = "afterSale.operate"
+# 缺货 refund the seller opens itself (超市申请缺重/缺货): {"sku_order_id", "after_sale_reason": 2}
+# -> data.after_sale_id; whole sku order only, the platform computes the amount.
+METHOD_STOCKOUT = "afterSale.ApplyMarketAfterSale"
+REASON_MISS_ITEM = 2
 # kind -> (approve type, reject type)
 OPERATE_TYPES: dict[str, tuple[int, int]] = {
     "return_refund": (111, 112),
@@ -69,6 +74,20 @@ class DouyinAfterSale(ClientAdapter[DouyinClient]):
     def __init__(self, settings: DouyinSettings, *, client: DouyinClient | None = None) -> None:
         self.settings = settings
         self.client = client or DouyinClient(settings)
+
+    def refund_out_of_stock(self, sku_order_id: str) -> str:
+        """Open the 缺货 refund of one sku order (商品单); returns 抖店's after_sale_id."""
+        if not sku_order_id.isdigit():
+            raise ProviderError(
+                f"抖店商品单号不合法: {sku_order_id!r}",
+                detail={"retryable": False, "kind": str(FailureKind.INVALID)},
+            )
+        params = {"sku_order_id": int(sku_order_id), "after_sale_reason": REASON_MISS_ITEM}
+        body = self.client.call(METHOD_STOCKOUT, params)
+        outcome = mapper.parse_response(body)
+        if not outcome.ok:
+            raise ProviderError(outcome.message, detail=outcome.detail())
+        return str((body.get("data") or {}).get("after_sale_id") or "")
 
     def decide(self, decision: Decision) -> None:
         body = self.client.call(METHOD_OPERATE, operate_params(decision))

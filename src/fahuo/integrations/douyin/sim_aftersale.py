@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fahuo.integrations.douyin.simulator import DouyinSimulator
 
-ROUTES = {"/afterSale/operate": "afterSale.operate"}
+ROUTES = {
+    "/afterSale/operate": "afterSale.operate",
+    "/afterSale/ApplyMarketAfterSale": "afterSale.ApplyMarketAfterSale",
+}
+MISS_ITEM = 2  # after_sale_reason 缺货 (1 缺重, 3 拒收)
 AGREE = {111: "return_agreed", 201: "refund_agreed", 311: "exchange_agreed"}
 REFUSE = {112: "return_refused", 202: "refund_refused", 312: "exchange_refused"}
 
@@ -23,6 +27,8 @@ class AfterSaleState:
     # aftersale_id -> "pending" | one of the AGREE/REFUSE values
     cases: dict[str, str] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
+    # sku_order_id -> the after-sale the seller opened for it (缺货 refunds)
+    stockouts: dict[str, str] = field(default_factory=dict)
 
 
 def handle(sim: DouyinSimulator, method: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -30,6 +36,8 @@ def handle(sim: DouyinSimulator, method: str, params: Mapping[str, Any]) -> dict
 
     state: AfterSaleState = sim.aftersale
     state.received.append(dict(params))
+    if method == "afterSale.ApplyMarketAfterSale":
+        return _stockout(state, params)
     try:
         op = int(params.get("type") or 0)
     except (TypeError, ValueError):
@@ -55,3 +63,27 @@ def handle(sim: DouyinSimulator, method: str, params: Mapping[str, Any]) -> dict
             state.cases[aid] = AGREE.get(op) or REFUSE[op]
             answers.append({"aftersale_id": aid, "status_code": 0, "status_msg": "success"})
     return {"items": answers}
+
+
+def _stockout(state: AfterSaleState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The seller's 缺货 refund of one sku order: a refund-only after-sale, agreed at once (whole
+    sku order, amount computed by the platform); the same sku order twice is refused."""
+    from fahuo.integrations.douyin.simulator import _invalid, _Refusal
+
+    sku_order = str(params.get("sku_order_id") or "")
+    if not sku_order.isdigit():
+        raise _invalid("isv.parameter-invalid:sku_order_id", "商品单订单ID不合法")
+    try:
+        reason = int(params.get("after_sale_reason") or 0)
+    except (TypeError, ValueError):
+        reason = 0
+    if reason not in (1, MISS_ITEM, 3):
+        raise _invalid("isv.parameter-invalid:after_sale_reason", "售后原因不合法")
+    if sku_order in state.stockouts:
+        raise _Refusal(
+            50002, "业务处理失败", "isv.business-failed:12001", "该商品单已存在售后单，不能重复申请"
+        )
+    aid = str(7_100_000_000_000_000_000 + len(state.stockouts) + 1)
+    state.stockouts[sku_order] = aid
+    state.cases[aid] = "refund_agreed"
+    return {"after_sale_id": aid}
