@@ -133,7 +133,7 @@ def main() -> int:
 
     from fahuo.carriers.models import Carrier, ProviderAccount
     from fahuo.demo.generate import build_demo
-    from fahuo.fulfilment.batches import create_batch, run_batch
+    from fahuo.fulfilment.batches.services import create_batch, run_batch
     from fahuo.fulfilment.models import PrintBatch, Waybill
     from fahuo.inventory.models import Warehouse
     from fahuo.orders.models import Order, OrderStatus

@@ -34,7 +34,7 @@ import reportlab  # noqa: E402
 from reportlab.graphics.barcode.code128 import Code128  # noqa: E402
 from reportlab.pdfgen.canvas import FILL_NON_ZERO, Canvas  # noqa: E402
 
-from fahuo.fulfilment.labels import LabelData, render_labels  # noqa: E402
+from fahuo.fulfilment.labels.render import LabelData, render_labels  # noqa: E402
 from fahuo.kit import pdf as kpdf  # noqa: E402
 from fahuo.kit.privacy import mask_name, mask_phone  # noqa: E402
 

@@ -884,7 +884,7 @@ def _create_parcels(
 def _seed_packing(shops: dict[str, Shop], warehouses: dict[str, Warehouse], skus: dict[str, Sku]) -> None:
     """Default packaging rules, the standard cartons in every warehouse, and the shops' inserts."""
     from fahuo.fulfilment.models import BrandInsert
-    from fahuo.fulfilment.packing import ensure_default_cartons, ensure_default_packaging_rules
+    from fahuo.fulfilment.packing.services import ensure_default_cartons, ensure_default_packaging_rules
 
     ensure_default_packaging_rules()
     for warehouse in warehouses.values():

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 from fahuo.accounts.services import audit, require
 from fahuo.desk import print_summary, selectors
 from fahuo.desk.forms import ImportForm, OrderFilterForm, PrintForm, RecipientForm
-from fahuo.fulfilment import platform_print
+from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.services import print_orders
-from fahuo.fulfilment.shipback import shipbacks_for_order
+from fahuo.fulfilment.shipback.services import shipbacks_for_order
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.livestream.selectors import next_stream_shortfalls

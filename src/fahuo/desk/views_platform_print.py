@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fahuo.accounts.selectors import visible
 from fahuo.carriers.models import ProviderAccount
 from fahuo.desk.security import DEFAULT_CSP
-from fahuo.fulfilment import platform_print
+from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.models import PlatformPrint, PlatformPrintStatus, PrintBatch
 from fahuo.integrations.douyin import print_component
 from fahuo.integrations.registry import PRINTS_ENCRYPTED

@@ -18,11 +18,11 @@ from ninja import Field, Query, Router, Schema, Status
 
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import require
-from fahuo.fulfilment import batches as svc
-from fahuo.fulfilment import label_audit
+from fahuo.fulfilment.batches import services as svc
+from fahuo.fulfilment.labels import audit as label_audit
+from fahuo.fulfilment.labels.voids import VOID_REASONS, cancel_waybill
 from fahuo.fulfilment.models import PrintBatch, Waybill
 from fahuo.fulfilment.services import print_orders
-from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 from fahuo.kit.openapi import DbId
 from fahuo.orders.models import Order, OrderStatus

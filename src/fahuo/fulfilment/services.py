@@ -37,7 +37,7 @@ from fahuo.kit.privacy import is_unreadable
 from fahuo.orders.models import Order, OrderStatus
 
 if TYPE_CHECKING:
-    from fahuo.fulfilment.labels import LabelData
+    from fahuo.fulfilment.labels.render import LabelData
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHUNK = 500  # parcels per provider call and per transaction
@@ -394,7 +394,7 @@ def _record(
         for text, ids in errors.items():
             Parcel.objects.filter(pk__in=ids).update(error=text)
         if labelled:
-            from fahuo.fulfilment.ship_moment import after_issued
+            from fahuo.fulfilment.shipback.moment import after_issued
 
             done = set(labelled)
             after_issued(orders=[order for order, parcel in chunk if parcel.pk in done])
@@ -443,7 +443,7 @@ def label_for(
     summary: str | None = None,
 ) -> LabelData:
     """The label of one waybill (``waybill.parcel`` and ``waybill.carrier`` loaded)."""
-    from fahuo.fulfilment.labels import LabelData
+    from fahuo.fulfilment.labels.render import LabelData
 
     shop, parcel, carrier = order.shop, waybill.parcel, waybill.carrier
     test = is_test_waybill(carrier=carrier, provider=waybill.provider)
@@ -533,8 +533,9 @@ def print_orders(
     A printed order prints again with the waybill it has (a reprint); an order whose waybill was
     voided gets a new one.
     """
-    from fahuo.fulfilment import label_audit, platform_print
-    from fahuo.fulfilment.labels import render_labels_to
+    from fahuo.fulfilment.labels import audit as label_audit
+    from fahuo.fulfilment.labels import platform_print
+    from fahuo.fulfilment.labels.render import render_labels_to
 
     if isinstance(orders, QuerySet):
         order_list = list(printable_orders(orders))
@@ -597,7 +598,7 @@ def after_printed(*, order_ids: Sequence[int]) -> None:
     platform (ship-back). Runs inside the transaction that marks the orders printed; the provider
     calls happen in the worker after commit. Shops that ship back at pack scan wait for the scan
     station (``ship_moment``)."""
-    from fahuo.fulfilment import ship_moment
+    from fahuo.fulfilment.shipback import moment as ship_moment
     from fahuo.tracking.ingest import ensure_tracks
 
     if not order_ids:

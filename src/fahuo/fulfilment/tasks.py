@@ -10,10 +10,10 @@ from django.db import close_old_connections
 from huey.contrib.djhuey import db_task, on_startup
 
 from fahuo.accounts.selectors import acting_user, shops_refused
-from fahuo.fulfilment.batches import cancel_batch, resume_interrupted, run_batch
+from fahuo.fulfilment.batches.services import cancel_batch, resume_interrupted, run_batch
 from fahuo.fulfilment.models import PrintBatch, PrintBatchItem
 from fahuo.fulfilment.services import print_orders
-from fahuo.fulfilment.shipback import send_due_shipbacks_every_minute, send_shipbacks_task  # noqa: F401
+from fahuo.fulfilment.shipback.services import send_due_shipbacks_every_minute, send_shipbacks_task  # noqa: F401
 from fahuo.kit.errors import Conflict
 from fahuo.orders.models import Order
 
@@ -105,6 +105,6 @@ def render_part_task(
     batch_id: int, path: str, order_ids: list[int], printed_at: str, size: str
 ) -> int | None:
     """Draw one part of a print batch another process worker is issuing (ids only on the queue)."""
-    from fahuo.fulfilment.batch_render import draw_queued_part
+    from fahuo.fulfilment.batches.render import draw_queued_part
 
     return draw_queued_part(path=path, order_ids=order_ids, printed_at=printed_at, size=size)

@@ -9,7 +9,7 @@ from django.test import Client
 
 from fahuo.aftersales import services
 from fahuo.aftersales.models import Rma, RmaKind, RmaSource
-from fahuo.fulfilment.batches import create_batch, run_batch
+from fahuo.fulfilment.batches.services import create_batch, run_batch
 from fahuo.fulfilment.models import Waybill
 from fahuo.fulfilment.tests import batch_helpers as h
 from fahuo.orders.models import Order, OrderStatus

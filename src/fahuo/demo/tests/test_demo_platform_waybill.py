@@ -10,8 +10,8 @@ import pytest
 from fahuo.carriers.models import ProviderAccount
 from fahuo.demo import live, platform_waybill
 from fahuo.demo.generate import build_demo
-from fahuo.fulfilment import platform_print
-from fahuo.fulfilment.batches import create_batch, run_batch
+from fahuo.fulfilment.batches.services import create_batch, run_batch
+from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.models import PlatformPrint, Waybill
 from fahuo.integrations.douyin import print_component
 from fahuo.orders.models import Order, OrderStatus

@@ -19,7 +19,7 @@ import pytest
 from fahuo.carriers.models import Carrier, ProviderAccount
 from fahuo.catalog.models import Sku
 from fahuo.desk.tests.test_browser import browser  # noqa: F401  (the module-scoped chromium)
-from fahuo.fulfilment.batches import create_batch, run_batch
+from fahuo.fulfilment.batches.services import create_batch, run_batch
 from fahuo.fulfilment.models import PlatformPrint, PlatformPrintStatus, Waybill
 from fahuo.integrations.douyin import print_component, sim_orders
 from fahuo.integrations.douyin.simulator import DouyinSimulator

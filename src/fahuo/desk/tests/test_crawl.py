@@ -161,7 +161,7 @@ def seed_the_days_work() -> None:
     """What a working day leaves behind, made through the same services the buttons call: an
     import, an allocation preview, a print batch, the alert sweep, a 抖店 order not fetched yet."""
     from fahuo.desk.tests.conftest import sample_csv
-    from fahuo.fulfilment.batches import create_batch
+    from fahuo.fulfilment.batches.services import create_batch
     from fahuo.orders.importing import import_orders_file
     from fahuo.orders.models import Order, OrderStatus, Shop
     from fahuo.routing.services import apply_run, plan_allocation
@@ -176,7 +176,7 @@ def seed_the_days_work() -> None:
     first = list(ready.order_by("pk").values_list("pk", flat=True)[:20])
     apply_run(run=plan_allocation(orders=ready.filter(pk__in=first)), user=None)
     plan_allocation(orders=ready)  # a preview left open
-    from fahuo.fulfilment.batch_worker import run_batch
+    from fahuo.fulfilment.batches.worker import run_batch
     from fahuo.tracking.models import Alert
     from fahuo.tracking.services import resolve_alert
 

@@ -9,7 +9,7 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 
 from fahuo.accounts.models import ApiToken
-from fahuo.fulfilment.batches import run_batch
+from fahuo.fulfilment.batches.services import run_batch
 from fahuo.fulfilment.models import BatchStatus, PrintBatch, VoidedWaybill, Waybill
 from fahuo.fulfilment.tests import batch_helpers as h
 from fahuo.fulfilment.tests.batch_helpers import make_order
@@ -72,7 +72,7 @@ def test_resume_of_a_finished_batch_is_a_conflict(operator: Any, shop: Any) -> N
 
 
 def test_resume_a_failed_batch(operator: Any, shop: Any, django_capture_on_commit_callbacks: Any) -> None:
-    from fahuo.fulfilment.batches import create_batch
+    from fahuo.fulfilment.batches.services import create_batch
 
     [batch] = create_batch(orders=[make_order(shop)], enqueue=False)
     PrintBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, error="网络中断")
@@ -87,7 +87,7 @@ def test_resume_a_failed_batch(operator: Any, shop: Any, django_capture_on_commi
 def test_void_needs_an_operator_and_reprint_then_issues_a_new_number(
     packer: Any, operator: Any, shop: Any
 ) -> None:
-    from fahuo.fulfilment.batches import create_batch
+    from fahuo.fulfilment.batches.services import create_batch
 
     order = make_order(shop)
     [batch] = create_batch(orders=[order], enqueue=False)

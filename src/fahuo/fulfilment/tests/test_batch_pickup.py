@@ -11,7 +11,7 @@ from django.test import Client
 
 from fahuo.accounts.models import ApiToken
 from fahuo.desk.tests.conftest import login
-from fahuo.fulfilment.batches import create_batch
+from fahuo.fulfilment.batches.services import create_batch
 from fahuo.fulfilment.models import PrintBatch, PrintBatchItem
 from fahuo.fulfilment.services import SHANGHAI
 from fahuo.fulfilment.tests.batch_helpers import make_order, sku

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from fahuo.fulfilment import batch_render, batch_worker
-from fahuo.fulfilment.batches import create_batch, run_batch
+from fahuo.fulfilment.batches import render as batch_render
+from fahuo.fulfilment.batches import worker as batch_worker
+from fahuo.fulfilment.batches.services import create_batch, run_batch
 from fahuo.fulfilment.models import BatchStatus, PrintBatch, PrintBatchItem, Waybill
 from fahuo.fulfilment.tests import batch_helpers as h
 from fahuo.fulfilment.tests.batch_helpers import make_order, pdf_pages, pdf_text, sku

@@ -15,7 +15,7 @@ from django.test import Client
 from fahuo.accounts.models import AuditLog
 from fahuo.desk.tests import test_browser
 from fahuo.desk.tests.conftest import login
-from fahuo.fulfilment.batches import create_batch, run_batch
+from fahuo.fulfilment.batches.services import create_batch, run_batch
 from fahuo.fulfilment.models import BatchStatus, PrintBatch, PrintBatchItem, VoidedWaybill, Waybill
 from fahuo.fulfilment.tests import batch_helpers as h
 from fahuo.fulfilment.tests.batch_helpers import make_order

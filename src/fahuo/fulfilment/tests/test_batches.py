@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fahuo.carriers.models import Carrier
-from fahuo.fulfilment.batches import create_batch, packing_order, run_batch
+from fahuo.fulfilment.batches.services import create_batch, packing_order, run_batch
 from fahuo.fulfilment.models import (
     BatchItemStatus,
     BatchStatus,
@@ -77,7 +77,7 @@ def test_single_sku_orders_come_first_grouped_by_sku_then_multi_sku_by_mix(shop:
 def test_packing_order_keeps_orders_without_a_catalog_sku_together() -> None:
     from collections import Counter
 
-    from fahuo.fulfilment.batches import _Row
+    from fahuo.fulfilment.batches.services import _Row
 
     rows = [_Row(i, None, 1, None, Counter({"面膜": 1} if i % 2 else {"皂": 1})) for i in range(4)]
     assert [r.order_id for r in packing_order(rows)] == [0, 2, 1, 3]  # 皂 sorts before 面膜
@@ -286,7 +286,7 @@ def test_cli_runs_a_failed_batch_to_the_end(shop: Any, capsys: Any) -> None:
 def test_the_labels_cli_draws_a_progress_bar_only_for_long_runs_at_a_terminal(monkeypatch: Any) -> None:
     import sys
 
-    from fahuo.fulfilment.cli import progress_bar
+    from fahuo.fulfilment.labels.cli import progress_bar
 
     with progress_bar(5000, label="x") as update:
         assert update is None  # pytest's stderr is not a terminal

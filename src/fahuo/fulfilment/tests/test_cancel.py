@@ -9,12 +9,12 @@ import pytest
 
 from fahuo.accounts.models import AuditLog
 from fahuo.carriers.models import Carrier
-from fahuo.fulfilment.batches import create_batch, run_batch
+from fahuo.fulfilment.batches.services import create_batch, run_batch
+from fahuo.fulfilment.labels.voids import VOID_REASONS, cancel_waybill
 from fahuo.fulfilment.models import ParcelStatus, PrintBatchItem, VoidedWaybill, Waybill
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.tests import batch_helpers as h
 from fahuo.fulfilment.tests.batch_helpers import EBID, make_order, sku
-from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
 from fahuo.integrations.kdniao.simulator import KdniaoSimulator
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound, ProviderError
 from fahuo.orders.models import Order, OrderStatus

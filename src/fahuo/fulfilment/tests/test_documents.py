@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fahuo.cli import main as fahuo_cli
-from fahuo.fulfilment.documents import (
+from fahuo.fulfilment.models import BrandInsert, PrintBatch, PrintBatchItem
+from fahuo.fulfilment.packing.documents import (
     PicklistData,
     PickRow,
     PickSection,
@@ -21,8 +22,7 @@ from fahuo.fulfilment.documents import (
     render_picklist,
     slip_data,
 )
-from fahuo.fulfilment.models import BrandInsert, PrintBatch, PrintBatchItem
-from fahuo.fulfilment.packing import ensure_default_cartons, ensure_default_packaging_rules
+from fahuo.fulfilment.packing.services import ensure_default_cartons, ensure_default_packaging_rules
 from fahuo.fulfilment.tests.packing_helpers import FULL_PHONE, make_order, make_parcel, make_sku
 from fahuo.inventory.models import Stock, Warehouse
 from fahuo.orders.models import Order, OrderStatus

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from fahuo.accounts.models import ApiToken, AuditLog
-from fahuo.fulfilment import label_audit
+from fahuo.fulfilment.labels import audit as label_audit
 from fahuo.fulfilment.tests import batch_helpers as h
 from fahuo.fulfilment.tests.batch_helpers import make_order
 

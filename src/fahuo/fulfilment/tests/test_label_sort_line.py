@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from fahuo.fulfilment.labels import SIZES, render_labels
+from fahuo.fulfilment.labels.render import SIZES, render_labels
 from fahuo.fulfilment.tests.test_labels import make_label
 
 BOLD_STROKE = 0.085  # the heaviest faux-bold stroke on a label, as a fraction of the font size

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reportlab.graphics.barcode import qrencoder
 
-from fahuo.fulfilment.labels import (
+from fahuo.fulfilment.labels.render import (
     SIZES,
     LabelData,
     _mask_phone_field,

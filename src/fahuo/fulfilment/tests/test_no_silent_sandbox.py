@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fahuo.carriers.models import Carrier
-from fahuo.fulfilment.batches import create_batch
+from fahuo.fulfilment.batches.services import create_batch
 from fahuo.fulfilment.models import Parcel, Waybill
 from fahuo.fulfilment.services import NO_CARRIER, print_orders
 from fahuo.fulfilment.tests.test_printing import make_order, pdf_text

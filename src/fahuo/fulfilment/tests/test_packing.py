@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fahuo.fulfilment.cartons import (
+from fahuo.fulfilment.models import Carton, PackagingRule, Parcel
+from fahuo.fulfilment.packing.cartons import (
     MAX_UNITS,
     CartonChoice,
     Placement,
@@ -21,8 +22,7 @@ from fahuo.fulfilment.cartons import (
     verify,
     volumetric_weight_g,
 )
-from fahuo.fulfilment.models import Carton, PackagingRule, Parcel
-from fahuo.fulfilment.packing import (
+from fahuo.fulfilment.packing.services import (
     DEFAULT_RULES,
     carton_for_order,
     chargeable_weight_g,

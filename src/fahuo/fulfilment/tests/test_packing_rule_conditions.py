@@ -9,7 +9,7 @@ import pytest
 
 from fahuo.catalog.models import Sku
 from fahuo.fulfilment.models import BrandInsert, Carton, PackagingRule
-from fahuo.fulfilment.packing import active_rules, carton_for_order, inserts_for, instructions_for
+from fahuo.fulfilment.packing.services import active_rules, carton_for_order, inserts_for, instructions_for
 from fahuo.orders.models import Customer, Order, OrderLine, Shop
 
 pytestmark = pytest.mark.django_db

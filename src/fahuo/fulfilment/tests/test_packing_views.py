@@ -12,7 +12,7 @@ from django.urls import reverse
 from fahuo.accounts.models import AuditLog
 from fahuo.desk.tests.test_browser import browser, desk, shot  # noqa: F401 (fixtures)
 from fahuo.fulfilment.models import PackagingRule, Parcel, PrintBatch, PrintBatchItem, VoidedWaybill
-from fahuo.fulfilment.packing import ensure_default_cartons, ensure_default_packaging_rules
+from fahuo.fulfilment.packing.services import ensure_default_cartons, ensure_default_packaging_rules
 from fahuo.fulfilment.tests.packing_helpers import FULL_PHONE, make_order, make_parcel, make_sku
 from fahuo.kit.testing import log_in
 from fahuo.orders.models import OrderStatus

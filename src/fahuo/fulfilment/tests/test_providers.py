@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from fahuo.carriers.models import Carrier, ProviderAccount
-from fahuo.fulfilment.batches import create_batch, run_batch
+from fahuo.fulfilment.batches.services import create_batch, run_batch
+from fahuo.fulfilment.labels.voids import cancel_waybill
 from fahuo.fulfilment.models import BatchStatus, PrintBatchItem, Waybill
 from fahuo.fulfilment.providers import ProviderPool
 from fahuo.fulfilment.tests import batch_helpers as h
 from fahuo.fulfilment.tests.batch_helpers import make_order, sku
-from fahuo.fulfilment.voids import cancel_waybill
 from fahuo.integrations.kuaidi100.simulator import (
     DEMO_KEY,
     DEMO_PARTNER_ID,

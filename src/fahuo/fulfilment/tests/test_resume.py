@@ -21,9 +21,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from fahuo.carriers.models import Carrier
-from fahuo.fulfilment import batch_worker
 from fahuo.fulfilment import services as services_module
-from fahuo.fulfilment.batches import (
+from fahuo.fulfilment.batches import worker as batch_worker
+from fahuo.fulfilment.batches.services import (
     claim_batch,
     create_batch,
     holder_alive,
@@ -247,7 +247,7 @@ import json, sys
 import django
 django.setup()
 from fahuo.carriers.models import Carrier, ProviderAccount
-from fahuo.fulfilment.batches import create_batch
+from fahuo.fulfilment.batches.services import create_batch
 from fahuo.inventory.models import Warehouse
 from fahuo.orders.models import Order
 url, ebid, key = sys.argv[1:4]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from fahuo.carriers.models import Carrier
 from fahuo.catalog.models import Sku
 from fahuo.fulfilment.models import Parcel, ParcelStatus, ShipBack, Waybill
-from fahuo.fulfilment.packing import mark_packed
+from fahuo.fulfilment.packing.services import mark_packed
 from fahuo.fulfilment.services import ensure_parcels, issue_waybills, print_orders
 from fahuo.inventory.models import Stock, Warehouse
 from fahuo.inventory.reservations import reserve_orders

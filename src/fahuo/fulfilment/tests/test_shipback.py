@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from fahuo.accounts.models import AuditLog
 from fahuo.carriers.models import Carrier, ProviderAccount
-from fahuo.fulfilment import shipback
 from fahuo.fulfilment.models import Parcel, ParcelStatus, ShipBack, ShipBackStatus, Waybill
 from fahuo.fulfilment.services import print_orders
+from fahuo.fulfilment.shipback import services as shipback
 from fahuo.integrations.douyin.simulator import DouyinSimulator
 from fahuo.integrations.simserver import serve
 from fahuo.kit.testing import client_for as login

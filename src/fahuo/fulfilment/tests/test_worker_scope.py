@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fahuo.accounts.services import add_member, remove_member
-from fahuo.fulfilment.batches import create_batch
+from fahuo.fulfilment.batches.services import create_batch
 from fahuo.fulfilment.models import BatchStatus, PrintBatch, Waybill
 from fahuo.fulfilment.tasks import print_orders_task, run_batch_task
 from fahuo.fulfilment.tests import batch_helpers as h

@@ -125,7 +125,7 @@ def issue_request_data(request: WaybillRequest, settings: KdniaoSettings) -> dic
     data["Quantity"] = request.quantity
     if settings.remark:
         data["Remark"] = clean_text(settings.remark, 60)
-    data["IsReturnPrintTemplate"] = 0  # fahuo draws its own labels (fahuo.fulfilment.labels)
+    data["IsReturnPrintTemplate"] = 0  # fahuo draws its own labels (fahuo.fulfilment.labels.render)
     return data
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fahuo.fulfilment.labels import scrub_phones
+from fahuo.fulfilment.labels.render import scrub_phones
 from fahuo.kit.privacy import mask_name, scrub
 
 

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from fahuo.accounts.models import ApiToken, AuditLog
+from fahuo.fulfilment.labels.voids import cancel_waybill
 from fahuo.fulfilment.services import print_orders
-from fahuo.fulfilment.voids import cancel_waybill
 from fahuo.inventory.services import import_stock, stock_levels
 from fahuo.inventory.tests.helpers import arrive, check_books, sku
 from fahuo.inventory.tests.helpers import warehouse as make_warehouse

@@ -18,8 +18,8 @@ from django.test import Client
 
 from fahuo.accounts.models import ApiToken
 from fahuo.carriers.models import ProviderAccount
-from fahuo.fulfilment import platform_print
-from fahuo.fulfilment.batches import create_batch, resume_batch, run_batch
+from fahuo.fulfilment.batches.services import create_batch, resume_batch, run_batch
+from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.models import BatchStatus, PlatformPrint, PlatformPrintStatus, Waybill
 from fahuo.integrations.douyin import print_component, sim_orders
 from fahuo.integrations.douyin.simulator import DouyinSimulator

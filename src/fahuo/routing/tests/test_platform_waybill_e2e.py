@@ -199,8 +199,8 @@ def test_the_same_order_on_a_carrier_that_cannot_print_it_is_refused_by_name(
 
 
 def test_a_batch_refuses_the_order_on_a_carrier_that_cannot_print_it_by_name(world, operator, sim) -> None:
-    from fahuo.fulfilment.batches import create_batch
-    from fahuo.fulfilment.platform_print import NEEDS_PLATFORM_WAYBILL
+    from fahuo.fulfilment.batches.services import create_batch
+    from fahuo.fulfilment.labels.platform_print import NEEDS_PLATFORM_WAYBILL
 
     import_orders_file(fileobj=io.BytesIO(_export(sim)), filename="1762776334_订单导出.csv", shop=world.shop)
     order = Order.objects.get(platform_order_id=OID)

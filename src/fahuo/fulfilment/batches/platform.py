@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Case, Count, F, QuerySet, Value, When
 from django.utils import timezone
 
-from fahuo.fulfilment import platform_print
-from fahuo.fulfilment.batch_worker import claim_batch
+from fahuo.fulfilment.batches.worker import claim_batch
+from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, PrintBatch, PrintBatchItem
 from fahuo.fulfilment.providers import ProviderPool
 from fahuo.fulfilment.services import (

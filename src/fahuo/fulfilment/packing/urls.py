@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from fahuo.fulfilment import views_packing as views
+from fahuo.fulfilment.packing import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("scan/", views.scan_station, name="packing_scan"),

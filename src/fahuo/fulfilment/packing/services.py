@@ -3,7 +3,7 @@ scan-to-verify station (验货) that marks a parcel packed.
 
 Rules and inserts are data the seller edits; the defaults follow common 抖店 packing practice
 (易碎 → 气泡膜/珍珠棉 + 硬纸箱, 液体 → 密封袋 + 防漏胶带 …). Carton choice itself is pure and lives
-in :mod:`fahuo.fulfilment.cartons`.
+in :mod:`fahuo.fulfilment.packing.cartons`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from django.utils import timezone
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import audit
 from fahuo.catalog.models import Sku, Trait
-from fahuo.fulfilment.cartons import CartonChoice, choose_carton
-from fahuo.fulfilment.labels import scrub_phones
+from fahuo.fulfilment.labels.render import scrub_phones
 from fahuo.fulfilment.models import (
     BrandInsert,
     Carton,
@@ -31,6 +30,7 @@ from fahuo.fulfilment.models import (
     VoidedWaybill,
     Waybill,
 )
+from fahuo.fulfilment.packing.cartons import CartonChoice, choose_carton
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 
@@ -552,7 +552,7 @@ def mark_packed(
     parcel.packed_at, parcel.packed_by = now, user
     # The goods leave the shelf: the order's reserved units come off the books (ledger: 出库), and
     # for shops that ship back at pack scan the number goes to the platform now.
-    from fahuo.fulfilment.ship_moment import after_packed
+    from fahuo.fulfilment.shipback.moment import after_packed
 
     after_packed(order=order, parcel=parcel, user=user)
     audit(

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fahuo.fulfilment.labels import LabelData
+    from fahuo.fulfilment.labels.render import LabelData
     from fahuo.fulfilment.services import PrintedLabel
 
 RENDER_PART = int(os.environ.get("FAHUO_RENDER_PART") or 1000)  # labels per part file
@@ -99,7 +99,7 @@ def _shared_pool(processes: int) -> ProcessPoolExecutor:
 
 def render_part(path: str, labels: Sequence[LabelData], size: str) -> int:
     """Draw one part file (runs in a pool process); returns its pages."""
-    from fahuo.fulfilment.labels import render_labels_to
+    from fahuo.fulfilment.labels.render import render_labels_to
 
     tmp = f"{path}.{os.getpid()}.tmp"
     pages = render_labels_to(tmp, labels, size=size)

@@ -16,8 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fahuo.fulfilment.documents import render_packing_slips, render_picklist
     from fahuo.fulfilment.models import PrintBatch
+    from fahuo.fulfilment.packing.documents import render_packing_slips, render_picklist
     from fahuo.orders.models import Order, OrderStatus
 
     slips = tuple(getattr(args, "_path", ("picklist",))) == ("packslips",)

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.services import audit
-from fahuo.fulfilment import shipback
+from fahuo.fulfilment.shipback import services as shipback
 from fahuo.kit.web import desk_view
 
 VIEW_PERMISSION = "orders.view_order"  # every desk role

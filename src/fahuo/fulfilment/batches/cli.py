@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 def _row(batch: PrintBatch) -> dict[str, Any]:
     from django.utils import timezone
 
-    from fahuo.fulfilment.batches import is_interrupted
+    from fahuo.fulfilment.batches.services import is_interrupted
 
     return {
         "id": batch.pk,
@@ -82,7 +82,7 @@ def _row(batch: PrintBatch) -> dict[str, Any]:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from fahuo.fulfilment.batches import batch_list
+    from fahuo.fulfilment.batches.services import batch_list
 
     qs = batch_list()
     if args.status:
@@ -114,7 +114,7 @@ def _list(args: argparse.Namespace) -> int:
 def _create(args: argparse.Namespace) -> int:
     from django.db import transaction
 
-    from fahuo.fulfilment.batches import create_batch
+    from fahuo.fulfilment.batches.services import create_batch
     from fahuo.orders.models import Order, OrderStatus
 
     if not args.all_ready and not args.order:
@@ -155,7 +155,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _fresh(batches: list[PrintBatch]) -> list[PrintBatch]:
-    from fahuo.fulfilment.batches import batch_list
+    from fahuo.fulfilment.batches.services import batch_list
 
     return list(batch_list().filter(pk__in=[b.pk for b in batches]).order_by("pk"))
 
@@ -185,7 +185,7 @@ def _bar(batch_id: int, *, quiet: bool) -> Iterator[Callable[[PrintBatch], None]
 
 
 def _work(batch_id: int, *, json_out: bool) -> int:
-    from fahuo.fulfilment.batches import get_batch, run_batch
+    from fahuo.fulfilment.batches.services import get_batch, run_batch
 
     with _bar(batch_id, quiet=json_out) as on_progress:
         batch = run_batch(batch_id=batch_id, on_progress=on_progress)
@@ -201,7 +201,7 @@ def _work(batch_id: int, *, json_out: bool) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from fahuo.fulfilment.batches import get_batch, holder_alive
+    from fahuo.fulfilment.batches.services import get_batch, holder_alive
 
     batch = get_batch(pk=args.id)
     if holder_alive(batch):
@@ -216,7 +216,7 @@ def _run(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from django.db import transaction
 
-    from fahuo.fulfilment.batches import get_batch, resume_batch
+    from fahuo.fulfilment.batches.services import get_batch, resume_batch
 
     if args.now:
         get_batch(pk=args.id)

@@ -1,6 +1,6 @@
 """Packing pages: the scan-to-verify station (验货), packaging rules, pick list and slip PDFs.
 
-Views parse input, call :mod:`fahuo.fulfilment.packing` / :mod:`fahuo.fulfilment.documents`, and
+Views parse input, call :mod:`fahuo.fulfilment.packing.services` / :mod:`fahuo.fulfilment.packing.documents`, and
 render; htmx requests get fragments.
 """
 
@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fahuo.accounts.models import Role
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import role_of
-from fahuo.fulfilment import events, packing
-from fahuo.fulfilment.batches import visible_batches
-from fahuo.fulfilment.documents import carton_text, render_packing_slips, render_picklist
+from fahuo.fulfilment import events
+from fahuo.fulfilment.batches.services import visible_batches
 from fahuo.fulfilment.models import BrandInsert, Carton, PackagingRule
+from fahuo.fulfilment.packing import services as packing
+from fahuo.fulfilment.packing.documents import carton_text, render_packing_slips, render_picklist
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, error_page, is_htmx, private
 from fahuo.orders.models import Order, OrderStatus

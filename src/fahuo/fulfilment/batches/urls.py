@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from fahuo.fulfilment import views_batches as views
+from fahuo.fulfilment.batches import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.batch_list, name="batch_list"),

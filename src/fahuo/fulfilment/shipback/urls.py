@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from fahuo.fulfilment import views_shipback as views
+from fahuo.fulfilment.shipback import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.shipback_list, name="shipback_list"),

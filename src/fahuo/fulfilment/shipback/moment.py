@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fahuo.fulfilment.models import Parcel, ParcelStatus
-from fahuo.fulfilment.shipback import SHIPPABLE_STATUSES, queue_shipbacks
+from fahuo.fulfilment.shipback.services import SHIPPABLE_STATUSES, queue_shipbacks
 from fahuo.inventory.reservations import ship_order, ship_orders
 from fahuo.orders.models import Order, OrderStatus, ShipBackMoment, Shop
 

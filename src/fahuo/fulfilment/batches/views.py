@@ -29,11 +29,12 @@ from fahuo.accounts.services import audit, require
 from fahuo.carriers.models import Carrier
 from fahuo.desk.forms import LABEL_SIZES, OrderFilterForm
 from fahuo.desk.selectors import desk_order_list
-from fahuo.fulfilment import batches as svc
-from fahuo.fulfilment import label_audit, platform_print
+from fahuo.fulfilment.batches import services as svc
+from fahuo.fulfilment.labels import audit as label_audit
+from fahuo.fulfilment.labels import platform_print
+from fahuo.fulfilment.labels.voids import VOID_REASONS, cancel_waybill
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, PrintBatch, Waybill
 from fahuo.fulfilment.services import print_orders
-from fahuo.fulfilment.voids import VOID_REASONS, cancel_waybill
 from fahuo.integrations.registry import PRINTS_ENCRYPTED
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import FahuoError

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Case, Count, F, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from fahuo.fulfilment.batch_render import PartRenderer, part_queue
+from fahuo.fulfilment.batches.render import PartRenderer, part_queue
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, Parcel, PrintBatch, PrintBatchItem
 from fahuo.fulfilment.providers import ProviderPool
 from fahuo.fulfilment.services import (
@@ -244,7 +244,7 @@ def batch_pdf_path(batch: PrintBatch) -> Path:
 
 def _finish(batch: PrintBatch, run: _Run) -> None:
     """Render the one PDF of the issued items (seq order); orders become printed, batch done."""
-    from fahuo.fulfilment import label_audit
+    from fahuo.fulfilment.labels import audit as label_audit
 
     issued_items = PrintBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.ISSUED)
     order_ids = list(issued_items.order_by("seq").values_list("order_id", flat=True))
@@ -309,8 +309,8 @@ def _finish(batch: PrintBatch, run: _Run) -> None:
 
 def print_batch_labels(*, batch_id: int, out: Path | None = None, size: str | None = None) -> int:
     """Print a batch's labels again (its issued orders, seq order, same waybills); returns pages."""
-    from fahuo.fulfilment import label_audit
-    from fahuo.fulfilment.labels import render_labels_to
+    from fahuo.fulfilment.labels import audit as label_audit
+    from fahuo.fulfilment.labels.render import render_labels_to
 
     batch = PrintBatch.objects.filter(pk=batch_id).first()
     if batch is None:

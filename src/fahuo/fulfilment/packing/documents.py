@@ -2,7 +2,7 @@
 
 Data is gathered with a fixed number of queries per document, then drawn with the shared PDF kit
 (:mod:`fahuo.kit.pdf`): embedded Noto Sans SC, text collected per page by a ``TextWriter``, each
-Code 128 one filled path. Every string passes through :func:`~fahuo.fulfilment.labels.scrub_phones`
+Code 128 one filled path. Every string passes through :func:`~fahuo.fulfilment.labels.render.scrub_phones`
 and the recipient is masked (张* 138****5678), so no full mobile number reaches a document even when
 a buyer writes one into the note.
 """
@@ -20,9 +20,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from reportlab.pdfgen.canvas import Canvas
 
-from fahuo.fulfilment.labels import scrub_phones
+from fahuo.fulfilment.labels.render import scrub_phones
 from fahuo.fulfilment.models import Parcel, PrintBatch
-from fahuo.fulfilment.packing import (
+from fahuo.fulfilment.packing.services import (
     active_rules,
     carton_for_order,
     cartons_by_warehouse,

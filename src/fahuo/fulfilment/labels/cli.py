@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_batch(args: argparse.Namespace, out: Path) -> int:
-    from fahuo.fulfilment.batches import print_batch_labels
+    from fahuo.fulfilment.batches.services import print_batch_labels
     from fahuo.kit.errors import FahuoError
 
     try:

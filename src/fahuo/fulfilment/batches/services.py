@@ -23,8 +23,7 @@ from django.utils import timezone
 from fahuo.accounts.selectors import visible_whole
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier
-from fahuo.fulfilment import platform_print
-from fahuo.fulfilment.batch_worker import (  # noqa: F401  (the worker's side, re-exported)
+from fahuo.fulfilment.batches.worker import (  # noqa: F401  (the worker's side, re-exported)
     LEASE,
     RUN_CHUNK,
     batch_pdf_path,
@@ -33,6 +32,7 @@ from fahuo.fulfilment.batch_worker import (  # noqa: F401  (the worker's side, r
     print_batch_labels,
     worker_id,
 )
+from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.models import (
     BatchItemStatus,
     BatchStatus,
@@ -54,7 +54,8 @@ def run_batch(*, batch_id: int, chunk: int | None = None, on_progress: Any = Non
     """Work a batch: a batch whose labels the platform prints (抖音电子面单) draws its numbers and
     queues its labels for the print component (``platform_batch``); any other renders its PDF
     (``batch_worker``)."""
-    from fahuo.fulfilment import batch_worker, platform_batch
+    from fahuo.fulfilment.batches import platform as platform_batch
+    from fahuo.fulfilment.batches import worker as batch_worker
 
     if platform_batch.is_platform_batch(batch_id):
         return platform_batch.run_platform_batch(
