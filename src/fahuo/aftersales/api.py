@@ -231,7 +231,7 @@ def receive(request: HttpRequest, rma_id: int, payload: ReceiveIn) -> dict[str, 
 def add_photo(request: HttpRequest, rma_id: int, photo: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
     """One inspection photo of the returned parcel (JPEG/PNG/WebP), kept under its SHA-256."""
     require(request, EDIT)
-    with transaction.atomic():
+    with uploads.atomic_upload():
         rma = selectors.rma(pk=rma_id, user=request.user)
         require(request, EDIT, shop=rma.shop)
         kept = uploads.add_inspection(rma=rma, chunks=photo.chunks(), user=request.user)

@@ -13,14 +13,19 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 
 from fahuo.kit.errors import FahuoError, InvalidInput
 
 CHUNK = 1 << 16
+# Files written for the first time inside ``collect_new()`` (their hashes), for a caller to undo.
+_new_files: ContextVar[list[str] | None] = ContextVar("fahuo_new_evidence_files", default=None)
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -62,10 +67,13 @@ def path_of(sha256: str) -> Path:
     return root() / sha256[:2] / sha256
 
 
-def _sniff(path: Path) -> str:
-    """The file's real type from its bytes, or InvalidInput."""
-    with path.open("rb") as fh:
-        head = fh.read(16)
+def sniff(source: Path | BinaryIO) -> str:
+    """The file's real type from its bytes (a path, or a binary file at its start), or InvalidInput."""
+    if isinstance(source, Path):
+        with source.open("rb") as fh:
+            return sniff(fh)
+    head = source.read(16)
+    source.seek(0)
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return "video/webm"
     if head[4:8] == b"ftyp":
@@ -73,7 +81,7 @@ def _sniff(path: Path) -> str:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
             kind = PHOTO_TYPES.get(image.format or "")
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
@@ -104,7 +112,7 @@ def store(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> Stored:
                 out.write(chunk)
         if size == 0:
             raise InvalidInput("文件是空的")
-        content_type = _sniff(tmp)
+        content_type = sniff(tmp)
         if not content_type.startswith("video/") and size > photo_limit():
             raise TooLarge(f"照片超过 {photo_limit() // (1024 * 1024)} MB 上限")
         sha = digest.hexdigest()
@@ -115,10 +123,24 @@ def store(chunks: Iterable[bytes], *, max_bytes: int | None = None) -> Stored:
         else:
             os.chmod(tmp, 0o600)
             os.replace(tmp, final)
+            collected = _new_files.get()
+            if collected is not None:
+                collected.append(sha)
         return Stored(sha256=sha, size=size, content_type=content_type)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextmanager
+def collect_new() -> Iterator[list[str]]:
+    """The hashes of the files ``store`` writes for the first time inside this block."""
+    collected: list[str] = []
+    token = _new_files.set(collected)
+    try:
+        yield collected
+    finally:
+        _new_files.reset(token)
 
 
 def read(sha256: str) -> Iterator[bytes]:

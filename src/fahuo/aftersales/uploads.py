@@ -7,10 +7,12 @@ order × kind × SHA-256 (the same file sent twice is one row)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.cache import cache
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -27,6 +29,31 @@ OPEN_RMA = (RmaStatus.REQUESTED, RmaStatus.APPROVED, RmaStatus.RETURNING, RmaSta
 class TooManyUploads(FahuoError):
     status = 429
     code = "rate_limited"
+
+
+@contextmanager
+def atomic_upload() -> Iterator[None]:
+    """``transaction.atomic()`` for a use case that stores files: a file written for the first time
+    inside is deleted again when the transaction fails (no row refers to it then), so a failed
+    upload leaves nothing on disk."""
+    with storage.collect_new() as written:
+        try:
+            with transaction.atomic():
+                yield
+        except BaseException:
+            _drop_unreferenced(written)
+            raise
+
+
+def _drop_unreferenced(hashes: list[str]) -> None:
+    if not hashes:
+        return
+    try:
+        kept = set(Evidence.objects.filter(sha256__in=hashes).values_list("sha256", flat=True))
+    except DatabaseError:  # inside a broken outer transaction: nothing committed refers to them yet
+        kept = set()
+    for sha in set(hashes) - kept:
+        storage.remove(sha)
 
 
 def _record(

@@ -92,7 +92,7 @@ def receive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if len(photos) > MAX_PHOTOS:
             raise InvalidInput(f"验货照片一次最多 {MAX_PHOTOS} 张")
-        with transaction.atomic():
+        with uploads.atomic_upload():
             services.receive(
                 rma=rma,
                 condition=request.POST.get("condition", ""),

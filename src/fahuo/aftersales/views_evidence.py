@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -57,7 +56,7 @@ def packing_upload(request: HttpRequest, parcel_id: int) -> HttpResponse:
     if parcel is None:
         return _json_error(NotFound("包裹不存在"))
     try:
-        with transaction.atomic():
+        with uploads.atomic_upload():
             evidence = uploads.add_packing(parcel=parcel, chunks=_upload(request), user=request.user)
     except FahuoError as exc:
         return _json_error(exc)
@@ -111,7 +110,7 @@ def unboxing(request: HttpRequest, token: str) -> HttpResponse:
         try:
             if _too_big(request):
                 raise storage.TooLarge(f"文件超过 {context['video_mb']} MB 上限")
-            with transaction.atomic():
+            with uploads.atomic_upload():
                 evidence = uploads.add_unboxing(
                     token=token,
                     chunks=_upload(request),

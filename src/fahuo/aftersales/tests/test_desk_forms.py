@@ -169,6 +169,43 @@ def test_a_bad_inspection_photo_leaves_the_return_unreceived(
     assert rma.status == RmaStatus.APPROVED and not Evidence.objects.exists()
 
 
+def test_a_failed_receive_leaves_no_photo_file_on_disk(
+    operator: Any, shop: Any, warehouse: Any, tmp_path: Path
+) -> None:
+    rma = _approved_return(shop, warehouse)
+    page = desk(operator).post(
+        f"/aftersales/{rma.pk}/receive/",
+        {
+            "condition": "good",
+            "photos": [
+                SimpleUploadedFile("a.jpg", jpeg("green")),
+                SimpleUploadedFile("b.jpg", b"not an image"),
+            ],
+        },
+        follow=True,
+    )
+    assert "只能上传视频" in page.content.decode()
+    assert not Evidence.objects.exists()
+    assert not [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()]
+
+
+def test_a_failed_upload_keeps_a_file_another_row_still_uses(
+    operator: Any, shop: Any, warehouse: Any, tmp_path: Path
+) -> None:
+    from fahuo.aftersales import storage, uploads
+
+    rma = _approved_return(shop, warehouse)
+    with uploads.atomic_upload():
+        kept = uploads.add_inspection(rma=rma, chunks=[jpeg("red")])
+    with pytest.raises(RuntimeError), uploads.atomic_upload():
+        uploads.add_inspection(rma=rma, chunks=[jpeg("red")])  # the same bytes: already on disk
+        uploads.add_inspection(rma=rma, chunks=[jpeg("blue")])
+        raise RuntimeError("the transaction fails after the files were written")
+    assert storage.exists(kept.sha256)
+    assert not storage.exists(hashlib.sha256(jpeg("blue")).hexdigest())
+    assert list(Evidence.objects.values_list("sha256", flat=True)) == [kept.sha256]
+
+
 def test_the_api_reads_and_writes_the_policy_and_takes_photos(owner: Any, shop: Any, warehouse: Any) -> None:
     api = client_for(owner)
     assert api.get(f"/api/aftersales/policy/{shop.code}").json()["no_reason_days"] == 7
