@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -30,6 +32,8 @@ from fahuo.orders.models import Platform, Shop
 # the periodic task runs every 10 minutes.
 RENEW_AHEAD = dt.timedelta(minutes=70)
 RETRY_EXPIRED = dt.timedelta(hours=1)
+CONSENT_SALT = "fahuo.douyin.consent"
+CONSENT_MAX_AGE_S = 3600  # the owner has an hour to agree on the platform's page
 
 
 def get_shop(*, code: str, shops: QuerySet[Shop] | None = None) -> Shop:
@@ -65,6 +69,75 @@ def connect_douyin(
     account.active = True
     store_grant(account, grant)
     account.save()
+    return account
+
+
+def begin_consent(
+    *, shop: Shop, app_key: str, app_secret: str, service_id: str, redirect_uri: str, base_url: str = ""
+) -> str:
+    """The link to the platform's consent page for this shop. The app key/secret wait in the shop's
+    account (an inactive one on first connect) until the callback brings the code; ``state`` is
+    signed and names the shop and a one-time nonce."""
+    if shop.platform != Platform.DOUYIN:
+        raise InvalidInput(f"店铺 {shop.code} 不是抖店店铺，无需授权")
+    settings = auth.app_settings(app_key=app_key, app_secret=app_secret, base_url=base_url)
+    nonce = secrets.token_urlsafe(12)
+    state = signing.dumps({"shop": shop.pk, "nonce": nonce}, salt=CONSENT_SALT)
+    url = auth.authorize_url(
+        service_id=service_id,
+        state=state,
+        app_key=settings.app_key,
+        redirect_uri=redirect_uri,
+        base_url=base_url,
+    )
+    account = douyin_account(shop) or ProviderAccount(
+        provider=PROVIDER_KEY, shop=shop, name=f"抖店 {shop.name}"[:80], active=False
+    )
+    creds = account_credentials(account) if account.pk else {}
+    creds["pending"] = {
+        "app_key": settings.app_key,
+        "app_secret": settings.app_secret,
+        "base_url": base_url.strip(),
+        "nonce": nonce,
+    }
+    account.credentials = json.dumps(creds, ensure_ascii=False)
+    account.save()
+    return url
+
+
+def consent_shop(*, state: str, shops: QuerySet[Shop]) -> Shop:
+    """The shop a callback's ``state`` was made for, among ``shops``; a forged or stale one is refused."""
+    try:
+        data = signing.loads(state, salt=CONSENT_SALT, max_age=CONSENT_MAX_AGE_S)
+    except signing.BadSignature:
+        raise InvalidInput("授权链接无效或已过期（1 小时），请在店铺页重新发起授权") from None
+    shop = shops.filter(pk=data.get("shop")).first()
+    if shop is None:
+        raise NotFound("授权链接对应的店铺不存在或不归你管理")
+    return shop
+
+
+def finish_consent(*, state: str, code: str, shops: QuerySet[Shop]) -> ProviderAccount:
+    """The platform's callback: exchange the code with the app key/secret waiting for it."""
+    shop = consent_shop(state=state, shops=shops)
+    account = douyin_account(shop)
+    pending = account_credentials(account).get("pending") if account else None
+    nonce = signing.loads(state, salt=CONSENT_SALT).get("nonce")
+    if account is None or not isinstance(pending, dict) or pending.get("nonce") != nonce:
+        raise InvalidInput("这次授权已完成或已被新的授权取代，请在店铺页重新发起授权")
+    if not code.strip():
+        raise InvalidInput("抖店没有返回授权码：店主未同意授权")
+    account = connect_douyin(
+        shop=shop,
+        app_key=str(pending.get("app_key") or ""),
+        app_secret=str(pending.get("app_secret") or ""),
+        code=code,
+        base_url=str(pending.get("base_url") or ""),
+    )
+    creds = account_credentials(account)
+    creds.pop("pending", None)
+    account.credentials = json.dumps(creds, ensure_ascii=False)
+    account.save(update_fields=["credentials"])
     return account
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("welcome/", views.welcome, name="welcome"),
     path("", views.home, name="home"),
     path("shops/", views.shops, name="shops"),
+    path("douyin/callback/", views_douyin.douyin_callback, name="douyin_callback"),
     path("shops/<str:code>/douyin/", views_douyin.shop_douyin, name="shop_douyin"),
     path("shops/<str:code>/shipping/", views_shipping.shop_shipping, name="shop_shipping"),
     path("warehouses/", views.warehouses, name="warehouses"),

@@ -13,6 +13,13 @@ Both answer ``data = {access_token, expires_in (s), refresh_token, scope, shop_i
 authority_id, auth_subject_type}``. The platform documents an access token as valid 7 days and a
 refresh token 14 days; refreshing in the access token's last hour (or after it expired) gives a new
 pair. This module only speaks the protocol; storing the pair is the caller's (``settings.py``).
+
+The code comes from the consent page: a tool app sends the shop owner to the service market's
+authorisation address ``https://fuwu.jinritemai.com/authorize?service_id=…&state=…`` (the service id
+of the app's listing); once the owner agrees, the platform calls the app's callback address
+(registered with the app) with ``?code=…&state=…``. ``authorize_url`` builds that link; it also
+carries ``app_key`` and ``redirect_uri`` so the local simulator, which has no app console, knows
+where to send the owner back (the platform uses the registered callback).
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fahuo.integrations.douyin import mapper
 from fahuo.integrations.douyin.codes import FailureKind
 from fahuo.integrations.douyin.settings import BASE_URL, DouyinSettings
 from fahuo.kit.errors import InvalidInput, ProviderError
 
+AUTHORIZE_URL = "https://fuwu.jinritemai.com/authorize"  # the service market's consent page
 METHOD_TOKEN_CREATE = "token.create"
 METHOD_TOKEN_REFRESH = "token.refresh"
 TOKEN_METHODS = frozenset({METHOD_TOKEN_CREATE, METHOD_TOKEN_REFRESH})
@@ -54,6 +63,22 @@ def app_settings(*, app_key: str, app_secret: str, base_url: str = "") -> Douyin
     return DouyinSettings(
         app_key=app_key, app_secret=app_secret, access_token="", base_url=base_url.strip() or BASE_URL
     )
+
+
+def authorize_url(*, service_id: str, state: str, app_key: str, redirect_uri: str, base_url: str = "") -> str:
+    """The consent link for the shop owner; an API address other than the official one (the
+    simulator) serves its own ``/authorize`` page."""
+    if not service_id.strip():
+        raise InvalidInput("请填写应用在抖店服务市场的服务ID（service_id）")
+    base = base_url.strip().rstrip("/")
+    page = AUTHORIZE_URL if not base or base == BASE_URL else base + "/authorize"
+    query = {
+        "service_id": service_id.strip(),
+        "state": state,
+        "app_key": app_key,
+        "redirect_uri": redirect_uri,
+    }
+    return f"{page}?{urlencode(query)}"
 
 
 def create_params(*, code: str = "", shop_id: str = "") -> dict[str, Any]:

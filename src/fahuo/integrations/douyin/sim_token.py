@@ -9,6 +9,11 @@ pair (same expiry); in the last hour it answers a new pair and the old one keeps
 hour; after expiry it answers a new pair and the old one stops at once. An access token past its
 expiry is refused with ``isv.access-token-expired`` like a revoked one.
 
+``GET /authorize`` is the consent page the shop owner meets (see ``auth.authorize_url``): it names
+the app and the simulator's logged-in shop (``TokenState.merchant``); its 授权 button POSTs back and
+is answered with a redirect to ``redirect_uri?code=…&state=…``, the code ``token.create`` takes.
+Setting ``TokenState.refuse_refresh = n`` makes the next ``n`` ``token.refresh`` calls answer a refusal.
+
 The refusal codes for a bad code or refresh token are the simulator's own (the platform's table was
 not at hand): 40003 ``isv.auth-code-invalid`` / ``isv.refresh-token-invalid`` /
 ``isv.refresh-token-expired``.
@@ -16,15 +21,18 @@ not at hand): 40003 ``isv.auth-code-invalid`` / ``isv.refresh-token-invalid`` /
 
 from __future__ import annotations
 
+import html
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
 
 if TYPE_CHECKING:
     from fahuo.integrations.douyin.simulator import DouyinSimulator
 
 ROUTES = {"/token/create": "token.create", "/token/refresh": "token.refresh"}
+CONSENT_PATH = "/authorize"
 
 
 @dataclass
@@ -45,6 +53,9 @@ class TokenState:
     codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # code -> app, shop id, name
     pairs: dict[str, _Pair] = field(default_factory=dict)  # refresh token -> pair
     access_expiry: dict[str, float] = field(default_factory=dict)  # access token -> unix expiry
+    merchant: tuple[str, str] = ("4463798", "抖店测试店")  # the shop logged in on the consent page
+    consents: list[dict[str, str]] = field(default_factory=list)  # what each consent page was given
+    refuse_refresh: int = 0  # the next n token.refresh calls are refused
 
     def expired(self, token: str, now: float) -> bool:
         expiry = self.access_expiry.get(token)
@@ -78,6 +89,9 @@ def handle(sim: DouyinSimulator, method: str, params: Mapping[str, Any], *, app_
         else:
             raise _invalid("isv.parameter-invalid", f"grant_type 无效：{grant}")
         return _issue(sim, app_key=app_key, shop_id=shop_id, shop_name=shop_name, now=now)
+    if state.refuse_refresh > 0:
+        state.refuse_refresh -= 1
+        raise _invalid("isv.refresh-token-invalid", "refresh_token无效，请重新授权")
     if str(params.get("grant_type") or "") != "refresh_token":
         raise _invalid("isv.parameter-invalid", "grant_type 必须为 refresh_token")
     token = str(params.get("refresh_token") or "")
@@ -130,3 +144,62 @@ def _answer(pair: _Pair, refresh: str, now: float) -> dict[str, Any]:
         "authority_id": "",
         "auth_subject_type": "",
     }
+
+
+_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>抖店授权</title></head>
+<body><h1>授权应用访问你的店铺</h1><p id="consent">应用 {app_key}（服务 {service_id}）申请访问抖店店铺
+「{shop_name}」（{shop_id}）的订单、物流和售后数据。</p>
+<form method="post" action="{path}">{hidden}<button type="submit">授权</button></form></body></html>"""
+
+
+def consent(
+    sim: DouyinSimulator, environ: Mapping[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes]:
+    """The consent page (GET) and the owner's agreement (POST → redirect back with the code)."""
+    if environ.get("REQUEST_METHOD") == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        fields = _fields(environ["wsgi.input"].read(length).decode("utf-8", errors="replace"))
+    else:
+        fields = _fields(str(environ.get("QUERY_STRING", "")))
+    app_key, back = fields.get("app_key", ""), fields.get("redirect_uri", "")
+    if (
+        app_key not in sim.apps
+        or not fields.get("service_id")
+        or not back.startswith(("http://", "https://"))
+    ):
+        return _html(start_response, "400 Bad Request", "<p>授权链接无效：应用、服务ID或回调地址不对</p>")
+    if environ.get("REQUEST_METHOD") != "POST":
+        with sim._lock:
+            sim.tokens.consents.append(dict(fields))
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+            for k, v in fields.items()
+        )
+        shop_id, shop_name = sim.tokens.merchant
+        page = _PAGE.format(
+            app_key=html.escape(app_key),
+            service_id=html.escape(fields["service_id"]),
+            shop_name=html.escape(shop_name),
+            shop_id=html.escape(shop_id),
+            path=CONSENT_PATH,
+            hidden=hidden,
+        )
+        return _html(start_response, "200 OK", page)
+    code = sim.authorize(app_key, shop_id=sim.tokens.merchant[0], shop_name=sim.tokens.merchant[1])
+    location = (
+        back + ("&" if "?" in back else "?") + urlencode({"code": code, "state": fields.get("state", "")})
+    )
+    start_response("302 Found", [("Location", location), ("Content-Length", "0")])
+    return [b""]
+
+
+def _fields(text: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+
+def _html(start_response: Callable[..., Any], status: str, body: str) -> list[bytes]:
+    payload = body.encode("utf-8")
+    start_response(
+        status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(payload)))]
+    )
+    return [payload]

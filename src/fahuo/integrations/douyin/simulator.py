@@ -269,6 +269,8 @@ class DouyinSimulator:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path == sim_token.CONSENT_PATH:  # the shop owner's consent page (a browser, not the API)
+            return sim_token.consent(self, environ, start_response)
         if path not in ROUTES:
             return _respond(
                 start_response,

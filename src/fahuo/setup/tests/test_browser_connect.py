@@ -1,4 +1,5 @@
-"""In a real browser: the owner authorises a 抖店 shop against the simulator, turns ship-back off,
+"""In a real browser: the owner authorises a 抖店 shop on the simulator's consent page (out to it and
+back with the code), turns ship-back off,
 then fills the carrier's 网点 and uploads a rate card with a wrong row and a fixed one.
 Screenshots: test-results/connect-*.png."""
 
@@ -46,6 +47,7 @@ def test_the_owner_connects_a_douyin_shop_and_sets_up_a_carriers_branch_and_rate
     )
     sim = DouyinSimulator()
     sim.apps[APP_KEY] = SimApp(app_secret=APP_SECRET)
+    sim.tokens.merchant = ("4463798", "小雨的抖店")
     base = str(live_server.url)
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -56,13 +58,19 @@ def test_the_owner_connects_a_douyin_shop_and_sets_up_a_carriers_branch_and_rate
             page.get_by_role("link", name="抖店授权").click()
             expect(page.locator("#douyin-status")).to_contain_text("未授权")
             shot(page, "01-not-connected")
-            code = sim.authorize(APP_KEY, shop_id="4463798", shop_name="小雨的抖店")
             form = page.locator("#douyin-connect")
             form.get_by_label("应用 app_key").fill(APP_KEY)
             form.get_by_label("应用 app_secret").fill(APP_SECRET)
-            form.get_by_label("授权码", exact=True).fill(code)
+            form.get_by_label("服务市场服务ID").fill("12345")
             form.get_by_label("接口地址").fill(url)
-            form.get_by_role("button", name="授权").click()
+            form.get_by_role("button", name="生成抖店授权链接").click()
+            page.get_by_role("link", name="打开抖店授权页").click()
+            # The platform's consent page (the simulator's, over real HTTP): the owner clicks 授权.
+            expect(page.locator("#consent")).to_contain_text("小雨的抖店")
+            assert page.url.startswith(url + "/authorize?")
+            shot(page, "01b-douyin-consent-page")
+            page.get_by_role("button", name="授权").click()
+            page.wait_for_url(base + "/setup/shops/xy/douyin/")
             expect(page.locator(".msg-success")).to_contain_text("店铺已完成抖店授权")
             expect(page.locator("#douyin-status")).to_contain_text("已授权")
             expect(page.locator("#douyin-status")).to_contain_text("小雨的抖店")
