@@ -15,6 +15,9 @@ class AftersalesConfig(AppConfig):
 
         connect()
         events.sweep_rules.connect(pickup_rule)
+        from fahuo.aftersales.returns import on_unmatched
+
+        events.unmatched_events.connect(on_unmatched)
         from fahuo.aftersales.selectors import buyer_links, buyer_progress
 
         events.return_progress.provide(buyer_progress)

@@ -116,6 +116,7 @@ class Rma(models.Model):
     return_status_at = models.DateTimeField(null=True, blank=True)
     return_event = models.CharField(max_length=200, blank=True)
     return_checked_at = models.DateTimeField(null=True, blank=True)
+    return_subscribed_at = models.DateTimeField(null=True, blank=True)  # the trace push is live
     pickup_due_at = models.DateTimeField(null=True, blank=True)
     pickup_booked_at = models.DateTimeField(null=True, blank=True)
     pickup_provider = models.CharField(max_length=20, blank=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +155,50 @@ def apply_trace(*, rma_id: int, events: list[TraceEvent], now: dt.datetime) -> b
         )
     rma.save()
     return True
+
+
+def on_unmatched(events: Sequence[TraceEvent]) -> None:
+    """A tracking push (or replay) for numbers no forward parcel has: the events of a return parcel
+    on its way update the RMA like a poll does (connected to ``tracking.events.unmatched_events``)."""
+    numbers = {e.tracking_no for e in events}
+    rmas = Rma.objects.filter(status__in=ACTIVE, return_tracking_no__in=numbers).values_list(
+        "pk", "return_tracking_no"
+    )
+    now = timezone.now()
+    for pk, number in rmas:
+        apply_trace(rma_id=pk, events=[e for e in events if e.tracking_no == number], now=now)
+
+
+def subscribe_returns(*, limit: int = 200) -> PollResult:
+    """Subscribe the return parcels not subscribed yet to the tracking provider's push (the same
+    accounts and callback as forward parcels); polling goes on for those that fail."""
+    from fahuo.tracking.subscriptions import _accounts, public_url
+
+    result = PollResult()
+    accounts = _accounts()
+    if not accounts:
+        return result
+    todo = (
+        Rma.objects.filter(status__in=ACTIVE, return_subscribed_at__isnull=True)
+        .exclude(return_tracking_no="")
+        .select_related("order__carrier")
+        .order_by("pk")[:limit]
+    )
+    for rma in todo:
+        provider = rma.pickup_provider if rma.pickup_provider in accounts else next(iter(accounts))
+        try:
+            registry.track_subscriber(provider, accounts[provider])(
+                tracking_no=rma.return_tracking_no,
+                carrier_code=carrier_code(rma),
+                phone=rma.order.recipient_phone if rma.order is not None else "",
+                callback_base=public_url(),
+            )
+        except FahuoError as exc:
+            result.errors.append(f"RMA {rma.pk}: {exc.message}")
+            continue
+        Rma.objects.filter(pk=rma.pk).update(return_subscribed_at=timezone.now())
+        result.checked += 1
+    return result
 
 
 def summary(rma: Rma) -> dict[str, Any]:

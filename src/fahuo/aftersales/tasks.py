@@ -22,5 +22,7 @@ def purge_expired_evidence() -> int:
 
 @db_periodic_task(crontab(minute="*/10"))
 def poll_return_parcels() -> int:
-    """Query the return parcels due (each at most every 30 minutes); returns how many moved."""
+    """Subscribe new return parcels to the trace push, then query the ones due (each at most every
+    30 minutes; a push counts as a check); returns how many moved."""
+    returns.subscribe_returns()
     return returns.poll_returns().moved

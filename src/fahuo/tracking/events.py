@@ -12,10 +12,14 @@ from typing import TYPE_CHECKING, Any
 from fahuo.kit.hooks import Hook, Provided
 
 if TYPE_CHECKING:
+    from fahuo.integrations.base import TraceEvent
     from fahuo.tracking.models import Track
 
 # Parcels whose status moved in one ingest (pk, order_id and the new status are set).
 parcel_status_changed: Hook[[Sequence[Track]]] = Hook("tracking.parcel_status_changed")
+# Trace events of a push or replay for numbers no parcel here has (after-sales: a return parcel's
+# number), called inside the ingest's transaction.
+unmatched_events: Hook[[Sequence[TraceEvent]]] = Hook("tracking.unmatched_events")
 # Fresh alerts a sweep opened with buyer_message=auto, as (alert id, kind) rows.
 alerts_opened: Hook[[Sequence[tuple[int, str]]]] = Hook("tracking.alerts_opened")
 # The alert kinds that come with a message to the buyer (notify's message library decides).

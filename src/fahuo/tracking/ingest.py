@@ -173,6 +173,8 @@ def _ingest_chunk(events: Sequence[TraceEvent], late_default: list[int]) -> Inge
             continue
         keyed[key] = (track, event)
     result.unknown_numbers = sorted(unknown)[:UNKNOWN_KEPT]
+    if unknown:
+        tracking_events.unmatched_events.fire([e for e in events if e.tracking_no in unknown])
     if not keyed:
         return result
     inserted = insert_events(keyed)

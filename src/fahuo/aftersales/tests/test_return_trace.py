@@ -78,3 +78,27 @@ def test_a_received_return_is_not_polled(shop: Any, sim: KdniaoSimulator, kdniao
     Rma.objects.filter(pk=rma.pk).update(status=RmaStatus.RECEIVED)
     assert tasks.poll_return_parcels.call_local() == 0
     assert returns.poll_returns().checked == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trace_push_for_the_return_number_moves_the_rma(
+    shop: Any,
+    sim: KdniaoSimulator,  # noqa: F811
+    kdniao: Any,  # noqa: F811
+    live_server: Any,
+    settings: Any,
+) -> None:
+    settings.FAHUO_PUBLIC_URL = live_server.url
+    rma, track = _rma(shop, number="ZTOR0000000077")
+    assert returns.subscribe_returns().checked == 1  # subscribed to Kdniao's push (1008)
+    assert ("ZTO", "ZTOR0000000077") in sim.subscriptions
+    rma.refresh_from_db()
+    assert rma.return_subscribed_at is not None
+    trace(sim, "ZTOR0000000077", timezone.now() - dt.timedelta(minutes=20), "1", "【杭州市】快递员已揽收")
+    answer = sim.push_to(f"{live_server.url}/hooks/kdniao")  # over HTTP, signed like Kdniao
+    assert answer.status_code == 200 and answer.json()["Success"] is True
+    rma.refresh_from_db()
+    assert rma.status == RmaStatus.RETURNING and rma.return_status == "picked_up"
+    assert RmaStep.objects.filter(rma=rma, source="trace", note__contains="已揽收").count() == 1
+    assert not TrackEvent.objects.filter(track=track).exists()
+    assert returns.subscribe_returns().checked == 0  # once
