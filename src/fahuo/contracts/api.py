@@ -46,8 +46,8 @@ def _claim_out(claim: Claim) -> dict[str, Any]:
         "shop": claim.shop.code if claim.shop else None, "kind": claim.kind, "amount_fen": claim.amount_fen,
         "reported_at": claim.reported_at, "verified_at": claim.verified_at, "paid_at": claim.paid_at,
         "responsibility": claim.responsibility,
-        "photos": [{"sha256": a.sha256, "content_type": a.content_type, "size": a.size, "name": a.original_name}
-                   for a in claim.attachments.all()],
+        "photos": [{"sha256": a.sha256, "content_type": a.content_type, "size": a.size, "name": a.original_name,
+                    "duration_ms": a.duration_ms} for a in claim.attachments.all()],
     }  # fmt: skip
 
 

@@ -189,7 +189,7 @@ def _claims(carriers: dict[str, Carrier], tracks: Any, now: dt.datetime) -> None
             source="tracking" if kind == "loss" else "buyer", note=note,
         )  # fmt: skip
         if kind == "damage" and not responsibility:
-            evidence.add_photos(
+            evidence.add_files(
                 claim=claim, files=[("外箱压扁.jpg", _photo("#d9b48f")), ("内件.jpg", _photo("#e8e8e8"))]
             )
         if responsibility:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
+from fahuo.aftersales import storage
 from fahuo.carriers.models import Carrier
 from fahuo.contracts.bills import FIELD_LABELS
+from fahuo.contracts.evidence import MAX_PHOTOS
 from fahuo.contracts.models import ClaimKind, ContractTerms, Responsibility
+
+ACCEPT = "image/jpeg,image/png,image/webp,video/webm,video/mp4,video/quicktime"
 
 
 class TermsForm(forms.ModelForm):
@@ -94,7 +100,7 @@ class MultipleFileField(forms.FileField):
     """Several files in one input (Django's documented pattern); checked by :mod:`.evidence`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
@@ -104,8 +110,17 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+def _files_label() -> str:
+    return _(
+        "Photos (JPEG/PNG/WebP, up to %(photo)d MB each) or videos (WebM/MP4, up to %(video)d MB); at most %(max)d"
+    ) % {"photo": storage.photo_limit() >> 20, "video": storage.video_limit() >> 20, "max": MAX_PHOTOS}
+
+
+FILES_LABEL = lazy(_files_label, str)()
+
+
 class PhotosForm(forms.Form):
-    photos = MultipleFileField(label="照片（JPEG/PNG/WebP，每张 ≤ 10 MB，最多 10 张）")
+    photos = MultipleFileField(label=FILES_LABEL)
 
 
 class ClaimForm(forms.Form):
@@ -119,7 +134,7 @@ class ClaimForm(forms.Form):
     )
     amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label="索赔金额（元）")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="说明")
-    photos = MultipleFileField(required=False, label="照片（JPEG/PNG/WebP，每张 ≤ 10 MB，最多 10 张）")
+    photos = MultipleFileField(required=False, label=FILES_LABEL)
     alert = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 

@@ -110,7 +110,7 @@ class Claim(models.Model):
 
 
 class ClaimAttachment(models.Model):
-    """One photo of a claim, stored under its SHA-256 (the digest goes into the evidence PDF)."""
+    """One photo or video of a claim, stored under its SHA-256 (the digest goes into the evidence PDF)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="claims/%Y/%m/")
@@ -118,6 +118,7 @@ class ClaimAttachment(models.Model):
     content_type = models.CharField(max_length=40, blank=True)
     size = models.PositiveIntegerField(default=0)
     original_name = models.CharField(max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)  # a video's length, when it says
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -130,6 +131,10 @@ class ClaimAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.file.name or ""
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
 
 
 class PrivacyIncident(models.Model):

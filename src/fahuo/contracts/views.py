@@ -13,10 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import sees_every_shop
@@ -404,7 +406,7 @@ def claims(request: HttpRequest) -> HttpResponse:
                         user=request.user,
                     )  # fmt: skip
                     files = evidence.read_files(form.cleaned_data.get("photos") or [])
-                    evidence.add_photos(claim=claim, files=files)
+                    evidence.add_files(claim=claim, files=files)
             except FahuoError as exc:
                 form.add_error("photos", exc.message)
             else:
@@ -437,13 +439,13 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    added = evidence.add_photos(
+                    added = evidence.add_files(
                         claim=found, files=evidence.read_files(form.cleaned_data["photos"])
                     )
             except FahuoError as exc:
                 form.add_error("photos", exc.message)
             else:
-                messages.success(request, f"已上传 {len(added)} 张照片")
+                messages.success(request, _("%(n)d file(s) uploaded") % {"n": len(added)})
                 return redirect("contracts:claim", pk=found.pk)
     return render(
         request,
@@ -457,11 +459,14 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @desk_view(READ)
-def claim_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponse:
+def claim_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponseBase:
     found = _claim(request, pk)
     attachment = get_object_or_404(ClaimAttachment, claim=found, pk=photo)
-    response = HttpResponse(
-        evidence.photo_bytes(attachment), content_type=attachment.content_type or "image/jpeg"
+    kind = attachment.content_type or "image/jpeg"
+    response: HttpResponseBase = (  # a video streams; a photo (≤ 10 MB) is sent whole
+        FileResponse(default_storage.open(attachment.file.name or "", "rb"), content_type=kind)
+        if attachment.is_video
+        else HttpResponse(evidence.photo_bytes(attachment), content_type=kind)
     )
     response["X-Content-Type-Options"] = "nosniff"
     return private(response)
