@@ -12,6 +12,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+LIVE_SHOP = "demo"  # shop codes
+PRIVATE_SHOP = "siyu"
+BATCH = 1000  # rows per bulk insert
+PACKAGING_G = 80  # carton and filling on top of the goods
 
 # --- provinces --------------------------------------------------------------------------------
 

@@ -147,6 +147,26 @@ def _start_consumer() -> Any:
 def configure_accounts(urls: dict[str, str]) -> None:
     """Create (or update) the demo's provider accounts and switch demo carriers to those providers."""
     from fahuo.carriers.models import Carrier, ProviderAccount
+
+    with transaction.atomic():
+        for provider, name, creds, shop in _demo_accounts():
+            ProviderAccount.objects.update_or_create(
+                provider=provider,
+                name=name,
+                defaults={
+                    "base_url": urls["douyin" if provider == "douyin_waybill" else provider],
+                    "credentials": json.dumps(creds),
+                    "active": True,
+                    "shop": shop,
+                },
+            )
+        Carrier.objects.filter(code__in=KDNIAO_CARRIERS).update(provider="kdniao")
+        Carrier.objects.filter(code__in=KUAIDI100_CARRIERS).update(provider="kuaidi100")
+        _subscribe_private_buyers()
+
+
+def _demo_accounts() -> list[tuple[str, str, dict[str, Any], Any]]:
+    """(provider, account name, credentials, shop or None) of every simulator the demo talks to."""
     from fahuo.integrations.douyin import simulator as douyin_sim
     from fahuo.integrations.kdniao import simulator as kdniao_sim
     from fahuo.integrations.kuaidi100 import simulator as kuaidi100_sim
@@ -154,7 +174,12 @@ def configure_accounts(urls: dict[str, str]) -> None:
     from fahuo.integrations.messaging.wechat import simulator as wechat_sim
     from fahuo.orders.models import Shop
 
-    accounts: list[tuple[str, str, dict[str, Any], Shop | None]] = [
+    douyin = {
+        "app_key": douyin_sim.DEMO_APP_KEY,
+        "app_secret": douyin_sim.DEMO_APP_SECRET,
+        "access_token": douyin_sim.DEMO_ACCESS_TOKEN,
+    }
+    return [
         (
             "kdniao",
             "快递鸟（模拟器）",
@@ -181,23 +206,13 @@ def configure_accounts(urls: dict[str, str]) -> None:
         (
             "douyin",
             "抖店开放平台（模拟器）",
-            {
-                "app_key": douyin_sim.DEMO_APP_KEY,
-                "app_secret": douyin_sim.DEMO_APP_SECRET,
-                "access_token": douyin_sim.DEMO_ACCESS_TOKEN,
-            },
+            dict(douyin),
             Shop.objects.filter(code="demo").first(),
         ),
         (
             "douyin_waybill",
             "抖音电子面单（模拟器）",
-            platform_waybill.account_credentials(
-                {
-                    "app_key": douyin_sim.DEMO_APP_KEY,
-                    "app_secret": douyin_sim.DEMO_APP_SECRET,
-                    "access_token": douyin_sim.DEMO_ACCESS_TOKEN,
-                }
-            ),
+            platform_waybill.account_credentials(dict(douyin)),
             Shop.objects.filter(code="demo").first(),
         ),
         (
@@ -221,21 +236,6 @@ def configure_accounts(urls: dict[str, str]) -> None:
             Shop.objects.filter(code="siyu").first(),
         ),
     ]
-    with transaction.atomic():
-        for provider, name, creds, shop in accounts:
-            ProviderAccount.objects.update_or_create(
-                provider=provider,
-                name=name,
-                defaults={
-                    "base_url": urls["douyin" if provider == "douyin_waybill" else provider],
-                    "credentials": json.dumps(creds),
-                    "active": True,
-                    "shop": shop,
-                },
-            )
-        Carrier.objects.filter(code__in=KDNIAO_CARRIERS).update(provider="kdniao")
-        Carrier.objects.filter(code__in=KUAIDI100_CARRIERS).update(provider="kuaidi100")
-        _subscribe_private_buyers()
 
 
 WECHAT_SHARE = 70  # percent of the private-domain buyers who subscribed in the mini-program
