@@ -14,7 +14,11 @@ Against a real ``fahuo serve`` (gunicorn) and ``fahuo worker`` on a fresh data d
 Prints its figures and the machine; writes bench/results/ingest.json (or ``--out``).
 
     .venv/bin/python bench/bench_ingest.py [--orders 20000] [--api-orders 10000] [--push-orders 5000]
-        [--db sqlite|postgres] [--redis URL] [--cli]
+        [--db sqlite|postgres] [--redis URL] [--cli] [--only push|api|import] [--label L]
+
+``--only push`` times just the 抖店 pushes (and ``--only api`` just the API batches): a quick
+before/after of one path. The push and API phases also record the CPU seconds the server's
+processes spent (``server_cpu_s``), which the machine's load does not inflate as it does the wall.
 
 ``--db postgres`` uses FAHUO_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/fahuo_ingest),
 dropped and recreated.
@@ -176,6 +180,22 @@ def fahuo(env: dict[str, str], *args: str, module: str = "fahuo.cli") -> str:
     return proc.stdout
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its living children, from /proc."""
+    total, todo = 0.0, [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        todo.extend(int(c) for c in children)
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -255,11 +275,11 @@ def import_through_cli(env: dict[str, str], path: Path) -> dict[str, Any]:
     }
 
 
-def api_batches(base: str, token: str, n: int) -> dict[str, Any]:
+def api_batches(base: str, token: str, n: int, server: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     created = 0
     failures: list[str] = []
-    began = time.perf_counter()
+    cpu, began = tree_cpu(server), time.perf_counter()
     with httpx.Client(base_url=base, timeout=600, headers=headers) as http:
         for start_at in range(0, n, 1000):
             batch = [api_order(f"B-{i:07d}") for i in range(start_at, min(n, start_at + 1000))]
@@ -274,16 +294,17 @@ def api_batches(base: str, token: str, n: int) -> dict[str, Any]:
         "created": created,
         "batch": 1000,
         "wall_s": round(wall, 2),
+        "server_cpu_s": round(tree_cpu(server) - cpu, 2),
         "orders_per_s": round(created / wall, 1),
         "failed_batches": failures,
     }
 
 
-def douyin_pushes(base: str, n: int, per_push: int = 50) -> dict[str, Any]:
-    began = time.perf_counter()
+def douyin_pushes(base: str, n: int, server: int, per_push: int = 50) -> dict[str, Any]:
+    bodies = [douyin_push(douyin_paid_messages(f, min(per_push, n - f))) for f in range(0, n, per_push)]
+    cpu, began = tree_cpu(server), time.perf_counter()
     with httpx.Client(base_url=base, timeout=600) as http:
-        for first in range(0, n, per_push):
-            body, headers = douyin_push(douyin_paid_messages(first, min(per_push, n - first)))
+        for body, headers in bodies:
             r = http.post("/hooks/douyin", content=body, headers=headers)
             if r.status_code != 200:
                 raise SystemExit(f"/hooks/douyin: {r.status_code} {r.text[:500]}")
@@ -292,6 +313,7 @@ def douyin_pushes(base: str, n: int, per_push: int = 50) -> dict[str, Any]:
         "orders": n,
         "messages_per_push": per_push,
         "wall_s": round(wall, 2),
+        "server_cpu_s": round(tree_cpu(server) - cpu, 2),
         "orders_per_s": round(n / wall, 1),
     }
 
@@ -339,8 +361,11 @@ def main() -> int:
     parser.add_argument(
         "--cli", action="store_true", help="also time `fahuo import orders` under the same load"
     )
+    parser.add_argument("--only", choices=["import", "api", "push"], default="", help="time one path only")
+    parser.add_argument("--label", default="", help="a name for this run in the result file name")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
+    phases = {args.only} if args.only else {"import", "api", "push"}
 
     data = Path(tempfile.mkdtemp(prefix="fahuo-bench-ingest-"))
     env = {
@@ -355,14 +380,16 @@ def main() -> int:
         env["FAHUO_REDIS_URL"] = args.redis
         env["FAHUO_HUEY_NAME"] = f"fahuo-ingest-{os.getpid()}"
     backend = database(args, env)
+    load_start = round(os.getloadavg()[0], 2)
     fahuo(env, "manage", "migrate", "-v0")
     token = json.loads(fahuo(env, "setup", module="fahuo.orders.tests.import_world"))["token"]
     export = data / "1765000000_订单导出.csv"
-    export.write_bytes(to_csv(export_rows(generate(args.orders, seed=7))))
-    lines = export.read_bytes().count(b"\n") - 1
-    print(
-        f"{args.orders} orders ({lines} lines, {export.stat().st_size / 1e6:.1f} MB) on {backend}", flush=True
-    )
+    lines = 0
+    if "import" in phases:
+        export.write_bytes(to_csv(export_rows(generate(args.orders, seed=7))))
+        lines = export.read_bytes().count(b"\n") - 1
+        size = export.stat().st_size / 1e6
+        print(f"{args.orders} orders ({lines} lines, {size:.1f} MB) on {backend}", flush=True)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -371,57 +398,62 @@ def main() -> int:
     results: dict[str, Any] = {}
     try:
         wait_up(base, server)
-        with Writers(base, token, "01") as idle:
-            time.sleep(args.idle_s)
-        results["idle"] = idle.result()
-        print("idle:", json.dumps(results["idle"], ensure_ascii=False), flush=True)
-
-        with Writers(base, token, "02") as during:
-            results["import_api"] = import_through_api(base, token, export)
-        results["import_api"]["writers"] = during.result()
-        print(
-            "import via POST /api/imports + worker:",
-            json.dumps(results["import_api"], ensure_ascii=False),
-            flush=True,
-        )
-
-        if args.cli:
-            second = data / "1765000001_订单导出.csv"
-            second.write_bytes(to_csv(export_rows(generate(args.orders, seed=8))))
-            with Writers(base, token, "03") as during_cli:
-                results["import_cli"] = import_through_cli(env, second)
-            results["import_cli"]["writers"] = during_cli.result()
-            print(
-                "import via fahuo import orders:",
-                json.dumps(results["import_cli"], ensure_ascii=False),
-                flush=True,
-            )
-
-        results["api_batches"] = api_batches(base, token, args.api_orders)
-        print("POST /api/orders x1000:", json.dumps(results["api_batches"]), flush=True)
-        results["douyin_push"] = douyin_pushes(base, args.push_orders)
-        print("抖店 pushes:", json.dumps(results["douyin_push"]), flush=True)
+        if "import" in phases:
+            results.update(imports(args, env, base, token, export))
+        if "api" in phases:
+            results["api_batches"] = api_batches(base, token, args.api_orders, server.pid)
+            print("POST /api/orders x1000:", json.dumps(results["api_batches"]), flush=True)
+        if "push" in phases:
+            results["douyin_push"] = douyin_pushes(base, args.push_orders, server.pid)
+            print("抖店 pushes:", json.dumps(results["douyin_push"]), flush=True)
     finally:
         stop(worker)
         stop(server)
-    results["douyin_push"]["created"] = count_orders(env, "push")
+    if "push" in phases:
+        results["douyin_push"]["created"] = count_orders(env, "push")
     out = {
         "benchmark": "ingest",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": backend,
         "queue": "redis" if args.redis else "sqlite",
-        "orders": args.orders,
+        "orders": args.orders if "import" in phases else 0,
         "lines": lines,
         "chunk": int(os.environ.get("FAHUO_IMPORT_CHUNK") or 500),
         "machine": machine(),
         **results,
     }
-    path = Path(args.out) if args.out else ROOT / "bench" / "results" / f"ingest_{backend}_{args.orders}.json"
+    out["machine"]["load_avg_1m_start"] = load_start
+    name = f"ingest_{backend}_{args.only or args.orders}{'_' + args.label if args.label else ''}.json"
+    path = Path(args.out) if args.out else ROOT / "bench" / "results" / name
     path.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     print(f"machine: {json.dumps(out['machine'], ensure_ascii=False)}")
     print(f"wrote {path} (worker log: {data / 'worker.log'})")
-    during_errors = results["import_api"]["writers"]["error_count"]
+    during_errors = results.get("import_api", {}).get("writers", {}).get("error_count", 0)
     return 1 if during_errors else 0
+
+
+def imports(
+    args: argparse.Namespace, env: dict[str, str], base: str, token: str, export: Path
+) -> dict[str, Any]:
+    """The idle baseline, then the export imported through the desk's path (and the CLI's) while
+    the two writers keep writing."""
+    results: dict[str, Any] = {}
+    with Writers(base, token, "01") as idle:
+        time.sleep(args.idle_s)
+    results["idle"] = idle.result()
+    print("idle:", json.dumps(results["idle"], ensure_ascii=False), flush=True)
+    with Writers(base, token, "02") as during:
+        results["import_api"] = import_through_api(base, token, export)
+    results["import_api"]["writers"] = during.result()
+    print("import via POST /api/imports + worker:", json.dumps(results["import_api"], ensure_ascii=False))
+    if args.cli:
+        second = export.with_name("1765000001_订单导出.csv")
+        second.write_bytes(to_csv(export_rows(generate(args.orders, seed=8))))
+        with Writers(base, token, "03") as during_cli:
+            results["import_cli"] = import_through_cli(env, second)
+        results["import_cli"]["writers"] = during_cli.result()
+        print("import via fahuo import orders:", json.dumps(results["import_cli"], ensure_ascii=False))
+    return results
 
 
 if __name__ == "__main__":

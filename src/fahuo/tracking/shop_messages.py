@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fahuo.integrations.base import SignatureInvalid
+from fahuo.kit.bulk import bulk_insert
 from fahuo.kit.errors import FahuoError, NotSupported
 from fahuo.orders.models import Order, OrderStatus, Platform, Shop
 from fahuo.tracking.models import AlertKind, MessageStatus, PlatformMessage, Track
@@ -111,7 +112,10 @@ def parse_douyin(body: bytes, headers: Mapping[str, str]) -> list[DouyinMessage]
 
 
 def handle_douyin_messages(messages: Sequence[DouyinMessage]) -> MessageOutcome:
-    """Apply each message once (idempotent on msg_id); a failing message is recorded, not retried."""
+    """Apply each message once (idempotent on msg_id); a failing message is recorded, not retried.
+
+    Consecutive paid messages that carry their order are created together (``_paid_together``):
+    one ``create_orders`` per shop and one insert of their records, not a round of queries each."""
     outcome = MessageOutcome()
     to_fetch: list[int] = []
     ids = [str(m.msg_id) for m in messages]
@@ -119,47 +123,112 @@ def handle_douyin_messages(messages: Sequence[DouyinMessage]) -> MessageOutcome:
         PlatformMessage.objects.filter(provider=PROVIDER, msg_id__in=ids).values_list("msg_id", flat=True)
     )
     shops = _ShopResolver()
+    run: list[DouyinMessage] = []
     for message in messages:
-        msg_id, tag = str(message.msg_id), str(message.tag)
+        msg_id = str(message.msg_id)
         if msg_id in seen:
             outcome.duplicates += 1
             continue
         seen.add(msg_id)
-        data = dict(message.data or {})
-        order_no = message.order_id or str(data.get("order_id") or "").strip()
-        shop = shops.shop_for(data)
-        record = PlatformMessage(
-            provider=PROVIDER, msg_id=msg_id[:64], tag=tag[:10], shop=shop, platform_order_id=order_no[:64]
-        )
-        handler = HANDLERS.get(tag)
-        try:
-            with transaction.atomic():
-                if not msg_id or message.error:
-                    raise ValueError(message.error or "message has no msg_id")
-                if handler is None:
-                    record.status, record.note = MessageStatus.IGNORED, f"tag {tag} not handled"
-                else:
-                    record.status, record.note = handler(shop, order_no, message, outcome)
-                record.note = record.note[:300]
-                record.save()
-        except IntegrityError:
-            outcome.duplicates += 1  # the same message, delivered twice at once
+        if str(message.tag) in PAID_TAGS and HANDLERS.get(str(message.tag)) is _paid:
+            run.append(message)
             continue
-        except Exception as exc:  # any failure is this message's own: its savepoint is rolled back
-            if not isinstance(exc, FahuoError | ValueError | KeyError | TypeError):
-                logger.exception("douyin message %s (tag %s) failed", msg_id, tag)
-            text = exc.message if isinstance(exc, FahuoError) else f"{type(exc).__name__}: {exc}"
-            outcome.errors.append(f"msg {msg_id} (tag {tag}): {text}"[:200])
-            record.status, record.note = MessageStatus.FAILED, text[:300]
-            record.save()
-            continue
-        outcome.processed += 1
-        if record.status == MessageStatus.PENDING_FETCH:
-            outcome.pending_fetch += 1
-            to_fetch.append(record.pk)
+        for left in _paid_together(run, shops, outcome):
+            _handle_one(left, shops, outcome, to_fetch)
+        run = []
+        _handle_one(message, shops, outcome, to_fetch)
+    for left in _paid_together(run, shops, outcome):
+        _handle_one(left, shops, outcome, to_fetch)
     if to_fetch:
         enqueue_fetch(to_fetch)
     return outcome
+
+
+def _handle_one(
+    message: DouyinMessage, shops: _ShopResolver, outcome: MessageOutcome, to_fetch: list[int]
+) -> None:
+    """One message in its own savepoint: applied and recorded, or recorded as failed."""
+    msg_id, tag = str(message.msg_id), str(message.tag)
+    data = dict(message.data or {})
+    order_no = message.order_id or str(data.get("order_id") or "").strip()
+    shop = shops.shop_for(data)
+    record = _record(message, shop, order_no)
+    handler = HANDLERS.get(tag)
+    try:
+        with transaction.atomic():
+            if not msg_id or message.error:
+                raise ValueError(message.error or "message has no msg_id")
+            if handler is None:
+                record.status, record.note = MessageStatus.IGNORED, f"tag {tag} not handled"
+            else:
+                record.status, record.note = handler(shop, order_no, message, outcome)
+            record.note = record.note[:300]
+            record.save()
+    except IntegrityError:
+        outcome.duplicates += 1  # the same message, delivered twice at once
+        return
+    except Exception as exc:  # any failure is this message's own: its savepoint is rolled back
+        if not isinstance(exc, FahuoError | ValueError | KeyError | TypeError):
+            logger.exception("douyin message %s (tag %s) failed", msg_id, tag)
+        text = exc.message if isinstance(exc, FahuoError) else f"{type(exc).__name__}: {exc}"
+        outcome.errors.append(f"msg {msg_id} (tag {tag}): {text}"[:200])
+        record.status, record.note = MessageStatus.FAILED, text[:300]
+        record.save()
+        return
+    outcome.processed += 1
+    if record.status == MessageStatus.PENDING_FETCH:
+        outcome.pending_fetch += 1
+        to_fetch.append(record.pk)
+
+
+def _record(message: DouyinMessage, shop: Shop | None, order_no: str) -> PlatformMessage:
+    return PlatformMessage(
+        provider=PROVIDER,
+        msg_id=str(message.msg_id)[:64],
+        tag=str(message.tag)[:10],
+        shop=shop,
+        platform_order_id=order_no[:64],
+    )
+
+
+def _paid_together(
+    run: Sequence[DouyinMessage], shops: _ShopResolver, outcome: MessageOutcome
+) -> list[DouyinMessage]:
+    """Create the orders of these paid messages set-wise, one savepoint per shop; returns the
+    messages left to ``_handle_one`` (no order in them, no shop, unreadable data, or a shop's set
+    that failed — each is then applied and recorded on its own, so one bad message sinks nothing)."""
+    from fahuo.orders.importing import create_orders
+
+    left: list[DouyinMessage] = []
+    groups: dict[int, tuple[Shop, list[tuple[DouyinMessage, Any]]]] = {}
+    for message in run:
+        data = message.data or {}
+        order_no = message.order_id or str(data.get("order_id") or "").strip()
+        shop = shops.shop_for(data)
+        try:
+            draft = draft_from_message(order_no, data) if order_no and message.msg_id else None
+        except Exception:  # unreadable: _handle_one records why
+            draft = None
+        if shop is None or draft is None or message.error:
+            left.append(message)
+            continue
+        groups.setdefault(shop.pk, (shop, []))[1].append((message, draft))
+    for shop, items in groups.values():
+        try:
+            with transaction.atomic():
+                result = create_orders(shop=shop, drafts=[d for _, d in items], source="push")
+                records = [_record(m, shop, d.platform_order_id) for m, d in items]
+                for record, done in zip(records, result.outcomes, strict=True):
+                    record.status = MessageStatus.DONE
+                    record.note = "order created" if done.created else "order already known"
+                bulk_insert(records, return_ids=False)
+        except Exception as exc:  # e.g. a message delivered twice at once: one by one instead
+            logger.warning("douyin paid messages applied one by one: %s", type(exc).__name__)
+            left.extend(m for m, _ in items)
+            continue
+        outcome.processed += len(items)
+        outcome.created_orders += len(result.created)
+    return left
 
 
 def enqueue_fetch(message_ids: Sequence[int]) -> None:
