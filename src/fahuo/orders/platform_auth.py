@@ -224,6 +224,27 @@ def connection_status(shop: Shop, *, now: dt.datetime | None = None) -> dict[str
     }
 
 
+def renewal_failures(*, shops: QuerySet[Shop]) -> list[dict[str, Any]]:
+    """The dashboard's alert: shops among ``shops`` whose last token renewal was refused (cleared by
+    the next good renewal or a new authorisation)."""
+    accounts = (
+        ProviderAccount.objects.filter(provider=PROVIDER_KEY, shop__in=shops, active=True)
+        .exclude(last_error="")
+        .select_related("shop")
+        .order_by("-last_error_at")
+    )
+    now = timezone.now()
+    return [
+        {
+            "shop": a.shop,
+            "error": a.last_error,
+            "at": a.last_error_at,
+            "expired": a.token_expires_at is not None and a.token_expires_at <= now,
+        }
+        for a in accounts
+    ]
+
+
 def fetch_enabled(shop: Shop) -> bool:
     """Whether pushed orders of this shop are fetched (no own account: the shared one decides)."""
     account = douyin_account(shop)
