@@ -433,6 +433,7 @@ def book_pickup(*, rma: Rma, user: Any = None) -> Rma:
     order's carrier (capability ``registry.pickup_provider``), to be collected before the pickup
     clock runs out; the booking's number becomes the return tracking number. Idempotent: booking
     again asks the provider with the same order code (RMA<id>) and gets the same booking back."""
+    from fahuo.aftersales.pickup_hook import callback_for
     from fahuo.carriers.models import ProviderAccount
     from fahuo.integrations.base import Party
     from fahuo.integrations.kdniao.pickup import PickupRequest
@@ -460,6 +461,7 @@ def book_pickup(*, rma: Rma, user: Any = None) -> Rma:
         raise InvalidInput("请先在售后政策里填写退货地址（或为订单指定发货仓）")
     now = timezone.now()
     due = rma.pickup_due_at or now + dt.timedelta(hours=pickup_hours(rma=rma))
+    callback_url, callback_salt = callback_for(provider, account)
     request = PickupRequest(
         order_code=f"RMA{rma.pk}",
         carrier_code=order.carrier.code,
@@ -483,6 +485,8 @@ def book_pickup(*, rma: Rma, user: Any = None) -> Rma:
         end=max(due, now + dt.timedelta(hours=1)),
         goods="、".join(ln.title for ln in order.lines.all())[:50] or "退货商品",
         seller_pays=policy.freight_payer != FreightPayer.BUYER,
+        callback_url=callback_url,
+        callback_salt=callback_salt,
     )
     with pickup_provider(provider, account) as adapter:
         if rma.pickup_order and not getattr(adapter, "rebook_safe", True):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fahuo.aftersales import views, views_evidence, views_forms, views_stockout
+from fahuo.aftersales import pickup_hook, views, views_evidence, views_forms, views_stockout
 
 app_name = "aftersales"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("stockouts/", views_stockout.stockouts, name="stockouts"),
     path("stockouts/orders/<int:order_pk>/offer/", views_stockout.offer, name="stockout_offer"),
     path("stockouts/<int:pk>/withdraw/", views_stockout.withdraw, name="stockout_withdraw"),
+    # Kuaidi100 calls back here about a reverse pickup (no login: the signature is the key).
+    path("hooks/kuaidi100-pickup", pickup_hook.kuaidi100_pickup, name="kuaidi100_pickup_hook"),
 ]
 
 # Mounted by fahuo.urls at "t/" beside the tracking page: no login, no personal data.

@@ -39,6 +39,10 @@ class PickupRequest:
     end: dt.datetime
     goods: str = "退货商品"
     seller_pays: bool = True
+    # Where a provider that reports the booking's progress later calls back (Kuaidi100), and the
+    # salt it signs those calls with; empty: no callback.
+    callback_url: str = ""
+    callback_salt: str = ""
 
 
 @dataclass(frozen=True, slots=True)

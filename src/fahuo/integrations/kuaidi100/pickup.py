@@ -6,7 +6,8 @@ kuaidi100-api/java-demo ``BOrderReq``/``BOrderResp`` and php-demo ``bsent_order.
 param: kuaidicom, sendManName/sendManMobile/sendManPrintAddr (where the courier collects: here the
 buyer returning goods), recManName/recManMobile/recManPrintAddr (the shop's return address), cargo,
 weight (kg), payment (``SHIPPER``: paid by the account; Kuaidi100 offers no 到付 here), serviceType,
-dayType (今天/明天/后天) with pickupStartTime/pickupEndTime ("HH:mm"), remark, callBackUrl, salt.
+dayType (今天/明天/后天) with pickupStartTime/pickupEndTime ("HH:mm"), remark, callBackUrl, salt
+(the order callback: ``pickup_callback.py``).
 The answer: ``{"result": true, "returnCode": "200", "message": "提交成功", "data": {"taskId",
 "orderId"}}``. The waybill number (kuaidinum) is only known once the courier has collected the parcel
 (Kuaidi100 reports it in its order callback), so the booking carries no tracking number.
@@ -73,6 +74,11 @@ def book_param(request: PickupRequest, settings: Kuaidi100Settings) -> dict[str,
         "pickupStartTime": start,
         "pickupEndTime": end,
         "remark": f"退货上门取件 {request.order_code}"[:100],
+        **(
+            {"callBackUrl": request.callback_url, "salt": request.callback_salt}
+            if request.callback_url
+            else {}
+        ),
     }
 
 
