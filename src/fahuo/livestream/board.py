@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from fahuo.fulfilment.models import ParcelStatus, Waybill
 from fahuo.livestream.models import LiveSession
 from fahuo.livestream.review import carrier_capacity, session_orders, window_end
-from fahuo.orders.models import OrderStatus
+from fahuo.orders.models import Order, OrderStatus
 
 RATE_WINDOW_MINUTES = 15
 
@@ -69,15 +69,7 @@ def board(session: LiveSession, *, now: dt.datetime | None = None) -> dict[str, 
     recent = per_minute[-RATE_WINDOW_MINUTES:]
     rate = sum(recent) / len(recent) if recent else 0.0  # orders per minute now
 
-    pipeline = live.aggregate(
-        total=Count("pk"),
-        needs_review=Count("pk", filter=Q(status=OrderStatus.NEEDS_REVIEW)),
-        to_allocate=Count("pk", filter=Q(status=OrderStatus.READY, carrier__isnull=True)),
-        to_print=Count("pk", filter=Q(status=OrderStatus.READY, carrier__isnull=False)),
-        printed=Count("pk", filter=Q(status=OrderStatus.PRINTED)),
-        shipped=Count("pk", filter=Q(status__in=(OrderStatus.SHIPPED, OrderStatus.DELIVERED))),
-    )
-    pipeline["cancelled"] = orders.filter(status=OrderStatus.CANCELLED).count()
+    pipeline = _pipeline(orders)
 
     waybills = Waybill.objects.filter(parcel__order__in=live).exclude(parcel__status=ParcelStatus.CANCELLED)
     label_window = now - dt.timedelta(minutes=RATE_WINDOW_MINUTES)
@@ -88,6 +80,60 @@ def board(session: LiveSession, *, now: dt.datetime | None = None) -> dict[str, 
     )
     label_rate = label_stats["recent"] / RATE_WINDOW_MINUTES  # labels per minute now
 
+    carriers, alerts = _carrier_panel(session, live, waybills, rate=rate, now=now, end=end)
+
+    ship_alert = ship_by_alert(
+        ship_by=[
+            t
+            for t in live.filter(
+                status__in=[OrderStatus.NEEDS_REVIEW, OrderStatus.READY], ship_by__isnull=False
+            )
+            .order_by("ship_by")
+            .values_list("ship_by", flat=True)
+            if t is not None
+        ],
+        rate=label_rate,
+        planned_rate=session.packers * session.orders_per_packer_hour / 60,
+        now=now,
+    )
+    if ship_alert:
+        alerts.append(ship_alert)
+
+    return {
+        "session": session,
+        "now": now,
+        "live": session.starts_at <= now <= end,
+        "window_end": end,
+        "chart": {"labels": labels, "actual": per_minute, "forecast": forecast},
+        "orders_so_far": sum(per_minute),
+        "forecast_so_far": round(sum(forecast)),
+        "rate_per_minute": round(rate, 2),
+        "pipeline": pipeline,
+        "labels": {**label_stats, "rate_per_minute": round(label_rate, 2)},
+        "carriers": carriers,
+        "alerts": alerts,
+    }
+
+
+def _pipeline(orders: QuerySet[Order]) -> dict[str, int]:
+    """The stream's orders by stage: to review, allocate, print; printed, shipped; cancelled."""
+    live = orders.exclude(status=OrderStatus.CANCELLED)
+    pipeline = live.aggregate(
+        total=Count("pk"),
+        needs_review=Count("pk", filter=Q(status=OrderStatus.NEEDS_REVIEW)),
+        to_allocate=Count("pk", filter=Q(status=OrderStatus.READY, carrier__isnull=True)),
+        to_print=Count("pk", filter=Q(status=OrderStatus.READY, carrier__isnull=False)),
+        printed=Count("pk", filter=Q(status=OrderStatus.PRINTED)),
+        shipped=Count("pk", filter=Q(status__in=(OrderStatus.SHIPPED, OrderStatus.DELIVERED))),
+    )
+    pipeline["cancelled"] = orders.filter(status=OrderStatus.CANCELLED).count()
+    return pipeline
+
+
+def _carrier_counts(
+    waybills: QuerySet[Waybill], live: QuerySet[Order], now: dt.datetime
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Per carrier id: labels and pickups (all, last hour); orders assigned."""
     picked_rows: dict[int, dict[str, Any]] = {
         r["carrier_id"]: dict(r)
         for r in waybills.values("carrier_id", "carrier__code", "carrier__name")
@@ -105,6 +151,20 @@ def board(session: LiveSession, *, now: dt.datetime | None = None) -> dict[str, 
         .annotate(orders=Count("pk"))
         .order_by()
     }
+    return picked_rows, assigned_rows
+
+
+def _carrier_panel(
+    session: LiveSession,
+    live: QuerySet[Order],
+    waybills: QuerySet[Waybill],
+    *,
+    rate: float,
+    now: dt.datetime,
+    end: dt.datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One row per carrier (orders, labels, pickups, capacity used, when full) and its alerts."""
+    picked_rows, assigned_rows = _carrier_counts(waybills, live, now)
     carrier_ids = set(picked_rows) | set(assigned_rows)
     capacity = carrier_capacity(carrier_ids, timezone.localdate(session.starts_at))
     allocated_total = sum(r["orders"] for r in assigned_rows.values())
@@ -150,38 +210,7 @@ def board(session: LiveSession, *, now: dt.datetime | None = None) -> dict[str, 
             )
         carriers.append(row)
     carriers.sort(key=lambda r: (-r["orders"], r["code"]))
-
-    ship_alert = ship_by_alert(
-        ship_by=[
-            t
-            for t in live.filter(
-                status__in=[OrderStatus.NEEDS_REVIEW, OrderStatus.READY], ship_by__isnull=False
-            )
-            .order_by("ship_by")
-            .values_list("ship_by", flat=True)
-            if t is not None
-        ],
-        rate=label_rate,
-        planned_rate=session.packers * session.orders_per_packer_hour / 60,
-        now=now,
-    )
-    if ship_alert:
-        alerts.append(ship_alert)
-
-    return {
-        "session": session,
-        "now": now,
-        "live": session.starts_at <= now <= end,
-        "window_end": end,
-        "chart": {"labels": labels, "actual": per_minute, "forecast": forecast},
-        "orders_so_far": sum(per_minute),
-        "forecast_so_far": round(sum(forecast)),
-        "rate_per_minute": round(rate, 2),
-        "pipeline": pipeline,
-        "labels": {**label_stats, "rate_per_minute": round(label_rate, 2)},
-        "carriers": carriers,
-        "alerts": alerts,
-    }
+    return carriers, alerts
 
 
 def capacity_alert(

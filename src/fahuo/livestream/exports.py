@@ -57,6 +57,13 @@ def diff_text(fen: int | None, pct_value: float | None) -> str:
 
 def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]:
     """The review as titled tables: summary, carriers, late parcels, loss/damage by region and carrier."""
+    tables = [_summary_table(r24, r7), _carrier_table(r24), _late_table(r24)]
+    if r7:
+        tables += _loss_damage_tables(r7)
+    return tables
+
+
+def _summary_table(r24: dict[str, Any], r7: dict[str, Any] | None) -> Table:
     s = r24["session"]
     o2l = r24["order_to_label_minutes"]
     summary = Table(
@@ -85,7 +92,11 @@ def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]
             ["丢件率 Loss rate (7 d)", pct(r7["loss_rate"])],
             ["破损率 Damage rate (7 d)", pct(r7["damage_rate"])],
         ]
-    carriers = Table(
+    return summary
+
+
+def _carrier_table(r24: dict[str, Any]) -> Table:
+    return Table(
         "快递公司 Carriers",
         [
             "快递",
@@ -120,7 +131,10 @@ def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]
         ],
         weights=[0.7, 0.7, 1, 1, 0.6, 0.7, 1, 1, 1.3, 1.3, 1.2, 0.9],
     )
-    late = Table(
+
+
+def _late_table(r24: dict[str, Any]) -> Table:
+    return Table(
         "超时包裹 Late parcels (48 h)",
         ["快递", "运单号", "订单号", "省份", "付款", "揽收", "小时"],
         [
@@ -136,46 +150,33 @@ def review_tables(r24: dict[str, Any], r7: dict[str, Any] | None) -> list[Table]
             for x in r24["late"]
         ],
     )
-    tables = [summary, carriers, late]
-    if r7:
-        head = ["包裹", "丢件", "破损", "丢件率", "破损率", "建议"]
-        tables.append(
-            Table(
-                "地区丢件/破损 Loss & damage by region (7 d)",
-                ["省份", *head],
+
+
+def _loss_damage_tables(r7: dict[str, Any]) -> list[Table]:
+    """Loss and damage after 7 days, by region and by carrier (the same columns)."""
+    head = ["包裹", "丢件", "破损", "丢件率", "破损率", "建议"]
+    return [
+        Table(
+            title,
+            [first, *head],
+            [
                 [
-                    [
-                        r["province"],
-                        r["parcels"],
-                        r["lost"],
-                        r["damaged"],
-                        pct(r["loss_rate"]),
-                        pct(r["damage_rate"]),
-                        r["advice"],
-                    ]
-                    for r in r7["regions"]
-                ],
-            )
+                    r[key],
+                    r["parcels"],
+                    r["lost"],
+                    r["damaged"],
+                    pct(r["loss_rate"]),
+                    pct(r["damage_rate"]),
+                    r["advice"],
+                ]
+                for r in r7[rows]
+            ],
         )
-        tables.append(
-            Table(
-                "快递丢件/破损 Loss & damage by carrier (7 d)",
-                ["快递", *head],
-                [
-                    [
-                        r["carrier"],
-                        r["parcels"],
-                        r["lost"],
-                        r["damaged"],
-                        pct(r["loss_rate"]),
-                        pct(r["damage_rate"]),
-                        r["advice"],
-                    ]
-                    for r in r7["carriers"]
-                ],
-            )
+        for title, first, key, rows in (
+            ("地区丢件/破损 Loss & damage by region (7 d)", "省份", "province", "regions"),
+            ("快递丢件/破损 Loss & damage by carrier (7 d)", "快递", "carrier", "carriers"),
         )
-    return tables
+    ]
 
 
 def review_xlsx(r24: dict[str, Any], r7: dict[str, Any] | None) -> bytes:

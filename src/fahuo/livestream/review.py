@@ -28,9 +28,10 @@ from fahuo.carriers.models import Capacity, Contract
 from fahuo.fulfilment.models import ParcelStatus, Waybill
 from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.livestream import selectors
-from fahuo.livestream.models import LiveSession, PeakNotice, SessionReview, SessionStatus
+from fahuo.livestream.models import LiveSession, SessionReview, SessionStatus
+from fahuo.livestream.review_freight import actual_freight, planned
 from fahuo.livestream.sla_terms import SlaTerms, sla_terms
-from fahuo.orders.models import Order, OrderLine, OrderStatus
+from fahuo.orders.models import Order, OrderStatus
 from fahuo.tracking.models import Track, TrackEvent, TrackStatus
 
 PICKUP_HOURS = 24
@@ -145,109 +146,6 @@ def _parcel_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
     ]
 
 
-def _decisions(orders: QuerySet[Order]) -> dict[int, tuple[int | None, int]]:
-    """Each order's latest allocation decision: (carrier id, freight fen)."""
-    from fahuo.routing.models import AllocationDecision
-
-    latest: dict[int, tuple[int | None, int]] = {}
-    for row in (
-        AllocationDecision.objects.filter(order__in=orders.exclude(status=OrderStatus.CANCELLED))
-        .values("order_id", "carrier_id", "freight_fen")
-        .order_by("order_id", "-pk")
-    ):
-        latest.setdefault(row["order_id"], (row["carrier_id"], row["freight_fen"] or 0))
-    return latest
-
-
-def _declared(order_ids: set[int]) -> dict[int, int]:
-    """Declared value (fen) of the orders that carry a valuable SKU (insured shipments)."""
-    value: dict[int, int] = defaultdict(int)
-    valuable: set[int] = set()
-    for oid, traits, fen, qty in OrderLine.objects.filter(
-        order_id__in=order_ids, sku__isnull=False
-    ).values_list("order_id", "sku__traits", "sku__declared_value_fen", "quantity"):
-        value[oid] += (fen or 0) * qty
-        if "valuable" in (traits or []):
-            valuable.add(oid)
-    return {oid: value[oid] for oid in valuable}
-
-
-def actual_freight(session: LiveSession, orders: QuerySet[Order]) -> tuple[dict[int, int], dict[str, int]]:
-    """Freight (fen) per carrier id of the session's labelled parcels, and how many were priced how.
-
-    Each parcel on its carrier's rate card in force on the stream's day (as the plan is priced): the
-    chargeable weight (packed or volumetric, else the parcel's weight) from its warehouse's province
-    to the order's, with the volume-tier delta, the remote surcharge and, for an order with a
-    valuable SKU, the insurance premium. A parcel that cannot be priced that way (no weight, no
-    lane) takes its order's allocation decision when that chose the same carrier; else unpriced.
-    """
-    from fahuo.livestream.optimise import lane_fen, tariffs_for
-
-    rows = list(
-        Waybill.objects.filter(parcel__order__in=orders)
-        .exclude(parcel__status=ParcelStatus.CANCELLED)
-        .exclude(parcel__order__status=OrderStatus.CANCELLED)
-        .values_list(
-            "carrier_id",
-            "parcel__order_id",
-            "parcel__weight_g",
-            "parcel__packed_weight_g",
-            "parcel__volumetric_weight_g",
-            "parcel__warehouse__province",
-            "parcel__order__warehouse__province",
-            "parcel__order__province",
-        )
-    )
-    counts = {"rate_card": 0, "allocation": 0, "unpriced": 0}
-    if not rows:
-        return {}, counts
-    on = timezone.localdate(session.starts_at)
-    carrier_ids = sorted({r[0] for r in rows})
-    origins = {r[5] or r[6] for r in rows if r[5] or r[6]}
-    tariffs = {
-        origin: tariffs_for(carrier_ids=carrier_ids, origin_province=origin, on=on, before=session.starts_at)
-        for origin in origins
-    }
-    declared = _declared({r[1] for r in rows})
-    decisions: dict[int, tuple[int | None, int]] | None = None
-    out: dict[int, int] = defaultdict(int)
-    for cid, oid, weight, packed, volumetric, wh_prov, order_wh_prov, dest in rows:
-        chargeable = max(packed or 0, volumetric or 0) if packed or volumetric else weight
-        tariff = tariffs.get(wh_prov or order_wh_prov or "", {}).get(cid)
-        fen = -1
-        if chargeable and tariff is not None and dest:
-            insured = tariff.insured and oid in declared
-            fen = lane_fen(chargeable, dest, tariff, declared_value_fen=declared[oid] if insured else None)
-        if fen >= 0:
-            counts["rate_card"] += 1
-        else:
-            if decisions is None:
-                decisions = _decisions(orders)
-            chosen = decisions.get(oid)
-            if chosen is None or chosen[0] != cid:
-                counts["unpriced"] += 1
-                continue
-            fen = chosen[1]
-            counts["allocation"] += 1
-        out[cid] += fen
-    return dict(out), counts
-
-
-def planned(session: LiveSession) -> dict[int, dict[str, Any]]:
-    """Per carrier id, what the stored plan said (parcels, freight, …); the notices' expected parcels
-    when no plan was stored."""
-    stored = {int(c["carrier_id"]): dict(c) for c in (session.plan or {}).get("carriers", [])}
-    if stored:
-        return stored
-    return {
-        n["carrier_id"]: {"carrier_id": n["carrier_id"], "code": n["carrier__code"], "name": n["carrier__name"],
-                          "parcels": n["expected_parcels"], "freight_fen": None}
-        for n in PeakNotice.objects.filter(session=session).values(
-            "carrier_id", "carrier__code", "carrier__name", "expected_parcels"
-        )
-    }  # fmt: skip
-
-
 def _diff(actual: int | None, plan: int | None) -> tuple[int | None, float | None]:
     if actual is None or plan is None:
         return None, None
@@ -276,81 +174,13 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
     sla = sla_terms({int(r["carrier_id"]) for r in rows}, timezone.localdate(session.starts_at))
     freight, priced_by = actual_freight(session, orders)
     plan = planned(session)
-    carriers: dict[int, dict[str, Any]] = {}
-    late: list[dict[str, Any]] = []
-    first_label: dict[int, dt.datetime] = {}
-    first_pickup: dict[int, dt.datetime] = {}
-    ship_limit = dt.timedelta(hours=SHIP_HOURS)
-    for row in rows:
-        cid = row["carrier_id"]
-        c = carriers.setdefault(
-            cid,
-            {
-                "code": row["carrier__code"],
-                "name": row["carrier__name"],
-                "parcels": 0,
-                "picked_up": 0,
-                "_p24": [0, 0, 0],  # within, due, pending
-                "_s48": [0, 0, 0],
-            },
-        )
-        c["parcels"] += 1
-        issued, paid, picked = row["issued_at"], row["parcel__order__paid_at"], row["track__picked_up_at"]
-        oid = row["parcel__order_id"]
-        if issued and (oid not in first_label or issued < first_label[oid]):
-            first_label[oid] = issued
-        if picked:
-            c["picked_up"] += 1
-            if oid not in first_pickup or picked < first_pickup[oid]:
-                first_pickup[oid] = picked
-        _tally(c["_p24"], issued, picked, dt.timedelta(hours=sla[cid].pickup_hours), now)
-        ship_state = _tally(c["_s48"], paid, picked, ship_limit, now)
-        if ship_state == "late":
-            late.append(
-                {
-                    "carrier": row["carrier__code"],
-                    "tracking_no": row["tracking_no"],
-                    "order": row["parcel__order__platform_order_id"],
-                    "province": row["parcel__order__province"],
-                    "paid_at": _iso(paid),
-                    "issued_at": _iso(issued),
-                    "picked_up_at": _iso(picked),
-                    "hours": round(_hours((picked or now) - paid), 1) if paid else None,
-                }
-            )
+    carriers, late, first_label, first_pickup = _tally_parcels(rows, sla, now)
     late.sort(key=lambda x: -(x["hours"] or 0))  # worst first
     for cid, p in plan.items():  # planned carriers that got no parcel still get their row
         if cid not in carriers and (p.get("parcels") or p.get("freight_fen")):
             carriers[cid] = {"code": p["code"], "name": p.get("name", p["code"]), "parcels": 0, "picked_up": 0,
                              "_p24": [0, 0, 0], "_s48": [0, 0, 0]}  # fmt: skip
-    capacity = carrier_capacity(set(carriers), timezone.localdate(session.starts_at))
-    per_carrier: list[dict[str, Any]] = []
-    for cid, c in sorted(carriers.items(), key=lambda kv: -kv[1]["parcels"]):
-        p_ok, p_due, p_pending = c.pop("_p24")
-        s_ok, s_due, s_pending = c.pop("_s48")
-        peak = capacity.get(cid, {}).get("peak_parcels")
-        terms = sla.get(cid, SlaTerms())
-        c.update(
-            pickup_rate_24h=_rate(p_ok, p_due),
-            pickup_hours=terms.pickup_hours,
-            pickup_target_pct=float(terms.pickup_target_pct),
-            pickup_met=None if not p_due else p_ok * 100 >= terms.pickup_target_pct * p_due,
-            pickup_ok=p_ok,
-            pickup_due=p_due,
-            pickup_pending=p_pending,
-            shipped_rate_48h=_rate(s_ok, s_due),
-            shipped_ok=s_ok,
-            shipped_due=s_due,
-            shipped_pending=s_pending,
-            late=sum(1 for x in late if x["carrier"] == c["code"]),
-            capacity=peak,
-            capacity_used=_rate(c["parcels"], peak or 0),
-            planned_parcels=plan.get(cid, {}).get("parcels"),
-        )
-        c.update(
-            _cost(freight.get(cid), plan.get(cid, {}).get("freight_fen"), c["parcels"], c["planned_parcels"])
-        )
-        per_carrier.append(c)
+    per_carrier = _carrier_figures(session, carriers, late=late, sla=sla, freight=freight, plan=plan)
     paid_by_order = {r["parcel__order_id"]: r["parcel__order__paid_at"] for r in rows}
     label_minutes = [
         _hours(issued - paid_by_order[oid]) * 60
@@ -403,6 +233,97 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
         "late_count": len(late),
         "late": late[:LATE_LIST_LIMIT],
     }
+
+
+def _tally_parcels(
+    rows: list[dict[str, Any]], sla: dict[int, SlaTerms], now: dt.datetime
+) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]], dict[int, dt.datetime], dict[int, dt.datetime]]:
+    """Per carrier id its parcels and pickup/ship tallies; the late parcels; each order's first label
+    and first pickup."""
+    carriers: dict[int, dict[str, Any]] = {}
+    late: list[dict[str, Any]] = []
+    first_label: dict[int, dt.datetime] = {}
+    first_pickup: dict[int, dt.datetime] = {}
+    ship_limit = dt.timedelta(hours=SHIP_HOURS)
+    for row in rows:
+        cid = row["carrier_id"]
+        c = carriers.setdefault(
+            cid,
+            {
+                "code": row["carrier__code"],
+                "name": row["carrier__name"],
+                "parcels": 0,
+                "picked_up": 0,
+                "_p24": [0, 0, 0],  # within, due, pending
+                "_s48": [0, 0, 0],
+            },
+        )
+        c["parcels"] += 1
+        issued, paid, picked = row["issued_at"], row["parcel__order__paid_at"], row["track__picked_up_at"]
+        oid = row["parcel__order_id"]
+        if issued and (oid not in first_label or issued < first_label[oid]):
+            first_label[oid] = issued
+        if picked:
+            c["picked_up"] += 1
+            if oid not in first_pickup or picked < first_pickup[oid]:
+                first_pickup[oid] = picked
+        _tally(c["_p24"], issued, picked, dt.timedelta(hours=sla[cid].pickup_hours), now)
+        ship_state = _tally(c["_s48"], paid, picked, ship_limit, now)
+        if ship_state == "late":
+            late.append(
+                {
+                    "carrier": row["carrier__code"],
+                    "tracking_no": row["tracking_no"],
+                    "order": row["parcel__order__platform_order_id"],
+                    "province": row["parcel__order__province"],
+                    "paid_at": _iso(paid),
+                    "issued_at": _iso(issued),
+                    "picked_up_at": _iso(picked),
+                    "hours": round(_hours((picked or now) - paid), 1) if paid else None,
+                }
+            )
+    return carriers, late, first_label, first_pickup
+
+
+def _carrier_figures(
+    session: LiveSession,
+    carriers: dict[int, dict[str, Any]],
+    *,
+    late: list[dict[str, Any]],
+    sla: dict[int, SlaTerms],
+    freight: dict[int, int],
+    plan: dict[int, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """One row per carrier, most parcels first: rates against its terms, capacity used, cost vs plan."""
+    capacity = carrier_capacity(set(carriers), timezone.localdate(session.starts_at))
+    per_carrier: list[dict[str, Any]] = []
+    for cid, c in sorted(carriers.items(), key=lambda kv: -kv[1]["parcels"]):
+        p_ok, p_due, p_pending = c.pop("_p24")
+        s_ok, s_due, s_pending = c.pop("_s48")
+        peak = capacity.get(cid, {}).get("peak_parcels")
+        terms = sla.get(cid, SlaTerms())
+        c.update(
+            pickup_rate_24h=_rate(p_ok, p_due),
+            pickup_hours=terms.pickup_hours,
+            pickup_target_pct=float(terms.pickup_target_pct),
+            pickup_met=None if not p_due else p_ok * 100 >= terms.pickup_target_pct * p_due,
+            pickup_ok=p_ok,
+            pickup_due=p_due,
+            pickup_pending=p_pending,
+            shipped_rate_48h=_rate(s_ok, s_due),
+            shipped_ok=s_ok,
+            shipped_due=s_due,
+            shipped_pending=s_pending,
+            late=sum(1 for x in late if x["carrier"] == c["code"]),
+            capacity=peak,
+            capacity_used=_rate(c["parcels"], peak or 0),
+            planned_parcels=plan.get(cid, {}).get("parcels"),
+        )
+        c.update(
+            _cost(freight.get(cid), plan.get(cid, {}).get("freight_fen"), c["parcels"], c["planned_parcels"])
+        )
+        per_carrier.append(c)
+    return per_carrier
 
 
 def _cost(actual: int | None, plan: int | None, parcels: int, planned_parcels: int | None) -> dict[str, Any]:
