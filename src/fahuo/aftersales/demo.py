@@ -1,6 +1,7 @@
 """After-sales in the demo data set: a few RMAs in the states a seller meets every morning — a
 抖店 refund request waiting for a decision, an approved return on its way back, a refund for an
-order the desk never saw, and a private-domain (私域) exchange to ship."""
+order the desk never saw, a private-domain (私域) exchange to ship, and out-of-stock orders in each
+state of the buyer's choice (``demo_stockout``)."""
 
 from __future__ import annotations
 
@@ -43,4 +44,7 @@ def seed(*, live: Shop, private: Shop, now: dt.datetime | None = None) -> int:
         rma = Rma.objects.create(shop=private, order=kept, platform_order_id=kept.platform_order_id,
                                  source=RmaSource.MANUAL, kind=RmaKind.EXCHANGE, reason="尺码不合适")  # fmt: skip
         services.decide(rma=rma, approve=True, note="同意换大一码")
+    from fahuo.aftersales import demo_stockout
+
+    demo_stockout.seed(shop=private, now=now)
     return Rma.objects.filter(shop__in=[live, private]).count()

@@ -1,0 +1,77 @@
+"""Out-of-stock (缺货) orders in the demo: a limited colour sold past its stock, so the seller meets
+each state of the choice flow — short orders to offer choices on, one offer waiting for the buyer,
+one buyer waiting for the restock, one swapped, one refunded (+ coupon), one left to the default."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from fahuo.aftersales import stockout
+from fahuo.aftersales.models import StockChoice
+from fahuo.catalog.models import Sku
+from fahuo.inventory.models import Stock, Warehouse
+from fahuo.inventory.reservations import reserve_orders
+from fahuo.orders.models import Order, OrderLine, OrderStatus, Shop
+
+SHORT_CODE, SWAP_CODE = "DEMO-LIP-LTD", "DEMO-LIP-NUDE"
+BUYERS = [("林晓", "13800138101"), ("周婷", "13800138102"), ("吴芳", "13800138103"),
+          ("郑洁", "13800138104"), ("王丽", "13800138105"), ("陈静", "13800138106")]  # fmt: skip
+
+
+def seed(*, shop: Shop, now: dt.datetime) -> int:
+    """(Re)create the demo's short orders and their offers; returns how many orders."""
+    warehouse = Warehouse.objects.filter(active=True).order_by("code").first()
+    if warehouse is None:
+        return 0
+    short, _ = Sku.objects.update_or_create(
+        code=SHORT_CODE, defaults={"name": "丝绒唇釉", "spec": "限定色 #07"}
+    )
+    swap, _ = Sku.objects.update_or_create(
+        code=SWAP_CODE, defaults={"name": "丝绒唇釉", "spec": "裸杏色 #02"}
+    )
+    Stock.objects.update_or_create(warehouse=warehouse, sku=short, defaults={"on_hand": 0, "reserved": 0})
+    Stock.objects.update_or_create(warehouse=warehouse, sku=swap, defaults={"on_hand": 30})
+    Order.objects.filter(shop=shop, platform_order_id__startswith="DEMO-OOS-").delete()
+    orders = []
+    for n, (name, phone) in enumerate(BUYERS, start=1):
+        order = Order.objects.create(
+            shop=shop, platform_order_id=f"DEMO-OOS-{n:03d}", channel="private", status=OrderStatus.READY,
+            recipient_name=name, recipient_phone=phone, province="浙江省", city="杭州市", district="西湖区",
+            address_detail=f"文三路{100 + n}号", paid_at=now - dt.timedelta(hours=20 + n), total_fen=12900,
+        )  # fmt: skip
+        OrderLine.objects.create(order=order, platform_line_id=f"OOS{n}", sku=short, sku_code=SHORT_CODE,
+                                 title=short.name, spec=short.spec, quantity=1, unit_price_fen=12900)  # fmt: skip
+        orders.append(order)
+    reserve_orders(orders=orders)
+    for order in orders:
+        order.refresh_from_db()
+    _offers(orders, now=now)
+    return len(orders)
+
+
+def _offer(order: Order, *, now: dt.datetime, hours: int = 48, default: str = "wait") -> StockChoice:
+    return stockout.offer(
+        order=order,
+        deadline=now + dt.timedelta(hours=hours),
+        wait_until=(now + dt.timedelta(days=5)).date(),
+        swap_skus=[SWAP_CODE],
+        coupon_code="SORRY20",
+        default_action=default,
+        now=now,
+    )
+
+
+def _offers(orders: list[Order], *, now: dt.datetime) -> None:
+    answers = {2: ("wait", ""), 3: ("swap", SWAP_CODE), 4: ("refund", "")}
+    for n, order in enumerate(orders[1:5], start=1):  # 0: no offer yet (the offer form is shown)
+        with transaction.atomic():
+            choice = _offer(order, now=now)
+            if n in answers:
+                action, swap_to = answers[n]
+                stockout.answer(token=choice.token, action=action, swap_to=swap_to, now=now)
+    with transaction.atomic():  # nobody answered by the deadline: the default (refund) applied
+        late = _offer(orders[5], now=now - dt.timedelta(hours=2), hours=1, default="refund")
+        StockChoice.objects.filter(pk=late.pk).update(deadline=now - dt.timedelta(minutes=30))
+        stockout.apply_defaults(now=now)
