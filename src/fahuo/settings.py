@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "ninja",  # its templates and static files: /api/docs serves Swagger UI locally, never from a CDN
+    "fahuo.integrations.credentials",
     "fahuo.accounts",
     "fahuo.catalog",
     "fahuo.inventory",

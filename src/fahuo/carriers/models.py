@@ -6,7 +6,10 @@ from datetime import date
 
 from django.db import models
 
+from fahuo.integrations.credentials.models import ProviderAccount  # credentials live in integrations
 from fahuo.kit.privacy import EncryptedTextField
+
+__all__ = ["Capacity", "Carrier", "Contract", "ProviderAccount", "RateLine", "VolumeTier"]
 
 
 class Carrier(models.Model):
@@ -89,46 +92,6 @@ class Capacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier.code}@{self.warehouse.code}: {self.max_parcels}"
-
-
-class ProviderAccount(models.Model):
-    """Credentials for one provider account (Kdniao, Kuaidi100, a carrier's own API), stored encrypted.
-
-    ``credentials`` is a JSON object whose keys the provider's ``settings.py`` defines.
-    """
-
-    provider = models.CharField(max_length=20)  # registry key: sandbox, kdniao, kuaidi100, douyin …
-    name = models.CharField(max_length=80)
-    carrier = models.ForeignKey(
-        Carrier, null=True, blank=True, on_delete=models.CASCADE, related_name="accounts"
-    )
-    shop = models.ForeignKey(
-        "orders.Shop", null=True, blank=True, on_delete=models.CASCADE, related_name="accounts"
-    )
-    base_url = models.CharField(max_length=200, blank=True)
-    credentials = EncryptedTextField(default="{}")
-    active = models.BooleanField(default=True)
-    # A shop platform's authorisation (抖店): the tokens live in ``credentials``; these say when the
-    # access token expires, when it was last renewed and what the platform last refused.
-    token_expires_at = models.DateTimeField(null=True, blank=True)
-    token_refreshed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
-    # The shop's switches (a shop platform account only): fetch pushed orders, upload tracking numbers.
-    fetch_orders = models.BooleanField(default=True)
-    ship_back = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["provider", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.provider}: {self.name}"
-
-    def credential_dict(self) -> dict[str, str]:
-        import json
-
-        data = json.loads(self.credentials or "{}")
-        return {str(k): str(v) for k, v in data.items()}
 
 
 class Contract(models.Model):

@@ -11,7 +11,7 @@ from fahuo.integrations.base import ParsedPush, ShopPlatform, TraceEvent, Waybil
 from fahuo.kit.errors import NotSupported
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
 
 
 def _sandbox(account: ProviderAccount | None) -> WaybillProvider:

@@ -265,10 +265,18 @@ def admin_client(db: Any) -> Client:
 
 
 @pytest.mark.parametrize(
-    "model", ["carrier", "rateline", "contract", "volumetier", "capacity", "provideraccount"]
+    "model",
+    [
+        "carriers/carrier",
+        "carriers/rateline",
+        "carriers/contract",
+        "carriers/volumetier",
+        "carriers/capacity",
+        "credentials/provideraccount",  # the model lives in fahuo.integrations.credentials
+    ],
 )
 def test_every_carriers_model_has_an_admin_list(admin_client: Client, carriers: Any, model: str) -> None:
-    assert admin_client.get(f"/admin/carriers/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/{model}/").status_code == 200
 
 
 def test_provider_credentials_are_never_shown_in_the_admin(admin_client: Client, carriers: Any) -> None:
@@ -279,12 +287,12 @@ def test_provider_credentials_are_never_shown_in_the_admin(admin_client: Client,
         name="快递鸟",
         credentials='{"app_key": "SECRET-KEY-123", "ebusiness_id": "1700001"}',
     )
-    listing = admin_client.get("/admin/carriers/provideraccount/").content.decode()
+    listing = admin_client.get("/admin/credentials/provideraccount/").content.decode()
     assert "app_key=••••" in listing and "SECRET-KEY-123" not in listing and "1700001" not in listing
-    form = admin_client.get(f"/admin/carriers/provideraccount/{account.pk}/change/").content.decode()
+    form = admin_client.get(f"/admin/credentials/provideraccount/{account.pk}/change/").content.decode()
     assert "SECRET-KEY-123" not in form
     response = admin_client.post(
-        f"/admin/carriers/provideraccount/{account.pk}/change/",
+        f"/admin/credentials/provideraccount/{account.pk}/change/",
         {"provider": "kdniao", "name": "快递鸟", "base_url": "", "active": "on", "new_credentials": ""},
     )
     assert response.status_code == 302

@@ -14,10 +14,11 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from fahuo.integrations.credentials.store import active_account, credentials_of, getter
 from fahuo.kit.errors import FahuoError, InvalidInput, NotSupported
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
     from fahuo.orders.models import Shop
 
 PROVIDER_KEY = "douyin"
@@ -50,7 +51,7 @@ class DouyinSettings:
         """Keys: ``app_key``, ``app_secret``, ``access_token`` (required); ``shop_id``,
         ``company_codes`` ({"XYZ": "xyzexpress"} or "XYZ=xyzexpress, …"), ``timeout_s``,
         ``max_attempts``, ``backoff_s``, ``base_url``."""
-        get = _getter(creds)
+        get = getter(creds)
         app_key, app_secret, token = get("app_key"), get("app_secret"), get("access_token")
         missing = [name for name, value in (("app_key", app_key), ("app_secret", app_secret)) if not value]
         if not token:
@@ -81,21 +82,12 @@ class DouyinSettings:
 
 
 def account_credentials(account: ProviderAccount) -> dict[str, Any]:
-    try:
-        creds = json.loads(account.credentials or "{}")
-    except ValueError:
-        raise InvalidInput("抖店账号的凭据不是有效的 JSON") from None
-    if not isinstance(creds, dict):
-        raise InvalidInput("抖店账号的凭据不是 JSON 对象")
-    return creds
+    return credentials_of(account, "抖店账号")
 
 
 def account_for_shop(shop: Shop) -> ProviderAccount | None:
     """The shop's active 抖店 account; an account without a shop serves every shop."""
-    from fahuo.carriers.models import ProviderAccount
-
-    accounts = ProviderAccount.objects.filter(provider=PROVIDER_KEY, active=True)
-    return accounts.filter(shop=shop).first() or accounts.filter(shop__isnull=True).first()
+    return active_account(PROVIDER_KEY, shop)
 
 
 def settings_for(account: ProviderAccount | None) -> DouyinSettings:
@@ -148,7 +140,7 @@ def note_error(account: ProviderAccount, message: str) -> None:
     """Keep what the platform last refused, for the shop page."""
     from django.utils import timezone
 
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
 
     account.last_error, account.last_error_at = message[:300], timezone.now()
     ProviderAccount.objects.filter(pk=account.pk).update(
@@ -161,7 +153,7 @@ def renew_account_token(account_id: int, *, stale: str = "") -> str:
 
     When the stored token already differs from ``stale`` (another worker renewed it meanwhile), that
     one is answered without calling the platform: a refresh token is good for one renewal."""
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
     from fahuo.integrations.douyin import auth
 
     account = ProviderAccount.objects.get(pk=account_id)
@@ -195,14 +187,3 @@ def parse_company_codes(value: object) -> dict[str, str]:
             if sep and fahuo_code.strip():
                 out[fahuo_code.strip().upper()] = company.strip()
     return out
-
-
-def _getter(creds: Mapping[str, Any]) -> Callable[..., str]:
-    def get(*names: str) -> str:
-        for name in names:
-            value = creds.get(name)
-            if value is not None and value != "":
-                return str(value).strip()
-        return ""
-
-    return get

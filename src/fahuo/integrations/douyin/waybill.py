@@ -27,7 +27,7 @@ from fahuo.integrations.http import ClientAdapter
 from fahuo.kit.errors import InvalidInput, ProviderError
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
 
 PROVIDER_KEY = "douyin_waybill"
 

@@ -11,17 +11,17 @@ Two kinds of secret live here:
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from fahuo.integrations.credentials.store import active_account, credentials_of, getter
 from fahuo.kit.errors import InvalidInput, NotSupported
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
 
 PROVIDER_KEY = "kdniao"
 BASE_URL = "https://api.kdniao.com"
@@ -126,7 +126,7 @@ class KdniaoSettings:
         ``notify_courier``, ``remark``, ``timeout_s``, ``max_attempts``, ``concurrency``, ``base_url``.
         Kdniao's own spellings (EBusinessID, AppKey, CustomerName …) are accepted too.
         """
-        get = _getter(creds)
+        get = getter(creds)
         ebusiness_id, app_key = get("ebusiness_id", "EBusinessID"), get("app_key", "AppKey", "api_key")
         if not ebusiness_id or not app_key:
             raise InvalidInput("快递鸟账号缺少 EBusinessID 或 AppKey")
@@ -154,35 +154,16 @@ class KdniaoSettings:
 
     @classmethod
     def from_account(cls, account: ProviderAccount) -> KdniaoSettings:
-        try:
-            creds = json.loads(account.credentials or "{}")
-        except ValueError:
-            raise InvalidInput("快递鸟账号的凭据不是有效的 JSON") from None
-        if not isinstance(creds, dict):
-            raise InvalidInput("快递鸟账号的凭据不是 JSON 对象")
-        return cls.from_credentials(creds, base_url=account.base_url)
+        return cls.from_credentials(credentials_of(account, "快递鸟账号"), base_url=account.base_url)
 
     @classmethod
     def for_account(cls, account: ProviderAccount | None) -> KdniaoSettings:
         """Settings for ``account``, or for the active Kdniao account when none is given."""
         if account is None:
-            from fahuo.carriers.models import ProviderAccount
-
-            account = ProviderAccount.objects.filter(provider=PROVIDER_KEY, active=True).first()
+            account = active_account(PROVIDER_KEY, any_shop=True)
             if account is None:
                 raise NotSupported("没有可用的快递鸟账号，请先在设置中添加")
         return cls.from_account(account)
-
-
-def _getter(creds: Mapping[str, Any]) -> Callable[..., str]:
-    def get(*names: str) -> str:
-        for name in names:
-            value = creds.get(name)
-            if value is not None and value != "":
-                return str(value).strip()
-        return ""
-
-    return get
 
 
 def _parse_shipper_codes(value: object) -> dict[str, str]:
@@ -205,7 +186,7 @@ def _parse_carrier_accounts(value: object) -> dict[str, CarrierAccount]:
     for code, raw in value.items():
         if not isinstance(raw, Mapping):
             continue
-        get = _getter(raw)
+        get = getter(raw)
         out[str(code).strip().upper()] = CarrierAccount(
             customer_name=get("customer_name", "CustomerName"),
             customer_pwd=get("customer_pwd", "CustomerPwd"),

@@ -24,7 +24,7 @@ from fahuo.integrations.kdniao.settings import PROVIDER_KEY, KdniaoSettings
 from fahuo.kit.errors import FahuoError, NotSupported, ProviderError
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
 
 REQUEST_SUBSCRIBE = "1008"
 REQUEST_QUERY = "1002"

@@ -33,7 +33,7 @@ from fahuo.integrations.kuaidi100.settings import Kuaidi100Settings
 from fahuo.kit.errors import NotSupported, ProviderError
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
 
 log = logging.getLogger(__name__)
 

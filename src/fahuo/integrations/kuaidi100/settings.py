@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from fahuo.kit.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
 
 BASE_URL = "https://api.kuaidi100.com"
 ORDER_PATH = "/label/order"

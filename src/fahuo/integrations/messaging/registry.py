@@ -13,7 +13,7 @@ from fahuo.integrations.messaging.base import MessageChannel
 from fahuo.kit.errors import NotSupported
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
     from fahuo.orders.models import Shop
 
 

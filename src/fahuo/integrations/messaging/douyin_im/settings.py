@@ -15,7 +15,7 @@ from fahuo.integrations.douyin.settings import DouyinSettings, account_credentia
 from fahuo.integrations.douyin.settings import account_for_shop as douyin_account_for_shop
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
     from fahuo.orders.models import Shop
 
 PROVIDER_KEY = "douyin"

@@ -8,17 +8,17 @@ default the EBusinessID) and ``sign_name`` (短信签名, registered at Kdniao; 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from fahuo.integrations.credentials.store import active_account, credentials_of, getter
 from fahuo.integrations.kdniao.settings import KdniaoSettings
 from fahuo.kit.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
     from fahuo.orders.models import Shop
 
 PROVIDER_KEY = "kdniao_sms"
@@ -60,13 +60,7 @@ class KdniaoSmsSettings:
 
     @classmethod
     def from_credentials(cls, creds: Mapping[str, Any], *, base_url: str = "") -> KdniaoSmsSettings:
-        def get(*names: str) -> str:
-            for name in names:
-                value = creds.get(name)
-                if value not in (None, ""):
-                    return str(value).strip()
-            return ""
-
+        get = getter(creds)
         ebusiness_id, app_key = get("ebusiness_id", "EBusinessID"), get("app_key", "AppKey", "api_key")
         if not ebusiness_id or not app_key:
             raise InvalidInput("快递鸟短信账号缺少 EBusinessID 或 AppKey")
@@ -82,12 +76,7 @@ class KdniaoSmsSettings:
 
     @classmethod
     def from_account(cls, account: ProviderAccount) -> KdniaoSmsSettings:
-        try:
-            creds = json.loads(account.credentials or "{}")
-        except ValueError:
-            raise InvalidInput("快递鸟短信账号的凭据不是有效的 JSON") from None
-        if not isinstance(creds, dict):
-            raise InvalidInput("快递鸟短信账号的凭据不是 JSON 对象")
+        creds = credentials_of(account, "快递鸟短信账号")
         base_url = account.base_url
         if account.provider == FALLBACK_PROVIDER_KEY and base_url:
             # The e-waybill account may point at /api/EOrderService: keep only its host.
@@ -98,12 +87,4 @@ class KdniaoSmsSettings:
 
 def account_for_shop(shop: Shop | None) -> ProviderAccount | None:
     """The shop's SMS account, else a shared one, else the Kdniao API account."""
-    from fahuo.carriers.models import ProviderAccount
-
-    accounts = ProviderAccount.objects.filter(provider=PROVIDER_KEY, active=True)
-    found = (accounts.filter(shop=shop).first() if shop is not None else None) or accounts.filter(
-        shop__isnull=True
-    ).first()
-    if found is not None:
-        return found
-    return ProviderAccount.objects.filter(provider=FALLBACK_PROVIDER_KEY, active=True).first()
+    return active_account(PROVIDER_KEY, shop) or active_account(FALLBACK_PROVIDER_KEY, any_shop=True)

@@ -10,16 +10,16 @@ fahuo variable (default ``DEFAULT_FIELDS``); ``page`` (mini-program page opened 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from fahuo.integrations.credentials.store import active_account, credentials_of, getter
 from fahuo.kit.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from fahuo.carriers.models import ProviderAccount
+    from fahuo.integrations.credentials.models import ProviderAccount
     from fahuo.orders.models import Shop
 
 PROVIDER_KEY = "wechat"
@@ -57,10 +57,7 @@ class WechatSettings:
 
     @classmethod
     def from_credentials(cls, creds: Mapping[str, Any], *, base_url: str = "") -> WechatSettings:
-        def get(name: str) -> str:
-            value = creds.get(name)
-            return str(value).strip() if value not in (None, "") else ""
-
+        get = getter(creds)
         appid, secret, token = get("appid"), get("secret"), get("access_token")
         if not token and not (appid and secret):
             raise InvalidInput("微信账号缺少 appid/secret（或 access_token）")
@@ -84,13 +81,7 @@ class WechatSettings:
 
     @classmethod
     def from_account(cls, account: ProviderAccount) -> WechatSettings:
-        try:
-            creds = json.loads(account.credentials or "{}")
-        except ValueError:
-            raise InvalidInput("微信账号的凭据不是有效的 JSON") from None
-        if not isinstance(creds, dict):
-            raise InvalidInput("微信账号的凭据不是 JSON 对象")
-        return cls.from_credentials(creds, base_url=account.base_url)
+        return cls.from_credentials(credentials_of(account, "微信账号"), base_url=account.base_url)
 
 
 def _mapping(value: object) -> dict[str, str]:
@@ -100,9 +91,4 @@ def _mapping(value: object) -> dict[str, str]:
 
 
 def account_for_shop(shop: Shop | None) -> ProviderAccount | None:
-    from fahuo.carriers.models import ProviderAccount
-
-    accounts = ProviderAccount.objects.filter(provider=PROVIDER_KEY, active=True)
-    return (accounts.filter(shop=shop).first() if shop is not None else None) or accounts.filter(
-        shop__isnull=True
-    ).first()
+    return active_account(PROVIDER_KEY, shop)
