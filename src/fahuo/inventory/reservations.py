@@ -85,17 +85,7 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
     """
     if not stock_managed():
         return {}
-    todo = [o for o in orders if o.status in OPEN_STATUSES]
-    if not todo:
-        return {}
-    held = set(
-        Reservation.objects.filter(
-            order_id__in=[o.pk for o in todo], state=ReservationState.OPEN
-        ).values_list("order_id", flat=True)
-    )
-    todo = [o for o in todo if o.pk not in held]
-    need = _needs([o.pk for o in todo])
-    todo = [o for o in todo if need.get(o.pk)]
+    todo, need = _to_reserve(orders)
     if not todo:
         return {}
     sku_ids = sorted({s for o in todo for s in need[o.pk]})
@@ -129,6 +119,34 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
             plans.append((order, best))
         else:
             short[order.pk] = _shortfalls(wanted, options, free, codes)
+    _write_reservations(plans, need, taken, rows)
+    _flag(short, todo)
+    _unflag([o for o, _ in plans])
+    return short
+
+
+def _to_reserve(orders: Iterable[Order]) -> tuple[list[Order], dict[int, dict[int, int]]]:
+    """The open orders without an open reservation that need stock, and what each needs."""
+    todo = [o for o in orders if o.status in OPEN_STATUSES]
+    if not todo:
+        return [], {}
+    held = set(
+        Reservation.objects.filter(
+            order_id__in=[o.pk for o in todo], state=ReservationState.OPEN
+        ).values_list("order_id", flat=True)
+    )
+    todo = [o for o in todo if o.pk not in held]
+    need = _needs([o.pk for o in todo])
+    return [o for o in todo if need.get(o.pk)], need
+
+
+def _write_reservations(
+    plans: list[tuple[Order, int]],
+    need: dict[int, dict[int, int]],
+    taken: dict[tuple[int, int], int],
+    rows: dict[tuple[int, int], Stock],
+) -> None:
+    """Raise the reserved units of the locked stock rows; one reservation and movement per SKU."""
     for (wid, sid), units in taken.items():
         updated = Stock.objects.filter(pk=rows[(wid, sid)].pk, on_hand__gte=F("reserved") + units).update(
             reserved=F("reserved") + units
@@ -158,9 +176,6 @@ def reserve_orders(*, orders: Iterable[Order]) -> dict[int, list[Shortfall]]:
         ],
         return_ids=False,
     )
-    _flag(short, todo)
-    _unflag([o for o, _ in plans])
-    return short
 
 
 def _lock_existing(warehouse_id: int, sku_ids: Sequence[int]) -> dict[int, Stock]:
