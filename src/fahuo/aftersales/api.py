@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from fahuo.accounts.selectors import shops_for, visible
 from fahuo.accounts.services import require
 from fahuo.aftersales import selectors, services, stockout, uploads
+from fahuo.aftersales.models import Rma
 from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.orders.models import Order, Shop
 
@@ -200,12 +201,18 @@ def create_rma(request: HttpRequest, payload: ManualIn) -> dict[str, Any]:
     return _detail(rma)
 
 
+def _editable(request: HttpRequest, rma_id: int) -> Rma:
+    """The caller's RMA to change: 404 outside their shops, 403 without the right in its shop."""
+    require(request, EDIT)
+    rma = selectors.rma(pk=rma_id, user=request.user)
+    require(request, EDIT, shop=rma.shop)
+    return rma
+
+
 @router.post("/{rma_id}/decision")
 def decide(request: HttpRequest, rma_id: int, payload: DecisionIn) -> dict[str, Any]:
-    require(request, EDIT)
     with transaction.atomic():
-        rma = selectors.rma(pk=rma_id, user=request.user)
-        require(request, EDIT, shop=rma.shop)
+        rma = _editable(request, rma_id)
         rma = services.decide(rma=rma, approve=payload.approve, note=payload.note, user=request.user)
     return _detail(rma)
 
@@ -213,10 +220,8 @@ def decide(request: HttpRequest, rma_id: int, payload: DecisionIn) -> dict[str, 
 @router.post("/{rma_id}/receive")
 def receive(request: HttpRequest, rma_id: int, payload: ReceiveIn) -> dict[str, Any]:
     """The returned parcel arrived: inspection, then restock or write-off (the shop's rule by default)."""
-    require(request, EDIT)
     with transaction.atomic():
-        rma = selectors.rma(pk=rma_id, user=request.user)
-        require(request, EDIT, shop=rma.shop)
+        rma = _editable(request, rma_id)
         rma = services.receive(
             rma=rma,
             condition=payload.condition,
@@ -230,10 +235,8 @@ def receive(request: HttpRequest, rma_id: int, payload: ReceiveIn) -> dict[str, 
 @router.post("/{rma_id}/photos")
 def add_photo(request: HttpRequest, rma_id: int, photo: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
     """One inspection photo of the returned parcel (JPEG/PNG/WebP), kept under its SHA-256."""
-    require(request, EDIT)
     with uploads.atomic_upload():
-        rma = selectors.rma(pk=rma_id, user=request.user)
-        require(request, EDIT, shop=rma.shop)
+        rma = _editable(request, rma_id)
         kept = uploads.add_inspection(rma=rma, chunks=photo.chunks(), user=request.user)
     return {"id": kept.pk, "kind": kept.kind, "sha256": kept.sha256, "size": kept.size_bytes}
 
@@ -241,10 +244,8 @@ def add_photo(request: HttpRequest, rma_id: int, photo: UploadedFile = File(...)
 @router.post("/{rma_id}/refunded")
 def refunded(request: HttpRequest, rma_id: int) -> dict[str, Any]:
     """A manual (私域) RMA's money went back to the buyer."""
-    require(request, EDIT)
     with transaction.atomic():
-        rma = selectors.rma(pk=rma_id, user=request.user)
-        require(request, EDIT, shop=rma.shop)
+        rma = _editable(request, rma_id)
         rma = services.mark_refunded(rma=rma, user=request.user)
     return _detail(rma)
 
@@ -252,10 +253,8 @@ def refunded(request: HttpRequest, rma_id: int) -> dict[str, Any]:
 @router.post("/{rma_id}/exchange")
 def exchange(request: HttpRequest, rma_id: int) -> dict[str, Any]:
     """Create the replacement order of an exchange (ready to print in a batch)."""
-    require(request, EDIT)
     with transaction.atomic():
-        rma = selectors.rma(pk=rma_id, user=request.user)
-        require(request, EDIT, shop=rma.shop)
+        rma = _editable(request, rma_id)
         order = services.ship_exchange(rma=rma, user=request.user)
     return {**_detail(rma), "exchange_order_id": order.platform_order_id, "exchange_status": order.status}
 
@@ -263,9 +262,7 @@ def exchange(request: HttpRequest, rma_id: int) -> dict[str, Any]:
 @router.post("/{rma_id}/pickup")
 def book_pickup(request: HttpRequest, rma_id: int) -> dict[str, Any]:
     """Book the reverse pickup (上门取件) with the order's carrier provider."""
-    require(request, EDIT)
     with transaction.atomic():
-        rma = selectors.rma(pk=rma_id, user=request.user)
-        require(request, EDIT, shop=rma.shop)
+        rma = _editable(request, rma_id)
         rma = services.book_pickup(rma=rma, user=request.user)
     return _detail(rma)

@@ -26,6 +26,14 @@ BUYER_PER_IP_PER_HOUR = 20
 OPEN_RMA = (RmaStatus.REQUESTED, RmaStatus.APPROVED, RmaStatus.RETURNING, RmaStatus.RECEIVED)
 
 
+# Where a file comes from -> its kind when a video, when a photo.
+KINDS: dict[str, tuple[EvidenceKind, EvidenceKind]] = {
+    "station": (EvidenceKind.PACKING_VIDEO, EvidenceKind.PACKING_PHOTO),
+    "warehouse": (EvidenceKind.INSPECTION_PHOTO, EvidenceKind.INSPECTION_PHOTO),
+    "buyer": (EvidenceKind.UNBOXING_VIDEO, EvidenceKind.UNBOXING_PHOTO),
+}
+
+
 class TooManyUploads(FahuoError):
     status = 429
     code = "rate_limited"
@@ -60,13 +68,12 @@ def _record(
     *,
     order: Order,
     stored: storage.Stored,
-    video: EvidenceKind,
-    photo: EvidenceKind,
     source: str,
     parcel_id: int | None = None,
     rma: Rma | None = None,
     user: Any = None,
 ) -> Evidence:
+    video, photo = KINDS[source]
     kind = video if stored.is_video else photo
     now = timezone.now()
     evidence, _ = Evidence.objects.get_or_create(
@@ -90,15 +97,7 @@ def _record(
 def add_packing(*, parcel: Any, chunks: Iterable[bytes], user: Any = None) -> Evidence:
     """A packing video or photo of one parcel, taken at the scan station."""
     stored = storage.store(chunks)
-    return _record(
-        order=parcel.order,
-        stored=stored,
-        video=EvidenceKind.PACKING_VIDEO,
-        photo=EvidenceKind.PACKING_PHOTO,
-        source="station",
-        parcel_id=parcel.pk,
-        user=user,
-    )
+    return _record(order=parcel.order, stored=stored, source="station", parcel_id=parcel.pk, user=user)
 
 
 def add_inspection(*, rma: Rma, chunks: Iterable[bytes], user: Any = None) -> Evidence:
@@ -108,15 +107,7 @@ def add_inspection(*, rma: Rma, chunks: Iterable[bytes], user: Any = None) -> Ev
     stored = storage.store(chunks, max_bytes=storage.photo_limit())
     if stored.is_video:
         raise InvalidInput("验货只保存照片")
-    return _record(
-        order=rma.order,
-        stored=stored,
-        video=EvidenceKind.INSPECTION_PHOTO,
-        photo=EvidenceKind.INSPECTION_PHOTO,
-        source="warehouse",
-        rma=rma,
-        user=user,
-    )
+    return _record(order=rma.order, stored=stored, source="warehouse", rma=rma, user=user)
 
 
 def buyer_track(token: str) -> Any:
@@ -166,8 +157,6 @@ def add_unboxing(*, token: str, chunks: Iterable[bytes], client_ip: str = "") ->
     return _record(
         order=order,
         stored=stored,
-        video=EvidenceKind.UNBOXING_VIDEO,
-        photo=EvidenceKind.UNBOXING_PHOTO,
         source="buyer",
         parcel_id=track.waybill.parcel_id if track.waybill_id else None,
         rma=rma,

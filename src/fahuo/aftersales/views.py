@@ -3,14 +3,18 @@ approve/reject form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from fahuo.aftersales import returns, selectors, services, uploads
-from fahuo.aftersales.models import Condition, RmaKind, RmaStatus
+from fahuo.aftersales import events, returns, selectors, services, uploads
+from fahuo.aftersales.models import Condition, Rma, RmaKind, RmaStatus
 from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.kit.web import can, desk_view
 
@@ -44,11 +48,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         and rma.status in (RmaStatus.APPROVED, RmaStatus.RETURNING)
         and rma.order_id is not None
     )
+    evidence = uploads.for_order(order=rma.order) if rma.order is not None else []
     context = {
         "nav": "aftersales",
         "rma": rma,
         "steps": list(rma.steps.select_related("created_by")),
-        "evidence": uploads.for_order(order=rma.order) if rma.order is not None else [],
+        "evidence": evidence,
+        "evidence_actions": events.actions_for(evidence=evidence, user=request.user),
         "trace": returns.summary(rma),
         "can_decide": editor and rma.status == RmaStatus.REQUESTED,
         "can_receive": can_receive,
@@ -67,60 +73,63 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "aftersales/detail.html", context)
 
 
-@require_POST
-@desk_view(EDIT)
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    pk: int,
+    act: Callable[[Rma], str],
+    atomic: Callable[[], AbstractContextManager[Any]] = transaction.atomic,
+) -> HttpResponse:
+    """Run one change on the caller's RMA in a transaction and show its outcome (or the refusal)
+    on the RMA page."""
     rma = selectors.rma(pk=pk, user=request.user)
-    approve = request.POST.get("decision") == "approve"
     try:
-        with transaction.atomic():
-            services.decide(rma=rma, approve=approve, note=request.POST.get("note", ""), user=request.user)
+        with atomic():
+            done = act(rma)
     except FahuoError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "已同意售后" if approve else "已拒绝售后")
+        messages.success(request, done)
     return redirect("aftersales:detail", pk=pk)
+
+
+@require_POST
+@desk_view(EDIT)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    approve = request.POST.get("decision") == "approve"
+
+    def act(rma: Rma) -> str:
+        services.decide(rma=rma, approve=approve, note=request.POST.get("note", ""), user=request.user)
+        return "已同意售后" if approve else "已拒绝售后"
+
+    return _act(request, pk, act)
 
 
 @require_POST
 @desk_view(EDIT)
 def receive(request: HttpRequest, pk: int) -> HttpResponse:
-    rma = selectors.rma(pk=pk, user=request.user)
-    choice = request.POST.get("restock", "")
-    restock = {"yes": True, "no": False}.get(choice)
+    restock = {"yes": True, "no": False}.get(request.POST.get("restock", ""))
     photos = request.FILES.getlist("photos")
-    try:
+
+    def act(rma: Rma) -> str:
         if len(photos) > MAX_PHOTOS:
             raise InvalidInput(f"验货照片一次最多 {MAX_PHOTOS} 张")
-        with uploads.atomic_upload():
-            services.receive(
-                rma=rma,
-                condition=request.POST.get("condition", ""),
-                note=request.POST.get("note", ""),
-                restock=restock,
-                user=request.user,
-            )
-            for photo in photos:
-                uploads.add_inspection(rma=rma, chunks=photo.chunks(), user=request.user)
-    except FahuoError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已登记收货验货" + (f"，保存验货照片 {len(photos)} 张" if photos else ""))
-    return redirect("aftersales:detail", pk=pk)
+        services.receive(rma=rma, condition=request.POST.get("condition", ""), note=request.POST.get("note", ""),
+                         restock=restock, user=request.user)  # fmt: skip
+        for photo in photos:
+            uploads.add_inspection(rma=rma, chunks=photo.chunks(), user=request.user)
+        return "已登记收货验货" + (f"，保存验货照片 {len(photos)} 张" if photos else "")
+
+    return _act(request, pk, act, atomic=uploads.atomic_upload)
 
 
 @require_POST
 @desk_view(EDIT)
 def exchange(request: HttpRequest, pk: int) -> HttpResponse:
-    rma = selectors.rma(pk=pk, user=request.user)
-    try:
-        with transaction.atomic():
-            order = services.ship_exchange(rma=rma, user=request.user)
-    except FahuoError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已创建换货订单 {order.platform_order_id}，可在打单批次中打印")
-    return redirect("aftersales:detail", pk=pk)
+    def act(rma: Rma) -> str:
+        order = services.ship_exchange(rma=rma, user=request.user)
+        return f"已创建换货订单 {order.platform_order_id}，可在打单批次中打印"
+
+    return _act(request, pk, act)
 
 
 @require_GET
@@ -138,12 +147,8 @@ def dispute_pack(request: HttpRequest, order_pk: int) -> HttpResponse:
 @require_POST
 @desk_view(EDIT)
 def pickup(request: HttpRequest, pk: int) -> HttpResponse:
-    rma = selectors.rma(pk=pk, user=request.user)
-    try:
-        with transaction.atomic():
-            rma = services.book_pickup(rma=rma, user=request.user)
-    except FahuoError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已预约上门取件，退货单号 {rma.return_tracking_no or rma.pickup_order}")
-    return redirect("aftersales:detail", pk=pk)
+    def act(rma: Rma) -> str:
+        rma = services.book_pickup(rma=rma, user=request.user)
+        return f"已预约上门取件，退货单号 {rma.return_tracking_no or rma.pickup_order}"
+
+    return _act(request, pk, act)

@@ -97,7 +97,7 @@ def unboxing(request: HttpRequest, token: str) -> HttpResponse:
     try:
         track = uploads.buyer_track(token)
     except NotFound:
-        return _public(render(request, "aftersales/unboxing.html", {"missing": True}, status=404))
+        return buyer_response(render(request, "aftersales/unboxing.html", {"missing": True}, status=404))
     context: dict[str, object] = {
         "shop_name": track.order.shop.name,
         "tracking_no": track.tracking_no,
@@ -120,10 +120,11 @@ def unboxing(request: HttpRequest, token: str) -> HttpResponse:
             context["error"], status = exc.message, exc.status
         else:
             context["done"] = evidence
-    return _public(render(request, "aftersales/unboxing.html", context, status=status))
+    return buyer_response(render(request, "aftersales/unboxing.html", context, status=status))
 
 
-def _public(response: HttpResponse) -> HttpResponse:
+def buyer_response(response: HttpResponse) -> HttpResponse:
+    """Headers of a buyer's page behind a link (no login): not cached, not indexed."""
     private(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
     # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on the form's

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fahuo.accounts.selectors import visible
 from fahuo.aftersales import selectors, stockout
 from fahuo.aftersales.models import StockChoice, StockChoiceAction
+from fahuo.aftersales.views_evidence import buyer_response
 from fahuo.kit.errors import FahuoError, NotFound
 from fahuo.kit.web import can, desk_view, private
 
@@ -119,7 +120,7 @@ def choose(request: HttpRequest, token: str) -> HttpResponse:
             stockout.apply_defaults(token=token)  # a late link shows what the default did
         choice = stockout.by_token(token)
     except NotFound:
-        return _public(render(request, "aftersales/stock_choice.html", {"missing": True}, status=404))
+        return buyer_response(render(request, "aftersales/stock_choice.html", {"missing": True}, status=404))
     status, error = 200, ""
     if request.method == "POST":
         try:
@@ -130,11 +131,4 @@ def choose(request: HttpRequest, token: str) -> HttpResponse:
             status, error = exc.status, exc.message
             choice = stockout.by_token(token)
     context = {"choice": choice, "error": error, **stockout.buyer_view(choice)}
-    return _public(render(request, "aftersales/stock_choice.html", context, status=status))
-
-
-def _public(response: HttpResponse) -> HttpResponse:
-    private(response)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return buyer_response(render(request, "aftersales/stock_choice.html", context, status=status))
