@@ -136,6 +136,7 @@ class ClaimForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="说明")
     photos = MultipleFileField(required=False, label=FILES_LABEL)
     alert = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    evidence = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
 
 class VerifyForm(forms.Form):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import sees_every_shop
 from fahuo.carriers.models import Carrier
-from fahuo.contracts import bills, documents, evidence, selectors, services
+from fahuo.contracts import bills, claim_sources, documents, evidence, selectors, services
 from fahuo.contracts.forms import (
     BillUploadForm,
     ClaimForm,
@@ -42,7 +42,6 @@ from fahuo.kit.sheets import read_upload
 from fahuo.kit.web import can, desk_view, error_page, private
 
 READ = "orders.view_order"
-CLAIM_DAMAGE_KINDS = ("problem", "refused")  # 疑难件/拒收 are usually a damaged parcel; stalled/late: lost
 COMPANY_WIDE = "快递合同、周结对账和理赔涵盖所有店铺：只有能查看全部店铺的账号可以打开。"
 EDIT = "contracts.change_contractterms"  # owners
 NEXT_STATUS = {
@@ -355,26 +354,6 @@ def bill_confirm(request: HttpRequest, code: str) -> HttpResponse:
 # --- claims and privacy incidents ---------------------------------------------------------------
 
 
-def _prefill_from_alert(request: HttpRequest) -> dict[str, Any]:
-    """A claim opened from a tracking alert (发起理赔): the parcel's carrier, number and order total."""
-    from fahuo.accounts.selectors import visible
-    from fahuo.tracking.models import Alert
-
-    raw = request.GET.get("alert", "")
-    if not raw.isdigit():
-        return {}
-    alert = get_object_or_404(
-        visible(Alert.objects.select_related("track", "order"), request.user, field="order__shop"),
-        pk=int(raw),
-    )
-    kind = "damage" if alert.kind in CLAIM_DAMAGE_KINDS or "破损" in alert.detail else "loss"
-    total = alert.order.total_fen if alert.order is not None else 0
-    note = f"{alert.get_kind_display()}{'：' + alert.detail if alert.detail else ''}"
-    return {"carrier": alert.track.carrier_code if alert.track else None, "tracking_no": alert.tracking_no,
-            "kind": kind, "source": "tracking", "amount_yuan": f"{total / 100:.2f}" if total else None,
-            "note": note, "alert": alert.pk}  # fmt: skip
-
-
 def _own_parcel(user: Any, carrier: Carrier, tracking_no: str) -> bool:
     """A user who does not see every shop opens claims only on their own shops' parcels."""
     from fahuo.accounts.selectors import shops_for
@@ -386,7 +365,8 @@ def _own_parcel(user: Any, carrier: Carrier, tracking_no: str) -> bool:
 
 @desk_view(READ)
 def claims(request: HttpRequest) -> HttpResponse:
-    form = ClaimForm(request.POST or None, request.FILES or None, initial=_prefill_from_alert(request))
+    initial = claim_sources.prefill(user=request.user, query=request.GET)
+    form = ClaimForm(request.POST or None, request.FILES or None, initial=initial)
     incident_form = IncidentForm(prefix="inc")
     every = sees_every_shop(request.user)
     if request.method == "POST":
@@ -407,6 +387,9 @@ def claims(request: HttpRequest) -> HttpResponse:
                     )  # fmt: skip
                     files = evidence.read_files(form.cleaned_data.get("photos") or [])
                     evidence.add_files(claim=claim, files=files)
+                    claim_sources.attach_evidence(
+                        claim=claim, user=request.user, ids=form.cleaned_data.get("evidence") or ""
+                    )
             except FahuoError as exc:
                 form.add_error("photos", exc.message)
             else:

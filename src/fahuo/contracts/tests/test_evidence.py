@@ -94,18 +94,20 @@ def test_a_file_that_is_not_an_image_keeps_none_of_the_batch(owner: Any, claim: 
                     SimpleUploadedFile("fake.jpg", b"%PDF-1.4 not a photo", "image/jpeg")]},
     )  # fmt: skip
     assert response.status_code == 400
-    assert "fake.jpg" in response.content.decode() and "not a JPEG, PNG or WebP" in response.content.decode()
+    assert (
+        "fake.jpg" in response.content.decode() and "不是 JPEG、PNG、WebP 照片" in response.content.decode()
+    )
     assert not ClaimAttachment.objects.exists()
 
 
 def test_a_gif_and_an_oversized_photo_are_refused_with_their_names(
     claim: Claim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(Exception, match=r"anim\.gif: GIF images are not accepted"):
+    with pytest.raises(Exception, match=r"anim\.gif：不接受 GIF 图片"):
         evidence.add_files(claim=claim, files=[("anim.gif", image("GIF"))])
     monkeypatch.setattr(evidence.storage, "photo_limit", lambda: 1000)
     big = image(size=(400, 400)) + b"\0" * 2000
-    with pytest.raises(Exception, match=r"big\.jpg: .* over the"):
+    with pytest.raises(Exception, match=r"big\.jpg：.*超过"):
         evidence.add_files(claim=claim, files=[("big.jpg", big)])
     assert not ClaimAttachment.objects.exists()
 
@@ -118,7 +120,7 @@ def test_the_same_picture_twice_is_stored_once_and_the_limit_counts_photos(
     evidence.add_files(claim=claim, files=[("c.jpg", same)])
     assert claim.attachments.count() == 1
     monkeypatch.setattr(evidence, "MAX_PHOTOS", 2)
-    with pytest.raises(Exception, match="at most 2 photos"):
+    with pytest.raises(Exception, match="最多保存 2 个照片和视频"):
         evidence.add_files(
             claim=claim, files=[("x.jpg", image(color="white")), ("y.jpg", image(color="black"))]
         )
@@ -177,9 +179,9 @@ def test_a_webm_says_its_length_and_one_without_a_duration_is_kept_as_unknown(cl
 
 def test_a_video_over_the_video_limit_and_a_fake_video_are_refused(claim: Claim, settings: Any) -> None:
     settings.FAHUO_EVIDENCE_VIDEO_MB = 1
-    with pytest.raises(Exception, match=r"big\.mp4: 1\.5 MB is over the 1 MB limit"):
+    with pytest.raises(Exception, match=r"big\.mp4：1\.5 MB，超过 1 MB 上限"):
         evidence.add_files(claim=claim, files=[("big.mp4", mp4(3, pad=1_600_000))])
-    with pytest.raises(Exception, match=r"fake\.mp4: not a JPEG, PNG or WebP image nor a WebM or MP4 video"):
+    with pytest.raises(Exception, match=r"fake\.mp4：不是 JPEG、PNG、WebP 照片，也不是 WebM、MP4 视频"):
         evidence.add_files(claim=claim, files=[("fake.mp4", b"\0" * 64)])
     assert not ClaimAttachment.objects.exists()
 
@@ -193,4 +195,4 @@ def test_the_evidence_pdf_lists_each_video_with_size_length_and_digest(owner: An
     first = pdf[0].get_textpage().get_text_range()
     for video in claim.attachments.filter(content_type__startswith="video/"):
         assert video.sha256 in first
-    assert "开箱.mp4" in first and "8.0" in first and "live.webm" in first
+    assert "开箱.mp4" in first and "8.0" in first and "live.webm" in first and "时长未知" in first
