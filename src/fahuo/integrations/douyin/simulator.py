@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -44,6 +42,12 @@ import httpx
 
 from fahuo.integrations.douyin import sim_aftersale, sim_orders, sim_token, sim_waybill
 from fahuo.integrations.douyin.client import sign, sign_pattern
+from fahuo.integrations.douyin.sim_common import API_OFF, answer, gate, raise_scripted_refusal
+from fahuo.integrations.douyin.sim_common import Refusal as _Refusal
+from fahuo.integrations.douyin.sim_common import business as _business
+from fahuo.integrations.douyin.sim_common import invalid as _invalid
+from fahuo.integrations.douyin.sim_common import respond as _respond
+from fahuo.integrations.simfaults import SimFaults
 
 DEMO_APP_KEY = "7000000000000000001"
 DEMO_APP_SECRET = "fahuo-demo-douyin-app-secret"
@@ -117,20 +121,6 @@ class SimCall:
     code: int
 
 
-class _Refusal(Exception):
-    def __init__(self, code: int, msg: str, sub_code: str = "", sub_msg: str = "") -> None:
-        super().__init__(sub_msg or msg)
-        self.code, self.msg, self.sub_code, self.sub_msg = code, msg, sub_code, sub_msg
-
-
-def _business(number: str, text: str) -> _Refusal:
-    return _Refusal(50002, "业务处理失败", f"isv.business-failed:{number}", text)
-
-
-def _invalid(sub_code: str, text: str) -> _Refusal:
-    return _Refusal(40003, "非法的参数", sub_code, text)
-
-
 ROUTES = {
     "/order/logisticsAdd": "order.logisticsAdd",
     "/order/logisticsAddMultiPack": "order.logisticsAddMultiPack",
@@ -143,7 +133,7 @@ ROUTES = {
 
 
 @dataclass
-class DouyinSimulator:
+class DouyinSimulator(SimFaults):
     """The WSGI app. ``apps`` maps app_key -> SimApp (its secret and the tokens it accepts)."""
 
     apps: dict[str, SimApp] = field(default_factory=dict)
@@ -153,10 +143,6 @@ class DouyinSimulator:
     encrypt_personal_data: bool = True
     max_skew_s: int = 600
     clock: Callable[[], float] = time.time
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _fail_statuses: list[int] = field(default_factory=list, repr=False)
-    _rate_limited: int = 0
-    _busy: int = 0
     _requests: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _ciphers: dict[str, tuple[str, str, int]] = field(default_factory=dict, repr=False)  # → order, text, type
     _pushed: int = 0
@@ -240,21 +226,6 @@ class DouyinSimulator:
             app.access_tokens.discard(token)
             app.expired_tokens.add(token)
 
-    def rate_limit_next(self, count: int = 1) -> None:
-        """The next ``count`` API calls answer code 60000 (触发限流)."""
-        with self._lock:
-            self._rate_limited += count
-
-    def busy_next(self, count: int = 1) -> None:
-        """The next ``count`` API calls answer 20000 isp.service-error:10005 (系统繁忙)."""
-        with self._lock:
-            self._busy += count
-
-    def fail_next(self, count: int = 1, status: int = 503) -> None:
-        """The next ``count`` HTTP requests answer ``status`` without being processed."""
-        with self._lock:
-            self._fail_statuses.extend([status] * count)
-
     def shipped(self, order_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
         """(number, company_code, sub-order ids) per pack, in shipping order."""
         with self._lock:
@@ -272,24 +243,9 @@ class DouyinSimulator:
         if path == sim_token.CONSENT_PATH:  # the shop owner's consent page (a browser, not the API)
             return sim_token.consent(self, environ, start_response)
         if path not in ROUTES:
-            return _respond(
-                start_response,
-                "404 Not Found",
-                {
-                    "code": 70000,
-                    "msg": "接口服务已下线",
-                    "sub_code": "isp.api-service-off",
-                    "sub_msg": "API不存在或API已下线",
-                },
-            )
-        if environ.get("REQUEST_METHOD") != "POST":
-            return _respond(start_response, "405 Method Not Allowed", {"code": 40003, "msg": "只支持 POST"})
-        with self._lock:
-            if self._fail_statuses:
-                status = self._fail_statuses.pop(0)
-                return _respond(
-                    start_response, f"{status} Service Unavailable", {"message": "service unavailable"}
-                )
+            return _respond(start_response, "404 Not Found", API_OFF)
+        if (early := gate(self, environ, start_response)) is not None:
+            return early
         query = {
             k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
         }
@@ -300,27 +256,7 @@ class DouyinSimulator:
 
     def handle(self, route_method: str, query: Mapping[str, str], param_json: str) -> dict[str, Any]:
         """Answer one call (the decoded query parameters and the param_json text)."""
-        log_id = uuid.uuid4().hex[:24]
-        try:
-            with self._lock:
-                data = self._dispatch(route_method, query, param_json)
-        except _Refusal as refusal:
-            return {
-                "code": refusal.code,
-                "msg": refusal.msg,
-                "sub_code": refusal.sub_code,
-                "sub_msg": refusal.sub_msg,
-                "log_id": log_id,
-                "data": {},
-            }
-        return {
-            "code": 10000,
-            "msg": "success",
-            "sub_code": "",
-            "sub_msg": "",
-            "log_id": log_id,
-            "data": data,
-        }
+        return answer(self._lock, lambda: self._dispatch(route_method, query, param_json))
 
     def _dispatch(self, route_method: str, query: Mapping[str, str], param_json: str) -> dict[str, Any]:
         self._authenticate(route_method, query, param_json)
@@ -331,12 +267,7 @@ class DouyinSimulator:
         if not isinstance(params, dict):
             raise _invalid("isv.parameter-format-invalid", "业务参数json解析失败")
         try:
-            if self._rate_limited:
-                self._rate_limited -= 1
-                raise _Refusal(60000, "触发限流，请稍后重试", "isv.traffic-limited", "请求太频繁，请稍后重试")
-            if self._busy:
-                self._busy -= 1
-                raise _Refusal(20000, "系统错误", "isp.service-error:10005", "系统繁忙，请稍后重试。")
+            raise_scripted_refusal(self)
             if route_method == "order.logisticsAdd":
                 data = self._logistics_add(params)
             elif route_method == "order.logisticsAddMultiPack":
@@ -583,12 +514,3 @@ def _pack_id(order_id: str, number: str) -> str:
 def _text(obj: Mapping[str, Any], key: str) -> str:
     value = obj.get(key)
     return str(value).strip() if value is not None else ""
-
-
-def _respond(start_response: StartResponse, status: str, body: Mapping[str, Any]) -> list[bytes]:
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(
-        status,
-        [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,6 +52,7 @@ from fahuo.integrations.kdniao.tracking import (
     SHANGHAI,
     SUBSCRIBE_PATH,
 )
+from fahuo.integrations.simfaults import SimFaults
 
 DEMO_EBUSINESS_ID = "fahuo-demo"
 DEMO_APP_KEY = "fahuo-demo-app-key"
@@ -151,24 +151,21 @@ class _Refusal(Exception):
 
 
 @dataclass
-class KdniaoSimulator:
+class KdniaoSimulator(SimFaults):
     """The WSGI app. ``accounts`` maps EBusinessID -> AppKey (or a SimAccount)."""
 
     accounts: dict[str, SimAccount] = field(default_factory=dict)
     calls: list[_Call] = field(default_factory=list)
     pickups: sim_pickup.PickupState = field(default_factory=sim_pickup.PickupState)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _active: dict[tuple[str, str, str], _Issued] = field(default_factory=dict, repr=False)
     _by_number: dict[tuple[str, str], _Issued] = field(default_factory=dict, repr=False)
     _numbers: set[str] = field(default_factory=set, repr=False)
     _generation: dict[tuple[str, str, str], int] = field(default_factory=dict, repr=False)
-    _fail_statuses: list[int] = field(default_factory=list, repr=False)
     _serial: int = 0
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)  # (shipper, number)
     _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict, repr=False)
     # (path, form) as POSTed, the latest RECEIVED_KEPT (the demo runs for hours)
     received: deque[tuple[str, dict[str, str]]] = field(default_factory=lambda: deque(maxlen=RECEIVED_KEPT))
-    _query_refusals: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
     def with_accounts(cls, accounts: Mapping[str, str | SimAccount]) -> KdniaoSimulator:
@@ -183,15 +180,9 @@ class KdniaoSimulator:
         with self._lock:
             self.accounts[ebusiness_id].balance = balance
 
-    def fail_next(self, count: int = 1, status: int = 503) -> None:
-        """The next ``count`` HTTP requests answer ``status`` without being processed."""
-        with self._lock:
-            self._fail_statuses.extend([status] * count)
-
     def refuse_next_query(self, count: int = 1, reason: str = "系统繁忙，请稍后再试") -> None:
         """The next ``count`` 1002 queries answer Success=false with ``reason`` (after the checks)."""
-        with self._lock:
-            self._query_refusals.extend([reason] * count)
+        self.arm("query_refusal", count, reason)
 
     def issued_number(self, ebusiness_id: str, shipper: str, order_code: str) -> str | None:
         with self._lock:
@@ -269,10 +260,8 @@ class KdniaoSimulator:
             return _respond(start_response, "404 Not Found", {"Message": "接口地址不存在"})
         if environ.get("REQUEST_METHOD") != "POST":
             return _respond(start_response, "405 Method Not Allowed", {"Message": "只支持 POST"})
-        with self._lock:
-            if self._fail_statuses:
-                status = self._fail_statuses.pop(0)
-                return _respond(start_response, f"{status} Service Unavailable", {"Message": "服务繁忙"})
+        if (status := self.take_failure()) is not None:
+            return _respond(start_response, f"{status} Service Unavailable", {"Message": "服务繁忙"})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
@@ -432,8 +421,8 @@ class KdniaoSimulator:
 
     def _query(self, data: Mapping[str, Any]) -> dict[str, Any]:
         shipper, number = self._lookup(data)
-        if self._query_refusals:
-            raise _Refusal("105", self._query_refusals.pop(0))
+        if (reason := self.take("query_refusal")) is not None:
+            raise _Refusal("105", reason)
         item = self._item(shipper, number)
         item.pop("EBusinessID")
         item["OrderCode"] = _text(data, "OrderCode")

@@ -55,6 +55,7 @@ from fahuo.integrations.kuaidi100.tracking import (
     callback_sign,
     query_sign,
 )
+from fahuo.integrations.simfaults import SimFaults
 
 DEMO_KEY = "fahuo-demo-key"
 DEMO_SECRET = "fahuo-demo-secret"  # public: the offline simulator's demo account
@@ -113,24 +114,21 @@ class Subscription:
 
 
 @dataclass
-class SimulatorState:
+class SimulatorState(SimFaults):
     """Accounts, balances and issued waybills. ``balances`` maps key -> waybills left (absent = unlimited)."""
 
     accounts: dict[str, str] = field(default_factory=lambda: {DEMO_KEY: DEMO_SECRET})
     balances: dict[str, int] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
     calls: int = 0
     orders: dict[tuple[str, str], _Waybill] = field(default_factory=dict)  # (kuaidicom, orderId)
     numbers: dict[tuple[str, str], _Waybill] = field(default_factory=dict)  # (kuaidicom, kuaidinum)
     generations: dict[tuple[str, str], int] = field(default_factory=dict)  # bumped by cancel
-    http_failures: list[int] = field(default_factory=list)
     seq: int = 0
     customers: dict[str, str] = field(default_factory=lambda: {DEMO_CUSTOMER: DEMO_KEY})  # customer -> key
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)  # (kuaidicom, number)
     traces: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)  # oldest first
     # (path, form) as POSTed, the latest RECEIVED_KEPT (the demo runs for hours)
     received: deque[tuple[str, dict[str, str]]] = field(default_factory=lambda: deque(maxlen=RECEIVED_KEPT))
-    query_refusals: list[tuple[str, str]] = field(default_factory=list)  # (returnCode, message)
     # Platform e-waybill accounts authorised through Kuaidi100 (net=douyin …): (net, partnerId) ->
     # numbers left in that platform account's 网点 stock.
     platform_stock: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -144,8 +142,7 @@ class SimulatorState:
 
     def refuse_next_query(self, count: int = 1, code: str = "502", message: str = "服务器错误") -> None:
         """The next ``count`` real-time queries answer ``{"result": false, "returnCode": code, …}``."""
-        with self.lock:
-            self.query_refusals.extend([(code, message)] * count)
+        self.arm("query_refusal", count, (code, message))
 
     def add_trace(
         self, kuaidicom: str, number: str, *, time: str, context: str, status_code: str, area_name: str = ""
@@ -210,16 +207,15 @@ class SimulatorState:
                 subscription.monitoring = False
         return response
 
-    def fail_next(self, times: int = 1, status: int = 503) -> None:
-        """Answer the next ``times`` calls with a bare HTTP ``status`` (before any other checks)."""
-        with self.lock:
-            self.http_failures.extend([status] * times)
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
 
     def count_call(self) -> int | None:
         """Count one incoming call; the HTTP status to fail it with, if one is scripted."""
         with self.lock:
             self.calls += 1
-            return self.http_failures.pop(0) if self.http_failures else None
+        return self.take_failure()
 
     def add_account(self, key: str, secret: str, *, balance: int | None = None) -> None:
         with self.lock:
@@ -500,8 +496,8 @@ def handle_query(state: SimulatorState, form: Mapping[str, str]) -> dict[str, An
             return _poll_refusal("400", "提交的数据不完整，或者贵公司没授权")
         if query_sign(param_text, key, customer) != (form.get("sign") or ""):
             return _poll_refusal("503", "验证签名失败")
-        if state.query_refusals:
-            return _poll_refusal(*state.query_refusals.pop(0))
+        if (refusal := state.take("query_refusal")) is not None:
+            return _poll_refusal(*refusal)
         try:
             param = json.loads(param_text)
         except ValueError:

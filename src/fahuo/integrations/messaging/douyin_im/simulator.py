@@ -16,7 +16,6 @@ messaged: 50002 "买家已关闭会话").
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,9 +23,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fahuo.integrations.douyin.client import sign
+from fahuo.integrations.douyin.sim_common import API_OFF, answer, gate, raise_scripted_refusal, respond
+from fahuo.integrations.douyin.sim_common import Refusal as _Refusal
+from fahuo.integrations.douyin.sim_common import business as _business
 from fahuo.integrations.douyin.simulator import DEMO_ACCESS_TOKEN, DEMO_APP_KEY, DEMO_APP_SECRET
 from fahuo.integrations.messaging.douyin_im.mapper import CONTENT_MAX
 from fahuo.integrations.messaging.douyin_im.settings import DEFAULT_METHOD
+from fahuo.integrations.simfaults import SimFaults
 
 __all__ = ["DEMO_ACCESS_TOKEN", "DEMO_APP_KEY", "DEMO_APP_SECRET", "DouyinImSimulator", "SimImMessage"]
 StartResponse = Callable[..., Any]
@@ -40,18 +43,8 @@ class SimImMessage:
     msg_id: str
 
 
-class _Refusal(Exception):
-    def __init__(self, code: int, msg: str, sub_code: str = "", sub_msg: str = "") -> None:
-        super().__init__(sub_msg or msg)
-        self.code, self.msg, self.sub_code, self.sub_msg = code, msg, sub_code, sub_msg
-
-
-def _business(number: str, text: str) -> _Refusal:
-    return _Refusal(50002, "业务处理失败", f"isv.business-failed:{number}", text)
-
-
 @dataclass
-class DouyinImSimulator:
+class DouyinImSimulator(SimFaults):
     app_key: str = DEMO_APP_KEY
     app_secret: str = DEMO_APP_SECRET
     access_tokens: set[str] = field(default_factory=lambda: {DEMO_ACCESS_TOKEN})
@@ -61,10 +54,6 @@ class DouyinImSimulator:
     accept_unknown_orders: bool = False
     delivered: list[SimImMessage] = field(default_factory=list)
     requests: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _fail_statuses: list[int] = field(default_factory=list, repr=False)
-    _rate_limited: int = 0
-    _busy: int = 0
     _by_request: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -79,65 +68,23 @@ class DouyinImSimulator:
         with self._lock:
             self.orders.add(order_id)
 
-    def rate_limit_next(self, n: int = 1) -> None:
-        with self._lock:
-            self._rate_limited += n
-
-    def busy_next(self, n: int = 1) -> None:
-        with self._lock:
-            self._busy += n
-
-    def fail_next(self, n: int = 1, status: int = 503) -> None:
-        with self._lock:
-            self._fail_statuses.extend([status] * n)
-
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") != self.path:
-            body = {
-                "code": 70000,
-                "msg": "接口服务已下线",
-                "sub_code": "isp.api-service-off",
-                "sub_msg": "API不存在或API已下线",
-            }
-            return _respond(start_response, "404 Not Found", body)
-        if environ.get("REQUEST_METHOD") != "POST":
-            return _respond(start_response, "405 Method Not Allowed", {"code": 40003, "msg": "只支持 POST"})
-        with self._lock:
-            self.requests += 1
-            if self._fail_statuses:
-                status = self._fail_statuses.pop(0)
-                return _respond(
-                    start_response, f"{status} Service Unavailable", {"message": "service unavailable"}
-                )
+            return respond(start_response, "404 Not Found", API_OFF)
+        if environ.get("REQUEST_METHOD") == "POST":
+            with self._lock:
+                self.requests += 1
+        if (early := gate(self, environ, start_response)) is not None:
+            return early
         query = {
             k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
         }
         length = int(environ.get("CONTENT_LENGTH") or 0)
         param_json = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
-        return _respond(start_response, "200 OK", self.handle(query, param_json))
+        return respond(start_response, "200 OK", self.handle(query, param_json))
 
     def handle(self, query: Mapping[str, str], param_json: str) -> dict[str, Any]:
-        log_id = uuid.uuid4().hex[:24]
-        try:
-            with self._lock:
-                data = self._dispatch(query, param_json)
-        except _Refusal as r:
-            return {
-                "code": r.code,
-                "msg": r.msg,
-                "sub_code": r.sub_code,
-                "sub_msg": r.sub_msg,
-                "log_id": log_id,
-                "data": {},
-            }
-        return {
-            "code": 10000,
-            "msg": "success",
-            "sub_code": "",
-            "sub_msg": "",
-            "log_id": log_id,
-            "data": data,
-        }
+        return answer(self._lock, lambda: self._dispatch(query, param_json))
 
     def _dispatch(self, query: Mapping[str, str], param_json: str) -> dict[str, Any]:
         self._authenticate(query, param_json)
@@ -147,12 +94,7 @@ class DouyinImSimulator:
             raise _Refusal(
                 40003, "非法的参数", "isv.parameter-format-invalid", "业务参数json解析失败"
             ) from None
-        if self._rate_limited:
-            self._rate_limited -= 1
-            raise _Refusal(60000, "触发限流，请稍后重试", "isv.traffic-limited", "请求太频繁，请稍后重试")
-        if self._busy:
-            self._busy -= 1
-            raise _Refusal(20000, "系统错误", "isp.service-error:10005", "系统繁忙，请稍后重试。")
+        raise_scripted_refusal(self)
         order_id = str(params.get("order_id") or "").strip()
         content = str(params.get("content") or "")
         request_id = str(params.get("request_id") or "")
@@ -196,11 +138,3 @@ class DouyinImSimulator:
                 "isv.access-token-no-existed",
                 "access_token不存在，请使用最新的access_token访问",
             )
-
-
-def _respond(start_response: StartResponse, status: str, body: Mapping[str, Any]) -> list[bytes]:
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(
-        status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))]
-    )
-    return [payload]

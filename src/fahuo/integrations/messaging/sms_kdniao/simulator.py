@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from urllib.parse import parse_qs, unquote_plus
 from fahuo.integrations.kdniao.client import sign
 from fahuo.integrations.messaging.sms_kdniao.mapper import CONTENT_MAX, REQUEST_SEND
 from fahuo.integrations.messaging.sms_kdniao.settings import SMS_PATH
+from fahuo.integrations.simfaults import SimFaults
 
 DEMO_EBUSINESS_ID = "fahuo-demo-sms"
 DEMO_APP_KEY = "fahuo-demo-sms-app-key"
@@ -52,14 +52,11 @@ class _Refusal(Exception):
 
 
 @dataclass
-class KdniaoSmsSimulator:
+class KdniaoSmsSimulator(SimFaults):
     accounts: dict[str, str] = field(default_factory=dict)  # EBusinessID -> AppKey
     sent: list[SimSms] = field(default_factory=list)
     blacklist: set[str] = field(default_factory=set)
     requests: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _fail_statuses: list[int] = field(default_factory=list, repr=False)
-    _rate_limited: int = 0
     _by_order_code: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -68,14 +65,6 @@ class KdniaoSmsSimulator:
     ) -> KdniaoSmsSimulator:
         return cls(accounts={ebusiness_id: app_key})
 
-    def rate_limit_next(self, n: int = 1) -> None:
-        with self._lock:
-            self._rate_limited += n
-
-    def fail_next(self, n: int = 1, status: int = 503) -> None:
-        with self._lock:
-            self._fail_statuses.extend([status] * n)
-
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") != SMS_PATH:
             return _respond(start_response, "404 Not Found", {"Message": "接口地址不存在"})
@@ -83,9 +72,8 @@ class KdniaoSmsSimulator:
             return _respond(start_response, "405 Method Not Allowed", {"Message": "只支持 POST"})
         with self._lock:
             self.requests += 1
-            if self._fail_statuses:
-                status = self._fail_statuses.pop(0)
-                return _respond(start_response, f"{status} Service Unavailable", {"Message": "服务繁忙"})
+        if (status := self.take_failure()) is not None:
+            return _respond(start_response, f"{status} Service Unavailable", {"Message": "服务繁忙"})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
@@ -142,8 +130,7 @@ class KdniaoSmsSimulator:
         order_code = str(data.get("OrderCode") or "").strip()
         if order_code and order_code in self._by_order_code:
             return _ok(self._by_order_code[order_code])
-        if self._rate_limited:
-            self._rate_limited -= 1
+        if self.take("rate_limit"):
             raise _Refusal("105", REASON_RATE)
         if number in self.blacklist:
             raise _Refusal("105", "号码已退订（黑名单），不再发送")

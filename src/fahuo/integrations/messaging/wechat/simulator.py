@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from urllib.parse import parse_qs
 
 from fahuo.integrations.messaging.wechat.mapper import field_type
 from fahuo.integrations.messaging.wechat.settings import DEFAULT_FIELDS, SEND_PATH, TOKEN_PATH
+from fahuo.integrations.simfaults import SimFaults
 
 DEMO_APPID = "wxfahuodemo0000001"
 DEMO_SECRET = "fahuo-demo-wechat-secret"
@@ -53,7 +53,7 @@ class SimWechatMessage:
 
 
 @dataclass
-class WechatSimulator:
+class WechatSimulator(SimFaults):
     appid: str = DEMO_APPID
     secret: str = DEMO_SECRET
     templates: dict[str, tuple[str, ...]] = field(
@@ -63,12 +63,8 @@ class WechatSimulator:
     accept_any_openid: bool = False
     delivered: list[SimWechatMessage] = field(default_factory=list)
     token_fetches: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _token: str = ""
     _expired: set[str] = field(default_factory=set, repr=False)
-    _fail_statuses: list[int] = field(default_factory=list, repr=False)
-    _rate_limited: int = 0
-    _busy: int = 0
     _msgid: int = 294402298110051942
 
     @classmethod
@@ -85,29 +81,16 @@ class WechatSimulator:
             if self._token:
                 self._expired.add(self._token)
 
-    def rate_limit_next(self, n: int = 1) -> None:
-        with self._lock:
-            self._rate_limited += n
-
-    def busy_next(self, n: int = 1) -> None:
-        with self._lock:
-            self._busy += n
-
-    def fail_next(self, n: int = 1, status: int = 503) -> None:
-        with self._lock:
-            self._fail_statuses.extend([status] * n)
-
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         query = {
             k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
         }
+        if (status := self.take_failure()) is not None:
+            return _respond(
+                start_response, f"{status} Service Unavailable", {"errcode": -1, "errmsg": "system error"}
+            )
         with self._lock:
-            if self._fail_statuses:
-                status = self._fail_statuses.pop(0)
-                return _respond(
-                    start_response, f"{status} Service Unavailable", {"errcode": -1, "errmsg": "system error"}
-                )
             if path == TOKEN_PATH and method == "GET":
                 return _respond(start_response, "200 OK", self._token_answer(query))
             if path == SEND_PATH and method == "POST":
@@ -132,11 +115,9 @@ class WechatSimulator:
             return {"errcode": 42001, "errmsg": "access_token expired"}
         if not token or token != self._token:
             return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
-        if self._rate_limited:
-            self._rate_limited -= 1
+        if self.take("rate_limit"):
             return {"errcode": 45009, "errmsg": "reach max api daily quota limit"}
-        if self._busy:
-            self._busy -= 1
+        if self.take("busy"):
             return {"errcode": -1, "errmsg": "system error"}
         try:
             body = json.loads(raw or "{}")
