@@ -66,6 +66,11 @@ COMMANDS: list[tuple[tuple[str, ...], str, str]] = [
         "fahuo.contracts.cli",
         "weekly carrier settlement (周结对账): offline scenario or database",
     ),
+    (
+        ("contracts", "stream-alerts"),
+        "fahuo.contracts.cli_streams",
+        "per-stream pickup and peak alerts of the live streams (raise, refresh, resolve)",
+    ),
     (("aftersales", "list"), "fahuo.aftersales.cli", "list after-sale requests (RMAs) and their state"),
     (("aftersales", "import"), "fahuo.aftersales.cli_import", "import a 抖店 售后单 export into RMAs"),
     (("orders", "cancel"), "fahuo.orders.cli_cancel", "cancel an order and release its reserved stock"),
