@@ -19,6 +19,9 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 
+# A rate line's 首重/续重 terms, in the order every rate table (database, card file, scenario) lists them.
+FREIGHT_FIELDS = ("first_weight_g", "first_price_fen", "step_weight_g", "step_price_fen")
+
 __all__ = [
     "billable_weight_g",
     "billable_weight_g_np",

@@ -13,16 +13,11 @@ from typing import Any
 from django.db import transaction
 
 from fahuo.carriers.models import Carrier, Contract, RateLine
+from fahuo.carriers.pricing import FREIGHT_FIELDS
 from fahuo.kit.errors import InvalidInput
 
 DEFAULT_NOTICE_DAYS = 30  # price changes without a contract in force: the usual 提前30天书面通知
-PRICE_FIELDS = (
-    "first_weight_g",
-    "first_price_fen",
-    "step_weight_g",
-    "step_price_fen",
-    "remote_surcharge_fen",
-)
+PRICE_FIELDS = (*FREIGHT_FIELDS, "remote_surcharge_fen")
 LINE_FIELDS = (*PRICE_FIELDS, "transit_hours")
 
 
@@ -91,15 +86,8 @@ def _check_draft(draft: RateDraft) -> None:
         raise InvalidInput(f"{draft.dest_province}: 首重和续重重量必须大于 0 (weights must be positive)")
 
 
-def schedule_rate_change(
-    *, carrier: Carrier, lines: Sequence[RateDraft], effective_from: date, announced_on: date
-) -> RateChange:
-    """Store new dated rate lines, all or nothing; a price change needs the contract's notice period.
-
-    Lanes whose price in force is unchanged store nothing; lanes the carrier has no price for are new
-    and need no notice; a row already scheduled for ``effective_from`` is corrected in place.
-    Provinces must already be official names (see ``normalize_province``).
-    """
+def _check_drafts(lines: Sequence[RateDraft], *, effective_from: date, announced_on: date) -> None:
+    """Dates in order, every draft's values valid, each lane once."""
     if effective_from < announced_on:
         raise InvalidInput(
             f"生效日期 {effective_from} 早于公布日期 {announced_on} "
@@ -112,6 +100,43 @@ def schedule_rate_change(
         if lane in seen:
             raise InvalidInput(f"线路重复 (duplicate lane): {lane[0]} → {lane[1]}")
         seen.add(lane)
+
+
+def _notice_kept(carrier: Carrier, announced_on: date, effective_from: date, changed: list[str]) -> int:
+    """The notice days the carrier's contract asks for; raise when changed prices come sooner."""
+    notice, contract = notice_days_for(
+        carrier=carrier, announced_on=announced_on, effective_from=effective_from
+    )
+    earliest = announced_on + timedelta(days=notice)
+    if changed and effective_from < earliest:
+        source = f"合同「{contract.name}」" if contract is not None else "默认"
+        shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 条线路" if len(changed) > 5 else "")
+        raise InvalidInput(
+            f"调价通知期不足：{carrier.name}{source}要求提前 {notice} 天通知，{announced_on} 公布的调价"
+            f"最早 {earliest} 生效，不能在 {effective_from} 生效（{shown}）。"
+            f" Price change needs {notice} days' notice: announced {announced_on}, the earliest effective"
+            f" date is {earliest}, not {effective_from}.",
+            detail={
+                "notice_days": notice,
+                "announced_on": announced_on.isoformat(),
+                "effective_from": effective_from.isoformat(),
+                "earliest_effective_from": earliest.isoformat(),
+                "lanes": changed,
+            },
+        )
+    return notice
+
+
+def schedule_rate_change(
+    *, carrier: Carrier, lines: Sequence[RateDraft], effective_from: date, announced_on: date
+) -> RateChange:
+    """Store new dated rate lines, all or nothing; a price change needs the contract's notice period.
+
+    Lanes whose price in force is unchanged store nothing; lanes the carrier has no price for are new
+    and need no notice; a row already scheduled for ``effective_from`` is corrected in place.
+    Provinces must already be official names (see ``normalize_province``).
+    """
+    _check_drafts(lines, effective_from=effective_from, announced_on=announced_on)
 
     history: dict[tuple[str, str], list[RateLine]] = defaultdict(list)
     origins = {d.origin_province for d in lines}
@@ -156,26 +181,7 @@ def schedule_rate_change(
                 )
             )
 
-    notice, contract = notice_days_for(
-        carrier=carrier, announced_on=announced_on, effective_from=effective_from
-    )
-    earliest = announced_on + timedelta(days=notice)
-    if changed and effective_from < earliest:
-        source = f"合同「{contract.name}」" if contract is not None else "默认"
-        shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 条线路" if len(changed) > 5 else "")
-        raise InvalidInput(
-            f"调价通知期不足：{carrier.name}{source}要求提前 {notice} 天通知，{announced_on} 公布的调价"
-            f"最早 {earliest} 生效，不能在 {effective_from} 生效（{shown}）。"
-            f" Price change needs {notice} days' notice: announced {announced_on}, the earliest effective"
-            f" date is {earliest}, not {effective_from}.",
-            detail={
-                "notice_days": notice,
-                "announced_on": announced_on.isoformat(),
-                "effective_from": effective_from.isoformat(),
-                "earliest_effective_from": earliest.isoformat(),
-                "lanes": changed,
-            },
-        )
+    notice = _notice_kept(carrier, announced_on, effective_from, changed)
     with transaction.atomic():
         RateLine.objects.bulk_create(create)
         if update:

@@ -280,6 +280,20 @@ def quote(
         )
         return Quote(served=False, reason=reason, message=message, **base)
 
+    return _served_quote(carrier, line, billable, on, daily_avg, insured, declared_value_fen, base)
+
+
+def _served_quote(
+    carrier: Carrier,
+    line: RateLine,
+    billable: int,
+    on: date,
+    daily_avg: float | None,
+    insured: bool,
+    declared_value_fen: int,
+    base: dict[str, Any],
+) -> Quote:
+    """A lane the carrier serves: freight, tier delta, remote surcharge and insurance, itemised."""
     freight, breakdown = _freight(line, billable)
     delta = _tier_delta(carrier, line, on=on, daily_avg=daily_avg)
     if delta:

@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -37,11 +35,10 @@ from fahuo.kit.privacy import is_unreadable
 from fahuo.orders.models import Order, OrderStatus
 
 if TYPE_CHECKING:
-    from fahuo.fulfilment.labels.render import LabelData
+    pass
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CHUNK = 500  # parcels per provider call and per transaction
-LOAD_SLICE = 1000  # orders loaded at a time when building labels
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -71,14 +68,6 @@ NO_CARRIER = (
     "订单还没有分配快递，不能打单：请先分配快递（智能分配，或 fahuo allocate --pending --apply），"
     "或为订单选择快递"
 )
-
-
-TEST_MARK = "测试面单"
-
-
-def is_test_waybill(*, carrier: Carrier, provider: str) -> bool:
-    """A waybill that is not real: from a test carrier or the offline sandbox (marked 测试面单)."""
-    return bool(carrier.test_mode) or provider == SANDBOX
 
 
 def without_carrier(orders: Sequence[Order]) -> set[int]:
@@ -175,7 +164,7 @@ def _sender(order: Order) -> Party:
     return _sender_party(shop.sender_name or shop.name, shop.sender_phone, shop.sender_address)
 
 
-def _sku_summary(order: Order) -> str:
+def sku_summary(order: Order) -> str:
     parts = []
     for line in order.lines.all():
         name = line.sku.label_name if line.sku is not None else f"{line.title}{line.spec}"
@@ -346,7 +335,7 @@ def _request(order: Order, parcel: Parcel, carrier: Carrier) -> WaybillRequest:
         sender=_sender(order),
         recipient=_party(order),
         weight_g=parcel.packed_weight_g or parcel.weight_g,
-        goods=_sku_summary(order),
+        goods=sku_summary(order),
         order_id=order.platform_order_id,
     )
 
@@ -420,97 +409,6 @@ def printable_orders(orders: QuerySet[Order]) -> QuerySet[Order]:
     return orders.prefetch_related("shop", "lines__sku")
 
 
-def _now_text() -> str:
-    return timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
-@dataclass(frozen=True, slots=True)
-class PrintedLabel:
-    """One label to print and what it stands for (the print count goes on the parcel's waybill)."""
-
-    order_id: int
-    parcel_id: int
-    label: LabelData
-
-
-def label_for(
-    order: Order,
-    waybill: Waybill,
-    *,
-    printed_at: str,
-    index: int = 1,
-    count: int = 1,
-    summary: str | None = None,
-) -> LabelData:
-    """The label of one waybill (``waybill.parcel`` and ``waybill.carrier`` loaded)."""
-    from fahuo.fulfilment.labels.render import LabelData
-
-    shop, parcel, carrier = order.shop, waybill.parcel, waybill.carrier
-    test = is_test_waybill(carrier=carrier, provider=waybill.provider)
-    return LabelData(
-        tracking_no=waybill.tracking_no,
-        carrier_name=f"{TEST_MARK} {carrier.name}" if test else carrier.name,
-        service_name=f"{TEST_MARK} 不可发货" if test else carrier.service_name,
-        sort_code=waybill.sort_code,
-        mark_destination=waybill.mark_destination,
-        recipient_name=order.recipient_name,
-        recipient_phone=order.recipient_phone,
-        recipient_region=order.region,
-        recipient_detail=f"{order.street}{order.address_detail}",
-        sender_name=shop.sender_name or shop.name,
-        sender_phone=shop.sender_phone,
-        sender_address=shop.sender_address,
-        order_no=order.platform_order_id,
-        sku_summary=_sku_summary(order) if summary is None else summary,
-        parcel_index=index,
-        parcel_count=count,
-        weight_g=parcel.packed_weight_g or parcel.weight_g,
-        printed_at=printed_at,
-        privacy=True,
-    )
-
-
-def build_labels(*, orders: Sequence[Order], printed_at: str | None = None) -> list[PrintedLabel]:
-    """Labels for the orders' waybills, in the orders' order (then parcel seq). Orders without a
-    waybill are left out."""
-    printed_at = printed_at or _now_text()
-    waybills: dict[int, list[Waybill]] = defaultdict(list)
-    for w in (
-        Waybill.objects.select_related("parcel", "carrier")
-        .filter(parcel__order_id__in=[o.pk for o in orders])
-        .order_by("parcel__seq")
-    ):
-        waybills[w.parcel.order_id].append(w)
-    out: list[PrintedLabel] = []
-    for order in orders:
-        mine = waybills.get(order.pk, [])
-        summary = _sku_summary(order) if mine else ""
-        for index, waybill in enumerate(mine, start=1):
-            label = label_for(
-                order, waybill, printed_at=printed_at, index=index, count=len(mine), summary=summary
-            )
-            out.append(PrintedLabel(order.pk, waybill.parcel_id, label))
-    return out
-
-
-def load_labels(*, order_ids: Sequence[int], printed_at: str | None = None) -> list[PrintedLabel]:
-    """``build_labels`` for order ids (kept in the given order), loading a slice at a time."""
-    out: list[PrintedLabel] = []
-    printed_at = printed_at or _now_text()
-    for start in range(0, len(order_ids), LOAD_SLICE):
-        ids = order_ids[start : start + LOAD_SLICE]
-        by_id = {o.pk: o for o in printable_orders(Order.objects.filter(pk__in=ids))}
-        out.extend(build_labels(orders=[by_id[i] for i in ids if i in by_id], printed_at=printed_at))
-    return out
-
-
-def default_label_path(prefix: str = "labels") -> Path:
-    out_dir = Path(settings.FAHUO_OUTPUT_DIR) / "labels"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(SHANGHAI).strftime("%Y%m%d-%H%M%S-%f")
-    return out_dir / f"{prefix}-{stamp}.pdf"
-
-
 def count_print(*, parcel_ids: Iterable[int]) -> None:
     """One more print on the waybills of these parcels."""
     ids = list(parcel_ids)
@@ -535,6 +433,7 @@ def print_orders(
     """
     from fahuo.fulfilment.labels import audit as label_audit
     from fahuo.fulfilment.labels import platform_print
+    from fahuo.fulfilment.labels.build import build_labels, default_label_path
     from fahuo.fulfilment.labels.render import render_labels_to
 
     if isinstance(orders, QuerySet):

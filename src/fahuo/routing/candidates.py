@@ -29,13 +29,13 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from fahuo.carriers.models import Capacity, Carrier
-from fahuo.carriers.pricing import freight_fen_np, insurance_fen_np
+from fahuo.carriers.pricing import FREIGHT_FIELDS
 from fahuo.carriers.services import active_contracts, current_first_price_delta, effective_rate_lines
 from fahuo.fulfilment.models import Parcel
 from fahuo.integrations.registry import prints_encrypted
 from fahuo.inventory.models import Warehouse
 from fahuo.orders.models import Order, OrderStatus
-from fahuo.routing import pickup, solver
+from fahuo.routing import lane_prices, pickup, solver
 from fahuo.routing import rules as seller_rules
 from fahuo.routing import stock as stock_mod
 from fahuo.routing import window as window_mod
@@ -160,10 +160,7 @@ def _carriers(on: dt.date) -> tuple[list[CarrierInfo], list[tuple[Any, ...]]]:
             "carrier_id",
             "origin_province",
             "dest_province",
-            "first_weight_g",
-            "first_price_fen",
-            "step_weight_g",
-            "step_price_fen",
+            *FREIGHT_FIELDS,
             "transit_hours",
             "remote_surcharge_fen",
         )
@@ -203,47 +200,6 @@ def _daily_avgs(carriers: Sequence[CarrierInfo], now: dt.datetime) -> dict[int, 
     return {c.pk: counts.get(c.pk, 0) / DAILY_AVG_DAYS for c in carriers}
 
 
-@dataclass(frozen=True, eq=False)
-class _Lanes:
-    lane: BoolArray  # (D, C, W)
-    first_weight_g: IntArray
-    first_price_fen: IntArray
-    step_weight_g: IntArray
-    step_price_fen: IntArray
-    transit_hours: IntArray
-    remote_fen: IntArray
-
-
-def _lanes(
-    rates: Sequence[tuple[Any, ...]],
-    carriers: Sequence[CarrierInfo],
-    warehouses: Sequence[WarehouseInfo],
-    dest_index: dict[str, int],
-    delta: dict[int, int],
-) -> _Lanes:
-    shape = (len(dest_index), len(carriers), len(warehouses))
-    t = _Lanes(*(np.zeros(shape, dtype=bool if k == 0 else np.int64) for k in range(7)))
-    t.step_weight_g[...] = 1
-    c_pos = {c.pk: k for k, c in enumerate(carriers)}
-    wh_of_prov: dict[str, list[int]] = {}
-    for j, w in enumerate(warehouses):
-        wh_of_prov.setdefault(w.province, []).append(j)
-    for cid, origin, dest, fw, fp, sw, sp, hours, remote in rates:
-        d = dest_index.get(dest)
-        c = c_pos.get(cid)
-        if d is None or c is None:
-            continue
-        for j in wh_of_prov.get(origin, ()):
-            t.lane[d, c, j] = True
-            t.first_weight_g[d, c, j] = fw
-            t.first_price_fen[d, c, j] = max(0, fp + delta.get(cid, 0))  # 阶梯价 on the first weight
-            t.step_weight_g[d, c, j] = max(1, sw)
-            t.step_price_fen[d, c, j] = sp
-            t.transit_hours[d, c, j] = hours
-            t.remote_fen[d, c, j] = remote
-    return t
-
-
 def _capacity(
     carriers: Sequence[CarrierInfo], warehouses: Sequence[WarehouseInfo]
 ) -> tuple[IntArray, IntArray]:
@@ -272,6 +228,11 @@ def _allocated_warehouses(orders: QuerySet[Order]) -> set[int]:
     )
 
 
+def _warehouses() -> list[WarehouseInfo]:
+    rows = Warehouse.objects.filter(active=True).order_by("code")
+    return [WarehouseInfo(*row) for row in rows.values_list("pk", "code", "name", "province")]
+
+
 def build(
     *,
     orders: QuerySet[Order],
@@ -287,12 +248,7 @@ def build(
     on = on or timezone.localdate(now)
     o = read_ready_orders(orders)
     parcels = read_parcels(orders, o)
-    warehouses = [
-        WarehouseInfo(*row)
-        for row in Warehouse.objects.filter(active=True)
-        .order_by("code")
-        .values_list("pk", "code", "name", "province")
-    ]
+    warehouses = _warehouses()
     carriers, rates = _carriers(on)
     daily = _daily_avgs(carriers, now) if carriers else {}
     delta = current_first_price_delta(on=on, daily_avgs=daily) if carriers else {}
@@ -309,51 +265,11 @@ def build(
     fixed = _fixed_warehouses(orders, o, warehouses, idx)
     cold = np.fromiter((TRAIT_COLD in t for t in traits), dtype=bool, count=n)
     insured = np.fromiter((TRAIT_VALUABLE in t for t in traits), dtype=bool, count=n) | effects.insure
-    billable, insurance = _billable_and_insurance(carriers, weight, volume, value, insured)
+    billable, insurance = lane_prices.billable_and_insurance(carriers, weight, volume, value, insured)
+    pr = lane_prices.prices(rates, carriers, warehouses, province, billable, insurance, delta)
 
-    dest_index = {d: k for k, d in enumerate(dict.fromkeys(province))}
-    dest = np.fromiter((dest_index[p] for p in province), dtype=np.int64, count=n)
-    lanes = _lanes(rates, carriers, warehouses, dest_index, delta)
-    lane = lanes.lane[dest]
-    freight = freight_fen_np(
-        billable[:, :, None],
-        lanes.first_weight_g[dest],
-        lanes.first_price_fen[dest],
-        lanes.step_weight_g[dest],
-        lanes.step_price_fen[dest],
-    )
-    remote = np.where(lane, lanes.remote_fen[dest], 0)
-    price = np.where(lane, freight + remote + insurance[:, :, None], -1)
-    transit = lanes.transit_hours[dest]
-
-    capacity, per_hour = _capacity(carriers, warehouses)
-    win = _window(window, carriers, per_hour, on) if window is not None else None
-    check = _checks(
-        carriers,
-        lane=lane,
-        transit=transit,
-        promise=effects.promise_hours,
-        billable=billable,
-        cold=cold,
-        insured=insured,
-        removed=effects.removed_by >= 0,
-        fixed=fixed,
-        window=win,
-        platform_waybill=o.platform_waybill[idx],
-    )
-    st = _stock(orders, parcels, warehouses, idx, fixed, check)
-    objective = np.where(lane, price + effects.penalty_fen[:, :, None], -1)
-    problem = _problem(
-        order_ids=[o.no[i] for i in idx.tolist()],
-        carriers=carriers,
-        warehouses=warehouses,
-        check=check,
-        objective=objective,
-        transit=transit,
-        promise=effects.promise_hours,
-        capacity=capacity,
-        window=win,
-        stock=st,
+    capacity, win, check, st, problem = _constrain(
+        orders, o, parcels, idx, carriers, warehouses, pr, effects, window, on, billable, cold, insured, fixed
     )
     by_pk = {c.pk: c.code for c in carriers}
     return Candidates(
@@ -375,10 +291,10 @@ def build(
         fixed=fixed,
         billable_g=billable,
         check=check,
-        price=price,
-        remote_fen=remote,
+        price=pr.price,
+        remote_fen=pr.remote_fen,
         insurance_fen=insurance,
-        transit_hours=np.where(lane, transit, -1),
+        transit_hours=np.where(pr.lane, pr.transit_hours, -1),
         penalty_fen=effects.penalty_fen,
         tier_delta_fen={by_pk[k]: v for k, v in delta.items() if k in by_pk and v},
         daily_avg={by_pk[k]: v for k, v in daily.items() if k in by_pk},
@@ -390,6 +306,54 @@ def build(
         stock_free=st.free,
         stock_held=st.held,
     )
+
+
+def _constrain(
+    orders: QuerySet[Order],
+    o: ReadyOrders,
+    parcels: Parcels,
+    idx: IntArray,
+    carriers: Sequence[CarrierInfo],
+    warehouses: Sequence[WarehouseInfo],
+    pr: lane_prices.Prices,
+    effects: seller_rules.Effects,
+    window: tuple[dt.datetime, dt.datetime] | None,
+    on: dt.date,
+    billable: IntArray,
+    cold: BoolArray,
+    insured: BoolArray,
+    fixed: IntArray,
+) -> tuple[IntArray, window_mod.Window | None, U8Array, _Stock, solver.Problem]:
+    """Capacity, the pickup window, every candidate's check, the stock and the solver's problem."""
+    capacity, per_hour = _capacity(carriers, warehouses)
+    win = _window(window, carriers, per_hour, on) if window is not None else None
+    check = _checks(
+        carriers,
+        lane=pr.lane,
+        transit=pr.transit_hours,
+        promise=effects.promise_hours,
+        billable=billable,
+        cold=cold,
+        insured=insured,
+        removed=effects.removed_by >= 0,
+        fixed=fixed,
+        window=win,
+        platform_waybill=o.platform_waybill[idx],
+    )
+    st = _stock(orders, parcels, warehouses, idx, fixed, check)
+    problem = _problem(
+        order_ids=[o.no[i] for i in idx.tolist()],
+        carriers=carriers,
+        warehouses=warehouses,
+        check=check,
+        objective=np.where(pr.lane, pr.price + effects.penalty_fen[:, :, None], -1),
+        transit=pr.transit_hours,
+        promise=effects.promise_hours,
+        capacity=capacity,
+        window=win,
+        stock=st,
+    )
+    return capacity, win, check, st, problem
 
 
 def _rule_effects(
@@ -432,21 +396,6 @@ def _fixed_warehouses(
         for pk, wpk in zip(o.pk.tolist(), o.warehouse_pk, strict=True)
     ]
     return np.array([fixed_all[i] for i in idx.tolist()], dtype=np.int64)
-
-
-def _billable_and_insurance(
-    carriers: Sequence[CarrierInfo], weight: IntArray, volume: IntArray, value: IntArray, insured: BoolArray
-) -> tuple[IntArray, IntArray]:
-    """(order × carrier) billable grams and insurance premium (0 where not insured or not offered)."""
-    nc = len(carriers)
-    c_div = np.array([c.volumetric_divisor for c in carriers], dtype=np.int64).reshape(nc)
-    c_rate = np.array([c.insurance_rate_permille for c in carriers], dtype=np.int64).reshape(nc)
-    c_min = np.array([c.insurance_min_fen for c in carriers], dtype=np.int64).reshape(nc)
-    # billable weight: max(actual, ⌈box volume / divisor⌉) — the box is the items' summed volume
-    billable = np.maximum(weight[:, None], -((-volume[:, None]) // np.maximum(c_div[None, :], 1)))
-    premium = insurance_fen_np(value[:, None], c_rate[None, :], c_min[None, :])
-    c_ins = np.array([c.insured for c in carriers], dtype=bool).reshape(nc)
-    return billable, np.where(insured[:, None] & c_ins[None, :], premium, 0)
 
 
 def _window(

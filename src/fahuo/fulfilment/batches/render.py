@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from fahuo.fulfilment.labels.build import PrintedLabel
     from fahuo.fulfilment.labels.render import LabelData
-    from fahuo.fulfilment.services import PrintedLabel
 
 RENDER_PART = int(os.environ.get("FAHUO_RENDER_PART") or 1000)  # labels per part file
 
@@ -56,7 +56,7 @@ def part_queue(*, batch_id: int, printed_at: str, size: str) -> QueuePart | None
 def draw_queued_part(*, path: str, order_ids: list[int], printed_at: str, size: str) -> int | None:
     """A worker draws another worker's part from the database; None when there is nothing to do
     (the batch finished already, or an order's labels changed: the job draws those itself)."""
-    from fahuo.fulfilment.services import load_labels
+    from fahuo.fulfilment.labels.build import load_labels
 
     if not Path(path).parent.is_dir():
         return None

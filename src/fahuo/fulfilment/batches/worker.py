@@ -22,6 +22,7 @@ from django.db.models import Case, Count, F, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from fahuo.fulfilment.batches.render import PartRenderer, part_queue
+from fahuo.fulfilment.labels.build import PrintedLabel, default_label_path, label_for, load_labels
 from fahuo.fulfilment.models import BatchItemStatus, BatchStatus, Parcel, PrintBatch, PrintBatchItem
 from fahuo.fulfilment.providers import ProviderPool
 from fahuo.fulfilment.services import (
@@ -29,14 +30,10 @@ from fahuo.fulfilment.services import (
     SHANGHAI,
     Answer,
     IssuePlan,
-    PrintedLabel,
     after_printed,
     apply_answers,
     count_print,
-    default_label_path,
     ensure_parcels,
-    label_for,
-    load_labels,
     not_printable_reason,
     plan_issue,
     printable_orders,
@@ -55,6 +52,8 @@ RUN_CHUNK = int(os.environ.get("FAHUO_BATCH_CHUNK") or 200)  # items per provide
 IN_SLICE = 5000  # ids per IN (...) list
 
 BatchProgress = Callable[[PrintBatch], None]
+INTERRUPTED = "打印中断（{}），可点击“继续打印”从中断处接着打"
+Refusal = Callable[[list[Order]], dict[int, str]]  # orders -> (order id -> why it cannot be issued)
 
 
 def _slices(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -114,7 +113,7 @@ def run_batch(
                 return PrintBatch.objects.get(pk=batch.pk)
         _finish(batch, run)
     except Exception as exc:
-        _fail(batch, f"打印中断（{type(exc).__name__}），可点击“继续打印”从中断处接着打")
+        fail_batch(batch, INTERRUPTED.format(type(exc).__name__))
         raise
     finally:
         run.parts.close()
@@ -129,11 +128,19 @@ class _Run:
 
 
 @dataclass(slots=True)
-class _Chunk:
-    item_of: dict[int, int]  # order id -> item id
+class Pending:
+    """The next chunk of a batch's pending items, with their orders and which of them can be issued."""
+
+    item_of: dict[int, int]  # order id -> item id, in seq order
     last_seq: int
     orders: dict[int, Order]
     refused: dict[int, str]  # item id -> why its order cannot be printed now
+    workable: list[Order]
+
+
+@dataclass(slots=True)
+class _Chunk:
+    pending: Pending
     plan: IssuePlan
 
 
@@ -151,7 +158,7 @@ def _work(
     current = _prepare(batch, 0, chunk, pool)
     flight: Future[list[Answer]] | None = sender.submit(send_calls, current.plan) if current else None
     while current is not None and flight is not None:
-        upcoming = _prepare(batch, current.last_seq, chunk, pool)
+        upcoming = _prepare(batch, current.pending.last_seq, chunk, pool)
         answers = flight.result()
         failed_call = any(isinstance(a, FahuoError) for a in answers)
         flight = sender.submit(send_calls, upcoming.plan) if upcoming and not failed_call else None
@@ -169,8 +176,11 @@ def _ours(batch: PrintBatch) -> QuerySet[PrintBatch]:
     return PrintBatch.objects.filter(pk=batch.pk, worker=batch.worker, status=BatchStatus.RUNNING)
 
 
-def _prepare(batch: PrintBatch, after_seq: int, chunk: int, pool: ProviderPool) -> _Chunk | None:
-    """The next ``chunk`` pending items after ``after_seq``: their orders, parcels and calls."""
+def next_pending(
+    batch: PrintBatch, after_seq: int, chunk: int, *, refuse: Refusal | None = None
+) -> Pending | None:
+    """The next ``chunk`` pending items after ``after_seq``; an order that cannot be printed now (gone,
+    held, no carrier, or what ``refuse`` says: order id -> why) is refused with its reason."""
     rows = list(
         PrintBatchItem.objects.filter(batch_id=batch.pk, status=BatchItemStatus.PENDING, seq__gt=after_seq)
         .order_by("seq")
@@ -189,28 +199,17 @@ def _prepare(batch: PrintBatch, after_seq: int, chunk: int, pool: ProviderPool) 
             refused[item_id] = reason
         elif order is not None:
             workable.append(order)
-    bare = without_carrier(workable)
-    if bare:
-        refused.update((item_of[pk], NO_CARRIER) for pk in bare)
-        workable = [o for o in workable if o.pk not in bare]
-    plan = plan_issue(orders=workable, parcels=ensure_parcels(orders=workable), pool=pool)
-    return _Chunk(item_of, rows[-1][2], orders, refused, plan)
+    why = {pk: NO_CARRIER for pk in without_carrier(workable)}
+    if refuse is not None:
+        why.update(refuse(workable))
+    refused.update((item_of[pk], text) for pk, text in why.items())
+    workable = [o for o in workable if o.pk not in why]
+    return Pending(item_of, rows[-1][2], orders, refused, workable)
 
 
-def _record_chunk(batch: PrintBatch, part: _Chunk, answers: list[Answer], run: _Run) -> bool:
-    """Record one chunk's answers and its items; False when the batch must stop (a whole-call
-    failure, the claim lost, or no item moved)."""
-    outcome = apply_answers(part.plan, answers, stop_on_call_error=True)
-    recorded = []
-    for order_id in part.item_of:  # seq order
-        waybill = outcome.recorded.get(order_id)
-        if waybill is not None:
-            label = label_for(part.orders[order_id], waybill, printed_at=run.printed_at)
-            run.labels[order_id] = PrintedLabel(order_id, waybill.parcel_id, label)
-            recorded.append(run.labels[order_id])
-    issued = [part.item_of[order_id] for order_id in outcome.issued]
-    failed = dict(part.refused)
-    failed.update((part.item_of[order_id], reason) for order_id, reason in outcome.failed.items())
+def record_items(batch: PrintBatch, issued: Sequence[int], failed: dict[int, str]) -> tuple[int, int, bool]:
+    """Move a chunk's items to issued / failed (with why) and count them on the batch, in one
+    transaction; (issued, failed, the batch still ours)."""
     with transaction.atomic():
         pending = PrintBatchItem.objects.filter(status=BatchItemStatus.PENDING)
         n_issued = pending.filter(pk__in=issued).update(status=BatchItemStatus.ISSUED, error="")
@@ -223,18 +222,69 @@ def _record_chunk(batch: PrintBatch, part: _Chunk, answers: list[Answer], run: _
         still_ours = _ours(batch).update(
             issued=F("issued") + n_issued, failed=F("failed") + n_failed, heartbeat_at=timezone.now()
         )
+    return n_issued, n_failed, bool(still_ours)
+
+
+def mark_done(batch: PrintBatch, *, pdf: str = "") -> bool:
+    """The batch is done, with its items counted; False when another run has taken it over."""
+    counts = dict(
+        PrintBatchItem.objects.filter(batch_id=batch.pk)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    return bool(
+        _ours(batch).update(
+            status=BatchStatus.DONE,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            pdf_path=pdf,
+            error="",
+            total=sum(counts.values()),
+            issued=counts.get(BatchItemStatus.ISSUED, 0),
+            failed=counts.get(BatchItemStatus.FAILED, 0),
+        )
+    )
+
+
+def _prepare(batch: PrintBatch, after_seq: int, chunk: int, pool: ProviderPool) -> _Chunk | None:
+    """The next chunk of pending items, with its parcels and provider calls planned."""
+    pending = next_pending(batch, after_seq, chunk)
+    if pending is None:
+        return None
+    workable = pending.workable
+    return _Chunk(pending, plan_issue(orders=workable, parcels=ensure_parcels(orders=workable), pool=pool))
+
+
+def _record_chunk(batch: PrintBatch, part: _Chunk, answers: list[Answer], run: _Run) -> bool:
+    """Record one chunk's answers and its items; False when the batch must stop (a whole-call
+    failure, the claim lost, or no item moved)."""
+    outcome = apply_answers(part.plan, answers, stop_on_call_error=True)
+    chunk = part.pending
+    recorded = []
+    for order_id in chunk.item_of:  # seq order
+        waybill = outcome.recorded.get(order_id)
+        if waybill is not None:
+            label = label_for(chunk.orders[order_id], waybill, printed_at=run.printed_at)
+            run.labels[order_id] = PrintedLabel(order_id, waybill.parcel_id, label)
+            recorded.append(run.labels[order_id])
+    issued = [chunk.item_of[order_id] for order_id in outcome.issued]
+    failed = dict(chunk.refused)
+    failed.update((chunk.item_of[order_id], reason) for order_id, reason in outcome.failed.items())
+    n_issued, n_failed, still_ours = record_items(batch, issued, failed)
     if still_ours:
         run.parts.add(recorded)  # drawn while the next chunks are issued
     if outcome.call_error:
-        _fail(batch, outcome.call_error)
+        fail_batch(batch, outcome.call_error)
         return False
     if still_ours and not n_issued + n_failed:  # nothing moved: stop rather than loop on the same chunk
-        _fail(batch, "打印没有进展（订单可能正被另一个任务处理），请稍后点击“继续打印”")
+        fail_batch(batch, "打印没有进展（订单可能正被另一个任务处理），请稍后点击“继续打印”")
         return False
-    return bool(still_ours)
+    return still_ours
 
 
-def _fail(batch: PrintBatch, message: str) -> None:
+def fail_batch(batch: PrintBatch, message: str) -> None:
     _ours(batch).update(status=BatchStatus.FAILED, error=message[:300], heartbeat_at=timezone.now())
 
 
@@ -270,25 +320,8 @@ def _finish(batch: PrintBatch, run: _Run) -> None:
         path = batch_pdf_path(batch)
         run.parts.write(labels, path)  # the parts drawn while issuing, and what they lack
         pdf = str(path.relative_to(Path(settings.FAHUO_OUTPUT_DIR)))
-    counts = dict(
-        PrintBatchItem.objects.filter(batch_id=batch.pk)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("status", "n")
-    )
     with transaction.atomic():
-        done = _ours(batch).update(
-            status=BatchStatus.DONE,
-            finished_at=timezone.now(),
-            heartbeat_at=timezone.now(),
-            pdf_path=pdf,
-            error="",
-            total=sum(counts.values()),
-            issued=counts.get(BatchItemStatus.ISSUED, 0),
-            failed=counts.get(BatchItemStatus.FAILED, 0),
-        )
-        if not done:
+        if not mark_done(batch, pdf=pdf):
             return  # another run took the batch over; it finishes it
         for ids in _slices(sorted({p.order_id for p in labels})):
             Order.objects.filter(pk__in=ids, status=OrderStatus.READY).update(

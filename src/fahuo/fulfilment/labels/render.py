@@ -348,16 +348,21 @@ def _block(
 
 
 def _draw_label(canvas: Any, tw: TextWriter, g: _Geo, lab: LabelData) -> None:
-    m = tw.metrics
     tracking = _check_tracking(lab.tracking_no)
-    ys = g.ys
-    x0, x1, pad = g.x0, g.x1, g.pad
-    inner_w = x1 - x0 - 2 * pad
     fills: list[str] = []  # black boxes, one filled path
 
     canvas.addLiteral(g.frame_ops)
     canvas.addLiteral(g.cut_ops)
+    _draw_header(canvas, tw, g, lab, fills)
+    _draw_body(canvas, tw, g, lab, fills, tracking)
+    _draw_stub(canvas, tw, g, lab, tracking)
+    if fills:
+        canvas.addLiteral("q 0 g " + " ".join(fills) + " f Q")
+    tw.flush()
 
+
+def _draw_header(canvas: Any, tw: TextWriter, g: _Geo, lab: LabelData, fills: list[str]) -> None:
+    m, ys, x0, x1, pad = tw.metrics, g.ys, g.x0, g.x1, g.pad
     # header: carrier | service | 隐私面单
     mid = (ys[0] + ys[1]) / 2
     right = x1 - pad
@@ -386,6 +391,11 @@ def _draw_label(canvas: Any, tw: TextWriter, g: _Geo, lab: LabelData) -> None:
         tw, m, lab.carrier_name, x0 + pad, mid, right - x0 - pad, g.f_carrier, g.f_carrier * 0.6, weight=_BOLD
     )
 
+
+def _draw_body(canvas: Any, tw: TextWriter, g: _Geo, lab: LabelData, fills: list[str], tracking: str) -> None:
+    """大头笔, the waybill barcode and number, 三段码, and the 收 / 寄 blocks."""
+    m, ys, x0, x1, pad = tw.metrics, g.ys, g.x0, g.x1, g.pad
+    inner_w = x1 - x0 - 2 * pad
     # 大头笔
     mid = (ys[1] + ys[2]) / 2
     _line(
@@ -427,6 +437,11 @@ def _draw_label(canvas: Any, tw: TextWriter, g: _Geo, lab: LabelData) -> None:
     sender = f"{lab.sender_name.strip()}  {_mask_phone_field(lab.sender_phone)}"
     _party(tw, g, fills, g.send, "寄", ys[5], ys[6], sender, lab.sender_address.strip())
 
+
+def _draw_stub(canvas: Any, tw: TextWriter, g: _Geo, lab: LabelData, tracking: str) -> None:
+    """The tear-off stub: small barcode, QR, parcels and weight, goods, order number, print time."""
+    m, x0, x1, pad = tw.metrics, g.x0, g.x1, g.pad
+    inner_w = x1 - x0 - 2 * pad
     # --- stub ---
     # top row: small barcode across the full width (long alphanumeric numbers stay >= 2 dots)
     top, mid_y, bottom = g.stub_top, g.stub_mid, g.stub_bottom
@@ -476,10 +491,6 @@ def _draw_label(canvas: Any, tw: TextWriter, g: _Geo, lab: LabelData) -> None:
     for text in info:
         y -= step
         _line(tw, m, text, lx, y + step / 2, left_w, g.f_stub, g.f_stub_min)
-
-    if fills:
-        canvas.addLiteral("q 0 g " + " ".join(fills) + " f Q")
-    tw.flush()
 
 
 def _party(

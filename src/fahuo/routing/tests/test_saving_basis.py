@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fahuo.routing.services import _common_set, saving_figures
+from fahuo.routing.plan_summary import common_set as _common_set
+from fahuo.routing.services import saving_figures
 
 
 def test_plans_serving_different_orders_are_compared_over_the_orders_both_serve() -> None:
