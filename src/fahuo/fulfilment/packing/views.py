@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fahuo.accounts.models import Role
@@ -26,6 +24,7 @@ from fahuo.fulfilment.batches.services import visible_batches
 from fahuo.fulfilment.models import BrandInsert, Carton, PackagingRule
 from fahuo.fulfilment.packing import services as packing
 from fahuo.fulfilment.packing.documents import carton_text, render_packing_slips, render_picklist
+from fahuo.fulfilment.packing.forms import InsertForm, RuleForm
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, error_page, is_htmx, private
 from fahuo.orders.models import Order, OrderStatus
@@ -113,26 +112,6 @@ def scan_pack(request: HttpRequest, parcel_id: int) -> HttpResponse:
 # --- packaging rules -----------------------------------------------------------------------------
 
 
-def _trait_choices() -> list[tuple[str, str]]:
-    return [(key, f"{label}（{key}）") for key, label in packing.TRAIT_LABELS.items()]
-
-
-class RuleForm(forms.ModelForm):
-    trait = forms.ChoiceField(label=gettext_lazy("Trait"), choices=_trait_choices)
-
-    class Meta:
-        model = PackagingRule
-        fields = ["trait", "instructions", "materials", "eco_alternative", "eco", "priority", "active"]
-        labels = {
-            "instructions": gettext_lazy("Instructions"),
-            "materials": gettext_lazy("Materials"),
-            "eco_alternative": gettext_lazy("Eco alternative"),
-            "eco": gettext_lazy("Use the eco alternative"),
-            "priority": gettext_lazy("Priority"),
-            "active": gettext_lazy("Active"),
-        }
-
-
 def _carton_rows() -> list[dict[str, Any]]:
     """Cartons grouped by size, with the warehouses that stock each (the same box is listed once)."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -160,12 +139,21 @@ def _can_edit(request: HttpRequest) -> bool:
     return role_of(request.user) in RULE_EDITORS
 
 
-def _rules_page(request: HttpRequest, *, form: RuleForm | None = None, status: int = 200) -> HttpResponse:
-    rules = list(PackagingRule.objects.order_by("priority", "trait", "pk"))
+def _rules_page(
+    request: HttpRequest,
+    *,
+    form: RuleForm | None = None,
+    insert_form: InsertForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    rules = list(
+        PackagingRule.objects.select_related("shop", "sku", "carton").order_by("priority", "trait", "pk")
+    )
     context = {
         "nav": "packing",
         "rules": [(rule, packing.render_rule(rule), packing.trait_label(rule.trait)) for rule in rules],
-        "form": form or RuleForm(initial={"priority": 100, "active": True}),
+        "form": form or RuleForm(initial={"priority": 100, "active": True}, user=request.user),
+        "insert_form": insert_form or InsertForm(initial={"active": True}, user=request.user),
         "can_edit": _can_edit(request),
         "cartons": _carton_rows(),
         "inserts": list(
@@ -178,37 +166,47 @@ def _rules_page(request: HttpRequest, *, form: RuleForm | None = None, status: i
     return render(request, "fulfilment/packing_rules.html", context, status=status)
 
 
+def add_from_rules_page(request: HttpRequest, form: Any, *, key: str, done: str) -> HttpResponse:
+    """A rule or an insert added from the rules page; an invalid form shows the page again (400)."""
+    if not _can_edit(request):
+        return error_page(request, _("Your role does not allow this."), status=403)
+    if not form.is_valid():
+        return _rules_page(request, status=400, **{key: form})
+    with transaction.atomic():
+        form.save()
+    messages.success(request, done)
+    return redirect("fulfilment:packing_rules")
+
+
+def edit_page(request: HttpRequest, form: Any, *, done: str, **context: Any) -> HttpResponse:
+    """The edit page of a rule or an insert: save and back to the rules, or the form with its errors."""
+    if not _can_edit(request):
+        return error_page(request, _("Your role does not allow this."), status=403)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, done)
+        return redirect("fulfilment:packing_rules")
+    status = 400 if request.method == "POST" else 200
+    context = {"nav": "packing", "form": form, **context}
+    return render(request, "fulfilment/packing_rule_edit.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @desk_view("orders.view_order")
 def rules(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _rules_page(request)
-    if not _can_edit(request):
-        return error_page(request, _("Your role does not allow this."), status=403)
-    form = RuleForm(request.POST)
-    if not form.is_valid():
-        return _rules_page(request, form=form, status=400)
-    with transaction.atomic():
-        form.save()
-    messages.success(request, _("Packaging rule added."))
-    return redirect("fulfilment:packing_rules")
+    form = RuleForm(request.POST, user=request.user)
+    return add_from_rules_page(request, form, key="form", done=_("Packaging rule added."))
 
 
 @require_http_methods(["GET", "POST"])
 @desk_view("orders.view_order")
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(PackagingRule, pk=pk)
-    if not _can_edit(request):
-        return error_page(request, _("Your role does not allow this."), status=403)
-    form = RuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, _("Packaging rule saved."))
-        return redirect("fulfilment:packing_rules")
-    status = 400 if request.method == "POST" else 200
-    context = {"nav": "packing", "form": form, "rule": rule}
-    return render(request, "fulfilment/packing_rule_edit.html", context, status=status)
+    form = RuleForm(request.POST or None, instance=rule, user=request.user)
+    return edit_page(request, form, done=_("Packaging rule saved."), rule=rule)
 
 
 @require_POST
