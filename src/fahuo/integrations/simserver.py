@@ -6,11 +6,13 @@ offline against the same protocol the real provider speaks.
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from typing import Any
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 WsgiApp = Callable[..., Any]
@@ -52,3 +54,31 @@ def serve(app: WsgiApp, port: int = 0) -> Iterator[str]:
         yield sim.base_url
     finally:
         sim.stop()
+
+
+# -- what every simulator's WSGI app does with a request ------------------------------------------
+
+
+def read_body(environ: Mapping[str, Any]) -> str:
+    """The request body as text (undecodable bytes replaced)."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
+
+
+def fields(raw: str) -> dict[str, str]:
+    """A query string or form body as {name: first value}, blanks kept."""
+    return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+
+
+def read_query(environ: Mapping[str, Any]) -> dict[str, str]:
+    return fields(str(environ.get("QUERY_STRING", "")))
+
+
+def respond_json(start_response: Callable[..., Any], status: str, body: Mapping[str, Any]) -> list[bytes]:
+    """Answer ``body`` as UTF-8 JSON (Chinese kept as it is) with ``status``."""
+    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    start_response(
+        status,
+        [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]

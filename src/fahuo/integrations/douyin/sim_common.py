@@ -4,12 +4,14 @@ message one): the refusal shape, the answer envelope, the scripted 60000/20000 r
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fahuo.integrations.simfaults import SimFaults
+from fahuo.integrations.simserver import respond_json as respond
+
+__all__ = ["API_OFF", "Refusal", "answer", "business", "gate", "invalid", "raise_scripted_refusal", "respond"]
 
 StartResponse = Callable[..., Any]
 API_OFF = {
@@ -64,12 +66,3 @@ def gate(
     if (status := faults.take_failure()) is not None:
         return respond(start_response, f"{status} Service Unavailable", UNAVAILABLE)
     return None
-
-
-def respond(start_response: StartResponse, status: str, body: Mapping[str, Any]) -> list[bytes]:
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(
-        status,
-        [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]

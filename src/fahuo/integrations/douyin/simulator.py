@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 
@@ -48,6 +47,7 @@ from fahuo.integrations.douyin.sim_common import business as _business
 from fahuo.integrations.douyin.sim_common import invalid as _invalid
 from fahuo.integrations.douyin.sim_common import respond as _respond
 from fahuo.integrations.simfaults import SimFaults
+from fahuo.integrations.simserver import read_body, read_query
 
 DEMO_APP_KEY = "7000000000000000001"
 DEMO_APP_SECRET = "fahuo-demo-douyin-app-secret"
@@ -246,12 +246,8 @@ class DouyinSimulator(SimFaults):
             return _respond(start_response, "404 Not Found", API_OFF)
         if (early := gate(self, environ, start_response)) is not None:
             return early
-        query = {
-            k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
-        }
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
-        param_json = body or query.get("param_json", "")
+        query = read_query(environ)
+        param_json = read_body(environ) or query.get("param_json", "")
         return _respond(start_response, "200 OK", self.handle(ROUTES[path], query, param_json))
 
     def handle(self, route_method: str, query: Mapping[str, str], param_json: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote_plus
+from urllib.parse import unquote_plus
 
 import httpx
 import json5
@@ -53,6 +53,8 @@ from fahuo.integrations.kdniao.tracking import (
     SUBSCRIBE_PATH,
 )
 from fahuo.integrations.simfaults import SimFaults
+from fahuo.integrations.simserver import fields, read_body
+from fahuo.integrations.simserver import respond_json as _respond
 
 DEMO_EBUSINESS_ID = "fahuo-demo"
 DEMO_APP_KEY = "fahuo-demo-app-key"
@@ -148,6 +150,22 @@ class _Refusal(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+def answer(lock: Any, ebusiness_id: str, dispatch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``dispatch()`` under ``lock`` in Kdniao's envelope (EBusinessID first; a refusal becomes
+    ``Success: false`` with its ResultCode and Reason). The SMS simulator answers the same way."""
+    base: dict[str, Any] = {"EBusinessID": ebusiness_id}
+    try:
+        with lock:
+            return base | dispatch()
+    except _Refusal as refusal:
+        return base | {
+            "Success": False,
+            "ResultCode": refusal.code,
+            "Reason": refusal.reason,
+            "UniquerRequestNumber": str(uuid.uuid4()),
+        }
 
 
 @dataclass
@@ -262,9 +280,7 @@ class KdniaoSimulator(SimFaults):
             return _respond(start_response, "405 Method Not Allowed", {"Message": "只支持 POST"})
         if (status := self.take_failure()) is not None:
             return _respond(start_response, f"{status} Service Unavailable", {"Message": "服务繁忙"})
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
-        form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        form = fields(read_body(environ))
         with self._lock:
             self.received.append((path, dict(form)))
         return _respond(start_response, "200 OK", self.handle(form, path=path))
@@ -272,17 +288,7 @@ class KdniaoSimulator(SimFaults):
     def handle(self, form: Mapping[str, str], *, path: str = EORDER_PATH) -> dict[str, Any]:
         """Answer one decoded form (the fields as a form decoder hands them over) sent to ``path``."""
         ebusiness_id = form.get("EBusinessID", "")
-        base: dict[str, Any] = {"EBusinessID": ebusiness_id}
-        try:
-            with self._lock:
-                return base | self._dispatch(ebusiness_id, form, path)
-        except _Refusal as refusal:
-            return base | {
-                "Success": False,
-                "ResultCode": refusal.code,
-                "Reason": refusal.reason,
-                "UniquerRequestNumber": str(uuid.uuid4()),
-            }
+        return answer(self._lock, ebusiness_id, lambda: self._dispatch(ebusiness_id, form, path))
 
     def _dispatch(self, ebusiness_id: str, form: Mapping[str, str], path: str) -> dict[str, Any]:
         account = self.accounts.get(ebusiness_id)
@@ -577,12 +583,3 @@ def _issue_body(issued: _Issued, *, code: str, reason: str) -> dict[str, Any]:
         body["SubCount"] = len(issued.children)
         body["SubOrders"] = ",".join(issued.children)
     return body
-
-
-def _respond(start_response: StartResponse, status: str, body: Mapping[str, Any]) -> list[bytes]:
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(
-        status,
-        [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))],
-    )
-    return [payload]

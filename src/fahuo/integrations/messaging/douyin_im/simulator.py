@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from fahuo.integrations.douyin.client import sign
 from fahuo.integrations.douyin.sim_common import API_OFF, answer, gate, raise_scripted_refusal, respond
@@ -30,6 +29,7 @@ from fahuo.integrations.douyin.simulator import DEMO_ACCESS_TOKEN, DEMO_APP_KEY,
 from fahuo.integrations.messaging.douyin_im.mapper import CONTENT_MAX
 from fahuo.integrations.messaging.douyin_im.settings import DEFAULT_METHOD
 from fahuo.integrations.simfaults import SimFaults
+from fahuo.integrations.simserver import read_body, read_query
 
 __all__ = ["DEMO_ACCESS_TOKEN", "DEMO_APP_KEY", "DEMO_APP_SECRET", "DouyinImSimulator", "SimImMessage"]
 StartResponse = Callable[..., Any]
@@ -76,12 +76,7 @@ class DouyinImSimulator(SimFaults):
                 self.requests += 1
         if (early := gate(self, environ, start_response)) is not None:
             return early
-        query = {
-            k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
-        }
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        param_json = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
-        return respond(start_response, "200 OK", self.handle(query, param_json))
+        return respond(start_response, "200 OK", self.handle(read_query(environ), read_body(environ)))
 
     def handle(self, query: Mapping[str, str], param_json: str) -> dict[str, Any]:
         return answer(self._lock, lambda: self._dispatch(query, param_json))

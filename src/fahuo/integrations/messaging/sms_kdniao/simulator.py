@@ -22,12 +22,15 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote_plus
+from urllib.parse import unquote_plus
 
 from fahuo.integrations.kdniao.client import sign
+from fahuo.integrations.kdniao.simulator import _Refusal, answer
 from fahuo.integrations.messaging.sms_kdniao.mapper import CONTENT_MAX, REQUEST_SEND
 from fahuo.integrations.messaging.sms_kdniao.settings import SMS_PATH
 from fahuo.integrations.simfaults import SimFaults
+from fahuo.integrations.simserver import fields, read_body
+from fahuo.integrations.simserver import respond_json as _respond
 
 DEMO_EBUSINESS_ID = "fahuo-demo-sms"
 DEMO_APP_KEY = "fahuo-demo-sms-app-key"
@@ -43,12 +46,6 @@ class SimSms:
     content: str
     order_code: str
     msg_id: str
-
-
-class _Refusal(Exception):
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
 
 
 @dataclass
@@ -74,24 +71,12 @@ class KdniaoSmsSimulator(SimFaults):
             self.requests += 1
         if (status := self.take_failure()) is not None:
             return _respond(start_response, f"{status} Service Unavailable", {"Message": "服务繁忙"})
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
-        form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        form = fields(read_body(environ))
         return _respond(start_response, "200 OK", self.handle(form))
 
     def handle(self, form: Mapping[str, str]) -> dict[str, Any]:
         ebusiness_id = form.get("EBusinessID", "")
-        base: dict[str, Any] = {"EBusinessID": ebusiness_id}
-        try:
-            with self._lock:
-                return base | self._dispatch(ebusiness_id, form)
-        except _Refusal as refusal:
-            return base | {
-                "Success": False,
-                "ResultCode": refusal.code,
-                "Reason": refusal.reason,
-                "UniquerRequestNumber": str(uuid.uuid4()),
-            }
+        return answer(self._lock, ebusiness_id, lambda: self._dispatch(ebusiness_id, form))
 
     def _dispatch(self, ebusiness_id: str, form: Mapping[str, str]) -> dict[str, Any]:
         app_key = self.accounts.get(ebusiness_id)
@@ -143,11 +128,3 @@ class KdniaoSmsSimulator(SimFaults):
 
 def _ok(msg_id: str) -> dict[str, Any]:
     return {"Success": True, "ResultCode": "100", "Reason": "成功", "UniquerRequestNumber": msg_id}
-
-
-def _respond(start_response: StartResponse, status: str, body: Mapping[str, Any]) -> list[bytes]:
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(
-        status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))]
-    )
-    return [payload]

@@ -24,11 +24,12 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from fahuo.integrations.messaging.wechat.mapper import field_type
 from fahuo.integrations.messaging.wechat.settings import DEFAULT_FIELDS, SEND_PATH, TOKEN_PATH
 from fahuo.integrations.simfaults import SimFaults
+from fahuo.integrations.simserver import read_body, read_query
+from fahuo.integrations.simserver import respond_json as _respond
 
 DEMO_APPID = "wxfahuodemo0000001"
 DEMO_SECRET = "fahuo-demo-wechat-secret"
@@ -83,9 +84,7 @@ class WechatSimulator(SimFaults):
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
-        query = {
-            k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
-        }
+        query = read_query(environ)
         if (status := self.take_failure()) is not None:
             return _respond(
                 start_response, f"{status} Service Unavailable", {"errcode": -1, "errmsg": "system error"}
@@ -94,8 +93,7 @@ class WechatSimulator(SimFaults):
             if path == TOKEN_PATH and method == "GET":
                 return _respond(start_response, "200 OK", self._token_answer(query))
             if path == SEND_PATH and method == "POST":
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                raw = environ["wsgi.input"].read(length).decode("utf-8", errors="replace") if length else ""
+                raw = read_body(environ)
                 return _respond(start_response, "200 OK", self._send(query.get("access_token", ""), raw))
         return _respond(start_response, "404 Not Found", {"errcode": 404, "errmsg": "not found"})
 
@@ -149,11 +147,3 @@ class WechatSimulator(SimFaults):
             )
         )
         return {"errcode": 0, "errmsg": "ok", "msgid": self._msgid}
-
-
-def _respond(start_response: StartResponse, status: str, body: Mapping[str, Any]) -> list[bytes]:
-    payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-    start_response(
-        status, [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(payload)))]
-    )
-    return [payload]
