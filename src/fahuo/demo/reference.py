@@ -42,27 +42,23 @@ def upsert_shops() -> dict[str, Shop]:
         "sender_phone": "0571-86660001",
         "sender_address": "浙江省杭州市余杭区仓前街道良睦路998号",
     }
-    live, _ = Shop.objects.update_or_create(
-        code=LIVE_SHOP,
-        defaults={
-            "name": "小雨直播间",
-            "platform": Platform.DOUYIN,
-            "default_ship_hours": 48,
-            "brand_note": "谢谢你来小雨直播间！收到有任何问题，私信小雨就好～",
-            **sender,
-        },
+    shops = (  # code, name, platform, ship-by hours, note on the packing slip
+        (LIVE_SHOP, "小雨直播间", Platform.DOUYIN, 48, "谢谢你来小雨直播间！收到有任何问题，私信小雨就好～"),
+        (PRIVATE_SHOP, "小雨私域·老客群", Platform.WECHAT, 24, "老朋友的单，小雨亲自打包。群里见！"),
     )
-    private, _ = Shop.objects.update_or_create(
-        code=PRIVATE_SHOP,
-        defaults={
-            "name": "小雨私域·老客群",
-            "platform": Platform.WECHAT,
-            "default_ship_hours": 24,
-            "brand_note": "老朋友的单，小雨亲自打包。群里见！",
-            **sender,
-        },
-    )
-    return {LIVE_SHOP: live, PRIVATE_SHOP: private}
+    out: dict[str, Shop] = {}
+    for code, name, platform, hours, note in shops:
+        out[code], _ = Shop.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "platform": platform,
+                "default_ship_hours": hours,
+                "brand_note": note,
+                **sender,
+            },
+        )
+    return out
 
 
 def upsert_warehouses() -> dict[str, Warehouse]:
@@ -159,38 +155,28 @@ def upsert_carriers(warehouses: dict[str, Warehouse], scale: float) -> dict[str,
 
 
 def upsert_skus() -> dict[str, Sku]:
-    objs = [
-        Sku(
-            code=s.code,
-            name=s.name,
-            spec=s.spec,
-            platform_product_id=s.product_id,
-            weight_g=s.weight_g,
-            length_mm=s.size_mm[0],
-            width_mm=s.size_mm[1],
-            height_mm=s.size_mm[2],
-            traits=list(s.traits),
-            declared_value_fen=s.price_fen,
-            short_name=s.short_name,
-        )
+    rows = [
+        {
+            "code": s.code,
+            "name": s.name,
+            "spec": s.spec,
+            "platform_product_id": s.product_id,
+            "weight_g": s.weight_g,
+            "length_mm": s.size_mm[0],
+            "width_mm": s.size_mm[1],
+            "height_mm": s.size_mm[2],
+            "traits": list(s.traits),
+            "declared_value_fen": s.price_fen,
+            "short_name": s.short_name,
+        }
         for s in data.SKUS
     ]
+    # an existing SKU (same code) gets every other field of the demo's catalog
     Sku.objects.bulk_create(
-        objs,
+        [Sku(**row) for row in rows],
         update_conflicts=True,
         unique_fields=["code"],
-        update_fields=[
-            "name",
-            "spec",
-            "platform_product_id",
-            "weight_g",
-            "length_mm",
-            "width_mm",
-            "height_mm",
-            "traits",
-            "declared_value_fen",
-            "short_name",
-        ],
+        update_fields=[field for field in rows[0] if field != "code"],
     )
     return Sku.objects.in_bulk([s.code for s in data.SKUS], field_name="code")
 

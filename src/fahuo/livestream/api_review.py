@@ -33,17 +33,9 @@ def session_review(
 def _file(request: HttpRequest, ref: str, fmt: str) -> HttpResponse:
     require(request, VIEW)
     session = review.resolve_session(ref, user=request.user)
-    with transaction.atomic():
-        r24 = review.stored_or_computed(session=session, kind="24h")
-        r7 = review.stored_or_computed(session=session, kind="7d")
-    if fmt == "xlsx":
-        body = exports.review_xlsx(r24, r7)
-        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body = exports.review_pdf(r24, r7)
-        ctype = "application/pdf"
+    body, ctype, filename = exports.review_file(session, fmt)
     response = HttpResponse(body, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="review-{session.pk}.{fmt}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -21,6 +21,10 @@ from fahuo.kit.money import MISSING, format_yuan
 from fahuo.kit.pdf import MM, TextWriter, binary_streams, register_cjk_font
 
 PDF_LATE_ROWS = 60
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
 
 
 @dataclass
@@ -256,3 +260,17 @@ def review_pdf(r24: dict[str, Any], r7: dict[str, Any] | None) -> bytes:
         tw.flush()
         canvas.save()
     return buf.getvalue()
+
+
+def review_file(session: Any, fmt: str) -> tuple[bytes, str, str]:
+    """A session's review (24 h and 7 d, stored or computed now) as ``fmt`` ("xlsx" or "pdf"):
+    (body, content type, file name). What the desk's and the API's download both send."""
+    from django.db import transaction
+
+    from fahuo.livestream import review
+
+    with transaction.atomic():
+        r24 = review.stored_or_computed(session=session, kind="24h")
+        r7 = review.stored_or_computed(session=session, kind="7d")
+    body = review_xlsx(r24, r7) if fmt == "xlsx" else review_pdf(r24, r7)
+    return body, CONTENT_TYPES.get(fmt, CONTENT_TYPES["pdf"]), f"review-{session.pk}.{fmt}"

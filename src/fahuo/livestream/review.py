@@ -25,11 +25,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from fahuo.carriers.models import Capacity, Contract
-from fahuo.fulfilment.models import ParcelStatus, Waybill
 from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.livestream import selectors
 from fahuo.livestream.models import LiveSession, SessionReview, SessionStatus
-from fahuo.livestream.review_freight import actual_freight, planned
+from fahuo.livestream.review_freight import actual_freight, live_waybills, planned
 from fahuo.livestream.sla_terms import SlaTerms, sla_terms
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.tracking.models import Track, TrackEvent, TrackStatus
@@ -127,9 +126,7 @@ def _parcel_rows(orders: QuerySet[Order]) -> list[dict[str, Any]]:
     """One row per issued waybill of the session's parcels, with payment and pickup times."""
     return [
         dict(row)
-        for row in Waybill.objects.filter(parcel__order__in=orders)
-        .exclude(parcel__status=ParcelStatus.CANCELLED)
-        .exclude(parcel__order__status=OrderStatus.CANCELLED)
+        for row in live_waybills(orders)
         .values(
             "carrier_id",
             "carrier__code",

@@ -14,6 +14,15 @@ from fahuo.livestream.models import LiveSession, PeakNotice
 from fahuo.orders.models import Order, OrderLine, OrderStatus
 
 
+def live_waybills(orders: QuerySet[Order]) -> QuerySet[Waybill]:
+    """The waybills of the orders' parcels, leaving out cancelled parcels and cancelled orders."""
+    return (
+        Waybill.objects.filter(parcel__order__in=orders)
+        .exclude(parcel__status=ParcelStatus.CANCELLED)
+        .exclude(parcel__order__status=OrderStatus.CANCELLED)
+    )
+
+
 def _decisions(orders: QuerySet[Order]) -> dict[int, tuple[int | None, int]]:
     """Each order's latest allocation decision: (carrier id, freight fen)."""
     from fahuo.routing.models import AllocationDecision
@@ -53,10 +62,7 @@ def actual_freight(session: LiveSession, orders: QuerySet[Order]) -> tuple[dict[
     from fahuo.livestream.optimise import lane_fen, tariffs_for
 
     rows = list(
-        Waybill.objects.filter(parcel__order__in=orders)
-        .exclude(parcel__status=ParcelStatus.CANCELLED)
-        .exclude(parcel__order__status=OrderStatus.CANCELLED)
-        .values_list(
+        live_waybills(orders).values_list(
             "carrier_id",
             "parcel__order_id",
             "parcel__weight_g",
