@@ -191,13 +191,7 @@ def create_rma(request: HttpRequest, payload: ManualIn) -> dict[str, Any]:
         raise NotFound("订单不存在")
     require(request, EDIT, shop=order.shop)
     with transaction.atomic():
-        rma = services.create_manual(
-            order=order,
-            kind=payload.kind,
-            reason=payload.reason,
-            refund_amount_fen=payload.refund_amount_fen,
-            user=request.user,
-        )
+        rma = services.create_manual(order=order, user=request.user, **payload.dict(exclude={"order_id"}))
     return _detail(rma)
 
 
@@ -213,7 +207,7 @@ def _editable(request: HttpRequest, rma_id: int) -> Rma:
 def decide(request: HttpRequest, rma_id: int, payload: DecisionIn) -> dict[str, Any]:
     with transaction.atomic():
         rma = _editable(request, rma_id)
-        rma = services.decide(rma=rma, approve=payload.approve, note=payload.note, user=request.user)
+        rma = services.decide(rma=rma, user=request.user, **payload.dict())
     return _detail(rma)
 
 
@@ -222,13 +216,7 @@ def receive(request: HttpRequest, rma_id: int, payload: ReceiveIn) -> dict[str, 
     """The returned parcel arrived: inspection, then restock or write-off (the shop's rule by default)."""
     with transaction.atomic():
         rma = _editable(request, rma_id)
-        rma = services.receive(
-            rma=rma,
-            condition=payload.condition,
-            note=payload.note,
-            restock=payload.restock,
-            user=request.user,
-        )
+        rma = services.receive(rma=rma, user=request.user, **payload.dict())
     return _detail(rma)
 
 

@@ -122,16 +122,6 @@ def receive(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, act, atomic=uploads.atomic_upload)
 
 
-@require_POST
-@desk_view(EDIT)
-def exchange(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(rma: Rma) -> str:
-        order = services.ship_exchange(rma=rma, user=request.user)
-        return f"已创建换货订单 {order.platform_order_id}，可在打单批次中打印"
-
-    return _act(request, pk, act)
-
-
 @require_GET
 @desk_view(READ)
 def dispute_pack(request: HttpRequest, order_pk: int) -> HttpResponse:
@@ -144,11 +134,26 @@ def dispute_pack(request: HttpRequest, order_pk: int) -> HttpResponse:
     return response
 
 
-@require_POST
-@desk_view(EDIT)
-def pickup(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(rma: Rma) -> str:
-        rma = services.book_pickup(rma=rma, user=request.user)
-        return f"已预约上门取件，退货单号 {rma.return_tracking_no or rma.pickup_order}"
+def _rma_action(act: Callable[[Rma, Any], str]) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A POST button of the RMA page: ``act(rma, user)`` returns what was done."""
 
-    return _act(request, pk, act)
+    @require_POST
+    @desk_view(EDIT)
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return _act(request, pk, lambda rma: act(rma, request.user))
+
+    return view
+
+
+def _exchanged(rma: Rma, user: Any) -> str:
+    order = services.ship_exchange(rma=rma, user=user)
+    return f"已创建换货订单 {order.platform_order_id}，可在打单批次中打印"
+
+
+def _booked(rma: Rma, user: Any) -> str:
+    rma = services.book_pickup(rma=rma, user=user)
+    return f"已预约上门取件，退货单号 {rma.return_tracking_no or rma.pickup_order}"
+
+
+exchange = _rma_action(_exchanged)
+pickup = _rma_action(_booked)
