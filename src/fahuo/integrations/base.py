@@ -7,6 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the providers' times are Beijing time without an offset
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
+
+
+def parse_provider_time(value: object, error: type[ValueError] = ValueError) -> datetime:
+    """A provider's trace time ("2024-05-02 08:03:11", Beijing time) as an aware datetime; ``error``
+    (the caller's per-row error) when it is in none of ``TIME_FORMATS``."""
+    text = str(value or "").strip()
+    for fmt in TIME_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)
+        except ValueError:
+            continue
+    raise error(f"无法识别的时间 {text!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus, urlsplit
-from zoneinfo import ZoneInfo
 
-from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
+from fahuo.integrations.base import (
+    SHANGHAI,
+    MalformedPush,
+    ParsedPush,
+    SignatureInvalid,
+    TraceEvent,
+    parse_provider_time,
+    signatures_match,
+)
 from fahuo.integrations.kdniao import mapper
 from fahuo.integrations.kdniao.client import KdniaoClient, shared_http, sign
 from fahuo.integrations.kdniao.codes import IN_TRANSIT, TrackCode, guess_status, track_code
@@ -35,8 +42,6 @@ PUSH_REQUEST_TYPES = frozenset({PUSH_TRACES, PUSH_TRACES_MONITOR})
 SUBSCRIBE_PATH = "/api/dist"
 QUERY_PATH = "/Ebusiness/EbusinessOrderHandle.aspx"
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
 # Carriers that want the last four digits of the sender's or recipient's phone (CustomerName) to
 # release a trace: SF always, ZTO for privacy waybills.
 NEEDS_PHONE = frozenset({"SF", "ZTO"})
@@ -289,14 +294,8 @@ def _item_label(item: object, index: int) -> str:
 
 
 def parse_time(value: object) -> datetime:
-    """A Kdniao time ("2024-05-02 08:03:11", Beijing time) as an aware datetime."""
-    text = str(value or "").strip()
-    for fmt in TIME_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)
-        except ValueError:
-            continue
-    raise _ItemError(f"无法识别的时间 {text!r}")
+    """A Kdniao time (Beijing time) as an aware datetime."""
+    return parse_provider_time(value, _ItemError)
 
 
 def item_events(item: Mapping[str, Any], *, carrier_code: str) -> list[TraceEvent]:

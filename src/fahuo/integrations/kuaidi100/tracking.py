@@ -22,12 +22,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
+from fahuo.integrations.base import (
+    SHANGHAI as SHANGHAI,  # re-exported: tests and callers read times in it
+)
+from fahuo.integrations.base import (
+    MalformedPush,
+    ParsedPush,
+    SignatureInvalid,
+    TraceEvent,
+    parse_provider_time,
+    signatures_match,
+)
 from fahuo.integrations.kuaidi100 import codes
 from fahuo.integrations.kuaidi100.client import shared_http
 from fahuo.integrations.kuaidi100.mapper import dumps
@@ -46,8 +55,6 @@ ACK_BODY = json.dumps(
     {"result": True, "returnCode": "200", "message": "成功"}, ensure_ascii=False, separators=(",", ":")
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
 
 # Monitoring states of a callback (param.status).
 POLLING, SHUTDOWN, ABORT, UPDATEALL = "polling", "shutdown", "abort", "updateall"
@@ -303,14 +310,8 @@ def reverse_carrier_codes(carrier_codes: Mapping[str, str] | None = None) -> dic
 
 
 def parse_time(value: object) -> datetime:
-    """A Kuaidi100 time ("2024-04-27 02:52:19", Beijing time) as an aware datetime."""
-    text = str(value or "").strip()
-    for fmt in TIME_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)
-        except ValueError:
-            continue
-    raise _RowError(f"无法识别的时间 {text!r}")
+    """A Kuaidi100 time (Beijing time) as an aware datetime."""
+    return parse_provider_time(value, _RowError)
 
 
 def result_events(result: Mapping[str, Any], *, carrier_code: str, errors: list[str]) -> list[TraceEvent]:
