@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from fahuo.carriers.models import Carrier
+from fahuo.carriers.pricing import FREIGHT_FIELDS
 from fahuo.carriers.services import RateChange, RateDraft, normalize_province, schedule_rate_change
 from fahuo.kit.errors import FahuoError, InvalidInput
 
@@ -55,14 +56,7 @@ FIELDS: tuple[Field, ...] = (
         required=False,
     ),
 )
-REQUIRED = (
-    "dest_province",
-    "first_weight_g",
-    "first_price_fen",
-    "step_weight_g",
-    "step_price_fen",
-    "transit_hours",
-)
+REQUIRED = ("dest_province", *FREIGHT_FIELDS, "transit_hours")
 DISPLAY = {
     "dest_province": "dest_province / 目的省份",
     "first_weight_g": "first_weight_g / 首重(kg)",

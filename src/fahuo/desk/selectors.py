@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,23 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from fahuo.accounts.models import AuditLog
 from fahuo.accounts.selectors import visible
-from fahuo.orders.formats import SHANGHAI
 from fahuo.orders.models import ImportBatch, ImportRowError, Order
-from fahuo.orders.selectors import order_list
-
-
-def desk_order_list(
-    *, batch: int | None = None, created_on: dt.date | None = None, **filters: Any
-) -> QuerySet[Order]:
-    """``orders.selectors.order_list`` plus the two filters the desk links to: one import batch
-    (its flagged orders) and the day orders arrived (the dashboard's "new today")."""
-    qs = order_list(**filters)
-    if batch:
-        qs = qs.filter(import_batch_id=batch)
-    if created_on:
-        start = dt.datetime.combine(created_on, dt.time.min, tzinfo=SHANGHAI)
-        qs = qs.filter(created_at__gte=start, created_at__lt=start + dt.timedelta(days=1))
-    return qs
 
 
 def order_for_page(*, pk: int, user: Any) -> Order:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.services import audit, require
 from fahuo.desk import print_summary, selectors
-from fahuo.desk.forms import ImportForm, OrderFilterForm, PrintForm, RecipientForm
+from fahuo.desk.forms import ImportForm, PrintForm, RecipientForm
 from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.shipback.services import shipbacks_for_order
@@ -31,6 +31,8 @@ from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, fahuo_error, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.livestream.selectors import next_stream_shortfalls
 from fahuo.orders import import_runs, phone_search
+from fahuo.orders import selectors as order_selectors
+from fahuo.orders.forms import OrderFilterForm
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.selectors import dashboard_counts
 from fahuo.orders.services import reveal_recipient, update_recipient
@@ -73,7 +75,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form = OrderFilterForm(request.GET, user=request.user)
     filters = form.filters()
     _guard_phone_search(request, filters)
-    page = Paginator(selectors.desk_order_list(user=request.user, **filters), PAGE_SIZE).get_page(
+    page = Paginator(order_selectors.order_list(user=request.user, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {"nav": "orders", "form": form, "page": page, "filtered": bool(filters)}

@@ -7,10 +7,8 @@ cancelling a batch needs ``orders.change_order``.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any, Literal
 
-from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
@@ -215,13 +213,9 @@ def cancel(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 def batch_pdf(request: HttpRequest, batch_id: int) -> FileResponse:
     require(request, PRINT)
     batch = svc.get_batch(pk=batch_id, user=request.user)
-    root = Path(settings.FAHUO_OUTPUT_DIR).resolve()
-    path = (root / batch.pdf_path).resolve() if batch.pdf_path else None
-    if path is None or root not in path.parents or not path.is_file():
+    response = label_audit.batch_pdf_response(batch=batch, user=request.user, request=request, via="api")
+    if response is None:
         raise NotFound("该波次还没有面单文件")
-    label_audit.record_batch_download(batch=batch, user=request.user, request=request, via="api")
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=f"fahuo-batch-{batch.pk}.pdf")
-    response["Content-Type"] = "application/pdf"
     return response
 
 

@@ -26,9 +26,13 @@ def order_list(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     q: str | None = None,
+    batch: int | None = None,
+    created_on: dt.date | None = None,
 ) -> QuerySet[Order]:
     """Orders, newest paid first, filtered; dates are paid dates in Beijing time, both ends inclusive.
-    With ``user``, only the orders of the user's shops (None: every shop — the CLI and workers)."""
+    With ``user``, only the orders of the user's shops (None: every shop — the CLI and workers).
+    ``batch``: one import batch (its flagged orders, linked from the import report); ``created_on``:
+    the day orders arrived (the dashboard's "new today")."""
     qs = Order.objects.select_related("shop", "customer", "carrier", "warehouse").prefetch_related("lines")
     if user is not None:
         qs = visible(qs, user)
@@ -46,6 +50,13 @@ def order_list(
         qs = qs.filter(paid_at__lt=_day_start(date_to + dt.timedelta(days=1)))
     if q and q.strip():
         qs = qs.filter(_search(q.strip(), user=user))
+    if batch:
+        qs = qs.filter(import_batch_id=batch)
+    if created_on:
+        qs = qs.filter(
+            created_at__gte=_day_start(created_on),
+            created_at__lt=_day_start(created_on + dt.timedelta(days=1)),
+        )
     return qs
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from fahuo.carriers.pricing import FREIGHT_FIELDS
 from fahuo.kit.errors import InvalidInput
 
 IntArray = npt.NDArray[np.int64]
@@ -368,19 +369,7 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("carrier", "cold_chain", "insured", "volumetric_divisor", "max_weight_g"),
         ("name", "max_parcels"),
     ),
-    "rates.csv": (
-        (
-            "carrier",
-            "origin_province",
-            "dest_province",
-            "first_weight_g",
-            "first_price_fen",
-            "step_weight_g",
-            "step_price_fen",
-            "transit_hours",
-        ),
-        (),
-    ),
+    "rates.csv": (("carrier", "origin_province", "dest_province", *FREIGHT_FIELDS, "transit_hours"), ()),
     "capacity.csv": (("carrier", "warehouse", "max_parcels"), ()),
     "slots.csv": (("carrier", "warehouse", "slot", "depart_hours"), ("max_parcels",)),
     "orders.csv": (

@@ -232,6 +232,33 @@ def _back(request: HttpRequest, run: AllocationRun, **params: Any) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
+def _override(
+    request: HttpRequest,
+    run: AllocationRun,
+    ids: list[int],
+    carrier_code: str,
+    warehouse_code: str,
+    *,
+    skip_infeasible: bool = False,
+) -> tuple[services.OverrideResult, Carrier, Warehouse] | None:
+    """Override in one transaction; a refusal becomes the page's error message (None)."""
+    try:
+        with transaction.atomic():
+            carrier, warehouse = _lane(carrier_code, warehouse_code)
+            result = services.override(
+                run=run,
+                order_ids=ids,
+                carrier=carrier,
+                warehouse=warehouse,
+                user=request.user,
+                skip_infeasible=skip_infeasible,
+            )
+    except FahuoError as exc:
+        messages.error(request, exc.message)
+        return None
+    return result, carrier, warehouse
+
+
 @require_POST
 @desk_view(CHANGE)
 def override_order(request: HttpRequest, pk: int) -> HttpResponse:
@@ -245,15 +272,9 @@ def override_order(request: HttpRequest, pk: int) -> HttpResponse:
     order_id = form.cleaned_data["order"]
     carrier_code, warehouse_code = form.cleaned_data["lane"]
     _require_role_in_shops(request, run, order_ids=[order_id])
-    try:
-        with transaction.atomic():
-            carrier, warehouse = _lane(carrier_code, warehouse_code)
-            services.override(
-                run=run, order_ids=[order_id], carrier=carrier, warehouse=warehouse, user=request.user
-            )
-    except FahuoError as exc:
-        messages.error(request, exc.message)
-    else:
+    done = _override(request, run, [order_id], carrier_code, warehouse_code)
+    if done is not None:
+        carrier, warehouse = done[1], done[2]
         messages.success(
             request,
             _("The order now ships with %(carrier)s from %(warehouse)s.")
@@ -275,20 +296,11 @@ def override_group(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     ids = selectors.group_order_ids(run=run, province=data["province"])
     _require_role_in_shops(request, run, order_ids=ids)
-    try:
-        with transaction.atomic():
-            carrier, warehouse = _lane(data["carrier"], data["warehouse"])
-            result = services.override(
-                run=run,
-                order_ids=ids,
-                carrier=carrier,
-                warehouse=warehouse,
-                user=request.user,
-                skip_infeasible=data["skip_infeasible"],
-            )
-    except FahuoError as exc:
-        messages.error(request, exc.message)
-    else:
+    done = _override(
+        request, run, ids, data["carrier"], data["warehouse"], skip_infeasible=data["skip_infeasible"]
+    )
+    if done is not None:
+        result, carrier, warehouse = done
         text = _("%(n)s orders to %(province)s now ship with %(carrier)s from %(warehouse)s.") % {
             "n": result.updated,
             "province": data["province"],

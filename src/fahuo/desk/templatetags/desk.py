@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from fahuo.desk.forms import REASON_LABELS, STATUS_LABELS
 from fahuo.kit.money import format_yuan
+from fahuo.orders.forms import REASON_LABELS, STATUS_LABELS
 
 register = template.Library()
 

@@ -165,17 +165,9 @@ def _bar(batch_id: int, *, quiet: bool) -> Iterator[Callable[[PrintBatch], None]
     if quiet or not sys.stderr.isatty():
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from fahuo.fulfilment.labels.cli import rich_progress
 
-    with Progress(
-        TextColumn("batch {task.fields[batch]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
+    with rich_progress("batch {task.fields[batch]}") as bar:
         task = bar.add_task("", total=None, batch=batch_id)
 
         def update(batch: PrintBatch) -> None:

@@ -7,12 +7,10 @@ voiding a waybill or cancelling a batch needs ``orders.change_order`` (operators
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -27,8 +25,6 @@ from django.views.decorators.http import require_GET, require_POST
 from fahuo.accounts.selectors import visible
 from fahuo.accounts.services import audit, require
 from fahuo.carriers.models import Carrier
-from fahuo.desk.forms import LABEL_SIZES, OrderFilterForm
-from fahuo.desk.selectors import desk_order_list
 from fahuo.fulfilment.batches import services as svc
 from fahuo.fulfilment.labels import audit as label_audit
 from fahuo.fulfilment.labels import platform_print
@@ -39,7 +35,9 @@ from fahuo.integrations.registry import PRINTS_ENCRYPTED
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, fahuo_error, htmx_target, private, vary_on_htmx
+from fahuo.orders.forms import LABEL_SIZES, OrderFilterForm
 from fahuo.orders.models import Order, OrderStatus
+from fahuo.orders.selectors import order_list
 
 PRINT = "fulfilment.print_labels"
 VOID = "orders.change_order"
@@ -103,7 +101,7 @@ class BatchForm(OrderFilterForm):
         """The ready orders this filter selects (a batch only ever takes ready orders)."""
         filters = self.order_filters()
         carrier, warehouse = filters.pop("carrier", None), filters.pop("warehouse", None)
-        qs = desk_order_list(status=OrderStatus.READY, user=self.user, **filters)
+        qs = order_list(status=OrderStatus.READY, user=self.user, **filters)
         if carrier is not None:
             qs = qs.filter(carrier=carrier)
         if warehouse is not None:
@@ -298,41 +296,35 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_view(PRINT)
 def batch_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     batch = svc.get_batch(pk=pk, user=request.user)
-    root = Path(settings.FAHUO_OUTPUT_DIR).resolve()
-    path = (root / batch.pdf_path).resolve() if batch.pdf_path else None
-    if path is None or root not in path.parents or not path.is_file():
+    response = label_audit.batch_pdf_response(batch=batch, user=request.user, request=request, via="desk")
+    if response is None:
         raise Http404("this batch has no labels file")
-    label_audit.record_batch_download(batch=batch, user=request.user, request=request, via="desk")
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=f"fahuo-batch-{batch.pk}.pdf")
-    response["Content-Type"] = "application/pdf"
     return private(response)
 
 
 @require_POST
 @desk_view(PRINT)
 def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    svc.get_batch(pk=pk, user=request.user)  # 404 for another shop's batch
-    try:
-        with transaction.atomic():
-            svc.resume_batch(batch_id=pk, user=request.user, request=request)
-    except FahuoError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The batch continues from where it stopped."))
-    return redirect("fulfilment:batch_detail", pk=pk)
+    return _batch_action(request, pk, svc.resume_batch, _("The batch continues from where it stopped."))
 
 
 @require_POST
 @desk_view(VOID)
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    svc.get_batch(pk=pk, user=request.user)  # 404 for another shop's batch
+    done = _("Batch cancelled: its unprinted orders are back in the ready queue.")
+    return _batch_action(request, pk, svc.cancel_batch, done)
+
+
+def _batch_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
+    """Resume or cancel a batch of the user's shops (another shop's: 404) and say how it went."""
+    svc.get_batch(pk=pk, user=request.user)
     try:
         with transaction.atomic():
-            svc.cancel_batch(batch_id=pk, user=request.user, request=request)
+            action(batch_id=pk, user=request.user, request=request)
     except FahuoError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Batch cancelled: its unprinted orders are back in the ready queue."))
+        messages.success(request, done)
     return redirect("fulfilment:batch_detail", pk=pk)
 
 

@@ -9,9 +9,11 @@ address went into, and "which files hold order X" is one indexed query.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
 
 from fahuo.accounts.middleware import current_ip
 from fahuo.accounts.models import AuditLog
@@ -62,3 +64,18 @@ def record_batch_download(*, batch: PrintBatch, user: Any, request: HttpRequest 
         batch=batch.pk,
         via=via,
     )
+
+
+def batch_pdf_response(
+    *, batch: PrintBatch, user: Any, request: HttpRequest, via: str
+) -> FileResponse | None:
+    """The batch's PDF as a download, its orders audited; None when it has no file (yet) under the
+    output folder."""
+    root = Path(settings.FAHUO_OUTPUT_DIR).resolve()
+    path = (root / batch.pdf_path).resolve() if batch.pdf_path else None
+    if path is None or root not in path.parents or not path.is_file():
+        return None
+    record_batch_download(batch=batch, user=user, request=request, via=via)
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=f"fahuo-batch-{batch.pk}.pdf")
+    response["Content-Type"] = "application/pdf"
+    return response

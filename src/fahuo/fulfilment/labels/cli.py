@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 PROGRESS_MIN_ORDERS = 200  # smaller runs finish before a bar is worth drawing
 
@@ -25,23 +26,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
+def rich_progress(column: str) -> Iterator[Any]:
+    """A transient rich progress bar on stderr: ``column`` (a rich text column), bar, done/total, time."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(column), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        yield bar
+
+
+@contextmanager
 def progress_bar(total: int, *, label: str) -> Iterator[Callable[[str, int, int], None] | None]:
     """A rich progress bar on stderr for long runs at a terminal; None (no callback) otherwise."""
     if total < PROGRESS_MIN_ORDERS or not sys.stderr.isatty():
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     phases = {"issue": "issuing waybills", "render": "rendering labels"}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
+    with rich_progress("{task.description}") as bar:
         task = bar.add_task(label, total=total)
 
         def update(phase: str, done: int, of: int) -> None:

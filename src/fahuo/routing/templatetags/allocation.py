@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import template
@@ -11,29 +12,20 @@ from fahuo.routing.forms import BINDING_LABELS, BINDING_TEXT, CHECK_LABELS, RULE
 register = template.Library()
 
 
-@register.filter
-def check_label(code: str) -> str:
-    return str(CHECK_LABELS.get(code, code))
+def _lookup(labels: Mapping[str, Any], *, blank: bool = False) -> Callable[[str], str]:
+    """A filter showing a code's label: the code itself (or "" with ``blank``) when it has none."""
+
+    def label(code: str) -> str:
+        return str(labels.get(code, "" if blank else code))
+
+    return label
 
 
-@register.filter
-def binding_label(code: str) -> str:
-    return str(BINDING_LABELS.get(code, code))
-
-
-@register.filter
-def binding_text(code: str) -> str:
-    return str(BINDING_TEXT.get(code, ""))
-
-
-@register.filter
-def trait_label(code: str) -> str:
-    return str(TRAIT_LABELS.get(code, code))
-
-
-@register.filter
-def kind_label(kind: str) -> str:
-    return str(RULE_KIND_LABELS.get(kind, kind))
+check_label = register.filter("check_label", _lookup(CHECK_LABELS))
+binding_label = register.filter("binding_label", _lookup(BINDING_LABELS))
+binding_text = register.filter("binding_text", _lookup(BINDING_TEXT, blank=True))
+trait_label = register.filter("trait_label", _lookup(TRAIT_LABELS))
+kind_label = register.filter("kind_label", _lookup(RULE_KIND_LABELS))
 
 
 @register.filter
