@@ -3,9 +3,12 @@ parcels, will the carrier pick them up within the contract's pickup hours at its
 per hour, and is the stream still within the contract's peak per stream?
 
 The projection is deliberately simple and explainable: the parcels not yet picked up are taken in the
-order they were labelled, the carrier picks up ``pickups_per_hour`` of them an hour from now, and a
-parcel whose turn comes after ``issued_at + pickup_hours`` will be late; the penalty at stake is the
-contract's late penalty (% of the parcel's freight) on those. Over the peak, the whole stream is
+order they were labelled. The pickups already booked for the stream (the slots of the peak notice sent
+to the carrier) come first, each at its time with at most its parcels; after the last of them the
+carrier picks up ``pickups_per_hour`` an hour, only in the hours of the contract's pickup window
+(``Contract.pickup_window``, Beijing time; none: every hour). A parcel whose pickup comes after
+``issued_at + pickup_hours`` will be late; the penalty at stake is the contract's late penalty (% of
+the parcel's freight) on those. Over the peak, the whole stream is
 exempt from penalties (the settlement's rule): that alert says how much penalty is then forfeited.
 """
 
@@ -26,6 +29,7 @@ from fahuo.contracts import settlement as st
 from fahuo.contracts.models import ContractAlert
 from fahuo.kit.money import format_yuan
 from fahuo.orders.models import Order
+from fahuo.routing.pickup import parse_window
 
 KINDS = ("stream_pickup", "stream_capacity")
 
@@ -93,16 +97,14 @@ def _risk(
     peak = (contract.peak_capacity_per_stream if contract else None) or services.DEFAULT_PEAK_CAPACITY
     lanes = services._lanes(carrier, terms.origin_province, timezone.localdate(now))
     hours = dt.timedelta(hours=terms.pickup_hours)
-    late = penalty = queue = 0
+    waiting = sum(1 for row in parcels if row[1] is None)
+    window = parse_window(contract.pickup_window) if contract and contract.pickup_window else None
+    booked = _booked(session, carrier, now)
+    times = iter(pickup_times(waiting, now=now, per_hour=per_hour, window=window, booked=booked))
+    late = penalty = 0
     for issued, picked, dest, weight, packed, volumetric in parcels:
-        deadline = (issued or now) + hours
-        if picked is not None:
-            if picked <= deadline:
-                continue
-        else:
-            queue += 1
-            if now + dt.timedelta(hours=queue / per_hour) <= deadline:
-                continue
+        if (picked if picked is not None else next(times)) <= (issued or now) + hours:
+            continue
         late += 1
         lane = lanes.get(dest)
         if lane is not None:
@@ -110,8 +112,52 @@ def _risk(
             penalty += st._pct_of(st.lane_freight_fen(lane, billable, 0), terms.late_penalty_pct)
     return StreamRisk(
         session_key=f"LIVE{session.pk}", title=session.title, carrier=carrier, parcels=max(len(parcels), allocated),
-        peak=peak, awaiting=queue, late=late, penalty_fen=penalty, pickup_hours=terms.pickup_hours, per_hour=per_hour,
+        peak=peak, awaiting=waiting, late=late, penalty_fen=penalty, pickup_hours=terms.pickup_hours, per_hour=per_hour,
     )  # fmt: skip
+
+
+def _open(at: dt.datetime, window: tuple[int, int] | None) -> bool:
+    """Whether the carrier collects in the hour of ``at`` (Beijing time); a window may pass midnight."""
+    if window is None or window[0] == window[1]:
+        return True
+    hour, (start, end) = at.astimezone(st.SHANGHAI).hour, window
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def _booked(session: Any, carrier: Carrier, now: dt.datetime) -> list[tuple[dt.datetime, int]]:
+    """The stream's pickups booked with the carrier (its sent peak notice's slots) not over yet."""
+    notice = apps.get_model("livestream", "PeakNotice")
+    found = notice.objects.filter(session_id=session.pk, carrier=carrier, sent_at__isnull=False).first()
+    slots = found.pickup_slots if found is not None else []
+    return [
+        (dt.datetime.fromisoformat(s["from"]), int(s["parcels"]))
+        for s in slots
+        if dt.datetime.fromisoformat(s["to"]) > now and int(s["parcels"]) > 0
+    ]
+
+
+def pickup_times(
+    count: int, *, now: dt.datetime, per_hour: int, window: tuple[int, int] | None,
+    booked: list[tuple[dt.datetime, int]],
+) -> list[dt.datetime]:  # fmt: skip
+    """When each of ``count`` waiting parcels is picked up, in label order: the booked pickups first
+    (each at its time, at most its parcels), then ``per_hour`` an hour in the window's hours."""
+    out: list[dt.datetime] = []
+    for at, n in sorted(booked):
+        out += [max(at, now)] * min(n, count - len(out))
+    t = max([now, *(at for at, _ in booked)])
+    step = need = dt.timedelta(hours=1) / max(per_hour, 1)
+    horizon = t + dt.timedelta(days=7)
+    while len(out) < count and t < horizon:
+        hour_end = t.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        if not _open(t, window):
+            t = hour_end
+        elif t + need <= hour_end:
+            t, need = t + need, step
+            out.append(t)
+        else:
+            need, t = need - (hour_end - t), hour_end
+    return out + [horizon] * (count - len(out))  # beyond a week: late whatever the deadline
 
 
 def _upsert(carrier: Carrier, kind: str, key: str, message: str) -> bool:

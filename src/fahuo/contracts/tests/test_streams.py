@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from fahuo.carriers.models import Contract
 from fahuo.contracts.models import ContractAlert
 from fahuo.contracts.streams import stream_breach_alerts, stream_risks
 from fahuo.contracts.tests.factories import contracted_carrier, parcel, session
+from fahuo.livestream.models import PeakNotice
 from fahuo.tracking.models import Track
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +76,34 @@ def test_within_the_contract_nothing_is_raised(shop: Any) -> None:
             shop, carrier, ready_at=NOW, paid_at=NOW - dt.timedelta(minutes=20 + i), tracking_no=f"YTOK{i}"
         )
     assert stream.pk and stream_breach_alerts(now=NOW) == 0 and not ContractAlert.objects.exists()
+
+
+def test_outside_the_contracts_pickup_window_every_waiting_parcel_is_late(live: Any) -> None:
+    stream, carrier = live
+    Contract.objects.filter(carrier=carrier).update(pickup_window="08:00-20:00")
+    # 21:00: the carrier next collects at 08:00 tomorrow, long after the 22:30 deadline.
+    (risk,) = stream_risks(session=stream, now=NOW)
+    assert (risk.awaiting, risk.late, risk.penalty_fen) == (8, 8, 800)
+
+
+def test_a_window_that_opens_later_tonight_delays_the_pickups(live: Any) -> None:
+    stream, carrier = live
+    Contract.objects.filter(carrier=carrier).update(pickup_window="22:00-02:00", pickup_capacity_per_hour=4)
+    # Nothing until 22:00, then 4 an hour: 22:15, 22:30 are in time (deadline 22:30), the other 6 late.
+    (risk,) = stream_risks(session=stream, now=NOW)
+    assert risk.late == 6
+
+
+def test_pickups_already_booked_with_the_carrier_come_first(live: Any) -> None:
+    stream, carrier = live
+    slot = {"from": (NOW + dt.timedelta(minutes=30)).isoformat(), "to": (NOW + dt.timedelta(hours=1)).isoformat(),
+            "parcels": 6}  # fmt: skip
+    notice = PeakNotice.objects.create(
+        session=stream, carrier=carrier, expected_parcels=8, pickup_slots=[slot]
+    )
+    (unsent,) = stream_risks(session=stream, now=NOW)
+    assert unsent.late == 5  # a notice not sent books nothing
+    PeakNotice.objects.filter(pk=notice.pk).update(sent_at=NOW - dt.timedelta(hours=3))
+    # 6 at 21:30 as booked; then 2 an hour after it: 22:00, 22:30 — every parcel by its 22:30 deadline.
+    (risk,) = stream_risks(session=stream, now=NOW)
+    assert (risk.late, risk.penalty_fen) == (0, 0)
