@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from fahuo.kit.errors import ProviderError
+from fahuo.kit.privacy import scrub
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +53,34 @@ class MessageChannel(Protocol):
     ) -> SendResult: ...
 
     def close(self) -> None: ...
+
+
+class ProviderChannel:
+    """The shape the provider channels share: ``send`` checks nothing itself, it hands the message to
+    ``deliver`` (the provider's mapping and call) and turns a ``ProviderError`` (network, HTTP 5xx,
+    an unreadable answer) into a retryable failure without personal data; ``close`` closes the
+    provider client."""
+
+    key: str
+    client: Any
+
+    def send(
+        self,
+        to: str,
+        body: str,
+        *,
+        template_code: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> SendResult:
+        try:
+            return self.deliver(to, body, template_code, params)
+        except ProviderError as exc:  # no usable answer: try again later
+            return SendResult.failed(scrub(exc.message), retryable=True)
+
+    def deliver(
+        self, to: str, body: str, template_code: str | None, params: Mapping[str, str] | None
+    ) -> SendResult:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.client.close()

@@ -6,16 +6,15 @@ from collections.abc import Mapping
 
 from fahuo.integrations.douyin.client import DouyinClient
 from fahuo.integrations.douyin.codes import FailureKind
-from fahuo.integrations.messaging.base import SendResult
+from fahuo.integrations.messaging.base import ProviderChannel, SendResult
 from fahuo.integrations.messaging.douyin_im import mapper
 from fahuo.integrations.messaging.douyin_im.settings import DouyinImSettings
-from fahuo.kit.errors import ProviderError
 from fahuo.kit.privacy import scrub
 
 CHANNEL_KEY = "douyin_im"
 
 
-class DouyinImChannel:
+class DouyinImChannel(ProviderChannel):
     """fahuo's MessageChannel for 抖店 IM; ``to`` is the 抖店 order id (the platform knows its buyer,
     so no personal data leaves fahuo). Signing is ``fahuo.integrations.douyin.client.sign``."""
 
@@ -25,22 +24,14 @@ class DouyinImChannel:
         self.settings = settings
         self.client = client or DouyinClient(settings.douyin)
 
-    def send(
-        self,
-        to: str,
-        body: str,
-        *,
-        template_code: str | None = None,
-        params: Mapping[str, str] | None = None,
+    def deliver(
+        self, to: str, body: str, template_code: str | None, params: Mapping[str, str] | None
     ) -> SendResult:
         try:
             call_params = mapper.send_params(order_id=to, body=body, params=params)
         except mapper.MappingError as exc:
             return SendResult.failed(exc.message, retryable=False, code="invalid")
-        try:
-            answer = self.client.call(self.settings.method, call_params)
-        except ProviderError as exc:  # network, HTTP 5xx, unreadable answer: try again later
-            return SendResult.failed(scrub(exc.message), retryable=True)
+        answer = self.client.call(self.settings.method, call_params)
         outcome, msg_id = mapper.parse_send_response(answer)
         if outcome.ok:
             return SendResult.sent(msg_id or outcome.log_id, code=str(outcome.code))
@@ -51,6 +42,3 @@ class DouyinImChannel:
             code=code,
             throttled=outcome.kind is FailureKind.RATE_LIMITED,
         )
-
-    def close(self) -> None:
-        self.client.close()

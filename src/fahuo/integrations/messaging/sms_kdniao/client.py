@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fahuo.integrations.kdniao.client import KdniaoClient
-from fahuo.integrations.messaging.base import SendResult
+from fahuo.integrations.messaging.base import ProviderChannel, SendResult
 from fahuo.integrations.messaging.sms_kdniao import mapper
 from fahuo.integrations.messaging.sms_kdniao.codes import FailureKind
 from fahuo.integrations.messaging.sms_kdniao.settings import KdniaoSmsSettings
-from fahuo.kit.errors import ProviderError
 from fahuo.kit.privacy import scrub
 
 CHANNEL_KEY = "sms"
 
 
-class KdniaoSmsChannel:
+class KdniaoSmsChannel(ProviderChannel):
     """fahuo's MessageChannel for SMS. Signing and form encoding are Kdniao's usual ones
     (``fahuo.integrations.kdniao.client``)."""
 
@@ -25,22 +24,14 @@ class KdniaoSmsChannel:
         self.settings = settings
         self.client = client or KdniaoClient(settings.kdniao())
 
-    def send(
-        self,
-        to: str,
-        body: str,
-        *,
-        template_code: str | None = None,
-        params: Mapping[str, str] | None = None,
+    def deliver(
+        self, to: str, body: str, template_code: str | None, params: Mapping[str, str] | None
     ) -> SendResult:
         try:
             data = mapper.send_request_data(to=to, body=body, params=params, settings=self.settings)
         except mapper.MappingError as exc:
             return SendResult.failed(exc.message, retryable=False, code=str(exc.kind))
-        try:
-            answer = self.client.call(mapper.REQUEST_SEND, data)
-        except ProviderError as exc:  # no usable answer (network, HTTP 5xx): try again later
-            return SendResult.failed(scrub(exc.message), retryable=True)
+        answer = self.client.call(mapper.REQUEST_SEND, data)
         outcome = mapper.parse_send_response(answer)
         if outcome.ok:
             return SendResult.sent(outcome.msg_id, code=outcome.code)
@@ -50,6 +41,3 @@ class KdniaoSmsChannel:
             code=outcome.code,
             throttled=outcome.kind is FailureKind.RATE_LIMITED,
         )
-
-    def close(self) -> None:
-        self.client.close()

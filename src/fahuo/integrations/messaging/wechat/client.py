@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from fahuo.integrations.http import RetryPolicy, Wording, call_json
-from fahuo.integrations.messaging.base import SendResult
+from fahuo.integrations.messaging.base import ProviderChannel, SendResult
 from fahuo.integrations.messaging.wechat import codes, mapper
 from fahuo.integrations.messaging.wechat.settings import SEND_PATH, TOKEN_PATH, WechatSettings
 from fahuo.kit.errors import ProviderError
@@ -123,7 +123,7 @@ def _errcode(body: Mapping[str, Any]) -> int:
         return -1
 
 
-class WechatChannel:
+class WechatChannel(ProviderChannel):
     """fahuo's MessageChannel for WeChat subscribe messages; ``to`` is the buyer's openid and
     ``template_code`` the fahuo message key (mapped to a template id by the account's settings)."""
 
@@ -133,13 +133,8 @@ class WechatChannel:
         self.settings = settings
         self.client = client or WechatClient(settings)
 
-    def send(
-        self,
-        to: str,
-        body: str,
-        *,
-        template_code: str | None = None,
-        params: Mapping[str, str] | None = None,
+    def deliver(
+        self, to: str, body: str, template_code: str | None, params: Mapping[str, str] | None
     ) -> SendResult:
         values = {"提示": body, **dict(params or {})}
         try:
@@ -170,6 +165,3 @@ class WechatChannel:
             code=str(errcode),
             throttled=kind is codes.FailureKind.RATE_LIMITED,
         )
-
-    def close(self) -> None:
-        self.client.close()
