@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -259,16 +260,28 @@ def _override(
     return result, carrier, warehouse
 
 
-@require_POST
-@desk_view(CHANGE)
-def override_order(request: HttpRequest, pk: int) -> HttpResponse:
+def _run_and_form(
+    request: HttpRequest, pk: int, form_class: type[forms.Form], error: str
+) -> HttpResponse | tuple[AllocationRun, forms.Form]:
+    """The editable run and the posted override form; else the response (error page, or back to
+    the run with ``error``)."""
     run = _run_or_error(request, pk)
     if isinstance(run, HttpResponse):
         return run
-    form = OverrideForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a carrier and a warehouse."))
+        messages.error(request, error)
         return redirect(_back(request, run))
+    return run, form
+
+
+@require_POST
+@desk_view(CHANGE)
+def override_order(request: HttpRequest, pk: int) -> HttpResponse:
+    got = _run_and_form(request, pk, OverrideForm, _("Choose a carrier and a warehouse."))
+    if isinstance(got, HttpResponse):
+        return got
+    run, form = got
     order_id = form.cleaned_data["order"]
     carrier_code, warehouse_code = form.cleaned_data["lane"]
     _require_role_in_shops(request, run, order_ids=[order_id])
@@ -286,13 +299,10 @@ def override_order(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @desk_view(CHANGE)
 def override_group(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_or_error(request, pk)
-    if isinstance(run, HttpResponse):
-        return run
-    form = GroupOverrideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a province, a carrier and a warehouse."))
-        return redirect(_back(request, run))
+    got = _run_and_form(request, pk, GroupOverrideForm, _("Choose a province, a carrier and a warehouse."))
+    if isinstance(got, HttpResponse):
+        return got
+    run, form = got
     data = form.cleaned_data
     ids = selectors.group_order_ids(run=run, province=data["province"])
     _require_role_in_shops(request, run, order_ids=ids)

@@ -337,14 +337,20 @@ def _back(pk: int, request: HttpRequest) -> str:
     return reverse("fulfilment:batch_detail", args=[pk]) + (f"?{urlencode(query)}" if query else "")
 
 
-@require_POST
-@desk_view(PRINT)
-def batch_reprint(request: HttpRequest, pk: int, order_pk: int) -> HttpResponseBase:
-    """One order's label again as a PDF download: the same waybill, or a new one after a void."""
+def _batch_order(request: HttpRequest, pk: int, order_pk: int) -> tuple[PrintBatch, Order]:
+    """A batch of the user's shops and one of its orders; 404 for anything else."""
     batch = svc.get_batch(pk=pk, user=request.user)
     order = Order.objects.filter(pk=order_pk, batch_items__batch=batch).first()
     if order is None:
         raise Http404("order not in this batch")
+    return batch, order
+
+
+@require_POST
+@desk_view(PRINT)
+def batch_reprint(request: HttpRequest, pk: int, order_pk: int) -> HttpResponseBase:
+    """One order's label again as a PDF download: the same waybill, or a new one after a void."""
+    batch, order = _batch_order(request, pk, order_pk)
     posted = request.POST.get("size", "")
     size = posted if posted in dict(LABEL_SIZES) else batch.size
     result = print_orders(orders=Order.objects.filter(pk=order.pk), size=size, user=request.user)
@@ -374,10 +380,7 @@ def batch_reprint(request: HttpRequest, pk: int, order_pk: int) -> HttpResponseB
 @desk_view(VOID)
 def batch_void(request: HttpRequest, pk: int, order_pk: int) -> HttpResponse:
     """Void (作废) one order's waybill with the provider; the order goes back to the ready queue."""
-    batch = svc.get_batch(pk=pk, user=request.user)
-    order = Order.objects.filter(pk=order_pk, batch_items__batch=batch).first()
-    if order is None:
-        raise Http404("order not in this batch")
+    order = _batch_order(request, pk, order_pk)[1]
     require(request, VOID, order.shop_id)  # the role in this order's shop
     try:
         voided = cancel_waybill(
