@@ -69,8 +69,8 @@ def claims_for(user: Any) -> QuerySet[Claim]:
 
 @dataclass
 class ShopPart:
-    """One shop's part of a weekly statement (``part`` is ``data["by_shop"][shop id]``, or None for a
-    statement generated before statements were split by shop)."""
+    """One shop's part of a weekly statement (``part`` is ``data["by_shop"][shop id]``; None when
+    none of the shop's parcels went with the carrier that week)."""
 
     statement: WeeklyStatement
     shop: Any
@@ -80,7 +80,10 @@ class ShopPart:
 def shop_parts(*, user: Any, statement: WeeklyStatement | None = None) -> list[ShopPart]:
     """The parts of the user's shops in the latest statements (or in one statement)."""
     shops = list(shops_for(user).order_by("code"))
+    from fahuo.contracts.backfill import fill_all
+
     rows = [statement] if statement is not None else list(statements()[:50])
+    fill_all(rows)  # statements from before the split by shop get their parts once
     out = []
     for stmt in rows:
         by_shop = stmt.data.get("by_shop")

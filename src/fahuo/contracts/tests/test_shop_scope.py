@@ -149,3 +149,15 @@ def test_a_user_who_sees_every_shop_still_gets_the_whole_statement(
 ) -> None:
     page = client_for(owner).get(reverse("contracts:statement", args=[statement.pk])).content.decode()
     assert "¥25.00" in page and "YTS3" in page
+
+
+def test_a_statement_from_before_the_split_by_shop_gets_its_part_when_read(
+    shop_a_owner: Any, statement: WeeklyStatement, shop: Any
+) -> None:
+    split = statement.data["by_shop"]
+    old = {k: v for k, v in statement.data.items() if k != "by_shop"}
+    WeeklyStatement.objects.filter(pk=statement.pk).update(data=old)
+    page = client_for(shop_a_owner).get(reverse("contracts:statement", args=[statement.pk]))
+    assert page.status_code == 200 and "YTS1" in page.content.decode() and "¥10.00" in page.content.decode()
+    statement.refresh_from_db()
+    assert statement.data["by_shop"] == split and statement.data["net_fen"] == old["net_fen"]
