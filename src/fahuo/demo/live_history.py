@@ -55,8 +55,7 @@ def seed_live_sessions(
     sessions: list[LiveSession] = []
     base = max(300, Order.objects.filter(shop=shop, paid_at__gte=stream_start).count())
     _seed_live_contracts(carriers, stream_start, base)
-    reviewed: tuple[Any, list[Order], list[str]] | None = None  # the most recent finished stream
-    older: list[tuple[Any, list[Order], list[str]]] = []  # the streams before it
+    finished: list[tuple[Any, list[Order], list[str]]] = []  # the most recent first
     for days, hhmm, minutes, size in LIVE_HISTORY if with_history else ():
         day = stream_start.astimezone(TZ).date() - timedelta(days=days)
         start = datetime.combine(day, time.fromisoformat(hhmm), tzinfo=TZ)
@@ -65,10 +64,7 @@ def seed_live_sessions(
         sessions.append(session)
         made, picks = _past_stream_orders(rng, shop, wh, skus, carriers, drops, start, days=days, minutes=minutes,
                                           count=min(5000, max(300, round(base * size * rng.lognormvariate(0, 0.15)))))  # fmt: skip
-        if reviewed is None:
-            reviewed = (session, made, picks)
-        else:
-            older.append((session, made, picks))
+        finished.append((session, made, picks))
     for session in sessions:
         FeaturedSku.objects.bulk_create(
             [FeaturedSku(session=session, sku=skus[c]) for c in dict.fromkeys(drops)]
@@ -82,14 +78,16 @@ def seed_live_sessions(
     )  # fmt: skip
     refresh_forecast(session=upcoming)
     create_notices(session=upcoming)
-    if reviewed is not None:
-        _seed_review(random.Random(rng.random()), *reviewed, carriers=carriers, warehouse=wh, skus=skus)
-    # The streams before it shipped the same way (within their contracts' peak shares) and were
-    # reviewed too, so the review's comparison has figures for each, not "—".
-    for session, made, picks in older:
-        room = {code: math.ceil(len(made) * share * 1.15) for code, share in LIVE_CONTRACTS}
-        _ship_stream(random.Random(rng.random()), session, made, picks, carriers=carriers, warehouse=wh,
-                     skus=skus, room=room)  # fmt: skip
+    # Every finished stream shipped and was reviewed, so the review's comparison has figures for
+    # each, not "—": the most recent one (``latest``) within its plan's peak parcels, the streams
+    # before it within their contracts' peak shares.
+    for i, (session, made, picks) in enumerate(finished):
+        stream_rng = random.Random(rng.random())
+        if i == 0:
+            room = _plan_reviewed(session)
+        else:
+            room = {code: math.ceil(len(made) * share * 1.15) for code, share in LIVE_CONTRACTS}
+        _ship_stream(stream_rng, session, made, picks, carriers=carriers, warehouse=wh, skus=skus, room=room)
         for kind in ("24h", "7d"):
             compute_review(session=session, kind=kind)
 
@@ -150,22 +148,12 @@ def _seed_live_contracts(carriers: dict[str, Carrier], stream_start: datetime, b
         )  # fmt: skip
 
 
-def _seed_review(
-    rng: random.Random,
-    session: Any,
-    orders: list[Order],
-    picks: list[str],
-    *,
-    carriers: dict[str, Carrier],
-    warehouse: Warehouse,
-    skus: dict[str, Sku],
-) -> None:
-    """The most recent finished stream (``latest``) as it went: its plan and notices (sent the day
-    before), labels, pickups (a few late), deliveries, some damage and loss; then its reviews."""
+def _plan_reviewed(session: Any) -> dict[str, int]:
+    """The most recent finished stream's plan and notices (sent the day before) as the desk had
+    them; returns the peak parcels per carrier code it shipped within."""
     from fahuo.livestream.models import PeakNotice
     from fahuo.livestream.notices import create_notices
     from fahuo.livestream.planning import plan_session
-    from fahuo.livestream.review import compute_review
     from fahuo.livestream.services import refresh_forecast
     from fahuo.tracking.models import Track
 
@@ -178,10 +166,7 @@ def _seed_review(
     )
     # The desk allocated cheapest first within the contracted peak (not the optimiser's split).
     specs = {spec.code for spec in data.CARRIERS}
-    room = {line.code: line.peak_parcels for line in plan.carriers if line.code in specs}
-    _ship_stream(rng, session, orders, picks, carriers=carriers, warehouse=warehouse, skus=skus, room=room)
-    for kind in ("24h", "7d"):
-        compute_review(session=session, kind=kind)
+    return {line.code: line.peak_parcels for line in plan.carriers if line.code in specs}
 
 
 def _ship_stream(
