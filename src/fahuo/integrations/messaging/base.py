@@ -64,16 +64,12 @@ class ProviderChannel:
     key: str
     client: Any
 
-    def send(
-        self,
-        to: str,
-        body: str,
-        *,
-        template_code: str | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> SendResult:
+    def send(self, to: str, body: str, **options: Any) -> SendResult:
+        """``options``: the protocol's ``template_code`` and ``params`` (nothing else)."""
+        if unknown := set(options) - {"template_code", "params"}:
+            raise TypeError(f"send() got unexpected options {sorted(unknown)}")
         try:
-            return self.deliver(to, body, template_code, params)
+            return self.deliver(to, body, options.get("template_code"), options.get("params"))
         except ProviderError as exc:  # no usable answer: try again later
             return SendResult.failed(scrub(exc.message), retryable=True)
 
