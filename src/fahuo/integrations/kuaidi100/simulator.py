@@ -36,7 +36,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 
@@ -56,6 +55,7 @@ from fahuo.integrations.kuaidi100.tracking import (
     query_sign,
 )
 from fahuo.integrations.simfaults import SimFaults
+from fahuo.integrations.simserver import fields, read_body, read_query
 
 DEMO_KEY = "fahuo-demo-key"
 DEMO_SECRET = "fahuo-demo-secret"  # public: the offline simulator's demo account
@@ -513,12 +513,7 @@ def handle_query(state: SimulatorState, form: Mapping[str, str]) -> dict[str, An
 
 
 def _read_form(environ: Mapping[str, Any]) -> dict[str, str]:
-    if environ.get("REQUEST_METHOD") == "GET":
-        raw = str(environ.get("QUERY_STRING", ""))
-    else:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length).decode("utf-8") if length else ""
-    return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    return read_query(environ) if environ.get("REQUEST_METHOD") == "GET" else fields(read_body(environ))
 
 
 def make_app(state: SimulatorState | None = None) -> WsgiApp:
