@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fahuo.kit.cli_io import add_shops
+
 ROLES = ("owner", "operator", "packer")  # spelled out: imported before Django is set up
 
 
@@ -14,13 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "为用户创建 API 令牌；令牌只显示这一次，数据库只保存它的哈希。"
     parser.add_argument("username", help="an existing desk user")
     parser.add_argument("--name", required=True, help="what the token is for, e.g. 'erp-sync'")
-    parser.add_argument(
-        "--shop",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="CODE",
-        help="only these shops (repeatable; each must be one of the user's); omitted: the user's shops",
+    add_shops(
+        parser, "only these shops (repeatable; each must be one of the user's); omitted: the user's shops"
     )
     parser.add_argument("--role", choices=ROLES, default="", help="act with at most this role")
 

@@ -11,6 +11,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from fahuo.kit.cli_io import add_shops
+
 # The role names, spelled out here: this module is imported before Django is set up.
 ROLES = ("owner", "operator", "packer")
 
@@ -18,14 +20,7 @@ ROLES = ("owner", "operator", "packer")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("username")
     parser.add_argument("--role", required=True, choices=ROLES)
-    parser.add_argument(
-        "--shop",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="CODE",
-        help="the shops this user works for (repeatable); omitted: every shop, for an owner only",
-    )
+    add_shops(parser, "the shops this user works for (repeatable); omitted: every shop, for an owner only")
     password = parser.add_mutually_exclusive_group()
     password.add_argument("--password", help="the password; one is generated and printed when omitted")
     password.add_argument(

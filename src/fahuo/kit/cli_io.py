@@ -27,3 +27,8 @@ def emit(args: argparse.Namespace, payload: Any, text: str) -> None:
 
 def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON (see docs/cli.md)")
+
+
+def add_shops(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--shop CODE [CODE …]``, repeatable, into ``args.shop`` (a list, empty when omitted)."""
+    parser.add_argument("--shop", action="extend", nargs="+", default=[], metavar="CODE", help=help)
