@@ -7,8 +7,10 @@ fetch directive is ``'self'``. Scripts run only from fahuo's own files or an inl
 carrying this request's nonce (``request.csp_nonce``, ``{{ request.csp_nonce }}`` in templates):
 no ``'unsafe-inline'`` and no ``'unsafe-eval'`` — event handlers live in static files
 (``desk.js``: ``data-confirm`` forms, ``data-current-row`` links) and htmx runs with
-``allowEval: false``. Styles still allow inline ``style=`` attributes (no script can run from a
-style) — a nonce there would make browsers ignore ``'unsafe-inline'`` and break them.
+``allowEval: false``. Styles likewise: only fahuo's stylesheets or a ``<style>`` carrying the nonce
+(injected CSS can still exfiltrate through selectors and ``url()``, and restyle a page to mislead);
+no ``style=`` attribute works — bar widths are ``pct-N`` classes, htmx's indicator style is in
+desk.css. Scripts may still set ``element.style`` (CSSOM), which the policy does not govern.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.http import HttpRequest, HttpResponse
 DEFAULT_CSP: dict[str, str] = {
     "default-src": "'self'",
     "script-src": "'self'",
-    "style-src": "'self' 'unsafe-inline'",
+    "style-src": "'self'",
     "img-src": "'self' data: blob:",
     "font-src": "'self' data:",
     "connect-src": "'self'",
@@ -37,10 +39,11 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 
 def csp_header(policy: Mapping[str, str], *, nonce: str = "") -> str:
-    """The header value; ``nonce`` is added to ``script-src`` (the policy's own sources are kept)."""
+    """The header value; ``nonce`` is added to ``script-src`` and ``style-src`` (their own sources kept)."""
     directives = dict(policy)
     if nonce:
-        directives["script-src"] = f"{directives.get('script-src', '')} 'nonce-{nonce}'".strip()
+        for directive in ("script-src", "style-src"):
+            directives[directive] = f"{directives.get(directive, '')} 'nonce-{nonce}'".strip()
     return "; ".join(f"{directive} {sources}".strip() for directive, sources in directives.items())
 
 

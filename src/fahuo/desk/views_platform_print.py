@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import visible
 from fahuo.carriers.models import ProviderAccount
-from fahuo.desk.security import DEFAULT_CSP
+from fahuo.desk.security import DEFAULT_CSP, csp_header
 from fahuo.fulfilment.labels import platform_print
 from fahuo.fulfilment.models import PlatformPrint, PlatformPrintStatus, PrintBatch
 from fahuo.integrations.douyin import print_component
@@ -52,10 +52,7 @@ def _with_component_csp(request: HttpRequest, response: HttpResponse) -> HttpRes
     """This page's Content-Security-Policy: the desk's own, plus websockets to loopback."""
     policy = dict(getattr(settings, "FAHUO_CSP", None) or DEFAULT_CSP)
     policy["connect-src"] = f"{policy.get('connect-src', chr(39) + 'self' + chr(39))} {LOOPBACK}"
-    nonce = getattr(request, "csp_nonce", "")
-    if nonce:
-        policy["script-src"] = f"{policy.get('script-src', '')} 'nonce-{nonce}'".strip()
-    response["Content-Security-Policy"] = "; ".join(f"{k} {v}".strip() for k, v in policy.items())
+    response["Content-Security-Policy"] = csp_header(policy, nonce=getattr(request, "csp_nonce", ""))
     return response
 
 

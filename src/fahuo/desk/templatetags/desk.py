@@ -35,6 +35,16 @@ def status_badge(status: str) -> SafeString:
 
 
 @register.filter
+def pct(value: Any) -> str:
+    """A bar's width as a class, ``pct-0`` … ``pct-100`` (desk.css): the CSP allows no ``style=``."""
+    try:
+        whole = round(float(value))
+    except (TypeError, ValueError):
+        whole = 0
+    return f"pct-{min(100, max(0, whole))}"
+
+
+@register.filter
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 

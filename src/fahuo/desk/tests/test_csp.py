@@ -1,4 +1,4 @@
-"""The Content-Security-Policy runs no inline code but ours: script-src has a fresh nonce per response
+"""The Content-Security-Policy runs no inline code or style but ours: a fresh nonce per response
 and neither 'unsafe-inline' nor 'unsafe-eval'; no template carries an inline handler or a script
 without the nonce. (The browser walk is test_csp_browser.py.)"""
 
@@ -37,8 +37,9 @@ def test_script_src_has_a_fresh_nonce_and_no_unsafe_sources(owner: Any) -> None:
         assert "'self'" in script_src
         assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, header
         assert len(_nonce(header)) >= 22  # 128 bits
-        # a nonce in style-src would make browsers drop 'unsafe-inline' there and break style= attributes
-        assert not any(s.startswith("'nonce-") for s in _directives(header)["style-src"])
+        # styles: our stylesheets and nonce'd <style> only, no style= attributes
+        style_src = _directives(header)["style-src"]
+        assert "'unsafe-inline'" not in style_src and f"'nonce-{_nonce(header)}'" in style_src, header
     assert len({_nonce(h) for h in headers}) == 3  # never reused
 
 
@@ -78,7 +79,22 @@ def test_no_template_has_inline_code_the_policy_would_block() -> None:
     assert problems == [], problems
 
 
+def test_no_template_has_a_style_the_policy_would_block() -> None:
+    """No style= attribute anywhere (they cannot carry a nonce); a <style> block carries the nonce."""
+    problems: list[str] = []
+    for path in _templates():
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(SRC)
+        problems += [f"{rel}: style= attribute" for _ in re.findall(r"\sstyle\s*=", text)]
+        for attrs in re.findall(r"<style\b([^>]*)>", text):
+            if 'nonce="{{ request.csp_nonce }}"' not in attrs:
+                problems.append(f"{rel}: <style{attrs}> without the nonce")
+    assert problems == [], problems
+
+
 def test_htmx_is_told_not_to_eval() -> None:
     base = (SRC / "desk/templates/desk/base.html").read_text(encoding="utf-8")
     assert '"allowEval": false' in base
-    assert "inlineScriptNonce" not in base.split('name="htmx-config"')[1].split(">")[0]
+    config = base.split('name="htmx-config"')[1].split(">")[0]
+    assert "inlineScriptNonce" not in config
+    assert '"includeIndicatorStyles": false' in config  # htmx would inject an inline <style>

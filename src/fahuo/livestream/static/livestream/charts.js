@@ -8,7 +8,11 @@
       var src = document.getElementById(el.dataset.echart);
       if (!src) return;
       var chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(JSON.parse(src.textContent), true);
+      var option = JSON.parse(src.textContent);
+      // Tooltips drawn on the canvas: ECharts' HTML tooltip is markup with style= attributes, which
+      // the Content-Security-Policy (style-src without 'unsafe-inline') blocks.
+      if (option.tooltip) option.tooltip.renderMode = "richText";
+      chart.setOption(option, true);
       el.dataset.drawn = "1";
     });
   }
