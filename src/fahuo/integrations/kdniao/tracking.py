@@ -15,20 +15,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus, urlsplit
 
-from fahuo.integrations.base import (
-    SHANGHAI,
-    MalformedPush,
-    ParsedPush,
-    SignatureInvalid,
-    TraceEvent,
-    parse_provider_time,
-    signatures_match,
-)
+from fahuo.integrations import base as integration_base
+from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
 from fahuo.integrations.kdniao import mapper
 from fahuo.integrations.kdniao.client import KdniaoClient, shared_http, sign
 from fahuo.integrations.kdniao.codes import IN_TRANSIT, TrackCode, guess_status, track_code
 from fahuo.integrations.kdniao.settings import PROVIDER_KEY, KdniaoSettings
 from fahuo.kit.errors import FahuoError, NotSupported, ProviderError
+
+SHANGHAI = integration_base.SHANGHAI
 
 if TYPE_CHECKING:
     from fahuo.integrations.credentials.models import ProviderAccount
@@ -295,7 +290,7 @@ def _item_label(item: object, index: int) -> str:
 
 def parse_time(value: object) -> datetime:
     """A Kdniao time (Beijing time) as an aware datetime."""
-    return parse_provider_time(value, _ItemError)
+    return integration_base.parse_provider_time(value, _ItemError)
 
 
 def item_events(item: Mapping[str, Any], *, carrier_code: str) -> list[TraceEvent]:

@@ -26,22 +26,15 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from fahuo.integrations.base import (
-    SHANGHAI as SHANGHAI,  # re-exported: tests and callers read times in it
-)
-from fahuo.integrations.base import (
-    MalformedPush,
-    ParsedPush,
-    SignatureInvalid,
-    TraceEvent,
-    parse_provider_time,
-    signatures_match,
-)
+from fahuo.integrations import base as integration_base
+from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
 from fahuo.integrations.kuaidi100 import codes
 from fahuo.integrations.kuaidi100.client import shared_http
 from fahuo.integrations.kuaidi100.mapper import dumps
 from fahuo.integrations.kuaidi100.settings import BASE_URL, DEFAULT_CARRIER_CODES, Kuaidi100Settings
 from fahuo.kit.errors import NotSupported, ProviderError
+
+SHANGHAI = integration_base.SHANGHAI
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +304,7 @@ def reverse_carrier_codes(carrier_codes: Mapping[str, str] | None = None) -> dic
 
 def parse_time(value: object) -> datetime:
     """A Kuaidi100 time (Beijing time) as an aware datetime."""
-    return parse_provider_time(value, _RowError)
+    return integration_base.parse_provider_time(value, _RowError)
 
 
 def result_events(result: Mapping[str, Any], *, carrier_code: str, errors: list[str]) -> list[TraceEvent]:
