@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
-from django.db import close_old_connections
 from huey.contrib.djhuey import db_task, on_startup
 
 from fahuo.accounts.selectors import acting_user, shops_refused
@@ -14,12 +12,11 @@ from fahuo.fulfilment.batches.services import cancel_batch, resume_interrupted, 
 from fahuo.fulfilment.models import PrintBatch, PrintBatchItem
 from fahuo.fulfilment.services import print_orders
 from fahuo.fulfilment.shipback.services import send_due_shipbacks_every_minute, send_shipbacks_task  # noqa: F401
+from fahuo.kit import leases
 from fahuo.kit.errors import Conflict
 from fahuo.orders.models import Order
 
 log = logging.getLogger(__name__)
-_startup_lock = threading.Lock()
-_started = False
 
 
 PRINT_PERMISSION = "fulfilment.print_labels"
@@ -84,20 +81,10 @@ def run_batch_task(batch_id: int) -> dict[str, object] | None:
     return {"batch": batch.pk, "status": batch.status, "issued": batch.issued, "failed": batch.failed}
 
 
-@on_startup()
-def resume_interrupted_batches() -> None:
-    """When the worker starts, batches a killed worker left running are queued again (once per process)."""
-    global _started
-    with _startup_lock:
-        if _started:
-            return
-        _started = True
-    try:
-        resumed = resume_interrupted()
-        if resumed:
-            log.warning("resuming interrupted print batches: %s", resumed)
-    finally:
-        close_old_connections()
+# When the worker starts, batches a killed worker left running are queued again (once per process).
+resume_interrupted_batches = on_startup("resume_interrupted_batches")(
+    leases.resume_once(resume_interrupted, "print batches", log)
+)
 
 
 @db_task()

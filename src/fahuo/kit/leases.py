@@ -7,12 +7,16 @@ be taken over and continued.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from django.db import close_old_connections
 from django.utils import timezone
 
 LEASE = timedelta(minutes=5)  # a holder on another host is dead after this long without a heartbeat
@@ -54,3 +58,24 @@ def holder_alive(worker: str, heartbeat_at: datetime | None, *, now: datetime | 
         return ident != threading.get_ident() and any(t.ident == ident for t in threading.enumerate())
     recent = heartbeat_at is not None and now - heartbeat_at < PID_REUSE_GUARD
     return recent and pid_alive(pid)
+
+
+def resume_once(resume: Callable[[], Any], what: str, log: logging.Logger) -> Callable[[], None]:
+    """A worker start-up hook: ``resume`` (queue again the runs a killed worker left running) once per
+    process, logging what it resumed; the thread's database connection is closed after."""
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def hook() -> None:
+        with lock:
+            if done.is_set():
+                return
+            done.set()
+        try:
+            resumed = resume()
+            if resumed:
+                log.warning("resuming interrupted %s: %s", what, resumed)
+        finally:
+            close_old_connections()
+
+    return hook

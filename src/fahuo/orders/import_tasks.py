@@ -5,16 +5,13 @@ Registered from ``OrdersConfig.ready`` (Huey discovers only ``tasks`` modules by
 from __future__ import annotations
 
 import logging
-import threading
 
-from django.db import close_old_connections
 from huey.contrib.djhuey import db_task, on_startup
 
+from fahuo.kit import leases
 from fahuo.orders.import_runs import resume_interrupted, run_import
 
 log = logging.getLogger(__name__)
-_startup_lock = threading.Lock()
-_started = False
 
 
 @db_task()
@@ -26,17 +23,7 @@ def import_orders_task(batch_id: int) -> dict[str, object] | None:
     return {"batch": batch_id, "created": report.orders_created, "duplicates": report.duplicates}
 
 
-@on_startup()
-def resume_interrupted_imports() -> None:
-    """When the worker starts, imports a killed worker left running continue (once per process)."""
-    global _started
-    with _startup_lock:
-        if _started:
-            return
-        _started = True
-    try:
-        resumed = resume_interrupted()
-        if resumed:
-            log.warning("resuming interrupted order imports: %s", resumed)
-    finally:
-        close_old_connections()
+# When the worker starts, imports a killed worker left running continue (once per process).
+resume_interrupted_imports = on_startup("resume_interrupted_imports")(
+    leases.resume_once(resume_interrupted, "order imports", log)
+)
