@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from bench_batch import machine  # noqa: E402
 from fahuo.kit.address import parse_address  # noqa: E402
 
 DATA = ROOT / "src/fahuo/kit/tests/data/addresses_messy.tsv"
@@ -148,24 +148,6 @@ def startup() -> dict[str, float]:
         walls.append(float(wall))
         cpus.append(float(cpu))
     return {"wall": round(min(walls), 3), "cpu": round(min(cpus), 3)}
-
-
-def machine() -> dict[str, object]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_avg_1m": round(os.getloadavg()[0], 2),
-    }
 
 
 def main() -> int:

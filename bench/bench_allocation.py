@@ -33,6 +33,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_batch import cpu_model
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "samples" / "allocation-scenario"
 # name, orders, seed, per-carrier and per-warehouse totals (crossing caps → MIP)
@@ -48,15 +50,8 @@ TARGET_RATIO = 1.001
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
+    cpu = cpu_model()
+    versions: dict[str, str | None] = {}
     for pkg in ("numpy", "highspy", "ortools"):
         try:
             versions[pkg] = metadata.version(pkg)

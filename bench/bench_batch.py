@@ -85,7 +85,7 @@ server.shutdown()
 EBID, APP_KEY = "fahuo-bench", "fahuo-bench-app-key"
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -104,7 +104,7 @@ def process_cpu_s(pid: int) -> float:
 def machine() -> dict[str, object]:
     return {
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "load_avg_1m": round(os.getloadavg()[0], 2),  # other jobs on a shared VM slow the wall clock

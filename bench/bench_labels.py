@@ -34,6 +34,7 @@ import reportlab  # noqa: E402
 from reportlab.graphics.barcode.code128 import Code128  # noqa: E402
 from reportlab.pdfgen.canvas import FILL_NON_ZERO, Canvas  # noqa: E402
 
+from bench_batch import cpu_model  # noqa: E402
 from fahuo.fulfilment.labels.render import LabelData, render_labels  # noqa: E402
 from fahuo.kit import pdf as kpdf  # noqa: E402
 from fahuo.kit.privacy import mask_name, mask_phone  # noqa: E402
@@ -206,20 +207,10 @@ def _clear_caches() -> None:
     kpdf.code128_bars.cache_clear()
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine() -> dict[str, object]:
     return {
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "reportlab": reportlab.Version,

@@ -37,7 +37,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -50,6 +49,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_batch import machine as bench_machine  # noqa: E402
 
 TARGET_SWEEP_S = 5.0
 TARGET_EVENTS_PER_S = 5000
@@ -72,24 +74,9 @@ CARRIERS = ["ZTO", "YTO", "YD", "STO", "SF", "JTSD"]
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import sqlite3
 
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_avg_1m": round(os.getloadavg()[0], 2),
-    }
+    return {**bench_machine(), "sqlite": sqlite3.sqlite_version}
 
 
 # --- the child: one backend ------------------------------------------------------------------------

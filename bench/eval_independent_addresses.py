@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import TypedDict
 
+from bench_batch import cpu_model
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data" / "addresses_independent.tsv"
@@ -53,16 +55,6 @@ def load(path: Path) -> list[dict[str, str]]:
 
 def got_fields(parsed: object) -> dict[str, str]:
     return {f: (getattr(parsed, f, "") or "") for f in FIELDS}
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def evaluate(rows: list[dict[str, str]]) -> tuple[dict[str, float], list[Miss]]:
@@ -118,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": {
                 "platform": platform.platform(),
-                "cpu": cpu_name(),
+                "cpu": cpu_model(),
                 "cores": os.cpu_count(),
                 "python": platform.python_version(),
             },
