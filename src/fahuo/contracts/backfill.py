@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fahuo.contracts import services
+from fahuo.contracts import services, week_data
 from fahuo.contracts import settlement as st
 from fahuo.contracts.models import WeeklyStatement
 
@@ -16,12 +16,12 @@ def fill_shop_parts(statement: WeeklyStatement) -> bool:
     """Add the statement's per-shop part if it has none; True when it was added."""
     if "by_shop" in statement.data:
         return False
-    week = services.week_from_db(
+    gathered = week_data.week_from_db(
         carrier=statement.carrier, week_start=statement.week_start, as_of=statement.as_of
     )
     data = dict(statement.data)
     data["by_shop"] = services.shop_parts(
-        carrier=statement.carrier, week_start=statement.week_start, result=st.settle(week), data=data
+        carrier=statement.carrier, week_start=statement.week_start, result=st.settle(gathered), data=data
     )
     WeeklyStatement.objects.filter(pk=statement.pk).update(data=data)
     statement.data = data

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from fahuo.carriers.models import Carrier, Contract, VolumeTier
-from fahuo.contracts import evidence, services
+from fahuo.contracts import evidence, services, week_data
 from fahuo.contracts import settlement as st
 from fahuo.contracts.models import (
     Claim,
@@ -87,7 +87,7 @@ def seed(*, carriers: Iterable[Carrier], origin_province: str, now: dt.datetime 
     today = timezone.localdate(now)
     settle = sorted(w for w in weeks if w + dt.timedelta(days=7) <= today)[-4:] or [max(weeks)]
     _departures(tracks)
-    start, end = services._bounds(settle[-1])
+    start, end = week_data.bounds(settle[-1])
     _claims(by_code, tracks.filter(issued_at__gte=start, issued_at__lt=end), now)
     codes = sorted(set(tracks.values_list("carrier_code", flat=True).distinct()))
     made = 0
@@ -113,7 +113,7 @@ def _departures(tracks: Any) -> None:
     from fahuo.tracking.models import TrackEvent, TrackStatus
 
     have = set(
-        TrackEvent.objects.filter(track__in=tracks, status__in=services.DEPARTED_STATUSES[:1]).values_list(
+        TrackEvent.objects.filter(track__in=tracks, status__in=week_data.DEPARTED_STATUSES[:1]).values_list(
             "track_id", flat=True
         )
     )

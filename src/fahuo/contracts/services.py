@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Min, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from fahuo.accounts.services import audit
-from fahuo.carriers.models import Carrier, Contract, RateLine
+from fahuo.carriers.models import Carrier, Contract
 from fahuo.contracts import settlement as st
+from fahuo.contracts import week_data
 from fahuo.contracts.models import (
     Claim,
     ContractAlert,
@@ -30,10 +30,7 @@ from fahuo.contracts.models import (
     WeeklyStatement,
 )
 from fahuo.kit.errors import Conflict, InvalidInput, NotFound
-from fahuo.orders.models import Order
 
-DEFAULT_PEAK_CAPACITY = 500
-DEPARTED_STATUSES = ("in_transit", "out_for_delivery", "in_locker", "delivered")
 TERM_FIELDS = (
     "origin_province", "pickup_hours", "pickup_target_pct", "ship_hours", "ship_target_pct",
     "crew_confirm_days_before", "pickups_per_hour", "late_penalty_pct", "terminate_after_late",
@@ -140,200 +137,7 @@ def save_terms(*, contract: Contract, values: Mapping[str, Any], user: Any = Non
 # --- the week's inputs from the database ----------------------------------------------------------
 
 
-def _bounds(week_start: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(week_start, dt.time.min, tzinfo=st.SHANGHAI)
-    return start, start + dt.timedelta(days=7)
-
-
-def _session_of_orders(order_ids: set[int], start: dt.datetime, end: dt.datetime) -> dict[int, str]:
-    """Which live session each order belongs to (paid in the stream's window: start .. end + tail)."""
-    # livestream is a sibling domain (import-linter layers): read its rows through the app registry.
-    try:
-        live_session = apps.get_model("livestream", "LiveSession")
-    except LookupError:
-        return {}
-    out: dict[int, str] = {}
-    sessions = live_session.objects.filter(starts_at__lt=end, starts_at__gte=start - dt.timedelta(days=3))
-    for s in sessions.order_by("starts_at", "pk"):
-        window_end = s.ends_at + dt.timedelta(hours=s.tail_hours)
-        orders = Order.objects.filter(
-            pk__in=order_ids, shop_id=s.shop_id, paid_at__gte=s.starts_at, paid_at__lt=window_end
-        )
-        for oid in orders.values_list("pk", flat=True):
-            out.setdefault(oid, f"LIVE{s.pk}")
-    return out
-
-
-def _lanes(carrier: Carrier, origin: str, on: dt.date) -> dict[str, st.Lane]:
-    lines = RateLine.objects.filter(carrier=carrier, effective_from__lte=on)
-    if origin:
-        lines = lines.filter(origin_province=origin)
-    lanes: dict[str, st.Lane] = {}
-    for line in lines.order_by("effective_from", "pk"):
-        lanes[line.dest_province] = st.Lane(
-            line.first_weight_g,
-            line.first_price_fen,
-            line.step_weight_g,
-            line.step_price_fen,
-            line.remote_surcharge_fen,
-        )
-    return lanes
-
-
-def deposit_balance(*, carrier: Carrier, exclude: WeeklyStatement | None = None) -> int:
-    rows = DepositEntry.objects.filter(carrier=carrier)
-    if exclude is not None and exclude.pk:
-        rows = rows.exclude(statement=exclude)
-    sums = dict(rows.values_list("kind").annotate(total=Sum("amount_fen")).values_list("kind", "total"))
-    return (
-        int(sums.get(DepositKind.PAID_IN, 0))
-        - int(sums.get(DepositKind.DRAWN, 0))
-        - int(sums.get(DepositKind.REFUNDED, 0))
-    )
-
-
-def week_from_db(*, carrier: Carrier, week_start: dt.date, as_of: dt.datetime | None = None) -> st.Week:
-    """Gather one carrier's week (parcels, incidents, claims, bill) as the settlement's plain data."""
-    from fahuo.contracts.models import CarrierBill
-    from fahuo.tracking.models import Track, TrackEvent
-
-    start, end = _bounds(week_start)
-    # Monday 08:00, when the periodic task runs; a week still running is judged as of now.
-    as_of = as_of or min(end + dt.timedelta(hours=8), timezone.now())
-    contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
-    tracks = list(
-        Track.objects.filter(carrier_code=carrier.code, issued_at__gte=start, issued_at__lt=end)
-        .values_list(
-            "pk", "tracking_no", "order_id", "dest_province", "issued_at", "picked_up_at",
-            "waybill__parcel__weight_g", "waybill__parcel__packed_weight_g", "waybill__parcel__volumetric_weight_g",
-        )
-        .order_by("issued_at", "pk")
-    )  # fmt: skip
-    departed = dict(
-        TrackEvent.objects.filter(track_id__in=[t[0] for t in tracks], status__in=DEPARTED_STATUSES)
-        .values("track_id")
-        .annotate(first=Min("at"))
-        .values_list("track_id", "first")
-    )
-    sessions = _session_of_orders({t[2] for t in tracks if t[2]}, start, end)
-    divisor = carrier.volumetric_divisor
-    shipments = [
-        st.Shipment(
-            tracking_no=no, dest_province=dest, weight_g=packed or weight or 0,
-            length_mm=vol or 0, width_mm=divisor, height_mm=1,  # volume / divisor = the carton's volumetric grams
-            ready_at=issued or start, picked_up_at=picked, departed_at=departed.get(pk),
-            session_id=sessions.get(order_id, "") if order_id else "", order_id=str(order_id or ""),
-        )
-        for pk, no, order_id, dest, issued, picked, weight, packed, vol in tracks
-    ]  # fmt: skip
-    lanes = _lanes(carrier, terms.origin_province, week_start)
-    tiers = tuple(
-        st.Tier(Decimal(t.min_daily_avg), t.first_price_delta_fen)
-        for t in (contract.tiers.all() if contract else [])
-    )
-    shortfall = contract.shortfall_price_fen if contract else None
-    if shortfall is None:  # blank: the cheapest first-weight price in force (after the tier)
-        tier = st.tier_for(tiers, len(shipments))
-        cheapest = min((lane.first_price_fen for lane in lanes.values()), default=0)
-        shortfall = max(cheapest + (tier.first_price_delta_fen if tier else 0), 0)
-    previous = (
-        WeeklyStatement.objects.filter(carrier=carrier, week_start__lt=week_start, contract=contract)
-        .order_by("-week_start")
-        .values_list("data", flat=True)
-        .first()
-    )
-    credited_before: set[str] = set()
-    for data in WeeklyStatement.objects.filter(carrier=carrier, week_start__lt=week_start).values_list(
-        "data", flat=True
-    ):
-        credited_before.update(data.get("claims_credited", []))
-    this = WeeklyStatement.objects.filter(carrier=carrier, week_start=week_start).first()
-    claims = [
-        st.Claim(
-            c.claim_id,
-            c.tracking_no,
-            c.kind,
-            c.reported_at,
-            c.verified_at,
-            c.paid_at,
-            c.amount_fen,
-            c.responsibility,
-        )
-        for c in Claim.objects.filter(carrier=carrier, reported_at__lt=end).order_by("reported_at", "pk")
-        if c.claim_id not in credited_before
-    ]
-    incidents = [
-        st.Incident(i.tracking_no, "privacy_leak", i.occurred_at, i.carrier_fault)
-        for i in PrivacyIncident.objects.filter(carrier=carrier, occurred_at__gte=start, occurred_at__lt=end)
-    ]
-    bill_row = (
-        CarrierBill.objects.filter(carrier=carrier, week_start=week_start).order_by("-created_at").first()
-    )
-    bill = [st.BillLine(str(a), int(b), int(c)) for a, b, c in bill_row.lines] if bill_row else None
-    t = st.Terms(
-        carrier=carrier.code,
-        week_start=week_start,
-        as_of=as_of,
-        volumetric_divisor=divisor,
-        tiers=tiers,
-        min_daily_parcels=contract.min_daily_parcels if contract else 0,
-        shortfall_price_fen=shortfall,
-        peak_capacity_per_stream=(contract.peak_capacity_per_stream if contract else None)
-        or DEFAULT_PEAK_CAPACITY,
-        pickup_hours=terms.pickup_hours,
-        pickup_target_pct=Decimal(terms.pickup_target_pct),
-        ship_hours=terms.ship_hours,
-        ship_target_pct=Decimal(terms.ship_target_pct),
-        late_penalty_pct=Decimal(terms.late_penalty_pct),
-        late_before_week=int(previous.get("cumulative_late", 0)) if previous else 0,
-        terminate_after_late=terms.terminate_after_late,
-        privacy_fine_fen=terms.privacy_fine_fen,
-        verify_hours=terms.verify_hours,
-        pay_hours=terms.pay_hours,
-        deposit_fen=max(deposit_balance(carrier=carrier, exclude=this), 0),
-        ends_on=contract.ends_on if contract else None,
-        weight_tolerance_g=terms.weight_tolerance_g,
-        origin_province=terms.origin_province,
-    )
-    return st.Week(terms=t, lanes=lanes, shipments=shipments, incidents=incidents, claims=claims, bill=bill)
-
-
-def carriers_to_settle(*, week_start: dt.date) -> list[str]:
-    """Carrier codes with a contract in force during the week or parcels handed over in it."""
-    from fahuo.tracking.models import Track
-
-    start, end = _bounds(week_start)
-    week_end = week_start + dt.timedelta(days=6)
-    contracted = Contract.objects.filter(starts_on__lte=week_end).exclude(ends_on__lt=week_start)
-    codes = set(contracted.values_list("carrier__code", flat=True))
-    codes |= set(
-        Track.objects.filter(
-            issued_at__gte=start, issued_at__lt=end, carrier_code__in=Carrier.objects.values("code")
-        )
-        .values_list("carrier_code", flat=True)
-        .distinct()
-    )
-    return sorted(codes)
-
-
-def door_delivery(*, carrier: Carrier, week_start: dt.date) -> dict[str, Any]:
-    """送货上门率 of the week's delivered parcels: not signed by a proxy and never put in a locker/驿站."""
-    from fahuo.tracking.models import Track
-
-    start, end = _bounds(week_start)
-    delivered = Track.objects.filter(
-        carrier_code=carrier.code, issued_at__gte=start, issued_at__lt=end, status="delivered"
-    )
-    total = delivered.count()
-    at_door = delivered.filter(signed_by_proxy=False).exclude(events__status="in_locker").distinct().count()
-    _, terms = terms_for_carrier(carrier=carrier, on=week_start)
-    rate = round(at_door / total, 4) if total else None
-    return {
-        "delivered": total,
-        "at_door": at_door,
-        "rate": rate,
-        "target_pct": float(terms.door_delivery_pct),
-    }
+# The gathering itself is in :mod:`fahuo.contracts.week` (week_from_db, lanes, deposit_balance, ...).
 
 
 def compute_statement(
@@ -343,7 +147,7 @@ def compute_statement(
     carrier = Carrier.objects.filter(code=carrier_code).first()
     if carrier is None:
         raise NotFound(f"carrier {carrier_code!r} not found")
-    return st.settle(week_from_db(carrier=carrier, week_start=week_start, as_of=as_of))
+    return st.settle(week_data.week_from_db(carrier=carrier, week_start=week_start, as_of=as_of))
 
 
 def generate_statement(
@@ -357,8 +161,8 @@ def generate_statement(
     if existing is not None and existing.status != StatementStatus.DRAFT:
         raise Conflict(f"{carrier.code} {week_start} 的对账单已{existing.get_status_display()}，不能重新生成")
     detect_trace_leaks(carrier=carrier, week_start=week_start)
-    week = week_from_db(carrier=carrier, week_start=week_start, as_of=as_of)
-    result = st.settle(week)
+    gathered = week_data.week_from_db(carrier=carrier, week_start=week_start, as_of=as_of)
+    result = st.settle(gathered)
     data = result.as_json()
     # Per-parcel figures the desk and the dispute list show (our billable weight and freight).
     bill = data.get("bill") or {}
@@ -369,7 +173,7 @@ def generate_statement(
         p.tracking_no: [p.billable_g, p.freight_fen] for p in result.parcels if p.tracking_no in disputed
     }
     data["late_detail"] = {p.tracking_no: p.penalty_fen for p in result.parcels if p.late}
-    data["door_delivery"] = door_delivery(carrier=carrier, week_start=week_start)
+    data["door_delivery"] = week_data.door_delivery(carrier=carrier, week_start=week_start)
     data["by_shop"] = shop_parts(carrier=carrier, week_start=week_start, result=result, data=data)
     contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
     stmt, _ = WeeklyStatement.objects.update_or_create(
@@ -378,7 +182,7 @@ def generate_statement(
         defaults={
             "contract": contract,
             "terms": terms if terms.pk else None,
-            "as_of": week.terms.as_of,
+            "as_of": gathered.terms.as_of,
             "data": data,
             "net_fen": data["net_fen"],
             "payable_fen": data["payable_fen"],
@@ -409,7 +213,7 @@ def shop_parts(
     company-wide (they belong to the contract, not to a shop's parcels)."""
     from fahuo.tracking.models import Track
 
-    start, end = _bounds(week_start)
+    start, end = week_data.bounds(week_start)
     shop_of = dict(
         Track.objects.filter(carrier_code=carrier.code, issued_at__gte=start, issued_at__lt=end)
         .exclude(order__isnull=True)
@@ -613,7 +417,7 @@ def detect_trace_leaks(*, carrier: Carrier, week_start: dt.date) -> int:
     from fahuo.kit.privacy import PHONE_IN_TEXT, scrub
     from fahuo.tracking.models import TrackEvent
 
-    start, end = _bounds(week_start)
+    start, end = week_data.bounds(week_start)
     seen = set(
         PrivacyIncident.objects.filter(carrier=carrier, source="trace_text").values_list(
             "tracking_no", flat=True

@@ -24,7 +24,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fahuo.carriers.models import Carrier
-from fahuo.contracts import services
+from fahuo.contracts import services, week_data
 from fahuo.contracts import settlement as st
 from fahuo.contracts.models import ContractAlert
 from fahuo.kit.money import format_yuan
@@ -94,8 +94,8 @@ def _risk(
 ) -> StreamRisk:
     contract, terms = services.terms_for_carrier(carrier=carrier, on=timezone.localdate(now))
     per_hour = (contract.pickup_capacity_per_hour if contract else None) or terms.pickups_per_hour or 1
-    peak = (contract.peak_capacity_per_stream if contract else None) or services.DEFAULT_PEAK_CAPACITY
-    lanes = services._lanes(carrier, terms.origin_province, timezone.localdate(now))
+    peak = (contract.peak_capacity_per_stream if contract else None) or week_data.DEFAULT_PEAK_CAPACITY
+    lanes = week_data.lanes(carrier, terms.origin_province, timezone.localdate(now))
     hours = dt.timedelta(hours=terms.pickup_hours)
     waiting = sum(1 for row in parcels if row[1] is None)
     window = parse_window(contract.pickup_window) if contract and contract.pickup_window else None

@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from fahuo.contracts import services
+from fahuo.contracts import services, week_data
 from fahuo.kit.errors import Conflict
 
 
@@ -24,7 +24,7 @@ def run_weekly_statements(*, today: dt.date | None = None) -> list[str]:
     today = today or timezone.localdate()
     week = today - dt.timedelta(days=today.weekday() + 7)
     done = []
-    for code in services.carriers_to_settle(week_start=week):
+    for code in week_data.carriers_to_settle(week_start=week):
         with transaction.atomic():
             try:
                 services.generate_statement(carrier_code=code, week_start=week)
