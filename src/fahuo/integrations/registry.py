@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fahuo.integrations.base import ParsedPush, ShopPlatform, TraceEvent, WaybillProvider
 from fahuo.kit.errors import NotSupported
@@ -24,12 +24,19 @@ def _sandbox(account: ProviderAccount | None) -> WaybillProvider:
 WAYBILL_PROVIDERS: dict[str, Callable[[ProviderAccount | None], WaybillProvider]] = {"sandbox": _sandbox}
 
 
-def waybill_provider(key: str, account: ProviderAccount | None = None) -> WaybillProvider:
+T = TypeVar("T")
+
+
+def capability(table: Mapping[str, T], key: str, refusal: str) -> T:
+    """``table[key]``; a key the table lacks is ``NotSupported`` with ``refusal`` (for the seller)."""
     try:
-        factory = WAYBILL_PROVIDERS[key]
+        return table[key]
     except KeyError:
-        raise NotSupported(f"没有可用的电子面单服务: {key}") from None
-    return factory(account)
+        raise NotSupported(f"{refusal}: {key}") from None
+
+
+def waybill_provider(key: str, account: ProviderAccount | None = None) -> WaybillProvider:
+    return capability(WAYBILL_PROVIDERS, key, "没有可用的电子面单服务")(account)
 
 
 def _kdniao(account: ProviderAccount | None) -> WaybillProvider:
@@ -80,11 +87,7 @@ SHOP_PLATFORMS: dict[str, Callable[[ProviderAccount | None], ShopPlatform]] = {}
 
 
 def shop_platform(key: str, account: ProviderAccount | None = None) -> ShopPlatform:
-    try:
-        factory = SHOP_PLATFORMS[key]
-    except KeyError:
-        raise NotSupported(f"不支持向该平台回传发货: {key}") from None
-    return factory(account)
+    return capability(SHOP_PLATFORMS, key, "不支持向该平台回传发货")(account)
 
 
 def _douyin(account: ProviderAccount | None) -> ShopPlatform:
@@ -103,11 +106,7 @@ AFTERSALE_PLATFORMS: dict[str, Callable[[ProviderAccount | None], Any]] = {}
 
 def aftersale_platform(key: str, account: ProviderAccount | None = None) -> Any:
     """An adapter with ``decide(Decision)`` for the platform ``key``; NotSupported when it has none."""
-    try:
-        factory = AFTERSALE_PLATFORMS[key]
-    except KeyError:
-        raise NotSupported(f"不支持向该平台回传售后审核: {key}") from None
-    return factory(account)
+    return capability(AFTERSALE_PLATFORMS, key, "不支持向该平台回传售后审核")(account)
 
 
 def _douyin_aftersale(account: ProviderAccount | None) -> Any:
@@ -126,11 +125,7 @@ PICKUP_PROVIDERS: dict[str, Callable[[ProviderAccount | None], Any]] = {}
 
 def pickup_provider(key: str, account: ProviderAccount | None = None) -> Any:
     """An adapter with ``book(PickupRequest) -> PickupBooking``; NotSupported when ``key`` has none."""
-    try:
-        factory = PICKUP_PROVIDERS[key]
-    except KeyError:
-        raise NotSupported(f"该服务商不支持预约上门取件: {key}") from None
-    return factory(account)
+    return capability(PICKUP_PROVIDERS, key, "该服务商不支持预约上门取件")(account)
 
 
 def _kdniao_pickup(account: ProviderAccount | None) -> Any:
@@ -183,18 +178,11 @@ def tracking_providers() -> tuple[str, ...]:
 
 
 def track_poller(key: str) -> TrackPoller:
-    try:
-        return TRACK_POLLERS[key]
-    except KeyError:
-        raise NotSupported(f"该服务不支持查询物流轨迹: {key}") from None
+    return capability(TRACK_POLLERS, key, "该服务不支持查询物流轨迹")
 
 
 def track_subscriber(key: str, account: ProviderAccount) -> TrackSubscribe:
-    try:
-        factory = TRACK_SUBSCRIBERS[key]
-    except KeyError:
-        raise NotSupported(f"该服务不支持订阅物流推送: {key}") from None
-    return factory(account)
+    return capability(TRACK_SUBSCRIBERS, key, "该服务不支持订阅物流推送")(account)
 
 
 def _kdniao_query(account: ProviderAccount) -> TrackQuery | None:
@@ -275,10 +263,7 @@ TRACK_PUSHES: dict[str, TrackPush] = {}
 
 
 def track_push(key: str) -> TrackPush:
-    try:
-        return TRACK_PUSHES[key]
-    except KeyError:
-        raise NotSupported(f"该服务不支持推送物流轨迹: {key}") from None
+    return capability(TRACK_PUSHES, key, "该服务不支持推送物流轨迹")
 
 
 def _kdniao_push(form: Mapping[str, str], accounts: Sequence[ProviderAccount]) -> ParsedPush:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fahuo.integrations.messaging.base import MessageChannel
+from fahuo.integrations.registry import capability
 from fahuo.kit.errors import NotSupported
 
 if TYPE_CHECKING:
@@ -52,8 +53,4 @@ CHANNELS: dict[str, Callable[[Shop], MessageChannel]] = {
 
 
 def channel_for(key: str, shop: Shop) -> MessageChannel:
-    try:
-        factory = CHANNELS[key]
-    except KeyError:
-        raise NotSupported(f"不支持的消息渠道: {key}") from None
-    return factory(shop)
+    return capability(CHANNELS, key, "不支持的消息渠道")(shop)
