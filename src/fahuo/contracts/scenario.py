@@ -226,14 +226,7 @@ def terms_from_mapping(
     return Terms(**out)
 
 
-def read_scenario(directory: Path) -> Week:
-    """Read and validate a whole scenario directory (nothing is returned if any row is bad)."""
-    directory = Path(directory)
-    errors = _Errors()
-    if not directory.is_dir():
-        raise InvalidInput(f"{directory}: not a directory")
-    terms = _terms(directory, errors)
-
+def _read_lanes(directory: Path, errors: _Errors) -> dict[str, Lane]:
     lanes: dict[str, Lane] = {}
     for line, row in _read_csv(directory, "rates.csv", RATE_COLUMNS, errors):
         vals = {c: _cell(errors, "rates.csv", line, row, c, _nonneg_int) for c in RATE_COLUMNS[1:5]}
@@ -245,7 +238,10 @@ def read_scenario(directory: Path) -> Week:
             errors.add("rates.csv", line, "dest_province", f"{row['dest_province']} appears twice")
         if None not in vals.values():
             lanes[row["dest_province"]] = Lane(**vals, remote_surcharge_fen=remote or 0)  # type: ignore[arg-type]
+    return lanes
 
+
+def _read_shipments(directory: Path, errors: _Errors, lanes: dict[str, Lane]) -> list[Shipment]:
     shipments: list[Shipment] = []
     seen: set[str] = set()
     f = "shipments.csv"
@@ -274,7 +270,10 @@ def read_scenario(directory: Path) -> Week:
                 departed_at=departed, **dims,  # type: ignore[arg-type]
             )
         )  # fmt: skip
+    return shipments
 
+
+def _read_incidents(directory: Path, errors: _Errors) -> list[Incident]:
     incidents: list[Incident] = []
     f = "incidents.csv"
     for line, row in _read_csv(directory, f, INCIDENT_COLUMNS, errors, required=False):
@@ -284,7 +283,10 @@ def read_scenario(directory: Path) -> Week:
             continue
         if at is not None:
             incidents.append(Incident(row["tracking_no"], row["kind"], at, row["carrier_fault"] == "1"))
+    return incidents
 
+
+def _read_claims(directory: Path, errors: _Errors) -> list[Claim]:
     claims: list[Claim] = []
     f = "claims.csv"
     for line, row in _read_csv(directory, f, CLAIM_COLUMNS, errors, required=False):
@@ -316,7 +318,10 @@ def read_scenario(directory: Path) -> Week:
                     row["responsibility"],
                 )
             )
+    return claims
 
+
+def _read_bill(directory: Path, errors: _Errors) -> list[BillLine] | None:
     bill: list[BillLine] | None = None
     f = "carrier_bill.csv"
     if (directory / f).exists():
@@ -328,7 +333,21 @@ def read_scenario(directory: Path) -> Week:
                 errors.add(f, line, "tracking_no", "is empty")
             elif w is not None and fen is not None:
                 bill.append(BillLine(row["tracking_no"], w, fen))
+    return bill
 
+
+def read_scenario(directory: Path) -> Week:
+    """Read and validate a whole scenario directory (nothing is returned if any row is bad)."""
+    directory = Path(directory)
+    errors = _Errors()
+    if not directory.is_dir():
+        raise InvalidInput(f"{directory}: not a directory")
+    terms = _terms(directory, errors)
+    lanes = _read_lanes(directory, errors)
+    shipments = _read_shipments(directory, errors, lanes)
+    incidents = _read_incidents(directory, errors)
+    claims = _read_claims(directory, errors)
+    bill = _read_bill(directory, errors)
     errors.raise_if_any()
     assert terms is not None
     return Week(terms=terms, lanes=lanes, shipments=shipments, incidents=incidents, claims=claims, bill=bill)
