@@ -30,9 +30,9 @@ from fahuo.orders.formats import (
     parse_quantity,
     parse_yuan,
 )
-from fahuo.orders.importing import CHANNELS, LineDraft, OrderDraft, chunked
+from fahuo.orders.importing import CHANNELS, LineDraft, OrderDraft, chunked, verify_draft
 from fahuo.orders.models import ImportBatch, ImportRowError, Order, OrderStatus, Shop
-from fahuo.orders.services import apply_verification, verify_recipient
+from fahuo.orders.services import apply_verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,15 +193,7 @@ def reverify_changed_addresses(drafts: list[OrderDraft], outcomes: list[Any], re
         if outcome.created or not draft.address_changed or draft.withheld:
             continue
         order: Order = outcome.order
-        verification = verify_recipient(
-            name=draft.name,
-            phone=draft.phone,
-            province=draft.province,
-            city=draft.city,
-            district=draft.district,
-            street=draft.street,
-            detail=draft.detail,
-        )
+        verification = verify_draft(draft)
         same = (order.province, order.city, order.district, order.address_detail, order.recipient_phone) == (
             verification.province,
             verification.city,

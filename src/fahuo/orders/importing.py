@@ -29,7 +29,7 @@ from fahuo.orders.models import (
     Platform,
     Shop,
 )
-from fahuo.orders.services import apply_verification, customer_for, verify_recipient
+from fahuo.orders.services import Verification, apply_verification, customer_for, verify_recipient
 
 CHUNK = 500  # ids per IN (...) query and rows per INSERT batch
 CHANNELS = {"live": "live", "直播": "live", "private": "private", "私域": "private", "微信": "private"}
@@ -224,6 +224,20 @@ def write_orders(prepared: Prepared, *, recheck: bool = True) -> IntakeResult:
     return IntakeResult(outcomes=outcomes, lines_created=len(lines), skus_created=skus_created)
 
 
+def verify_draft(draft: OrderDraft, *, raw_address: str = "") -> Verification:
+    """``verify_recipient`` on a draft's recipient (the raw address only where the edge parses it)."""
+    return verify_recipient(
+        name=draft.name,
+        phone=draft.phone,
+        province=draft.province,
+        city=draft.city,
+        district=draft.district,
+        street=draft.street,
+        detail=draft.detail,
+        raw_address=raw_address,
+    )
+
+
 def _build_order(
     *, shop: Shop, draft: OrderDraft, source: str, batch: ImportBatch | None, now: dt.datetime
 ) -> Order:
@@ -232,16 +246,7 @@ def _build_order(
     if found and not draft.withheld:
         draft.withheld = found
         draft.name = draft.phone = draft.detail = draft.raw_address = ""
-    verification = verify_recipient(
-        name=draft.name,
-        phone=draft.phone,
-        province=draft.province,
-        city=draft.city,
-        district=draft.district,
-        street=draft.street,
-        detail=draft.detail,
-        raw_address=draft.raw_address,
-    )
+    verification = verify_draft(draft, raw_address=draft.raw_address)
     paid_at = draft.paid_at or draft.ordered_at or now
     total = draft.total_fen
     if total is None:
