@@ -200,7 +200,6 @@ def _late(done: datetime | None, ready: datetime, hours: int, as_of: datetime) -
 def settle(week: Week) -> Statement:
     """Compute the week's statement for one carrier (see docs/contracts.md for every rule)."""
     t = week.terms
-    as_of = t.as_of
     start = datetime.combine(t.week_start, datetime.min.time(), SHANGHAI)
     end = start + timedelta(days=7)
     shipments = list(week.shipments)
@@ -208,97 +207,22 @@ def settle(week: Week) -> Statement:
     avg = Fraction(n, 7)
     tier = tier_for(t.tiers, n)
     delta = tier.first_price_delta_fen if tier else 0
-
-    billable: dict[str, int] = {}
-    freight: dict[str, int] = {}
-    for s in shipments:
-        lane = week.lanes.get(s.dest_province)
-        if lane is None:
-            raise InvalidInput(
-                f"{t.carrier}: no rate for {s.dest_province or '(no province)'} ({s.tracking_no})"
-            )
-        billable[s.tracking_no] = billable_weight_g(s, t.volumetric_divisor)
-        freight[s.tracking_no] = lane_freight_fen(lane, billable[s.tracking_no], delta)
+    billable, freight = _freight(week, delta)
     freight_fen = sum(freight.values())
-
     per_day = Counter(s.ready_at.astimezone(SHANGHAI).date() for s in shipments)
     topup = sum(
         max(t.min_daily_parcels - per_day.get(t.week_start + timedelta(days=d), 0), 0) * t.shortfall_price_fen
         for d in range(7)
     )
-
     per_session = Counter(s.session_id for s in shipments if s.session_id)
     exempt_sessions = sorted(k for k, c in per_session.items() if c > t.peak_capacity_per_stream)
     exempt_set = set(exempt_sessions)
-
-    results: list[ParcelResult] = []
-    late_nos: list[str] = []
-    penalty = 0
-    late_counted = 0
-    pick_due = pick_ok = ship_due = ship_ok = 0
-    for s in shipments:
-        picked = _seen(s.picked_up_at, as_of)
-        departed = _seen(s.departed_at, as_of)
-        exempt = s.session_id in exempt_set
-        late = _late(picked, s.ready_at, t.pickup_hours, as_of) or _late(
-            departed, s.ready_at, t.ship_hours, as_of
-        )
-        p = 0
-        if late:
-            late_nos.append(s.tracking_no)
-            if not exempt:
-                late_counted += 1
-                p = _pct_of(freight[s.tracking_no], t.late_penalty_pct)
-                penalty += p
-        if not exempt:
-            pick_deadline = s.ready_at + timedelta(hours=t.pickup_hours)
-            if as_of > pick_deadline:
-                pick_due += 1
-                pick_ok += picked is not None and picked <= pick_deadline
-            ship_deadline = s.ready_at + timedelta(hours=t.ship_hours)
-            if as_of > ship_deadline:
-                ship_due += 1
-                ship_ok += departed is not None and departed <= ship_deadline
-        results.append(
-            ParcelResult(s.tracking_no, billable[s.tracking_no], freight[s.tracking_no], late, exempt, p)
-        )
-    pick_rate = Fraction(pick_ok, pick_due) if pick_due else Fraction(1)
-    ship_rate = Fraction(ship_ok, ship_due) if ship_due else Fraction(1)
-    breached = (
-        pick_rate < Fraction(t.pickup_target_pct) / 100 or ship_rate < Fraction(t.ship_target_pct) / 100
-    )
+    parcel_figures = _parcel_results(week, billable, freight, exempt_set)
+    results, late_nos, penalty, late_counted, pick_rate, ship_rate, breached = parcel_figures
     cumulative = t.late_before_week + late_counted
-
-    leaked = {
-        i.tracking_no
-        for i in week.incidents
-        if i.kind == "privacy_leak"
-        and i.carrier_fault
-        and start <= i.occurred_at < end
-        and i.occurred_at <= as_of
-    }
+    leaked = _leaked(week, start, end)
     privacy_fine = len(leaked) * t.privacy_fine_fen
-
-    credited = 0
-    credited_ids: list[str] = []
-    verify_overdue: list[str] = []
-    pay_overdue: list[str] = []
-    open_claims: list[str] = []
-    for c in week.claims:
-        if c.reported_at > as_of:
-            continue  # not reported yet at the statement's time
-        verified = _seen(c.verified_at, as_of)
-        paid = _seen(c.paid_at, as_of)
-        carrier_fault = c.responsibility in CARRIER_RESPONSIBLE
-        if verified is not None and carrier_fault and paid is None:
-            credited += c.amount_fen
-            credited_ids.append(c.claim_id)
-        if _late(verified, c.reported_at, t.verify_hours, as_of):
-            verify_overdue.append(c.claim_id)
-        if verified is not None and carrier_fault and _late(paid, verified, t.pay_hours, as_of):
-            pay_overdue.append(c.claim_id)
-        if verified is None or c.responsibility == "undetermined":
-            open_claims.append(c.claim_id)
+    credited, credited_ids, verify_overdue, pay_overdue, open_claims = _claim_figures(week)
 
     net = freight_fen + topup - penalty - privacy_fine - credited
     payable = max(net, 0)
@@ -350,6 +274,105 @@ def settle(week: Week) -> Statement:
             bill=week.bill, billable=billable, freight=freight, tolerance_g=t.weight_tolerance_g
         )
     return Statement(data=data, parcels=results)
+
+
+def _freight(week: Week, delta: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Each parcel's billable grams and freight (the tier's first-weight delta applied)."""
+    t = week.terms
+    billable: dict[str, int] = {}
+    freight: dict[str, int] = {}
+    for s in week.shipments:
+        lane = week.lanes.get(s.dest_province)
+        if lane is None:
+            raise InvalidInput(
+                f"{t.carrier}: no rate for {s.dest_province or '(no province)'} ({s.tracking_no})"
+            )
+        billable[s.tracking_no] = billable_weight_g(s, t.volumetric_divisor)
+        freight[s.tracking_no] = lane_freight_fen(lane, billable[s.tracking_no], delta)
+    return billable, freight
+
+
+def _parcel_results(
+    week: Week, billable: dict[str, int], freight: dict[str, int], exempt_set: set[str]
+) -> tuple[list[ParcelResult], list[str], int, int, Fraction, Fraction, bool]:
+    """Per parcel: late or not, exempt, penalty; and whether the SLA rates missed their targets."""
+    t, as_of = week.terms, week.terms.as_of
+    results: list[ParcelResult] = []
+    late_nos: list[str] = []
+    penalty = 0
+    late_counted = 0
+    pick_due = pick_ok = ship_due = ship_ok = 0
+    for s in week.shipments:
+        picked = _seen(s.picked_up_at, as_of)
+        departed = _seen(s.departed_at, as_of)
+        exempt = s.session_id in exempt_set
+        late = _late(picked, s.ready_at, t.pickup_hours, as_of) or _late(
+            departed, s.ready_at, t.ship_hours, as_of
+        )
+        p = 0
+        if late:
+            late_nos.append(s.tracking_no)
+            if not exempt:
+                late_counted += 1
+                p = _pct_of(freight[s.tracking_no], t.late_penalty_pct)
+                penalty += p
+        if not exempt:
+            pick_deadline = s.ready_at + timedelta(hours=t.pickup_hours)
+            if as_of > pick_deadline:
+                pick_due += 1
+                pick_ok += picked is not None and picked <= pick_deadline
+            ship_deadline = s.ready_at + timedelta(hours=t.ship_hours)
+            if as_of > ship_deadline:
+                ship_due += 1
+                ship_ok += departed is not None and departed <= ship_deadline
+        results.append(
+            ParcelResult(s.tracking_no, billable[s.tracking_no], freight[s.tracking_no], late, exempt, p)
+        )
+    pick_rate = Fraction(pick_ok, pick_due) if pick_due else Fraction(1)
+    ship_rate = Fraction(ship_ok, ship_due) if ship_due else Fraction(1)
+    breached = (
+        pick_rate < Fraction(t.pickup_target_pct) / 100 or ship_rate < Fraction(t.ship_target_pct) / 100
+    )
+    return results, late_nos, penalty, late_counted, pick_rate, ship_rate, breached
+
+
+def _leaked(week: Week, start: datetime, end: datetime) -> set[str]:
+    """Parcels whose buyer data the carrier leaked in the week (as known at the statement's time)."""
+    as_of = week.terms.as_of
+    return {
+        i.tracking_no
+        for i in week.incidents
+        if i.kind == "privacy_leak"
+        and i.carrier_fault
+        and start <= i.occurred_at < end
+        and i.occurred_at <= as_of
+    }
+
+
+def _claim_figures(week: Week) -> tuple[int, list[str], list[str], list[str], list[str]]:
+    """Claims credited (amount, ids), overdue to verify, overdue to pay, still open."""
+    t, as_of = week.terms, week.terms.as_of
+    credited = 0
+    credited_ids: list[str] = []
+    verify_overdue: list[str] = []
+    pay_overdue: list[str] = []
+    open_claims: list[str] = []
+    for c in week.claims:
+        if c.reported_at > as_of:
+            continue  # not reported yet at the statement's time
+        verified = _seen(c.verified_at, as_of)
+        paid = _seen(c.paid_at, as_of)
+        carrier_fault = c.responsibility in CARRIER_RESPONSIBLE
+        if verified is not None and carrier_fault and paid is None:
+            credited += c.amount_fen
+            credited_ids.append(c.claim_id)
+        if _late(verified, c.reported_at, t.verify_hours, as_of):
+            verify_overdue.append(c.claim_id)
+        if verified is not None and carrier_fault and _late(paid, verified, t.pay_hours, as_of):
+            pay_overdue.append(c.claim_id)
+        if verified is None or c.responsibility == "undetermined":
+            open_claims.append(c.claim_id)
+    return credited, credited_ids, verify_overdue, pay_overdue, open_claims
 
 
 def sla_breakdown(week: Week, exempt: set[str]) -> dict[str, list[dict[str, Any]]]:
