@@ -24,18 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fahuo.kit.cli_io import fail
-    from fahuo.kit.errors import FahuoError, NotFound
-    from fahuo.orders.models import Shop
+    from fahuo.orders.cli_common import on_shop
     from fahuo.orders.platform_waybill import release_held
 
-    shop = Shop.objects.filter(code=args.shop).first()
-    try:
-        if shop is None:
-            raise NotFound(f"店铺不存在：{args.shop}")
-        result = release_held(shop=shop, order_ids=args.order or None)
-    except FahuoError as exc:
-        return fail(args, exc)
+    result = on_shop(args, lambda shop: release_held(shop=shop, order_ids=args.order or None))
+    if isinstance(result, int):
+        return result
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
