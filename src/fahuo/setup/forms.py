@@ -1,10 +1,11 @@
-"""Forms of the set-up pages (labels in Chinese; the services check and normalise)."""
+"""Forms of the set-up pages (labels through Django i18n; the services check and normalise)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _l
 
 from fahuo.carriers.setup import COMMON_CARRIERS, PROVIDERS
 from fahuo.catalog.models import Trait
@@ -32,27 +33,33 @@ class WelcomeForm(Form):
 
 
 class ShopForm(Form):
-    code = forms.CharField(label="店铺编码", max_length=32, help_text="字母、数字，例如 xiaoyu")
-    name = forms.CharField(label="店铺名称", max_length=80)
-    platform = forms.ChoiceField(label="平台", choices=[("douyin", "抖店"), ("private", "私域")])
-    sender_name = forms.CharField(label="寄件人", max_length=40, required=False)
-    sender_phone = forms.CharField(label="寄件电话", max_length=30, required=False)
-    sender_address = forms.CharField(label="退货/寄件地址", max_length=200, required=False)
-    brand_note = forms.CharField(label="品牌寄语（装箱单）", max_length=200, required=False)
+    code = forms.CharField(
+        label=_l("Shop code"), max_length=32, help_text=_l("Letters and digits, e.g. xiaoyu")
+    )
+    name = forms.CharField(label=_l("Shop name"), max_length=80)
+    platform = forms.ChoiceField(
+        label=_l("Platform"), choices=[("douyin", _l("Douyin")), ("private", _l("Private domain"))]
+    )
+    sender_name = forms.CharField(label=_l("Sender"), max_length=40, required=False)
+    sender_phone = forms.CharField(label=_l("Sender phone"), max_length=30, required=False)
+    sender_address = forms.CharField(label=_l("Return / sender address"), max_length=200, required=False)
+    brand_note = forms.CharField(label=_l("Brand note (packing slip)"), max_length=200, required=False)
 
 
 class WarehouseForm(Form):
-    code = forms.CharField(label="仓库编码", max_length=16)
-    name = forms.CharField(label="仓库名称", max_length=80)
-    province = forms.CharField(label="省", max_length=20)
-    city = forms.CharField(label="市", max_length=30)
-    district = forms.CharField(label="区/县", max_length=30, required=False)
-    address = forms.CharField(label="详细地址", max_length=200, required=False)
+    code = forms.CharField(label=_l("Warehouse code"), max_length=16)
+    name = forms.CharField(label=_l("Warehouse name"), max_length=80)
+    province = forms.CharField(label=_l("Province"), max_length=20)
+    city = forms.CharField(label=_l("City"), max_length=30)
+    district = forms.CharField(label=_l("District / county"), max_length=30, required=False)
+    address = forms.CharField(label=_l("Street address"), max_length=200, required=False)
     pickup_hours = forms.CharField(
-        label="揽收时段", max_length=40, required=False, help_text="例如 16:00-18:00"
+        label=_l("Pickup window"), max_length=40, required=False, help_text=_l("e.g. 16:00-18:00")
     )
-    packers = forms.IntegerField(label="每班打包人数", min_value=0, initial=0)
-    packing_rate = forms.IntegerField(label="打包效率（单/人·小时）", min_value=0, initial=0)
+    packers = forms.IntegerField(label=_l("Packers per shift"), min_value=0, initial=0)
+    packing_rate = forms.IntegerField(
+        label=_l("Packing rate (orders per packer-hour)"), min_value=0, initial=0
+    )
 
 
 class CarrierForm(Form):
@@ -101,29 +108,29 @@ class CapacityForm(Form):
 
 
 class FileForm(Form):
-    file = forms.FileField(label="文件（CSV 或 XLSX）")
+    file = forms.FileField(label=_l("File (CSV or XLSX)"))
 
 
 class StockFileForm(FileForm):
-    warehouse = forms.CharField(label="仓库编码", max_length=16)
+    warehouse = forms.CharField(label=_l("Warehouse code"), max_length=16)
 
 
 class AdjustForm(Form):
-    warehouse = forms.CharField(label="仓库编码", max_length=16)
-    sku_code = forms.CharField(label="商家编码", max_length=64)
-    delta = forms.IntegerField(label="数量变化（正数入库，负数出库）")
-    reason = forms.CharField(label="原因", max_length=200)
+    warehouse = forms.CharField(label=_l("Warehouse code"), max_length=16)
+    sku_code = forms.CharField(label=_l("SKU code"), max_length=64)
+    delta = forms.IntegerField(label=_l("Quantity change (positive in, negative out)"))
+    reason = forms.CharField(label=_l("Reason"), max_length=200)
 
 
 class SkuForm(Form):
-    name = forms.CharField(label="商品名称", max_length=200)
-    weight_g = forms.IntegerField(label="重量（克）", min_value=1, required=False)
-    length_mm = forms.IntegerField(label="长（毫米）", min_value=1, required=False)
-    width_mm = forms.IntegerField(label="宽（毫米）", min_value=1, required=False)
-    height_mm = forms.IntegerField(label="高（毫米）", min_value=1, required=False)
+    name = forms.CharField(label=_l("Product name"), max_length=200)
+    weight_g = forms.IntegerField(label=_l("Weight in grams"), min_value=1, required=False)
+    length_mm = forms.IntegerField(label=_l("Length (mm)"), min_value=1, required=False)
+    width_mm = forms.IntegerField(label=_l("Width (mm)"), min_value=1, required=False)
+    height_mm = forms.IntegerField(label=_l("Height (mm)"), min_value=1, required=False)
     traits = forms.MultipleChoiceField(
-        label="特性", choices=Trait.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_l("Traits"), choices=Trait.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    declared_value_fen = forms.IntegerField(label="申报价值（分）", min_value=0, initial=0)
-    barcode = forms.CharField(label="条码", max_length=64, required=False)
-    shelf = forms.CharField(label="货位", max_length=30, required=False)
+    declared_value_fen = forms.IntegerField(label=_l("Declared value (fen)"), min_value=0, initial=0)
+    barcode = forms.CharField(label=_l("Barcode"), max_length=64, required=False)
+    shelf = forms.CharField(label=_l("Shelf location"), max_length=30, required=False)
