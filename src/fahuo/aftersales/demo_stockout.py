@@ -7,17 +7,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import F
 
 from fahuo.aftersales import stockout
 from fahuo.aftersales.models import StockChoice
 from fahuo.catalog.models import Sku
 from fahuo.inventory.models import Stock, Warehouse
 from fahuo.inventory.reservations import reserve_orders
-from fahuo.orders.models import Order, OrderLine, OrderStatus, Shop
+from fahuo.orders.models import Customer, Order, OrderLine, OrderStatus, Shop
+from fahuo.orders.services import customer_for, verify_recipient
 
 SHORT_CODE, SWAP_CODE = "DEMO-LIP-LTD", "DEMO-LIP-NUDE"
+# Weighed and measured like every demo SKU: the swapped order is printed like any other.
+LIP_GLOSS = {"name": "丝绒唇釉", "short_name": "丝绒唇釉", "weight_g": 60, "length_mm": 100, "width_mm": 30,
+             "height_mm": 30, "declared_value_fen": 12900}  # fmt: skip
 BUYERS = [("林晓", "13800138101"), ("周婷", "13800138102"), ("吴芳", "13800138103"),
           ("郑洁", "13800138104"), ("王丽", "13800138105"), ("陈静", "13800138106")]  # fmt: skip
+ORDERS = len(BUYERS)  # the scene's orders come on top of the demo's generated ones
 
 
 def seed(*, shop: Shop, now: dt.datetime) -> int:
@@ -25,24 +31,57 @@ def seed(*, shop: Shop, now: dt.datetime) -> int:
     warehouse = Warehouse.objects.filter(active=True).order_by("code").first()
     if warehouse is None:
         return 0
-    short, _ = Sku.objects.update_or_create(
-        code=SHORT_CODE, defaults={"name": "丝绒唇釉", "spec": "限定色 #07"}
-    )
-    swap, _ = Sku.objects.update_or_create(
-        code=SWAP_CODE, defaults={"name": "丝绒唇釉", "spec": "裸杏色 #02"}
-    )
-    Stock.objects.update_or_create(warehouse=warehouse, sku=short, defaults={"on_hand": 0, "reserved": 0})
-    Stock.objects.update_or_create(warehouse=warehouse, sku=swap, defaults={"on_hand": 30})
+    short, _ = Sku.objects.update_or_create(code=SHORT_CODE, defaults={**LIP_GLOSS, "spec": "限定色 #07"})
+    swap, _ = Sku.objects.update_or_create(code=SWAP_CODE, defaults={**LIP_GLOSS, "spec": "裸杏色 #02"})
+    for n, place in enumerate(Warehouse.objects.filter(active=True).order_by("code")):
+        # the limited colour is sold out everywhere; the nude one is in stock where the offers ship from
+        Stock.objects.update_or_create(
+            warehouse=place, sku=short, defaults={"on_hand": 0, "reserved": 0, "location": "A-09-01"}
+        )
+        Stock.objects.update_or_create(
+            warehouse=place, sku=swap, defaults={"on_hand": 30 if n == 0 else 10, "location": "A-09-02"}
+        )
     Order.objects.filter(shop=shop, platform_order_id__startswith="DEMO-OOS-").delete()
     orders = []
     for n, (name, phone) in enumerate(BUYERS, start=1):
+        # verified and linked to the buyer like an imported order
+        v = verify_recipient(
+            name=name,
+            phone=phone,
+            province="浙江省",
+            city="杭州市",
+            district="西湖区",
+            detail=f"文三路{100 + n}号",
+        )
         order = Order.objects.create(
-            shop=shop, platform_order_id=f"DEMO-OOS-{n:03d}", channel="private", status=OrderStatus.READY,
-            recipient_name=name, recipient_phone=phone, province="浙江省", city="杭州市", district="西湖区",
-            address_detail=f"文三路{100 + n}号", paid_at=now - dt.timedelta(hours=20 + n), total_fen=12900,
-        )  # fmt: skip
-        OrderLine.objects.create(order=order, platform_line_id=f"OOS{n}", sku=short, sku_code=SHORT_CODE,
-                                 title=short.name, spec=short.spec, quantity=1, unit_price_fen=12900)  # fmt: skip
+            shop=shop,
+            platform_order_id=f"DEMO-OOS-{n:03d}",
+            channel="private",
+            status=OrderStatus.READY,
+            source="demo",
+            recipient_name=v.name,
+            recipient_phone=v.phone,
+            province=v.province,
+            city=v.city,
+            district=v.district,
+            adcode=v.adcode,
+            address_detail=v.detail,
+            promise_hours=48,
+            customer=(customer := customer_for(shop=shop, name=v.name, phone=v.phone)),
+            paid_at=now - dt.timedelta(hours=20 + n),
+            total_fen=12900,
+        )
+        Customer.objects.filter(pk=getattr(customer, "pk", None)).update(orders_count=F("orders_count") + 1)
+        OrderLine.objects.create(
+            order=order,
+            platform_line_id=f"OOS{n}",
+            sku=short,
+            sku_code=SHORT_CODE,
+            title=short.name,
+            spec=short.spec,
+            quantity=1,
+            unit_price_fen=12900,
+        )
         orders.append(order)
     reserve_orders(orders=orders)
     for order in orders:

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from fahuo.accounts.services import role_of
+from fahuo.aftersales import demo_stockout
 from fahuo.carriers.models import Capacity, Carrier, RateLine
 from fahuo.catalog.models import Sku
 from fahuo.demo import data
@@ -37,15 +38,17 @@ def demo(db):
 
 
 def test_counts_and_shops(demo):
-    assert demo.orders == 300 == Order.objects.count()
-    assert sum(demo.by_status.values()) == 300
+    # the generated orders plus the out-of-stock scene's (every state of the buyer's choice)
+    total = 300 + demo_stockout.ORDERS
+    assert demo.orders == total == Order.objects.count()
+    assert sum(demo.by_status.values()) == total
     assert demo.by_shop[LIVE_SHOP] > demo.by_shop[PRIVATE_SHOP] > 0
     assert demo.lines == OrderLine.objects.count() >= 300
     live = Shop.objects.get(code=LIVE_SHOP)
     assert live.platform == "douyin" and live.sender_name and live.sender_address
     assert Shop.objects.get(code=PRIVATE_SHOP).platform == "wechat"
     assert not Order.objects.filter(lines__isnull=True).exists()
-    assert OrderLine.objects.values("order").distinct().count() == 300
+    assert OrderLine.objects.values("order").distinct().count() == total
     assert set(Order.objects.values_list("source", flat=True)) == {"demo"}
 
 
@@ -125,7 +128,9 @@ def test_catalog_and_stock(demo):
     assert "fragile" in by_code["SKU-3620"].traits
     # stock for every SKU in every warehouse, with a shelf location
     assert Stock.objects.count() == len(skus) * len(data.WAREHOUSES)
-    assert not Stock.objects.filter(on_hand__lte=0).exists()
+    # in stock everywhere, but for the out-of-stock scene's sold-out colour
+    assert not Stock.objects.filter(on_hand__lte=0).exclude(sku__code=demo_stockout.SHORT_CODE).exists()
+    assert not Stock.objects.filter(sku__code=demo_stockout.SHORT_CODE, on_hand__gt=0).exists()
     assert not Stock.objects.filter(location="").exists()
 
 
@@ -246,7 +251,7 @@ def test_rerun_replaces_instead_of_duplicating(demo):
     assert again.password("owner") != old_password
 
     smaller = build_demo(orders=120, seed=8, now=NOW)
-    assert Order.objects.count() == smaller.orders == 120
+    assert Order.objects.count() == smaller.orders == 120 + demo_stockout.ORDERS
 
 
 def test_demo_users_log_in_with_their_roles(demo, client):
@@ -268,10 +273,10 @@ def test_cli_builds_and_prints_the_login(db, capsys):
     args = parser.parse_args(["--orders", "80", "--no-serve", "--seed", "5"])
     assert cli.run(args) == 0
     out = capsys.readouterr().out
-    assert "80 orders" in out and "owner" in out and "packer" in out
+    assert f"{80 + demo_stockout.ORDERS} orders" in out and "owner" in out and "packer" in out
     password = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("owner "))
     assert User.objects.get(username="owner").check_password(password)
-    assert Order.objects.count() == 80
+    assert Order.objects.count() == 80 + demo_stockout.ORDERS
 
 
 def test_cli_serves_unless_told_not_to(db, monkeypatch, capsys):
