@@ -40,10 +40,16 @@ def test_every_paid_message_of_a_push_is_kept_once_and_redelivery_changes_nothin
     push(client, messages)
     push(client, messages)  # the platform pushes again when it missed our answer
     assert Order.objects.filter(source="push").count() == 50
-    assert set(PlatformMessage.objects.values_list("status", "note")) == {(MessageStatus.DONE, "order created")}
+    assert set(PlatformMessage.objects.values_list("status", "note")) == {
+        (MessageStatus.DONE, "order created")
+    }
     assert PlatformMessage.objects.count() == 50
     order = Order.objects.get(platform_order_id="4781320000000000007")
-    assert (order.status, order.province, order.lines.get().sku_code) == (OrderStatus.READY, "浙江省", "MASK-10")
+    assert (order.status, order.province, order.lines.get().sku_code) == (
+        OrderStatus.READY,
+        "浙江省",
+        "MASK-10",
+    )
     assert PushLog.objects.order_by("-pk")[0].accepted_events == 0
 
 
@@ -68,7 +74,9 @@ def test_a_bad_message_is_kept_failed_and_the_others_of_its_push_are_created(
     assert held.status == OrderStatus.NEEDS_REVIEW
 
 
-def test_an_order_already_known_and_a_bare_message_in_the_same_push(client: Client, douyin_account: Any) -> None:
+def test_an_order_already_known_and_a_bare_message_in_the_same_push(
+    client: Client, douyin_account: Any
+) -> None:
     push(client, douyin_paid_messages(0, 3))
     again = douyin_paid_messages(1, 1)
     again[0]["msg_id"] = "world-1-again"
