@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy as _
 
 from fahuo.carriers.setup import COMMON_CARRIERS, PROVIDERS
 from fahuo.catalog.models import Trait
@@ -34,31 +34,31 @@ class WelcomeForm(Form):
 
 class ShopForm(Form):
     code = forms.CharField(
-        label=_l("Shop code"), max_length=32, help_text=_l("Letters and digits, e.g. xiaoyu")
+        label=_("Shop code"), max_length=32, help_text=_("Letters and digits, e.g. xiaoyu")
     )
-    name = forms.CharField(label=_l("Shop name"), max_length=80)
+    name = forms.CharField(label=_("Shop name"), max_length=80)
     platform = forms.ChoiceField(
-        label=_l("Platform"), choices=[("douyin", _l("Douyin")), ("private", _l("Private domain"))]
+        label=_("Platform"), choices=[("douyin", _("Douyin")), ("private", _("Private domain"))]
     )
-    sender_name = forms.CharField(label=_l("Sender"), max_length=40, required=False)
-    sender_phone = forms.CharField(label=_l("Sender phone"), max_length=30, required=False)
-    sender_address = forms.CharField(label=_l("Return / sender address"), max_length=200, required=False)
-    brand_note = forms.CharField(label=_l("Brand note (packing slip)"), max_length=200, required=False)
+    sender_name = forms.CharField(label=_("Sender"), max_length=40, required=False)
+    sender_phone = forms.CharField(label=_("Sender phone"), max_length=30, required=False)
+    sender_address = forms.CharField(label=_("Return / sender address"), max_length=200, required=False)
+    brand_note = forms.CharField(label=_("Brand note (packing slip)"), max_length=200, required=False)
 
 
 class WarehouseForm(Form):
-    code = forms.CharField(label=_l("Warehouse code"), max_length=16)
-    name = forms.CharField(label=_l("Warehouse name"), max_length=80)
-    province = forms.CharField(label=_l("Province"), max_length=20)
-    city = forms.CharField(label=_l("City"), max_length=30)
-    district = forms.CharField(label=_l("District / county"), max_length=30, required=False)
-    address = forms.CharField(label=_l("Street address"), max_length=200, required=False)
+    code = forms.CharField(label=_("Warehouse code"), max_length=16)
+    name = forms.CharField(label=_("Warehouse name"), max_length=80)
+    province = forms.CharField(label=_("Province"), max_length=20)
+    city = forms.CharField(label=_("City"), max_length=30)
+    district = forms.CharField(label=_("District / county"), max_length=30, required=False)
+    address = forms.CharField(label=_("Street address"), max_length=200, required=False)
     pickup_hours = forms.CharField(
-        label=_l("Pickup window"), max_length=40, required=False, help_text=_l("e.g. 16:00-18:00")
+        label=_("Pickup window"), max_length=40, required=False, help_text=_("e.g. 16:00-18:00")
     )
-    packers = forms.IntegerField(label=_l("Packers per shift"), min_value=0, initial=0)
+    packers = forms.IntegerField(label=_("Packers per shift"), min_value=0, initial=0)
     packing_rate = forms.IntegerField(
-        label=_l("Packing rate (orders per packer-hour)"), min_value=0, initial=0
+        label=_("Packing rate (orders per packer-hour)"), min_value=0, initial=0
     )
 
 
@@ -108,29 +108,29 @@ class CapacityForm(Form):
 
 
 class FileForm(Form):
-    file = forms.FileField(label=_l("File (CSV or XLSX)"))
+    file = forms.FileField(label=_("File (CSV or XLSX)"))
 
 
 class StockFileForm(FileForm):
-    warehouse = forms.CharField(label=_l("Warehouse code"), max_length=16)
+    warehouse = forms.CharField(label=_("Warehouse code"), max_length=16)
 
 
 class AdjustForm(Form):
-    warehouse = forms.CharField(label=_l("Warehouse code"), max_length=16)
-    sku_code = forms.CharField(label=_l("SKU code"), max_length=64)
-    delta = forms.IntegerField(label=_l("Quantity change (positive in, negative out)"))
-    reason = forms.CharField(label=_l("Reason"), max_length=200)
+    warehouse = forms.CharField(label=_("Warehouse code"), max_length=16)
+    sku_code = forms.CharField(label=_("SKU code"), max_length=64)
+    delta = forms.IntegerField(label=_("Quantity change (positive in, negative out)"))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class SkuForm(Form):
-    name = forms.CharField(label=_l("Product name"), max_length=200)
-    weight_g = forms.IntegerField(label=_l("Weight in grams"), min_value=1, required=False)
-    length_mm = forms.IntegerField(label=_l("Length (mm)"), min_value=1, required=False)
-    width_mm = forms.IntegerField(label=_l("Width (mm)"), min_value=1, required=False)
-    height_mm = forms.IntegerField(label=_l("Height (mm)"), min_value=1, required=False)
+    name = forms.CharField(label=_("Product name"), max_length=200)
+    weight_g = forms.IntegerField(label=_("Weight in grams"), min_value=1, required=False)
+    length_mm = forms.IntegerField(label=_("Length (mm)"), min_value=1, required=False)
+    width_mm = forms.IntegerField(label=_("Width (mm)"), min_value=1, required=False)
+    height_mm = forms.IntegerField(label=_("Height (mm)"), min_value=1, required=False)
     traits = forms.MultipleChoiceField(
-        label=_l("Traits"), choices=Trait.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Traits"), choices=Trait.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    declared_value_fen = forms.IntegerField(label=_l("Declared value (fen)"), min_value=0, initial=0)
-    barcode = forms.CharField(label=_l("Barcode"), max_length=64, required=False)
-    shelf = forms.CharField(label=_l("Shelf location"), max_length=30, required=False)
+    declared_value_fen = forms.IntegerField(label=_("Declared value (fen)"), min_value=0, initial=0)
+    barcode = forms.CharField(label=_("Barcode"), max_length=64, required=False)
+    shelf = forms.CharField(label=_("Shelf location"), max_length=30, required=False)
