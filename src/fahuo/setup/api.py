@@ -6,6 +6,7 @@ from typing import Any, BinaryIO, cast
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
@@ -17,7 +18,7 @@ router = Router()
 
 def _owner(request: HttpRequest) -> None:
     if role_of(request.user) != "owner":
-        raise PermissionDenied("只有店主可以修改设置")
+        raise PermissionDenied(_("Only the owner can change settings."))
 
 
 class ShopIn(Schema):

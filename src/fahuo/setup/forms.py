@@ -20,15 +20,15 @@ class Form(forms.Form):
 
 
 class WelcomeForm(Form):
-    company = forms.CharField(label="公司名称", max_length=80)
-    username = forms.CharField(label="店主用户名", max_length=150)
-    password = forms.CharField(label="密码", widget=forms.PasswordInput, min_length=8)
-    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput)
+    company = forms.CharField(label=_("Company name"), max_length=80)
+    username = forms.CharField(label=_("Owner username"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("password") != data.get("password2"):
-            raise forms.ValidationError("两次输入的密码不一致")
+            raise forms.ValidationError(_("The two passwords do not match."))
         return data
 
 
@@ -63,48 +63,67 @@ class WarehouseForm(Form):
 
 
 class CarrierForm(Form):
-    code = forms.ChoiceField(label="快递公司", choices=[(c, f"{n}（{c}）") for c, n in COMMON_CARRIERS])
-    name = forms.CharField(label="显示名称", max_length=40, required=False, help_text="留空用默认名称")
+    code = forms.ChoiceField(label=_("Carrier"), choices=[(c, f"{n}（{c}）") for c, n in COMMON_CARRIERS])
+    name = forms.CharField(
+        label=_("Display name"),
+        max_length=40,
+        required=False,
+        help_text=_("Leave empty for the default name"),
+    )
     provider = forms.ChoiceField(
-        label="电子面单服务",
+        label=_("E-waybill service"),
         choices=[
             (
                 p,
                 {
-                    "sandbox": "沙箱（仅测试）",
+                    "sandbox": _("Sandbox (testing only)"),
                     "kdniao": "快递鸟",
                     "kuaidi100": "快递100",
-                    "douyin_waybill": "抖音电子面单（抖店订单，密文收件人也能打）",
+                    "douyin_waybill": _(
+                        "Douyin e-waybill (Douyin shop orders, prints encrypted recipients too)"
+                    ),
                 }[p],
             )
             for p in PROVIDERS
         ],
     )
-    test = forms.BooleanField(label="测试快递（面单标“测试面单”，不可发货）", required=False)
+    test = forms.BooleanField(
+        label=_('Test carrier (labels marked "test waybill", cannot ship)'), required=False
+    )
 
 
 class AccountForm(Form):
-    provider = forms.ChoiceField(label="服务", choices=[("kdniao", "快递鸟"), ("kuaidi100", "快递100")])
-    base_url = forms.CharField(label="接口地址", max_length=200, required=False, help_text="留空用官方地址")
-    user_id = forms.CharField(label="用户ID / EBusinessID（快递100：customer）", max_length=80)
+    provider = forms.ChoiceField(label=_("Service"), choices=[("kdniao", "快递鸟"), ("kuaidi100", "快递100")])
+    base_url = forms.CharField(
+        label=_("API address"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty for the official address"),
+    )
+    user_id = forms.CharField(label=_("User ID / EBusinessID (Kuaidi100: customer)"), max_length=80)
     api_key = forms.CharField(label="API Key", max_length=120, widget=forms.PasswordInput(render_value=True))
     secret = forms.CharField(
-        label="签名密钥（快递100）",
+        label=_("Signing key (Kuaidi100)"),
         max_length=120,
         required=False,
         widget=forms.PasswordInput(render_value=True),
     )
-    customer_name = forms.CharField(label="电子面单账号（网点开通）", max_length=80, required=False)
+    customer_name = forms.CharField(
+        label=_("E-waybill account (opened by the branch)"), max_length=80, required=False
+    )
     customer_pwd = forms.CharField(
-        label="电子面单密码", max_length=80, required=False, widget=forms.PasswordInput(render_value=True)
+        label=_("E-waybill password"),
+        max_length=80,
+        required=False,
+        widget=forms.PasswordInput(render_value=True),
     )
 
 
 class CapacityForm(Form):
-    carrier = forms.CharField(label="快递编码", max_length=16)
-    warehouse = forms.CharField(label="仓库编码", max_length=16)
-    max_parcels = forms.IntegerField(label="每次最多揽收（件）", min_value=0)
-    per_hour = forms.IntegerField(label="每小时最多（件）", min_value=0, required=False)
+    carrier = forms.CharField(label=_("Carrier code"), max_length=16)
+    warehouse = forms.CharField(label=_("Warehouse code"), max_length=16)
+    max_parcels = forms.IntegerField(label=_("Max parcels per pickup"), min_value=0)
+    per_hour = forms.IntegerField(label=_("Max parcels per hour"), min_value=0, required=False)
 
 
 class FileForm(Form):

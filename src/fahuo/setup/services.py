@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from fahuo.kit.errors import Conflict, InvalidInput
 from fahuo.setup.models import Company
@@ -22,14 +23,17 @@ def first_run(*, username: str, password: str, company: str) -> Any:
     from fahuo.accounts.services import assign_role, audit
 
     if User.objects.exists():
-        raise Conflict("已完成初始设置：请登录")
+        raise Conflict(_("Initial set-up is already done: please log in."))
     username, company = username.strip(), company.strip()
     if not username or not company:
-        raise InvalidInput("请填写用户名和公司名称")
+        raise InvalidInput(_("Enter a username and a company name."))
     try:
         validate_password(password, User(username=username))
     except ValidationError as exc:
-        raise InvalidInput("密码不符合要求：" + " ".join(exc.messages)) from None
+        raise InvalidInput(
+            _("The password does not meet the requirements: %(reasons)s")
+            % {"reasons": " ".join(exc.messages)}
+        ) from None
     user = User.objects.create_user(username=username, password=password, is_staff=True, is_superuser=True)
     assign_role(user=user, role="owner")
     Company.objects.create(name=company[:80])

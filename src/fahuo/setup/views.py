@@ -15,6 +15,7 @@ from django.contrib.auth import login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from fahuo.accounts.selectors import managed_shops, shops_for
@@ -40,7 +41,7 @@ def owner_only(view: View) -> View:
     @desk_view()
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if role_of(request.user) != "owner":
-            return error_page(request, "只有店主可以修改设置", status=403)
+            return error_page(request, _("Only the owner can change settings."), status=403)
         return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
@@ -91,7 +92,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "欢迎！接下来添加店铺、仓库、快递、商品和库存。")
+            messages.success(request, _("Welcome! Next add shops, warehouses, carriers, products and stock."))
             return redirect("setup:home")
     return render(request, "setup/welcome.html", {"form": form}, status=422 if form.errors else 200)
 
@@ -102,11 +103,11 @@ def welcome(request: HttpRequest) -> HttpResponse:
 @owner_only
 def home(request: HttpRequest) -> HttpResponse:
     steps = [
-        ("shops", "店铺", shops_for(request.user).count()),
-        ("warehouses", "仓库", Warehouse.objects.count()),
-        ("carriers", "快递", Carrier.objects.filter(active=True).count()),
-        ("products", "商品资料", Sku.objects.count()),
-        ("stock", "库存", Stock.objects.filter(on_hand__gt=0).count()),
+        ("shops", _("Shops"), shops_for(request.user).count()),
+        ("warehouses", _("Warehouses"), Warehouse.objects.count()),
+        ("carriers", _("Couriers"), Carrier.objects.filter(active=True).count()),
+        ("products", _("Products"), Sku.objects.count()),
+        ("stock", _("Stock"), Stock.objects.filter(on_hand__gt=0).count()),
     ]
     unknown = _unknown_lines(request).exclude(sku_code="").values_list("sku_code", "title").distinct()[:50]
     return _page(
@@ -148,7 +149,7 @@ def shops(request: HttpRequest) -> HttpResponse:
                 sender_address=d["sender_address"],
                 brand_note=d["brand_note"],
             )
-            return f"已添加店铺 {shop.name}"
+            return _("Shop %(name)s added.") % {"name": shop.name}
 
         if _run(request, add):
             return redirect("setup:shops")
@@ -163,7 +164,13 @@ def shops(request: HttpRequest) -> HttpResponse:
 def warehouses(request: HttpRequest) -> HttpResponse:
     form = forms.WarehouseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _run(request, lambda: f"已添加仓库 {stock_services.create_warehouse(**form.cleaned_data).name}"):
+        if _run(
+            request,
+            lambda: (
+                _("Warehouse %(name)s added.")
+                % {"name": stock_services.create_warehouse(**form.cleaned_data).name}
+            ),
+        ):
             return redirect("setup:warehouses")
     rows = Warehouse.objects.prefetch_related("capacities__carrier")
     return _page(request, "warehouses.html", "warehouses", form=form, warehouses=rows)
@@ -184,17 +191,21 @@ def carriers(request: HttpRequest) -> HttpResponse:
         done = _run(
             request,
             lambda: (
-                "已添加快递 "
-                + carriers_setup.add_carrier(
-                    code=d["code"], name=d["name"], provider=d["provider"], test=d["test"]
-                ).name
+                _("Carrier %(name)s added.")
+                % {
+                    "name": carriers_setup.add_carrier(
+                        code=d["code"], name=d["name"], provider=d["provider"], test=d["test"]
+                    ).name
+                }
             ),
         )
         if done:
             return redirect("setup:carriers")
     elif action == "account" and account_form.is_valid():
         d = account_form.cleaned_data
-        if _run(request, lambda: f"已保存账号 {carriers_setup.connect_account(**d).name}"):
+        if _run(
+            request, lambda: _("Account %(name)s saved.") % {"name": carriers_setup.connect_account(**d).name}
+        ):
             return redirect("setup:carriers")
     elif action == "capacity" and capacity_form.is_valid():
         d = capacity_form.cleaned_data
@@ -206,19 +217,23 @@ def carriers(request: HttpRequest) -> HttpResponse:
                 max_parcels=d["max_parcels"],
                 per_hour=d["per_hour"],
             )
-            return f"已设置运力：{cap.carrier.name} @ {cap.warehouse.name} {cap.max_parcels} 件"
+            return _("Capacity set: %(carrier)s @ %(warehouse)s %(n)d parcels.") % {
+                "carrier": cap.carrier.name,
+                "warehouse": cap.warehouse.name,
+                "n": cap.max_parcels,
+            }
 
         if _run(request, capacity):
             return redirect("setup:carriers")
     elif action == "test":
         account = ProviderAccount.objects.filter(pk=request.POST.get("account") or 0).first()
         if account is None:
-            messages.error(request, "账号不存在")
+            messages.error(request, _("No such account."))
         else:
             try:
                 messages.success(request, carriers_setup.test_connection(account=account))
             except FahuoError as exc:
-                messages.error(request, f"连接失败：{exc.message}")
+                messages.error(request, _("Connection failed: %(error)s") % {"error": exc.message})
         return redirect("setup:carriers")
     return _page(
         request,
@@ -251,11 +266,16 @@ def products(request: HttpRequest) -> HttpResponse:
         else:
             if report.errors:
                 errors = report.errors
-                messages.error(request, f"有 {len(errors)} 行错误，未导入任何行。修正后重新导入。")
+                messages.error(
+                    request,
+                    _("%(n)d row(s) with errors, nothing imported. Fix them and import again.")
+                    % {"n": len(errors)},
+                )
             else:
                 messages.success(
                     request,
-                    f"商品资料：新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}",
+                    _("Products: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
+                    % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
                 )
                 return redirect("setup:products")
     if request.method == "POST" and request.POST.get("from_line"):
@@ -276,14 +296,16 @@ def _create_from_line(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("from_line", "").strip()
     line = _unknown_lines(request).filter(sku_code=code).first()
     if line is None:
-        messages.error(request, "没有这个商家编码的未知商品行")
+        messages.error(request, _("No unknown product line with this SKU code."))
         return redirect("setup:products")
     with transaction.atomic():
-        sku, _ = Sku.objects.get_or_create(
+        sku, _created = Sku.objects.get_or_create(
             code=code, defaults={"name": line.title[:200], "spec": line.spec[:200]}
         )
         _unknown_lines(request).filter(sku_code=code).update(sku=sku)
-    messages.success(request, f"已建商品 {code}：请补充重量、尺寸和特性")
+    messages.success(
+        request, _("Product %(code)s created: add its weight, size and traits.") % {"code": code}
+    )
     return redirect("setup:product_edit", code=sku.code)
 
 
@@ -301,7 +323,7 @@ def product_edit(request: HttpRequest, code: str) -> HttpResponse:
             setattr(sku, field, value)
         sku.declared_value_fen = sku.declared_value_fen or 0
         sku.save()
-        messages.success(request, f"已保存 {sku.code}")
+        messages.success(request, _("%(code)s saved.") % {"code": sku.code})
         return redirect("setup:products")
     return _page(request, "product_edit.html", "products", form=form, sku=sku)
 
@@ -337,10 +359,12 @@ def stock(request: HttpRequest) -> HttpResponse:
                 )
             if report.errors:
                 errors = report.errors
-                messages.error(request, f"有 {len(errors)} 行错误，未导入任何行。")
+                messages.error(request, _("%(n)d row(s) with errors, nothing imported.") % {"n": len(errors)})
             else:
                 messages.success(
-                    request, f"库存导入 {wh.name}：{report.rows} 行，其中 {report.changed} 行有变化"
+                    request,
+                    _("Stock import %(warehouse)s: %(rows)d row(s), %(changed)d changed.")
+                    % {"warehouse": wh.name, "rows": report.rows, "changed": report.changed},
                 )
                 return redirect("setup:stock")
         elif action == "count" and count_form.is_valid():
@@ -351,7 +375,11 @@ def stock(request: HttpRequest) -> HttpResponse:
                     fileobj=d["file"], filename=d["file"].name, warehouse=wh, user=request.user
                 )
             variances = stock_services.variance_report(count=count)
-            messages.success(request, f"盘点 #{count.pk} 已记录：{len(variances)} 个 SKU 有差异")
+            messages.success(
+                request,
+                _("Stock count #%(pk)d recorded: %(n)d SKU(s) differ.")
+                % {"pk": count.pk, "n": len(variances)},
+            )
         elif action == "adjust" and adjust_form.is_valid():
             d = adjust_form.cleaned_data
             with transaction.atomic():
@@ -364,7 +392,9 @@ def stock(request: HttpRequest) -> HttpResponse:
                     user=request.user,
                 )
             messages.success(
-                request, f"已调整 {d['sku_code']} {movement.on_hand_delta:+d}（{movement.note}）"
+                request,
+                _("Adjusted %(sku)s %(delta)+d (%(note)s).")
+                % {"sku": d["sku_code"], "delta": movement.on_hand_delta, "note": movement.note},
             )
             return redirect("setup:stock")
     except FahuoError as exc:
@@ -391,8 +421,8 @@ def stock_export(request: HttpRequest) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "库存"
-    sheet.append(["仓库", "商家编码", "在库", "已占用", "可用"])
+    sheet.title = _("Stock")
+    sheet.append([_("Warehouse"), _("SKU code"), _("On hand"), _("Reserved"), _("Available")])
     for row in stock_services.stock_levels():
         sheet.append([row["warehouse"], row["sku_code"], row["on_hand"], row["reserved"], row["available"]])
     out = io.BytesIO()
