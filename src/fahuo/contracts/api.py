@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from fahuo.accounts.selectors import sees_every_shop, shops_for
@@ -26,7 +27,11 @@ def require(request: HttpRequest, perm: str) -> None:
     """``perm``, and a view of every shop: contracts and statements span every shop's parcels."""
     require_perm(request, perm)
     if not sees_every_shop(request.user):
-        raise PermissionDenied("快递合同、周结对账和理赔涵盖所有店铺：此账号或令牌不能查看全部店铺")
+        raise PermissionDenied(
+            _(
+                "Carrier contracts, weekly settlement and claims span every shop: this account or token cannot see every shop"
+            )
+        )
 
 
 def _shop_out(stmt: WeeklyStatement, user: Any) -> dict[str, Any] | None:
@@ -81,7 +86,7 @@ class VerifyIn(Schema):
 def _stmt(pk: int) -> WeeklyStatement:
     stmt = WeeklyStatement.objects.select_related("carrier").filter(pk=pk).first()
     if stmt is None:
-        raise NotFound("对账单不存在")
+        raise NotFound(_("Statement not found"))
     return stmt
 
 
@@ -127,7 +132,7 @@ def get_statement(request: HttpRequest, pk: int) -> dict[str, Any]:
         return _out(_stmt(pk))
     out = _shop_out(_stmt(pk), request.user)
     if out is None:
-        raise NotFound("对账单不存在")
+        raise NotFound(_("Statement not found"))
     return out
 
 
@@ -189,7 +194,7 @@ def get_claim(request: HttpRequest, pk: int) -> dict[str, Any]:
     require_perm(request, VIEW)
     claim = selectors.claims_for(request.user).select_related("shop").filter(pk=pk).first()
     if claim is None:
-        raise NotFound("理赔不存在")
+        raise NotFound(_("Claim not found"))
     return _claim_out(claim)
 
 
@@ -201,7 +206,7 @@ def open_claim(request: HttpRequest, payload: ClaimIn) -> dict[str, Any]:
     if not sees_every_shop(request.user) and not services.parcel_in_shops(
         carrier=carrier, tracking_no=payload.tracking_no, shops=shops_for(request.user)
     ):
-        raise NotFound("在你的店铺里找不到这个运单")
+        raise NotFound(_("No such parcel in your shops"))
     with transaction.atomic():
         claim = services.open_claim(
             carrier=carrier, tracking_no=payload.tracking_no, kind=payload.kind,
@@ -215,7 +220,7 @@ def verify_claim(request: HttpRequest, pk: int, payload: VerifyIn) -> dict[str, 
     require(request, EDIT)
     claim = Claim.objects.filter(pk=pk).first()
     if claim is None:
-        raise NotFound("理赔不存在")
+        raise NotFound(_("Claim not found"))
     with transaction.atomic():
         services.verify_claim(claim=claim, responsibility=payload.responsibility)
     return {"id": claim.pk, "responsibility": claim.responsibility, "verified_at": claim.verified_at}

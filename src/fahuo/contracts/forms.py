@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.functional import lazy
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from fahuo.aftersales import storage
 from fahuo.carriers.models import Carrier
@@ -28,52 +28,52 @@ class TermsForm(forms.ModelForm):
             "deposit_min_fen", "deposit_max_fen", "deposit_refund_days", "weight_tolerance_g",
         ]  # fmt: skip
         labels = {
-            "origin_province": "揽收省份",
-            "pickup_hours": "揽收时限（小时）",
-            "pickup_target_pct": "揽收率目标（%）",
-            "ship_hours": "发出时限（小时）",
-            "ship_target_pct": "发出率目标（%）",
-            "crew_confirm_days_before": "开播前几天确认揽收人员",
-            "pickups_per_hour": "每小时揽收量",
-            "late_penalty_pct": "超时违约金（运费的 %）",
-            "terminate_after_late": "累计超时超过（件）可解约",
-            "privacy_mask_middle_digits": "手机号中间隐藏位数",
-            "privacy_fine_fen": "隐私泄露罚款（分/单）",
-            "door_delivery_pct": "主城区送货上门率（%）",
-            "remote_by_appointment": "偏远地区预约派送",
-            "returns_pickup_hours": "退货揽收时限（小时）",
-            "verify_hours": "理赔核定时限（小时）",
-            "pay_hours": "理赔赔付时限（小时）",
-            "liability_note": "责任划分",
-            "price_notice_days": "调价提前通知（天）",
-            "deposit_min_fen": "保证金下限（分）",
-            "deposit_max_fen": "保证金上限（分）",
-            "deposit_refund_days": "合同结束后退还保证金（天）",
-            "weight_tolerance_g": "账单重量误差（克）",
+            "origin_province": _("Pickup province"),
+            "pickup_hours": _("Pickup deadline (hours)"),
+            "pickup_target_pct": _("Pickup rate target (percent)"),
+            "ship_hours": _("Shipping deadline (hours)"),
+            "ship_target_pct": _("Shipped rate target (percent)"),
+            "crew_confirm_days_before": _("Days before a stream to confirm the pickup crew"),
+            "pickups_per_hour": _("Pickup capacity per hour"),
+            "late_penalty_pct": _("Late penalty (percent of the shipping fee)"),
+            "terminate_after_late": _("Terminable after late parcels exceed"),
+            "privacy_mask_middle_digits": _("Hidden middle digits of phone numbers"),
+            "privacy_fine_fen": _("Privacy leak fine (fen per order)"),
+            "door_delivery_pct": _("Door delivery rate in city areas (percent)"),
+            "remote_by_appointment": _("Delivery by appointment in remote areas"),
+            "returns_pickup_hours": _("Return pickup deadline (hours)"),
+            "verify_hours": _("Claim verification deadline (hours)"),
+            "pay_hours": _("Claim payment deadline (hours)"),
+            "liability_note": _("Liability split"),
+            "price_notice_days": _("Price change notice (days)"),
+            "deposit_min_fen": _("Minimum deposit (fen)"),
+            "deposit_max_fen": _("Maximum deposit (fen)"),
+            "deposit_refund_days": _("Deposit refunded after the contract ends (days)"),
+            "weight_tolerance_g": _("Bill weight tolerance (grams)"),
         }
         widgets = {"liability_note": forms.Textarea(attrs={"rows": 2})}
 
 
 class GenerateForm(forms.Form):
     carrier = forms.ModelChoiceField(
-        queryset=Carrier.objects.filter(active=True), to_field_name="code", label="快递公司"
+        queryset=Carrier.objects.filter(active=True), to_field_name="code", label=_("Carrier")
     )
     week = forms.DateField(
-        label="结算周（周一）", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Settlement week (Monday)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def clean_week(self) -> Any:
         week = self.cleaned_data["week"]
         if week.weekday() != 0:
-            raise forms.ValidationError(f"{week:%Y-%m-%d} 不是周一")
+            raise forms.ValidationError(_("%(day)s is not a Monday") % {"day": f"{week:%Y-%m-%d}"})
         return week
 
 
 class BillUploadForm(forms.Form):
     week = forms.DateField(
-        label="账单周（周一）", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Bill week (Monday)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    file = forms.FileField(label="账单文件（Excel/CSV）")
+    file = forms.FileField(label=_("Bill file (Excel/CSV)"))
 
 
 class MappingForm(forms.Form):
@@ -84,7 +84,7 @@ class MappingForm(forms.Form):
 
     def __init__(self, *args: Any, headers: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", "（不使用）")] + [(h, h) for h in headers if h]
+        choices = [("", _("(not used)"))] + [(h, h) for h in headers if h]
         for name, label in FIELD_LABELS.items():
             self.fields[f"map_{name}"] = forms.ChoiceField(choices=choices, required=False, label=label)
 
@@ -125,44 +125,57 @@ class PhotosForm(forms.Form):
 
 class ClaimForm(forms.Form):
     carrier = forms.ModelChoiceField(
-        queryset=Carrier.objects.filter(active=True), to_field_name="code", label="快递公司"
+        queryset=Carrier.objects.filter(active=True), to_field_name="code", label=_("Carrier")
     )
-    tracking_no = forms.CharField(max_length=40, label="运单号")
-    kind = forms.ChoiceField(choices=ClaimKind.choices, label="类型")
+    tracking_no = forms.CharField(max_length=40, label=_("Waybill number"))
+    kind = forms.ChoiceField(choices=ClaimKind.choices, label=_("Kind"))
     source = forms.ChoiceField(
-        choices=[("buyer", "买家反馈"), ("tracking", "物流异常"), ("packing", "打包凭证")], label="来源"
+        choices=[
+            ("buyer", _("Buyer report")),
+            ("tracking", _("Tracking problem")),
+            ("packing", _("Packing proof")),
+        ],
+        label=_("Source"),
     )
-    amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label="索赔金额（元）")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="说明")
+    amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label=_("Claimed amount (yuan)"))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Explanation"))
     photos = MultipleFileField(required=False, label=FILES_LABEL)
     alert = forms.IntegerField(required=False, widget=forms.HiddenInput)
     evidence = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
 
 class VerifyForm(forms.Form):
-    responsibility = forms.ChoiceField(choices=Responsibility.choices, label="责任")
+    responsibility = forms.ChoiceField(choices=Responsibility.choices, label=_("Responsibility"))
 
 
 class IncidentForm(forms.Form):
     carrier = forms.ModelChoiceField(
-        queryset=Carrier.objects.filter(active=True), to_field_name="code", label="快递公司"
+        queryset=Carrier.objects.filter(active=True), to_field_name="code", label=_("Carrier")
     )
-    tracking_no = forms.CharField(max_length=40, label="运单号")
+    tracking_no = forms.CharField(max_length=40, label=_("Waybill number"))
     occurred_at = forms.DateTimeField(
-        label="发生时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Occurred at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     source = forms.ChoiceField(
-        choices=[("complaint", "买家投诉"), ("trace_text", "物流信息中出现完整手机号")], label="来源"
+        choices=[
+            ("complaint", _("Buyer complaint")),
+            ("trace_text", _("Full phone number in the tracking trace")),
+        ],
+        label=_("Source"),
     )
-    carrier_fault = forms.BooleanField(required=False, initial=True, label="快递公司责任")
-    note = forms.CharField(required=False, max_length=300, label="说明（不要填写泄露的信息本身）")
+    carrier_fault = forms.BooleanField(required=False, initial=True, label=_("Carrier at fault"))
+    note = forms.CharField(
+        required=False, max_length=300, label=_("Note (do not enter the leaked information itself)")
+    )
 
 
 class DepositForm(forms.Form):
     carrier = forms.ModelChoiceField(
-        queryset=Carrier.objects.filter(active=True), to_field_name="code", label="快递公司"
+        queryset=Carrier.objects.filter(active=True), to_field_name="code", label=_("Carrier")
     )
-    kind = forms.ChoiceField(choices=[("paid_in", "缴纳"), ("refunded", "退还")], label="类型")
-    amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label="金额（元）")
-    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    note = forms.CharField(required=False, max_length=200, label="说明")
+    kind = forms.ChoiceField(
+        choices=[("paid_in", _("Paid in")), ("refunded", _("Refunded"))], label=_("Kind")
+    )
+    amount_yuan = forms.DecimalField(min_value=0.01, decimal_places=2, label=_("Amount (yuan)"))
+    on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(required=False, max_length=200, label=_("Explanation"))

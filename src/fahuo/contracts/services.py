@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fahuo.accounts.services import audit
 from fahuo.carriers.models import Carrier, Contract
@@ -87,7 +88,7 @@ def terms_for_carrier(*, carrier: Carrier, on: dt.date) -> tuple[Contract | None
 
 def peak_promise(*, carrier: Carrier, on: dt.date) -> str:
     """The SLA sentence peak notices print, from the contract's own numbers."""
-    _, terms = terms_for_carrier(carrier=carrier, on=on)
+    _contract, terms = terms_for_carrier(carrier=carrier, on=on)
     return (
         f"{terms.pickup_hours}小时内揽收率≥{_pct(terms.pickup_target_pct)}%，"
         f"{terms.ship_hours}小时内{_pct(terms.ship_target_pct)}%发出"
@@ -159,7 +160,10 @@ def generate_statement(
         raise NotFound(f"carrier {carrier_code!r} not found")
     existing = WeeklyStatement.objects.filter(carrier=carrier, week_start=week_start).first()
     if existing is not None and existing.status != StatementStatus.DRAFT:
-        raise Conflict(f"{carrier.code} {week_start} 的对账单已{existing.get_status_display()}，不能重新生成")
+        raise Conflict(
+            _("Statement %(carrier)s %(week)s is already %(status)s and cannot be generated again")
+            % {"carrier": carrier.code, "week": week_start, "status": existing.get_status_display()}
+        )
     detect_trace_leaks(carrier=carrier, week_start=week_start)
     gathered = week_data.week_from_db(carrier=carrier, week_start=week_start, as_of=as_of)
     result = st.settle(gathered)
@@ -176,7 +180,7 @@ def generate_statement(
     data["door_delivery"] = week_data.door_delivery(carrier=carrier, week_start=week_start)
     data["by_shop"] = shop_parts(carrier=carrier, week_start=week_start, result=result, data=data)
     contract, terms = terms_for_carrier(carrier=carrier, on=week_start)
-    stmt, _ = WeeklyStatement.objects.update_or_create(
+    stmt, _created = WeeklyStatement.objects.update_or_create(
         carrier=carrier,
         week_start=week_start,
         defaults={
@@ -294,9 +298,12 @@ def set_status(
     current = StatementStatus(statement.status)
     target = StatementStatus(status) if status in StatementStatus.values else None
     if target is None or target not in TRANSITIONS[current]:
-        raise Conflict(f"对账单不能从「{current.label}」改为「{status}」")
+        raise Conflict(
+            _("A statement cannot go from “%(current)s” to “%(target)s”")
+            % {"current": current.label, "target": status}
+        )
     if target == StatementStatus.DISPUTED and not note.strip():
-        raise InvalidInput("有异议时请写明异议内容")
+        raise InvalidInput(_("Write down what is disputed"))
     statement.status = target
     if note:
         statement.dispute_note = note.strip()
@@ -315,7 +322,7 @@ def record_deposit(
     *, carrier: Carrier, kind: str, amount_fen: int, on: dt.date, note: str = ""
 ) -> DepositEntry:
     if kind not in DepositKind.values or amount_fen <= 0:
-        raise InvalidInput("保证金记录需要类型和正数金额")
+        raise InvalidInput(_("A deposit entry needs a kind and a positive amount"))
     return DepositEntry.objects.create(carrier=carrier, kind=kind, amount_fen=amount_fen, on=on, note=note)
 
 
@@ -375,7 +382,7 @@ def verify_claim(*, claim: Claim, responsibility: str, at: dt.datetime | None = 
 def pay_claim(*, claim: Claim, at: dt.datetime | None = None) -> Claim:
     """The carrier paid the claim directly (it is then not deducted in a statement)."""
     if claim.verified_at is None:
-        raise Conflict("理赔尚未核定")
+        raise Conflict(_("The claim has not been verified yet"))
     claim.paid_at = at or timezone.now()
     claim.save(update_fields=["paid_at"])
     return claim
@@ -388,7 +395,7 @@ def claim_clock_alerts(*, now: dt.datetime | None = None, lead_hours: int = 4) -
     for claim in Claim.objects.filter(Q(verified_at__isnull=True) | Q(paid_at__isnull=True)).select_related(
         "carrier"
     ):
-        _, terms = terms_for_carrier(carrier=claim.carrier, on=timezone.localdate(claim.reported_at))
+        _contract, terms = terms_for_carrier(carrier=claim.carrier, on=timezone.localdate(claim.reported_at))
         if claim.verified_at is None:
             due = claim.reported_at + dt.timedelta(hours=terms.verify_hours)
             kind = "verify_due"

@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import sees_every_shop
@@ -42,13 +43,21 @@ from fahuo.kit.sheets import read_upload
 from fahuo.kit.web import can, desk_view, error_page, private
 
 READ = "orders.view_order"
-COMPANY_WIDE = "快递合同、周结对账和理赔涵盖所有店铺：只有能查看全部店铺的账号可以打开。"
+COMPANY_WIDE = gettext_lazy(
+    "Carrier contracts, weekly settlement and claims span every shop: only an account that sees every shop can open them."
+)
 EDIT = "contracts.change_contractterms"  # owners
 NEXT_STATUS = {
-    StatementStatus.DRAFT: [("sent", "标记为已发送")],
-    StatementStatus.SENT: [("agreed", "快递确认"), ("disputed", "有异议")],
-    StatementStatus.DISPUTED: [("sent", "重新发送"), ("agreed", "快递确认")],
-    StatementStatus.AGREED: [("paid", "已付款")],
+    StatementStatus.DRAFT: [("sent", gettext_lazy("Mark as sent"))],
+    StatementStatus.SENT: [
+        ("agreed", gettext_lazy("Carrier agreed")),
+        ("disputed", gettext_lazy("Raise a dispute")),
+    ],
+    StatementStatus.DISPUTED: [
+        ("sent", gettext_lazy("Send again")),
+        ("agreed", gettext_lazy("Carrier agreed")),
+    ],
+    StatementStatus.AGREED: [("paid", gettext_lazy("Mark as paid"))],
     StatementStatus.PAID: [],
 }
 
@@ -60,7 +69,7 @@ def company_wide(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated and not sees_every_shop(request.user):
-            return error_page(request, COMPANY_WIDE, status=403)
+            return error_page(request, str(COMPANY_WIDE), status=403)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -108,12 +117,17 @@ def terms(request: HttpRequest, code: str) -> HttpResponse:
     carrier = get_object_or_404(Carrier, code=code)
     contract = services.contract_for(carrier=carrier, on=timezone.localdate())
     if contract is None:
-        return error_page(request, f"{carrier.name} 还没有合同：请先在“运价”页添加合同。", status=404)
+        return error_page(
+            request,
+            _("%(carrier)s has no contract yet: add one on the Rates page first.")
+            % {"carrier": carrier.name},
+            status=404,
+        )
     current = services.terms_for(contract=contract)
     form = TermsForm(instance=current)
     if request.method == "POST":
         if not can(request.user, EDIT):
-            return error_page(request, "只有店主可以修改合同条款。", status=403)
+            return error_page(request, _("Only the owner can change the contract terms."), status=403)
         form = TermsForm(request.POST)
         if form.is_valid():
             try:
@@ -124,7 +138,9 @@ def terms(request: HttpRequest, code: str) -> HttpResponse:
             except FahuoError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"已保存合同条款第 {saved.version} 版")
+                messages.success(
+                    request, _("Contract terms version %(version)d saved") % {"version": saved.version}
+                )
                 return redirect("contracts:terms", code=carrier.code)
     versions = contract.terms_versions.select_related("created_by").order_by("-version")
     return render(
@@ -227,15 +243,20 @@ def statement_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind == "disputes":
         ctx = _statement_context(request, stmt)
         if not ctx["bill"]:
-            return error_page(request, "这一周还没有导入快递账单。", status=404)
+            return error_page(request, _("No carrier bill has been imported for this week yet."), status=404)
         data = bills.dispute_xlsx(
-            title=f"{stmt.carrier.name} {stmt.week_start:%Y-%m-%d} 周账单异议清单", rows=ctx["dispute"],
+            title=_("%(carrier)s bill disputes, week of %(week)s")
+            % {"carrier": stmt.carrier.name, "week": f"{stmt.week_start:%Y-%m-%d}"}, rows=ctx["dispute"],
             total_fen=int(ctx["bill"]["dispute_fen"]),
         )  # fmt: skip
         return _file(f"disputes-{base}.xlsx", data, bills.XLSX)
     if kind == "termination":
         if not stmt.data.get("may_terminate"):
-            return error_page(request, "累计超时未超过合同约定，不能生成解约通知。", status=409)
+            return error_page(
+                request,
+                _("Late parcels have not exceeded the contract limit: no termination notice."),
+                status=409,
+            )
         threshold = (
             stmt.terms.terminate_after_late
             if stmt.terms
@@ -244,7 +265,7 @@ def statement_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return _file(
             f"termination-{base}.pdf", documents.termination_pdf(stmt, threshold=threshold), "application/pdf"
         )
-    return error_page(request, "未知文件类型", status=404)
+    return error_page(request, _("Unknown file type"), status=404)
 
 
 # --- carrier bill import ---------------------------------------------------------------------------
@@ -266,12 +287,12 @@ def _stash(data: bytes, filename: str) -> str:
 
 def _unstash(token: str) -> tuple[bytes, str]:
     if not token.isalnum():
-        raise InvalidInput("上传已过期，请重新选择文件")
+        raise InvalidInput(_("The upload has expired: choose the file again"))
     for suffix in (".xlsx", ".csv"):
         path = _upload_dir() / f"{token}{suffix}"
         if path.exists():
             return path.read_bytes(), (_upload_dir() / f"{token}.name").read_text(encoding="utf-8")
-    raise InvalidInput("上传已过期，请重新选择文件")
+    raise InvalidInput(_("The upload has expired: choose the file again"))
 
 
 @desk_view(EDIT)
@@ -282,7 +303,7 @@ def bill_upload(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         week = form.cleaned_data["week"]
         if week.weekday() != 0:
-            form.add_error("week", f"{week:%Y-%m-%d} 不是周一")
+            form.add_error("week", _("%(day)s is not a Monday") % {"day": f"{week:%Y-%m-%d}"})
         else:
             upload = form.cleaned_data["file"]
             try:
@@ -330,7 +351,7 @@ def bill_confirm(request: HttpRequest, code: str) -> HttpResponse:
     headers = bills.parse(data=data, filename=filename, carrier=carrier, limit=0).headers
     form = MappingForm(request.POST, headers=headers)
     if not form.is_valid():
-        return error_page(request, "映射无效", status=400)
+        return error_page(request, _("Invalid mapping"), status=400)
     mapping = form.mapping()
     if request.POST.get("action") == "preview":
         return _preview_page(request, carrier, request.POST["token"], week, filename,
@@ -347,7 +368,11 @@ def bill_confirm(request: HttpRequest, code: str) -> HttpResponse:
         return _preview_page(
             request, carrier, request.POST["token"], week, filename, parsed, status=exc.status
         )
-    messages.success(request, f"已导入账单 {filename}（{len(selectors.bill_lines_for(stmt))} 行）并完成核对")
+    messages.success(
+        request,
+        _("Bill %(file)s imported (%(n)d lines) and checked")
+        % {"file": filename, "n": len(selectors.bill_lines_for(stmt))},
+    )
     return redirect("contracts:statement", pk=stmt.pk)
 
 
@@ -371,11 +396,11 @@ def claims(request: HttpRequest) -> HttpResponse:
     every = sees_every_shop(request.user)
     if request.method == "POST":
         if not can(request.user, EDIT):
-            return error_page(request, "只有店主可以登记理赔。", status=403)
+            return error_page(request, _("Only the owner can open claims."), status=403)
         if form.is_valid():
             carrier, number = form.cleaned_data["carrier"], form.cleaned_data["tracking_no"].strip()
             if not _own_parcel(request.user, carrier, number):
-                form.add_error("tracking_no", "在你的店铺里找不到这个运单")
+                form.add_error("tracking_no", _("No such parcel in your shops"))
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -393,7 +418,7 @@ def claims(request: HttpRequest) -> HttpResponse:
             except FahuoError as exc:
                 form.add_error("photos", exc.message)
             else:
-                messages.success(request, f"已登记理赔 {claim.claim_id}")
+                messages.success(request, _("Claim %(claim)s opened") % {"claim": claim.claim_id})
                 return redirect("contracts:claim", pk=claim.pk)
     return render(
         request,
@@ -418,7 +443,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = PhotosForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not can(request.user, EDIT):
-            return error_page(request, "只有店主可以上传理赔照片。", status=403)
+            return error_page(request, _("Only the owner can upload claim photos."), status=403)
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -471,12 +496,12 @@ def claim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if action == "verify":
                 form = VerifyForm(request.POST)
                 if not form.is_valid():
-                    raise InvalidInput("请选择责任方")
+                    raise InvalidInput(_("Choose who is responsible"))
                 services.verify_claim(claim=claim, responsibility=form.cleaned_data["responsibility"])
             elif action == "pay":
                 services.pay_claim(claim=claim)
             else:
-                raise InvalidInput("未知操作")
+                raise InvalidInput(_("Unknown action"))
     except FahuoError as exc:
         messages.error(request, exc.message)
     return redirect("contracts:claim", pk=claim.pk)
@@ -495,7 +520,7 @@ def incident_add(request: HttpRequest) -> HttpResponse:
             occurred_at=form.cleaned_data["occurred_at"], source=form.cleaned_data["source"],
             carrier_fault=form.cleaned_data["carrier_fault"], note=form.cleaned_data["note"],
         )  # fmt: skip
-    messages.success(request, "已登记隐私泄露事件")
+    messages.success(request, _("Privacy leak recorded"))
     return redirect("contracts:claims")
 
 
@@ -517,5 +542,9 @@ def deposit_add(request: HttpRequest) -> HttpResponse:
     except FahuoError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已记录保证金{entry.get_kind_display()} {format_yuan(entry.amount_fen)}")
+        messages.success(
+            request,
+            _("Deposit %(kind)s recorded: %(amount)s")
+            % {"kind": entry.get_kind_display(), "amount": format_yuan(entry.amount_fen)},
+        )
     return redirect("contracts:home")
