@@ -164,3 +164,35 @@ def test_the_set_up_api_speaks_the_cli_shapes(owner: Any, operator: Any) -> None
         "/api/setup/shops", {"code": "z", "name": "z", "platform": "douyin"}, content_type="application/json"
     )
     assert r.status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_the_wizard_speaks_chinese(client: Client) -> None:
+    bad = client.post(
+        "/setup/welcome/",
+        {"company": "小雨", "username": "boss", "password": "a-long-pass-1", "password2": "x"},
+    ).content.decode()
+    assert "两次输入的密码不一致" in bad and "再次输入密码" in bad and "欢迎使用发货 fahuo" in bad
+
+
+@pytest.mark.django_db
+def test_the_set_up_pages_speak_chinese(client: Client, owner: Any) -> None:
+    """The wording moved behind English msgids: a user still reads the same Chinese."""
+    client.force_login(owner)
+    wh = {"code": "HZ", "name": "杭州仓", "province": "浙江", "city": "杭州", "district": "余杭区"}
+    added = client.post("/setup/warehouses/", {**wh, "packers": 3, "packing_rate": 60}, follow=True)
+    assert "已添加仓库 杭州仓" in added.content.decode()
+    client.post("/setup/carriers/", {"action": "add", "code": "ZTO", "provider": "sandbox", "test": "on"})
+    page = client.post(
+        "/setup/carriers/",
+        {"action": "capacity", "carrier": "ZTO", "warehouse": "HZ", "max_parcels": 300},
+        follow=True,
+    ).content.decode()
+    assert "已设置运力：" in page and "@ 杭州仓 300 件" in page
+    assert "添加快递" in page and "电子面单账号" in page and "揽收运力" in page and "还没有账号" in page
+    assert "每次最多揽收（件）" in page and "沙箱（仅测试）" in page
+    home = client.get("/setup/").content.decode()
+    assert "测试快递启用中" in home and "<strong>测试面单</strong>，不是真实运单，不可发货。" in home
+    assert "概览" in home and "步骤" in home and "快递" in home and "管理" in home
+    missing = client.post("/setup/carriers/", {"action": "test", "account": "999"}, follow=True)
+    assert "账号不存在" in missing.content.decode()
