@@ -50,7 +50,7 @@ class ConnectForm(Form):
         label=gettext_lazy("Douyin shop id (self-use app)"),
         max_length=40,
         required=False,
-        help_text=gettext_lazy("Fill this instead of the code for a self-use app (自用型应用)."),
+        help_text=gettext_lazy("Fill this instead of the code for a self-use app."),
     )
     base_url = forms.CharField(
         label=gettext_lazy("API address"),
