@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from fahuo.carriers.models import Carrier
 from fahuo.contracts.models import BillMapping, CarrierBill
 from fahuo.kit.errors import InvalidInput
@@ -34,13 +37,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "dest_province": ("计费省份", "目的地省", "订单目的省份", "目的地"),
 }
 REQUIRED = ("tracking_no", "billed_weight", "fee")
-FIELD_LABELS = {
-    "tracking_no": "运单号",
-    "billed_weight": "计费重量",
-    "fee": "运费",
-    "surcharge": "加收",
-    "scanned_at": "扫描时间",
-    "dest_province": "目的省份",
+FIELD_LABELS: dict[str, Any] = {
+    "tracking_no": gettext_lazy("Waybill number"),
+    "billed_weight": gettext_lazy("Billed weight"),
+    "fee": gettext_lazy("Freight"),
+    "surcharge": gettext_lazy("Surcharge"),
+    "scanned_at": gettext_lazy("Scanned at"),
+    "dest_province": gettext_lazy("Destination province"),
 }
 GRAM_HEADERS = {"billed_weight_g"}
 FEN_HEADERS = {"billed_fen"}
@@ -82,7 +85,7 @@ def _weight_g(text: Any, header: str) -> int:
     if not value.is_finite():
         raise InvalidOperation
     if value < 0:
-        raise ValueError("重量不能为负数")
+        raise ValueError(_("Weight cannot be negative"))
     grams = value if _norm(header) in GRAM_HEADERS else value * 1000
     return int(grams.quantize(Decimal(1)))
 
@@ -93,7 +96,7 @@ def _money_fen(text: Any, header: str) -> int:
     if not value.is_finite():
         raise InvalidOperation
     if value < 0:
-        raise ValueError("金额不能为负数")
+        raise ValueError(_("Amount cannot be negative"))
     return int(value) if _norm(header) in FEN_HEADERS else yuan_to_fen(value)
 
 
@@ -102,21 +105,25 @@ def _header_problem(filename: str, headers: list[str], chosen: dict[str, str]) -
     unknown = [
         f"{FIELD_LABELS.get(k, k)}→{v}" for k, v in chosen.items() if v not in headers or k not in ALIASES
     ]
-    missing = [FIELD_LABELS[k] for k in REQUIRED if k not in chosen]
+    missing = [str(FIELD_LABELS[k]) for k in REQUIRED if k not in chosen]
     if not (unknown or missing):
         return None
     parts = []
     if missing:
-        parts.append(f"找不到列：{'、'.join(missing)}")
+        parts.append(_("Columns not found: %(columns)s") % {"columns": "、".join(missing)})
     if unknown:
-        parts.append(f"映射的列不在文件中：{'、'.join(unknown)}")
+        parts.append(_("Mapped columns not in the file: %(columns)s") % {"columns": "、".join(unknown)})
     columns = "、".join(h for h in headers if h)
-    return {"file": filename, "row": 1, "column": "、".join(missing) or "表头",
-            "message": "；".join(parts) + f"（文件的列：{columns}）"}  # fmt: skip
+    return {"file": filename, "row": 1, "column": "、".join(missing) or _("header row"),
+            "message": "；".join(parts) + _("(file columns: %(columns)s)") % {"columns": columns}}  # fmt: skip
 
 
 def _why(exc: Exception, value: Any, what: str) -> str:
-    return str(exc) if isinstance(exc, ValueError) and str(exc) else f"“{value}”不是{what}"
+    return (
+        str(exc)
+        if isinstance(exc, ValueError) and str(exc)
+        else _("“%(value)s” is not a %(what)s") % {"value": value, "what": what}
+    )
 
 
 def _parse_row(
@@ -131,22 +138,22 @@ def _parse_row(
     problems: list[tuple[str, str]] = []
     number = str(cell("tracking_no") or "").strip()
     if not number:
-        problems.append(("tracking_no", "运单号为空"))
+        problems.append(("tracking_no", _("Waybill number is empty")))
     grams = fen = None
     try:
         grams = _weight_g(cell("billed_weight"), chosen["billed_weight"])
     except (InvalidOperation, ValueError) as exc:
-        problems.append(("billed_weight", _why(exc, cell("billed_weight"), "重量")))
+        problems.append(("billed_weight", _why(exc, cell("billed_weight"), _("weight"))))
     try:
         fen = _money_fen(cell("fee"), chosen["fee"])
     except (InvalidOperation, ValueError) as exc:
-        problems.append(("fee", _why(exc, cell("fee"), "金额")))
+        problems.append(("fee", _why(exc, cell("fee"), _("amount"))))
     if "surcharge" in index and str(cell("surcharge") or "").strip():
         try:
             extra = _money_fen(cell("surcharge"), chosen["surcharge"])
             fen = fen + extra if fen is not None else None
         except (InvalidOperation, ValueError) as exc:
-            problems.append(("surcharge", _why(exc, cell("surcharge"), "金额")))
+            problems.append(("surcharge", _why(exc, cell("surcharge"), _("amount"))))
     if problems or grams is None or fen is None:
         return None, problems
     return (number, grams, fen), []
@@ -158,7 +165,7 @@ def parse(*, data: bytes, filename: str, mapping: Mapping[str, str] | None = Non
     rows = rows_of(data=data, filename=filename)
     header_row = next(rows, None)
     if not header_row:
-        raise InvalidInput(f"{filename}: 文件是空的（第 1 行应为表头）")
+        raise InvalidInput(_("%(file)s: the file is empty (row 1 should be the header)") % {"file": filename})
     headers = [_norm(h) for h in header_row]
     chosen = dict(mapping) if mapping else guess_mapping(headers=headers, carrier=carrier)
     chosen = {k: _norm(v) for k, v in chosen.items() if v}
@@ -199,19 +206,27 @@ def import_bill(
     """Store the week's bill (all rows or none) and remember the mapping for this carrier."""
     if week_start.weekday() != 0:
         raise InvalidInput(
-            f"{filename}: 账单周 {week_start.isoformat()} 不是周一",
+            _("%(file)s: bill week %(week)s is not a Monday")
+            % {"file": filename, "week": week_start.isoformat()},
             detail=[{"file": filename, "row": None, "column": "week", "message": "not a Monday"}],
         )
     parsed = parse(data=data, filename=filename, mapping=mapping, carrier=carrier)
     if parsed.errors:
         first = parsed.errors[0]
-        more = f"（另有 {len(parsed.errors) - 1} 处问题）" if len(parsed.errors) > 1 else ""
+        more = _("(%(n)d more problems)") % {"n": len(parsed.errors) - 1} if len(parsed.errors) > 1 else ""
         raise InvalidInput(
-            f"{first['file']} 第 {first['row']} 行，列「{first['column']}」：{first['message']}{more}",
+            _("%(file)s row %(row)s, column “%(column)s”: %(message)s%(more)s")
+            % {
+                "file": first["file"],
+                "row": first["row"],
+                "column": first["column"],
+                "message": first["message"],
+                "more": more,
+            },
             detail=parsed.errors,
         )
     if not parsed.lines:
-        raise InvalidInput(f"{filename}: 账单没有数据行")
+        raise InvalidInput(_("%(file)s: the bill has no data rows") % {"file": filename})
     BillMapping.objects.update_or_create(carrier=carrier, defaults={"mapping": parsed.mapping})
     return CarrierBill.objects.create(
         carrier=carrier, week_start=week_start, filename=filename[:200], mapping=parsed.mapping,
@@ -222,20 +237,20 @@ def import_bill(
 # --- the dispute list -----------------------------------------------------------------------------
 
 DISPUTE_HEADER = (
-    "类型",
-    "运单号",
-    "我方计费重量(g)",
-    "账单计费重量(g)",
-    "我方运费(元)",
-    "账单金额(元)",
-    "异议金额(元)",
+    gettext_lazy("Kind"),
+    gettext_lazy("Waybill number"),
+    gettext_lazy("Our billable weight (g)"),
+    gettext_lazy("Billed chargeable weight (g)"),
+    gettext_lazy("Our freight (yuan)"),
+    gettext_lazy("Billed amount (yuan)"),
+    gettext_lazy("Disputed amount (yuan)"),
 )
-KIND_LABELS = {
-    "overcharged": "多收运费",
-    "weight_disputed": "重量超出误差",
-    "unknown": "非我方运单",
-    "duplicates": "重复计费",
-    "missing": "账单缺失",
+KIND_LABELS: dict[str, Any] = {
+    "overcharged": gettext_lazy("Overcharged freight"),
+    "weight_disputed": gettext_lazy("Weight beyond tolerance"),
+    "unknown": gettext_lazy("Not our waybill"),
+    "duplicates": gettext_lazy("Billed twice"),
+    "missing": gettext_lazy("Missing from the bill"),
 }
 
 
@@ -268,7 +283,7 @@ def dispute_rows(*, statement_data: Mapping[str, Any], parcels: Mapping[str, tup
             else:
                 diff = None
             rows.append([
-                KIND_LABELS[kind], number, ours[0] if ours else "", billed[0] if billed else "",
+                str(KIND_LABELS[kind]), number, ours[0] if ours else "", billed[0] if billed else "",
                 yuan(ours[1]) if ours else "", yuan(billed[1]) if billed else "", yuan(diff),
             ])  # fmt: skip
     return rows
@@ -284,15 +299,15 @@ def dispute_xlsx(*, title: str, rows: Sequence[Sequence[Any]], total_fen: int) -
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = "对账异议"
+    ws.title = _("Bill disputes")
     append_row(ws, [title])
     ws["A1"].font = Font(bold=True, size=13)
-    append_row(ws, DISPUTE_HEADER)
+    append_row(ws, [str(h) for h in DISPUTE_HEADER])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
         append_row(ws, row)
-    append_row(ws, ["合计异议金额(元)", "", "", "", "", "", f"{Decimal(total_fen) / 100:.2f}"])
+    append_row(ws, [_("Total disputed (yuan)"), "", "", "", "", "", f"{Decimal(total_fen) / 100:.2f}"])
     for col, width in zip("ABCDEFG", (14, 20, 16, 16, 14, 14, 14), strict=True):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()

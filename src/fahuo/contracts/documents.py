@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4
@@ -25,48 +26,53 @@ def _pct(value: Any) -> str:
 def statement_lines(stmt: WeeklyStatement) -> list[tuple[str, str]]:
     """The statement as (label, value) lines — the same on the page, the PDF and the Excel sheet."""
     d = stmt.data
+    yuan = format_yuan
     tier = (
-        f"日均≥{d['tier_min_daily_avg']}（首重 {format_yuan(d['tier_delta_fen'], signed=True)}）"
+        _("daily average ≥ %(min)s (first weight %(delta)s)")
+        % {"min": d["tier_min_daily_avg"], "delta": yuan(d["tier_delta_fen"], signed=True)}
         if d.get("tier_min_daily_avg") is not None
-        else "未达阶梯"
+        else _("below every tier")
     )
+    late = _("%(n)d parcels (exempt streams: %(streams)s)") % {
+        "n": d["late_parcels"], "streams": "、".join(d["exempt_sessions"]) or _("none"),
+    }  # fmt: skip
+    cumulative = _("%(n)d parcels") % {"n": d["cumulative_late"]}
     lines = [
-        ("快递公司", f"{stmt.carrier.name}（{stmt.carrier.code}）"),
-        ("结算周", f"{stmt.week_start:%Y-%m-%d} 起 7 天"),
-        ("件数", f"{d['parcels']} 件，日均 {d['daily_avg']}"),
-        ("阶梯", tier),
-        ("运费", format_yuan(d["freight_fen"])),
-        ("保底补差", format_yuan(d["minimum_topup_fen"])),
-        ("超时件", f"{d['late_parcels']} 件（豁免场次：{'、'.join(d['exempt_sessions']) or '无'}）"),
-        ("超时违约金", f"−{format_yuan(d['late_penalty_fen'])}"),
-        ("24小时揽收率", _pct(d["pickup_rate_24h"])),
-        ("48小时发出率", _pct(d["shipped_rate_48h"])),
-        ("时效达标", "未达标" if d["sla_breached"] else "达标"),
-        ("累计超时", f"{d['cumulative_late']} 件{'（可解约）' if d['may_terminate'] else ''}"),
-        ("隐私泄露罚款", f"−{format_yuan(d['privacy_fine_fen'])}"),
-        ("理赔抵扣", f"−{format_yuan(d['claims_credited_fen'])}"),
-        ("应付净额", format_yuan(d["net_fen"])),
-        ("本周应付", format_yuan(d["payable_fen"])),
-        ("保证金抵扣", format_yuan(d["deposit_drawn_fen"])),
-        ("结转下周", format_yuan(d["carried_forward_fen"])),
-        ("保证金余额", format_yuan(d["deposit_after_fen"])),
+        (_("Carrier"), f"{stmt.carrier.name}（{stmt.carrier.code}）"),
+        (_("Settlement week"), _("7 days from %(day)s") % {"day": f"{stmt.week_start:%Y-%m-%d}"}),
+        (_("Parcel count"), _("%(n)d parcels, %(avg)s a day") % {"n": d["parcels"], "avg": d["daily_avg"]}),
+        (_("Tier"), tier),
+        (_("Freight"), yuan(d["freight_fen"])),
+        (_("Minimum top-up"), yuan(d["minimum_topup_fen"])),
+        (_("Late parcel count"), late),
+        (_("Late penalty"), f"−{yuan(d['late_penalty_fen'])}"),
+        (_("Pickup rate within 24 hours"), _pct(d["pickup_rate_24h"])),
+        (_("48 h shipped rate"), _pct(d["shipped_rate_48h"])),
+        (_("SLA met"), _("Missed") if d["sla_breached"] else _("Met")),
+        (_("Cumulative late"), cumulative + (_("(may terminate)") if d["may_terminate"] else "")),
+        (_("Privacy leak fines"), f"−{yuan(d['privacy_fine_fen'])}"),
+        (_("Claims credited"), f"−{yuan(d['claims_credited_fen'])}"),
+        (_("Net payable"), yuan(d["net_fen"])),
+        (_("Payable this week"), yuan(d["payable_fen"])),
+        (_("Drawn from the deposit"), yuan(d["deposit_drawn_fen"])),
+        (_("Carried to next week"), yuan(d["carried_forward_fen"])),
+        (_("Deposit balance"), yuan(d["deposit_after_fen"])),
     ]
     if d.get("deposit_refund_due_on"):
-        lines.append(
-            ("保证金退还", f"{d['deposit_refund_due_on']} 前退还 {format_yuan(d['deposit_refund_fen'])}")
-        )
+        refund = {"day": d["deposit_refund_due_on"], "amount": yuan(d["deposit_refund_fen"])}
+        lines.append((_("Deposit refund"), _("%(amount)s refunded by %(day)s") % refund))
     door = d.get("door_delivery") or {}
     if door.get("delivered"):
-        lines.append(
-            (
-                "送货上门率",
-                f"{_pct(door['rate'])}（{door['at_door']}/{door['delivered']}，约定 {door['target_pct']:g}%）",
-            )
-        )
+        lines.append((
+            _("Door delivery rate"),
+            _("%(rate)s (%(at_door)s/%(delivered)s, agreed %(target)s%%)")
+            % {"rate": _pct(door["rate"]), "at_door": door["at_door"], "delivered": door["delivered"],
+               "target": f"{door['target_pct']:g}"},
+        ))  # fmt: skip
     bill = d.get("bill")
     if bill:
-        lines.append(("账单异议金额", format_yuan(bill["dispute_fen"])))
-    lines.append(("状态", stmt.get_status_display()))
+        lines.append((_("Bill disputed amount"), yuan(bill["dispute_fen"])))
+    lines.append((_("Status"), stmt.get_status_display()))
     return lines
 
 
@@ -96,7 +102,7 @@ def _pdf(title: str, blocks: Sequence[tuple[str, str]], footer: Sequence[str] = 
 
 
 def statement_pdf(stmt: WeeklyStatement) -> bytes:
-    return _pdf(f"周结对账单 · {stmt.carrier.name}", statement_lines(stmt))
+    return _pdf(_("Weekly statement · %(carrier)s") % {"carrier": stmt.carrier.name}, statement_lines(stmt))
 
 
 def statement_xlsx(stmt: WeeklyStatement) -> bytes:
@@ -105,11 +111,11 @@ def statement_xlsx(stmt: WeeklyStatement) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "对账单"
+    sheet.title = _("Statement")
     for row in statement_lines(stmt):
         append_row(sheet, row)
     append_row(sheet, [])
-    append_row(sheet, ["超时运单"])
+    append_row(sheet, [_("Late waybills")])
     for number in stmt.data.get("late_tracking_nos", []):
         append_row(sheet, ["", number])
     for cell in sheet["A"]:

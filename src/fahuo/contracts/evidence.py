@@ -198,16 +198,16 @@ def claim_lines(claim: Claim) -> list[tuple[str, str]]:
         return f"{local(value):%Y-%m-%d %H:%M}" if value else "—"
 
     return [
-        ("理赔编号", claim.claim_id),
-        ("快递公司", f"{claim.carrier.name}（{claim.carrier.code}）"),
-        ("运单号", claim.tracking_no),
-        ("类型", claim.get_kind_display()),
-        ("索赔金额", format_yuan(claim.amount_fen)),
-        ("报告时间", when(claim.reported_at)),
-        ("核定时间", when(claim.verified_at)),
-        ("责任", claim.get_responsibility_display()),
-        ("快递直接赔付", when(claim.paid_at)),
-        ("说明", claim.note or "—"),
+        (_("Claim number"), claim.claim_id),
+        (_("Carrier"), f"{claim.carrier.name}（{claim.carrier.code}）"),
+        (_("Waybill number"), claim.tracking_no),
+        (_("Kind"), claim.get_kind_display()),
+        (_("Claimed amount"), format_yuan(claim.amount_fen)),
+        (_("Reported at"), when(claim.reported_at)),
+        (_("Verified at"), when(claim.verified_at)),
+        (_("Responsibility"), claim.get_responsibility_display()),
+        (_("Paid by the carrier"), when(claim.paid_at)),
+        (_("Explanation"), claim.note or "—"),
     ]
 
 
@@ -237,28 +237,45 @@ def claim_pdf(claim: Claim) -> bytes:
     videos = [f for f in files if f.is_video]
     with binary_streams():
         canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-        canvas.setTitle(f"理赔凭证 {claim.claim_id}")
+        canvas.setTitle(_("Claim evidence %(claim)s") % {"claim": claim.claim_id})
         writer = TextWriter(canvas, font)
         left, y = 20 * MM, A4[1] - 25 * MM
-        writer.draw(left, y, f"理赔凭证 · {claim.claim_id}", 18, weight=BOLD)
+        writer.draw(left, y, _("Claim evidence · %(claim)s") % {"claim": claim.claim_id}, 18, weight=BOLD)
         y -= 12 * MM
         facts = [
             *claim_lines(claim),
-            ("照片", f"{len(photos)} 张（附后，每张注明 SHA-256）"),
-            ("视频", f"{len(videos)} 个" + ("（见下，文件另附）" if videos else "")),
+            (_("Photos"), _("%(n)d (attached, each with its SHA-256)") % {"n": len(photos)}),
+            (
+                _("Videos"),
+                _("%(n)d videos") % {"n": len(videos)}
+                + (_("(below, files attached separately)") if videos else ""),
+            ),
         ]
         for label, value in facts:
             writer.draw(left, y, label, 11, weight=BOLD)
             writer.draw(left + 30 * MM, y, value[:60], 11, weight=REGULAR)
             y -= 7 * MM
         for n, video in enumerate(videos, 1):
-            writer.draw(left, y, f"视频 {n}/{len(videos)} · {video_line(video)}", 10, weight=BOLD)
+            writer.draw(
+                left,
+                y,
+                _("Video %(n)d/%(total)d · %(line)s")
+                % {"n": n, "total": len(videos), "line": video_line(video)},
+                10,
+                weight=BOLD,
+            )
             writer.draw(left, y - 5 * MM, f"SHA-256 {video.sha256}", 8, weight=REGULAR)
             y -= 12 * MM
         writer.flush()
         canvas.showPage()
         for n, photo in enumerate(photos, 1):
-            _photo_page(canvas, font, photo, f"照片 {n}/{len(photos)} · {photo.original_name[:40]}")
+            _photo_page(
+                canvas,
+                font,
+                photo,
+                _("Photo %(n)d/%(total)d · %(name)s")
+                % {"n": n, "total": len(photos), "name": photo.original_name[:40]},
+            )
         canvas.save()
     return buffer.getvalue()
 

@@ -281,13 +281,17 @@ def _statement_alerts(carrier: Carrier, stmt: WeeklyStatement, data: dict[str, A
     if data["sla_breached"]:
         _alert(
             carrier, "sla_breach", week,
-            f"{carrier.name} {week} 周时效未达标：24小时揽收率 {data['pickup_rate_24h']:.2%}，48小时发出率 "
-            f"{data['shipped_rate_48h']:.2%}；超时 {data['late_parcels']} 件",
+            _("%(carrier)s missed the SLA in the week of %(week)s: 24 h pickup rate %(pickup)s, 48 h shipped rate "
+              "%(shipped)s; %(late)d late parcels")
+            % {"carrier": carrier.name, "week": week, "pickup": f"{data['pickup_rate_24h']:.2%}",
+               "shipped": f"{data['shipped_rate_48h']:.2%}", "late": data["late_parcels"]},
         )  # fmt: skip
     if data["may_terminate"]:
         _alert(
             carrier, "may_terminate", "contract",
-            f"{carrier.name} 累计超时 {data['cumulative_late']} 件，已超过合同约定，可解除合作（解约通知书已生成）",
+            _("%(carrier)s has %(late)d late parcels in total, over the contract limit: the contract may be "
+              "terminated (termination notice generated)")
+            % {"carrier": carrier.name, "late": data["cumulative_late"]},
         )  # fmt: skip
 
 
@@ -405,14 +409,21 @@ def claim_clock_alerts(*, now: dt.datetime | None = None, lead_hours: int = 4) -
         else:
             continue
         if now >= due - dt.timedelta(hours=lead_hours):
-            state = "已超时" if now > due else "即将到期"
+            state = _("overdue") if now > due else _("due soon")
             local = timezone.localtime(due, st.SHANGHAI)
             before = ContractAlert.objects.count()
             _alert(
                 claim.carrier,
                 kind,
                 claim.claim_id,
-                f"理赔 {claim.claim_id}（{claim.tracking_no}）{'核定' if kind == 'verify_due' else '赔付'}{state}，期限 {local:%m-%d %H:%M}",
+                _("Claim %(claim)s (%(tracking)s) %(step)s %(state)s, deadline %(due)s")
+                % {
+                    "claim": claim.claim_id,
+                    "tracking": claim.tracking_no,
+                    "step": _("verification") if kind == "verify_due" else _("payment"),
+                    "state": state,
+                    "due": f"{local:%m-%d %H:%M}",
+                },
             )
             raised += ContractAlert.objects.count() - before
     return raised
@@ -449,7 +460,7 @@ def detect_trace_leaks(*, carrier: Carrier, week_start: dt.date) -> int:
                 occurred_at=at,
                 source="trace_text",
                 carrier_fault=True,
-                note=f"物流信息出现完整手机号：{scrub(text)}"[:300],
+                note=(_("Full phone number in the tracking trace: %(text)s") % {"text": scrub(text)})[:300],
             )
         )
     PrivacyIncident.objects.bulk_create(found)

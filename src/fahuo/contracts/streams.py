@@ -22,6 +22,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fahuo.carriers.models import Carrier
 from fahuo.contracts import services, week_data
@@ -187,15 +188,20 @@ def stream_breach_alerts(*, now: dt.datetime | None = None) -> int:
             if r.late:
                 opened += _upsert(
                     r.carrier, "stream_pickup", r.session_key,
-                    f"直播「{r.title}」：{r.carrier.name} {r.late} 件将超过 {r.pickup_hours} 小时未揽收"
-                    f"（待揽收 {r.awaiting} 件，合同每小时揽收 {r.per_hour} 件），超时违约金约 {format_yuan(r.penalty_fen)}",
+                    _("Stream “%(title)s”: %(late)d %(carrier)s parcels will pass %(hours)d hours without pickup "
+                      "(%(awaiting)d awaiting pickup, contract pickups per hour %(per_hour)d), late penalty about %(penalty)s")
+                    % {"title": r.title, "carrier": r.carrier.name, "late": r.late, "hours": r.pickup_hours,
+                       "awaiting": r.awaiting, "per_hour": r.per_hour, "penalty": format_yuan(r.penalty_fen)},
                 )  # fmt: skip
             else:
                 _resolve(r.carrier, "stream_pickup", r.session_key, now)
             if r.parcels > r.peak:
                 opened += _upsert(
                     r.carrier, "stream_capacity", r.session_key,
-                    f"直播「{r.title}」：{r.carrier.name} 已 {r.parcels} 件，超出合同单场上限 {r.peak} 件，"
-                    f"本场超时不计违约金（约 {format_yuan(r.penalty_fen)} 无法主张）：请改派其他快递",
+                    _("Stream “%(title)s”: %(carrier)s already has %(parcels)d parcels, over the contract's "
+                      "per-stream cap of %(peak)d: late parcels of this stream carry no penalty (about %(penalty)s "
+                      "cannot be claimed): switch to another carrier")
+                    % {"title": r.title, "carrier": r.carrier.name, "parcels": r.parcels, "peak": r.peak,
+                       "penalty": format_yuan(r.penalty_fen)},
                 )  # fmt: skip
     return opened
