@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ContractTerms(models.Model):
@@ -63,15 +64,15 @@ class ContractTerms(models.Model):
 
 
 class ClaimKind(models.TextChoices):
-    DAMAGE = "damage", "破损"
-    LOSS = "loss", "丢件"
+    DAMAGE = "damage", _("Damage")
+    LOSS = "loss", _("Loss")
 
 
 class Responsibility(models.TextChoices):
-    HANDLING = "handling", "快递责任（揽收/分拣/运输）"
-    CARRIER_PACKAGING = "carrier_packaging", "快递提供的包装"
-    SELLER_PACKAGING = "seller_packaging", "卖家包装"
-    UNDETERMINED = "undetermined", "待定"
+    HANDLING = "handling", _("Carrier handling (pickup/sorting/transport)")
+    CARRIER_PACKAGING = "carrier_packaging", _("Packaging supplied by the carrier")
+    SELLER_PACKAGING = "seller_packaging", _("Seller's packaging")
+    UNDETERMINED = "undetermined", _("Undetermined")
 
 
 class Claim(models.Model):
@@ -159,11 +160,11 @@ class PrivacyIncident(models.Model):
 
 
 class StatementStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    SENT = "sent", "已发送"
-    AGREED = "agreed", "已确认"
-    DISPUTED = "disputed", "有异议"
-    PAID = "paid", "已付款"
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    AGREED = "agreed", _("Agreed")
+    DISPUTED = "disputed", _("Under dispute")
+    PAID = "paid", _("Payment made")
 
 
 class WeeklyStatement(models.Model):
@@ -191,9 +192,9 @@ class WeeklyStatement(models.Model):
 
 
 class DepositKind(models.TextChoices):
-    PAID_IN = "paid_in", "缴纳"
-    DRAWN = "drawn", "抵扣"
-    REFUNDED = "refunded", "退还"
+    PAID_IN = "paid_in", _("Paid in")
+    DRAWN = "drawn", _("Drawn")
+    REFUNDED = "refunded", _("Refunded")
 
 
 class DepositEntry(models.Model):
