@@ -71,7 +71,8 @@ def seed(*, shop: Shop, now: dt.datetime) -> int:
             paid_at=now - dt.timedelta(hours=20 + n),
             total_fen=12900,
         )
-        Customer.objects.filter(pk=getattr(customer, "pk", None)).update(orders_count=F("orders_count") + 1)
+        if customer is not None:
+            Customer.objects.filter(pk=customer.pk).update(orders_count=F("orders_count") + 1)
         OrderLine.objects.create(
             order=order,
             platform_line_id=f"OOS{n}",
