@@ -29,6 +29,7 @@ from fahuo.kit.errors import InvalidInput, NotFound
 from fahuo.livestream import selectors
 from fahuo.livestream.models import LiveSession, SessionReview, SessionStatus
 from fahuo.livestream.review_freight import actual_freight, live_waybills, planned
+from fahuo.livestream.review_stockout import out_of_stock
 from fahuo.livestream.sla_terms import SlaTerms, sla_terms
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.tracking.models import Track, TrackEvent, TrackStatus
@@ -227,6 +228,7 @@ def review_24h(session: LiveSession, *, now: dt.datetime | None = None) -> dict[
             )
         },
         "carriers": per_carrier,
+        "out_of_stock": out_of_stock(orders),
         "late_count": len(late),
         "late": late[:LATE_LIST_LIMIT],
     }
