@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from fahuo.aftersales import demo_stockout
 from fahuo.cli import COMMANDS
 from fahuo.desk.tests.procs import FAHUO, cli_env, free_port, started, wait_http
 
@@ -39,7 +40,8 @@ class Run:
 
 ADDRESS = "张三 13812345678 浙江省杭州市西湖区文三路90号\n"
 RUNS: dict[tuple[str, ...], Run | str] = {
-    ("demo",): Run(("--no-serve", "--orders", "0"), says="Demo data set: 0 orders"),
+    # (no generated orders; the out-of-stock scene's orders are always there)
+    ("demo",): Run(("--no-serve", "--orders", "0"), says=f"Demo data set: {demo_stockout.ORDERS} orders"),
     ("serve",): "server",  # started, answers the login page, stops on Ctrl-C (more in test_serve.py)
     ("worker",): "daemon",  # started, keeps running, stops on Ctrl-C
     ("address", "parse"): Run(stdin=ADDRESS, says='"province": "浙江省"'),
@@ -86,6 +88,7 @@ RUNS: dict[tuple[str, ...], Run | str] = {
     ("settle",): Run((), 2, "--scenario"),
     ("aftersales", "list"): Run(says="0 RMA(s)"),
     ("aftersales", "import"): Run(("售后单.csv", "--shop", "nosuch"), 2, "店铺不存在"),
+    ("contracts", "stream-alerts"): Run(says="0 carrier(s) on live streams, 0 open alert(s)"),
     ("orders", "cancel"): Run(("NOPE", "--reason", "买家取消"), 2, "订单不存在"),
 }
 

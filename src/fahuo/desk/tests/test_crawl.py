@@ -50,6 +50,7 @@ ALLOWED_UNLINKED = {
     "desk:platform_print_result": "posted by the 抖音打印组件 page's script: the component's print result",
     "aftersales:packing_upload": "posted by the scan station's camera script (video/photos), no form",
     "aftersales:evidence_file": "listed on an RMA whose parcel has packing evidence (none in the crawled demo)",
+    "setup:douyin_callback": "抖店 sends the owner back here after consent (the link on the shop page goes to 抖店)",
     "aftersales:kuaidi100_pickup_hook": "Kuaidi100's 商家寄件 callback posts here (a provider push, no page links it)",
 }
 # Prefixes outside the desk: the JSON API (its own docs page), carriers' pushes, the buyer's
