@@ -13,7 +13,7 @@ import pytest
 
 from fahuo.desk.tests.test_browser import browser, desk, log_in, shot  # noqa: F401 — shared fixtures
 from fahuo.notify import services
-from fahuo.notify.models import OutboxMessage, OutboxStatus
+from fahuo.notify.models import MessageKey, OutboxMessage, OutboxStatus
 from fahuo.notify.tests import factories as f
 from fahuo.tracking.models import TrackStatus
 
@@ -84,7 +84,9 @@ def test_edit_a_message_with_preview_then_open_the_tracking_page_on_a_phone(
         log_in(page, desk, "owner")
         page.get_by_role("link", name="话术", exact=True).click()
         expect(page.get_by_role("heading", name="买家消息")).to_be_visible()
-        expect(page.locator("table.library tr[data-key]")).to_have_count(11)
+        expect(page.locator("table.library tr[data-key]")).to_have_count(
+            len(MessageKey.values)
+        )  # incl. 缺货选择
         shot(page, "messages-01-library")
 
         # 2. Edit "已发货": the preview uses a recent order of the shop, masked.
