@@ -28,12 +28,12 @@ ORDERS = len(BUYERS)  # the scene's orders come on top of the demo's generated o
 
 def seed(*, shop: Shop, now: dt.datetime) -> int:
     """(Re)create the demo's short orders and their offers; returns how many orders."""
-    warehouse = Warehouse.objects.filter(active=True).order_by("code").first()
-    if warehouse is None:
+    warehouses = list(Warehouse.objects.filter(active=True).order_by("code"))
+    if not warehouses:
         return 0
     short, _ = Sku.objects.update_or_create(code=SHORT_CODE, defaults={**LIP_GLOSS, "spec": "限定色 #07"})
     swap, _ = Sku.objects.update_or_create(code=SWAP_CODE, defaults={**LIP_GLOSS, "spec": "裸杏色 #02"})
-    for n, place in enumerate(Warehouse.objects.filter(active=True).order_by("code")):
+    for n, place in enumerate(warehouses):
         # the limited colour is sold out everywhere; the nude one is in stock where the offers ship from
         Stock.objects.update_or_create(
             warehouse=place, sku=short, defaults={"on_hand": 0, "reserved": 0, "location": "A-09-01"}
