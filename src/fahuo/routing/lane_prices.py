@@ -21,6 +21,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True, eq=False)
 class Lanes:
+    """Rate cards as (destination, carrier, warehouse) tables; ``lane`` False = no service."""
+
     lane: BoolArray  # (D, C, W)
     first_weight_g: IntArray
     first_price_fen: IntArray
@@ -28,6 +30,24 @@ class Lanes:
     step_price_fen: IntArray
     transit_hours: IntArray
     remote_fen: IntArray
+
+    @classmethod
+    def empty(cls, shape: tuple[int, int, int]) -> Lanes:
+        """No lane anywhere yet, every table zero."""
+        t = cls(*(np.zeros(shape, dtype=bool if k == 0 else np.int64) for k in range(7)))
+        t.step_weight_g[...] = 1  # keeps the vectorised division defined where there is no lane
+        return t
+
+    def freight(self, billable: IntArray, dest: IntArray) -> IntArray:
+        """(order × carrier × warehouse) 首重/续重 freight of each order's (order × carrier) billable
+        grams on the lines to its destination ``dest``; meaningless where there is no lane."""
+        return freight_fen_np(
+            billable[:, :, None],
+            self.first_weight_g[dest],
+            self.first_price_fen[dest],
+            self.step_weight_g[dest],
+            self.step_price_fen[dest],
+        )
 
 
 def lanes(
@@ -37,9 +57,7 @@ def lanes(
     dest_index: dict[str, int],
     delta: dict[int, int],
 ) -> Lanes:
-    shape = (len(dest_index), len(carriers), len(warehouses))
-    t = Lanes(*(np.zeros(shape, dtype=bool if k == 0 else np.int64) for k in range(7)))
-    t.step_weight_g[...] = 1
+    t = Lanes.empty((len(dest_index), len(carriers), len(warehouses)))
     c_pos = {c.pk: k for k, c in enumerate(carriers)}
     wh_of_prov: dict[str, list[int]] = {}
     for j, w in enumerate(warehouses):
@@ -97,13 +115,7 @@ def prices(
     dest = np.fromiter((dest_index[p] for p in province), dtype=np.int64, count=len(province))
     t = lanes(rates, carriers, warehouses, dest_index, delta)
     lane = t.lane[dest]
-    freight = freight_fen_np(
-        billable[:, :, None],
-        t.first_weight_g[dest],
-        t.first_price_fen[dest],
-        t.step_weight_g[dest],
-        t.step_price_fen[dest],
-    )
+    freight = t.freight(billable, dest)
     remote = np.where(lane, t.remote_fen[dest], 0)
     price = np.where(lane, freight + remote + insurance[:, :, None], -1)
     return Prices(lane, price, remote, t.transit_hours[dest])

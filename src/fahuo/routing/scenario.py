@@ -9,15 +9,15 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from fahuo.carriers.pricing import billable_weight_g_np, freight_fen_np
+from fahuo.carriers.pricing import billable_weight_g_np
 from fahuo.kit.errors import InvalidInput
 from fahuo.kit.exports import CsvWriter
+from fahuo.routing.lane_prices import Lanes
 from fahuo.routing.pickup import PickupSlots, slot_options, too_late
 from fahuo.routing.scenario_files import (
     ALLOCATION_COLUMNS,
@@ -70,22 +70,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, eq=False)
-class _Lanes:
-    """Rate cards as (destination, carrier, warehouse) tables; ``lane`` False = no service."""
-
-    lane: BoolArray
-    first_weight_g: IntArray
-    first_price_fen: IntArray
-    step_weight_g: IntArray
-    step_price_fen: IntArray
-    transit_hours: IntArray
-
-
-def _lanes(sc: Scenario, c_index: dict[str, int], dest_index: dict[str, int], nw: int) -> _Lanes:
-    shape = (len(dest_index), len(c_index), nw)
-    t = _Lanes(*(np.zeros(shape, dtype=bool if k == 0 else np.int64) for k in range(6)))
-    t.step_weight_g[...] = 1  # keeps the vectorised division defined where there is no lane
+def _lanes(sc: Scenario, c_index: dict[str, int], dest_index: dict[str, int], nw: int) -> Lanes:
+    t = Lanes.empty((len(dest_index), len(c_index), nw))  # a scenario's rates have no remote surcharge
     wh_of_prov: dict[str, list[int]] = {}
     for k, wh in enumerate(sc.warehouses):
         wh_of_prov.setdefault(wh.province, []).append(k)
@@ -203,14 +189,7 @@ def build_problem(sc: Scenario) -> Problem:
         divisors[None, :],
     )  # (n, C)
     lane, transit = t.lane[dest], t.transit_hours[dest]  # (n, C, W)
-    price = freight_fen_np(
-        billable[:, :, None],
-        t.first_weight_g[dest],
-        t.first_price_fen[dest],
-        t.step_weight_g[dest],
-        t.step_price_fen[dest],
-    )
-    price = np.where(lane, price, -1)
+    price = np.where(lane, t.freight(billable, dest), -1)
     rule = _rules(o, carriers, billable, lane, transit, fixed, slots.earliest)
 
     ok = rule == 0
