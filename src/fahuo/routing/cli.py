@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +118,18 @@ def run(args: argparse.Namespace) -> int:
     summary["seconds"] = round(time.perf_counter() - t0, 3)
     summary["read_seconds"] = round(t_read - t0, 3)
     summary["solve_seconds"] = round(t_solve - t_read, 3)
+    return _print_summary(args, summary)
+
+
+def _print_summary(args: argparse.Namespace, summary: dict[str, Any], more: Sequence[str] = ()) -> int:
+    """The summary as one JSON object (``--json``), else as aligned lines followed by ``more`` and
+    the CSV written (``--out``)."""
     if args.out is not None:
         summary["out"] = str(args.out)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
         return EXIT_OK
-    lines = _summary_lines(summary)
+    lines = [*_summary_lines(summary), *more]
     if args.out is not None:
         lines.append(f"written      {args.out}")
     print("\n".join(lines))
@@ -131,6 +138,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary_lines(summary: dict[str, Any]) -> list[str]:
     reasons = ", ".join(f"{k} {v}" for k, v in summary["unservable_by_reason"].items()) or "none"
+    # the optimiser of a database run (and so the LP bound) weighs freight + preference penalties
+    penalties = (
+        [
+            f"penalties    {_yuan(summary['penalty_fen'])} of preferences "
+            f"(objective {_yuan(summary['objective_fen'])}; the LP bound is on it)"
+        ]
+        if summary.get("penalty_fen")
+        else []
+    )
     return [
         f"orders       {summary['orders']}",
         f"served       {summary['served']}",
@@ -139,6 +155,7 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
         f"greedy       {_yuan(summary['greedy_fen'])} ({summary['greedy_fen']} fen, served {summary['greedy_served']})",
         f"saving       {_yuan(summary['saving_fen'])} ({summary['saving_pct']:.2f}% of greedy)"
         + (f" over {summary['saving_basis']}" if summary.get("saving_basis") else ""),
+        *penalties,
         f"LP bound     {_yuan(summary['lp_bound_fen'])} (gap {summary['gap_to_lp_pct']:.4f}%)",
         f"method       {summary['method']} over {summary['classes']} order classes",
         f"seconds      {summary['seconds']:.3f} (read {summary['read_seconds']:.3f}, solve {summary['solve_seconds']:.3f})",
@@ -198,21 +215,15 @@ def _run_pending(args: argparse.Namespace) -> int:
         summary["pickup_start"] = run.pickup_start.isoformat()
         summary["pickup_end"] = run.pickup_end.isoformat()
         summary["pickup_counts"] = (run.summary or {}).get("pickup_counts", {})
-    if args.out is not None:
-        summary["out"] = str(args.out)
-    if args.json:
-        print(json.dumps(summary, ensure_ascii=False))
-        return EXIT_OK
-    lines = _summary_lines(summary)
-    if summary["penalty_fen"]:
-        # the optimiser (and so the LP bound) weighs freight + preference penalties
-        lines.insert(
-            6,
-            f"penalties    {_yuan(summary['penalty_fen'])} of preferences "
-            f"(objective {_yuan(summary['objective_fen'])}; the LP bound is on it)",
-        )
+    return _print_summary(args, summary, more=_run_lines(run, applied))
+
+
+def _run_lines(run: Any, applied: Any) -> list[str]:
+    """The lines ``--pending`` adds: the run, applied or a preview, and its pickups per hour."""
+    from fahuo.routing import window as window_mod
+
     state = f"applied ({applied.applied} orders got their carrier)" if applied is not None else "preview"
-    lines.append(f"run          #{run.pk} {state}")
+    lines = [f"run          #{run.pk} {state}"]
     if run.pickup_start is not None and run.pickup_end is not None:
         lines.append(
             f"pickup       {window_mod.label(run.pickup_start)} – {window_mod.label(run.pickup_end)}"
@@ -224,10 +235,7 @@ def _run_pending(args: argparse.Namespace) -> int:
                 for h, n in sorted(counts.items())
             )
             lines.append(f"  {lane:<11}{per_hour}")
-    if args.out is not None:
-        lines.append(f"written      {args.out}")
-    print("\n".join(lines))
-    return EXIT_OK
+    return lines
 
 
 def _write_pending_csv(path: Path, run: Any) -> None:
