@@ -1,6 +1,7 @@
 """Desk pages for the live board (auto-refreshing with htmx) and the session review with exports.
 
-Reading needs ``orders.view_order``. Charts are ECharts options built here and handed to the page
+Reading needs ``orders.view_order``; a session that is unknown or another shop's raises, and
+``desk_view`` answers with the error page. Charts are ECharts options built here and handed to the page
 with ``json_script``; ``livestream/charts.js`` draws every ``[data-echart]`` (again after a swap).
 """
 
@@ -18,17 +19,9 @@ from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, fahuo_error, is_htmx, private, vary_on_htmx
 from fahuo.livestream import board as live_board
 from fahuo.livestream import exports, review
-from fahuo.livestream.models import LiveSession
 
 VIEW = "orders.view_order"
 REFRESH_SECONDS = 8
-
-
-def _session(request: HttpRequest, ref: str) -> LiveSession | HttpResponse:
-    try:
-        return review.resolve_session(ref, user=request.user)
-    except FahuoError as exc:
-        return fahuo_error(request, exc)
 
 
 def board_chart(chart: dict[str, Any]) -> dict[str, Any]:
@@ -120,9 +113,7 @@ def _with_display(r24: dict[str, Any], r7: dict[str, Any], rows: list[dict[str, 
 @require_GET
 @desk_view(VIEW)
 def board_page(request: HttpRequest, ref: str) -> HttpResponse:
-    session = _session(request, ref)
-    if isinstance(session, HttpResponse):
-        return session
+    session = review.resolve_session(ref, user=request.user)
     data = live_board.board(session)
     context = {
         "nav": "live",
@@ -138,9 +129,7 @@ def board_page(request: HttpRequest, ref: str) -> HttpResponse:
 @require_GET
 @desk_view(VIEW)
 def review_page(request: HttpRequest, ref: str) -> HttpResponse:
-    session = _session(request, ref)
-    if isinstance(session, HttpResponse):
-        return session
+    session = review.resolve_session(ref, user=request.user)
     try:
         with transaction.atomic():
             r24 = review.stored_or_computed(session=session, kind="24h", refresh="refresh" in request.GET)
@@ -171,9 +160,7 @@ def review_history(request: HttpRequest) -> HttpResponse:
 
 
 def _export(request: HttpRequest, ref: str, fmt: str) -> HttpResponse:
-    session = _session(request, ref)
-    if isinstance(session, HttpResponse):
-        return session
+    session = review.resolve_session(ref, user=request.user)
     body, ctype, filename = exports.review_file(session, fmt)
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -8,6 +8,8 @@ needs ``orders.view_order``; planning, overriding, applying and editing rules ne
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +20,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.services import require
@@ -86,19 +90,10 @@ def plan(request: HttpRequest) -> HttpResponse:
     return redirect("routing:run", pk=run.pk)
 
 
-def _run_or_error(request: HttpRequest, pk: int) -> AllocationRun | HttpResponse:
-    try:
-        return selectors.run(pk=pk, user=request.user)
-    except FahuoError as exc:
-        return fahuo_error(request, exc)
-
-
 @require_GET
 @desk_view(VIEW)
 def run_page(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_or_error(request, pk)
-    if isinstance(run, HttpResponse):
-        return run
+    run = selectors.run(pk=pk, user=request.user)
     lanes = selectors.lanes_of(run)
     provinces = selectors.run_provinces(run=run)
     form = DecisionFilterForm(
@@ -214,9 +209,7 @@ def _explain_context(run: AllocationRun, order_id: int) -> dict[str, Any]:
 @require_GET
 @desk_view(VIEW)
 def explain(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
-    run = _run_or_error(request, pk)
-    if isinstance(run, HttpResponse):
-        return run
+    run = selectors.run(pk=pk, user=request.user)
     if not is_htmx(request):
         return redirect(f"{reverse('routing:run', args=[pk])}?{urlencode({'show': order_id})}")
     try:
@@ -260,28 +253,33 @@ def _override(
     return result, carrier, warehouse
 
 
-def _run_and_form(
-    request: HttpRequest, pk: int, form_class: type[forms.Form], error: str
-) -> HttpResponse | tuple[AllocationRun, forms.Form]:
-    """The editable run and the posted override form; else the response (error page, or back to
-    the run with ``error``)."""
-    run = _run_or_error(request, pk)
-    if isinstance(run, HttpResponse):
-        return run
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, error)
-        return redirect(_back(request, run))
-    return run, form
+OverrideView = Callable[[HttpRequest, AllocationRun, Any], HttpResponse]
+RunView = Callable[[HttpRequest, int], HttpResponse]
 
 
-@require_POST
-@desk_view(CHANGE)
-def override_order(request: HttpRequest, pk: int) -> HttpResponse:
-    got = _run_and_form(request, pk, OverrideForm, _("Choose a carrier and a warehouse."))
-    if isinstance(got, HttpResponse):
-        return got
-    run, form = got
+def _override_view(form_class: type[forms.Form], error: Promise) -> Callable[[OverrideView], RunView]:
+    """An override POST (``orders.change_order``): the view gets the run and the valid posted form;
+    an invalid form goes back to the run with ``error``."""
+
+    def decorate(view: OverrideView) -> RunView:
+        @require_POST
+        @desk_view(CHANGE)
+        @wraps(view)
+        def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
+            run = selectors.run(pk=pk, user=request.user)
+            form = form_class(request.POST)
+            if not form.is_valid():
+                messages.error(request, str(error))
+                return redirect(_back(request, run))
+            return view(request, run, form)
+
+        return wrapper
+
+    return decorate
+
+
+@_override_view(OverrideForm, gettext_lazy("Choose a carrier and a warehouse."))
+def override_order(request: HttpRequest, run: AllocationRun, form: OverrideForm) -> HttpResponse:
     order_id = form.cleaned_data["order"]
     carrier_code, warehouse_code = form.cleaned_data["lane"]
     _require_role_in_shops(request, run, order_ids=[order_id])
@@ -296,13 +294,8 @@ def override_order(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_back(request, run, show=order_id))
 
 
-@require_POST
-@desk_view(CHANGE)
-def override_group(request: HttpRequest, pk: int) -> HttpResponse:
-    got = _run_and_form(request, pk, GroupOverrideForm, _("Choose a province, a carrier and a warehouse."))
-    if isinstance(got, HttpResponse):
-        return got
-    run, form = got
+@_override_view(GroupOverrideForm, gettext_lazy("Choose a province, a carrier and a warehouse."))
+def override_group(request: HttpRequest, run: AllocationRun, form: GroupOverrideForm) -> HttpResponse:
     data = form.cleaned_data
     ids = selectors.group_order_ids(run=run, province=data["province"])
     _require_role_in_shops(request, run, order_ids=ids)
@@ -343,9 +336,7 @@ def _lane(carrier_code: str, warehouse_code: str) -> tuple[Carrier, Warehouse]:
 @require_POST
 @desk_view(CHANGE)
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_or_error(request, pk)
-    if isinstance(run, HttpResponse):
-        return run
+    run = selectors.run(pk=pk, user=request.user)
     _require_role_in_shops(request, run)
     try:
         with transaction.atomic():
