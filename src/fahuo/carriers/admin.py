@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from fahuo.carriers.models import Capacity, Carrier, Contract, RateLine, VolumeTier
+from fahuo.carriers.models import SERVICE_FIELDS, Capacity, Carrier, Contract, RateLine, VolumeTier
 from fahuo.kit.money import format_yuan
 
 
@@ -17,20 +17,7 @@ def _yuan(fen: int | None) -> str:
 
 @admin.register(Carrier)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = (
-        "code",
-        "name",
-        "service_name",
-        "provider",
-        "cold_chain",
-        "insured",
-        "door_delivery",
-        "privacy_waybill",
-        "volumetric_divisor",
-        "max_weight_g",
-        "insurance_rate_permille",
-        "active",
-    )
+    list_display = ("code", "name", "service_name", "provider", *SERVICE_FIELDS, "active")
     list_filter = ("active", "cold_chain", "insured", "door_delivery", "privacy_waybill")
     search_fields = ("code", "name")
 

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 
 from fahuo.accounts.services import require
 from fahuo.carriers import selectors, services
-from fahuo.carriers.models import Carrier, RateLine
+from fahuo.carriers.models import SERVICE_FIELDS, Carrier, RateLine
 
 router = Router()
 READ_PERMISSION = "orders.view_order"
@@ -227,13 +227,7 @@ def list_carriers(request: HttpRequest) -> list[dict[str, Any]]:
                         "name",
                         "service_name",
                         "active",
-                        "cold_chain",
-                        "insured",
-                        "door_delivery",
-                        "privacy_waybill",
-                        "volumetric_divisor",
-                        "max_weight_g",
-                        "insurance_rate_permille",
+                        *SERVICE_FIELDS,
                         "insurance_min_fen",
                     )
                 },

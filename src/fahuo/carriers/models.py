@@ -9,7 +9,7 @@ from django.db import models
 from fahuo.integrations.credentials.models import ProviderAccount  # credentials live in integrations
 from fahuo.kit.privacy import EncryptedTextField
 
-__all__ = ["Capacity", "Carrier", "Contract", "ProviderAccount", "RateLine", "VolumeTier"]
+__all__ = ["SERVICE_FIELDS", "Capacity", "Carrier", "Contract", "ProviderAccount", "RateLine", "VolumeTier"]
 
 
 class Carrier(models.Model):
@@ -42,6 +42,18 @@ class Carrier(models.Model):
     def __str__(self) -> str:
         return self.name
 
+
+# What a carrier's service offers and how it charges weight and insurance: the columns the admin's
+# carrier list and the carriers API show, in this order.
+SERVICE_FIELDS = (
+    "cold_chain",
+    "insured",
+    "door_delivery",
+    "privacy_waybill",
+    "volumetric_divisor",
+    "max_weight_g",
+    "insurance_rate_permille",
+)
 
 ALWAYS = date(2000, 1, 1)
 
