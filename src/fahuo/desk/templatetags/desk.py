@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from fahuo.kit.labels import badge, register_labels
 from fahuo.kit.money import format_yuan
 from fahuo.orders.forms import REASON_LABELS, STATUS_LABELS
 
@@ -22,6 +22,16 @@ ACTION_LABELS: dict[str, Any] = {
     "order.platform_waybill": _("Set to ship with the Douyin e-waybill (no decryption)"),
 }
 
+register_labels(
+    register,
+    {
+        "status_label": STATUS_LABELS,
+        "reason_label": REASON_LABELS,
+        "role_label": ROLE_LABELS,
+        "action_label": ACTION_LABELS,
+    },
+)
+
 
 @register.filter
 def yuan(fen: int | None) -> str:
@@ -31,7 +41,7 @@ def yuan(fen: int | None) -> str:
 
 @register.simple_tag
 def status_badge(status: str) -> SafeString:
-    return format_html('<span class="badge badge-{}">{}</span>', status, STATUS_LABELS.get(status, status))
+    return badge("badge", status, STATUS_LABELS)
 
 
 @register.filter
@@ -42,23 +52,3 @@ def pct(value: Any) -> str:
     except (TypeError, ValueError):
         whole = 0
     return f"pct-{min(100, max(0, whole))}"
-
-
-@register.filter
-def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
-
-
-@register.filter
-def reason_label(code: str) -> str:
-    return str(REASON_LABELS.get(code, code))
-
-
-@register.filter
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
-
-
-@register.filter
-def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))

@@ -8,25 +8,13 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from fahuo.kit.labels import badge, label_of, register_labels
 from fahuo.notify.forms import BUYER_STATUS_LABELS, CHANNEL_LABELS, KEY_LABELS, KEY_WHEN, STATUS_LABELS
 from fahuo.notify.texts import VARIABLES, variables_in
 
 register = template.Library()
-
-
-@register.filter
-def key_label(key: str) -> str:
-    return str(KEY_LABELS.get(key, key))
-
-
-@register.filter
-def key_when(key: str) -> str:
-    return str(KEY_WHEN.get(key, ""))
-
-
-@register.filter
-def buyer_status(status: str) -> str:
-    return str(BUYER_STATUS_LABELS.get(status, status))
+register_labels(register, {"key_label": KEY_LABELS, "buyer_status": BUYER_STATUS_LABELS})
+register.filter("key_when", label_of(KEY_WHEN, default=""))
 
 
 @register.filter
@@ -49,7 +37,7 @@ def state_of(message: Any) -> str:
 @register.simple_tag
 def message_badge(message: Any) -> SafeString:
     state = state_of(message)
-    return format_html('<span class="mbadge mbadge-{}">{}</span>', state, STATUS_LABELS.get(state, state))
+    return badge("mbadge", state, STATUS_LABELS)
 
 
 @register.filter

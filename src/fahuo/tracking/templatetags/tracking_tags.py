@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from fahuo.kit.labels import badge, label_of, register_labels
 from fahuo.tracking.forms import (
     ALERT_STATUS_LABELS,
     BUYER_MESSAGE_LABELS,
@@ -21,21 +22,11 @@ from fahuo.tracking.forms import (
 from fahuo.tracking.selectors import dashboard_counts
 
 register = template.Library()
-
-
-@register.filter
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
-
-
-@register.filter
-def severity_label(severity: str) -> str:
-    return str(SEVERITY_LABELS.get(severity, severity))
-
-
-@register.filter
-def buyer_message_label(state: str) -> str:
-    return str(BUYER_MESSAGE_LABELS.get(state, ""))
+register_labels(
+    register,
+    {"kind_label": KIND_LABELS, "severity_label": SEVERITY_LABELS, "track_status_label": TRACK_STATUS_LABELS},
+)
+register.filter("buyer_message_label", label_of(BUYER_MESSAGE_LABELS, default=""))
 
 
 @register.filter
@@ -46,23 +37,14 @@ def has_buyer_message(kind: str) -> bool:
     return kind in buyer_message_kinds.get()
 
 
-@register.filter
-def track_status_label(status: str) -> str:
-    return str(TRACK_STATUS_LABELS.get(status, status))
-
-
 @register.simple_tag
 def track_badge(status: str) -> SafeString:
-    return format_html(
-        '<span class="tbadge tbadge-{}">{}</span>', status, TRACK_STATUS_LABELS.get(status, status)
-    )
+    return badge("tbadge", status, TRACK_STATUS_LABELS)
 
 
 @register.simple_tag
 def alert_badge(status: str) -> SafeString:
-    return format_html(
-        '<span class="abadge abadge-{}">{}</span>', status, ALERT_STATUS_LABELS.get(status, status)
-    )
+    return badge("abadge", status, ALERT_STATUS_LABELS)
 
 
 @register.inclusion_tag("tracking/_dashboard_alerts.html", takes_context=True)
