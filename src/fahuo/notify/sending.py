@@ -15,7 +15,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,12 +49,7 @@ class SendSummary:
     deferred: int = 0  # claimed but left for later by the rate limit
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "sent": self.sent,
-            "retrying": self.retrying,
-            "failed": self.failed,
-            "deferred": self.deferred,
-        }
+        return asdict(self)
 
 
 def backoff(attempts: int) -> timedelta:

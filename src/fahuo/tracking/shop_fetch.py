@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -57,14 +57,7 @@ class FetchResult:
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "fetched": self.fetched,
-            "created": self.created,
-            "retrying": self.retrying,
-            "failed": self.failed,
-            "ignored": self.ignored,
-            "errors": list(self.errors),
-        }
+        return asdict(self)
 
 
 def backoff(attempts: int) -> dt.timedelta:

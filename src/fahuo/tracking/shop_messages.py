@@ -22,7 +22,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -53,17 +53,11 @@ class MessageOutcome:
     processed: int = 0
     duplicates: int = 0
     pending_fetch: int = 0
-    errors: list[str] = field(default_factory=list)
     created_orders: int = 0
+    errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "processed": self.processed,
-            "duplicates": self.duplicates,
-            "pending_fetch": self.pending_fetch,
-            "created_orders": self.created_orders,
-            "errors": list(self.errors),
-        }
+        return asdict(self)
 
 
 # --- parsing (signature) -------------------------------------------------------------------------
@@ -282,6 +276,19 @@ def _printed(order: Order) -> bool:
 
 Result = tuple[str, str]
 Handler = Callable[[Shop | None, str, "DouyinMessage", MessageOutcome], Result]
+OrderHandler = Callable[[Order, "DouyinMessage"], Result]
+
+
+def _for_order(handle: OrderHandler) -> Handler:
+    """A handler of a message about an order fahuo has; one about any other order is ignored."""
+
+    def handler(shop: Shop | None, order_no: str, message: DouyinMessage, outcome: MessageOutcome) -> Result:
+        order = _order(shop, order_no)
+        if order is None:
+            return MessageStatus.IGNORED, "order not in fahuo"
+        return handle(order, message)
+
+    return handler
 
 
 def _paid(shop: Shop | None, order_no: str, message: DouyinMessage, outcome: MessageOutcome) -> Result:
@@ -301,14 +308,10 @@ def _paid(shop: Shop | None, order_no: str, message: DouyinMessage, outcome: Mes
     return MessageStatus.DONE, "order created"
 
 
-def _address_changed(
-    shop: Shop | None, order_no: str, message: DouyinMessage, outcome: MessageOutcome
-) -> Result:
+@_for_order
+def _address_changed(order: Order, message: DouyinMessage) -> Result:
     from fahuo.orders.services import apply_verification, verify_recipient
 
-    order = _order(shop, order_no)
-    if order is None:
-        return MessageStatus.IGNORED, "order not in fahuo"
     printed = _printed(order)
     receiver = _new_receiver(message, order)
     if receiver is not None:
@@ -355,12 +358,8 @@ def _new_receiver(message: DouyinMessage, order: Order) -> dict[str, str] | None
     }
 
 
-def _ship_by_changed(
-    shop: Shop | None, order_no: str, message: DouyinMessage, outcome: MessageOutcome
-) -> Result:
-    order = _order(shop, order_no)
-    if order is None:
-        return MessageStatus.IGNORED, "order not in fahuo"
+@_for_order
+def _ship_by_changed(order: Order, message: DouyinMessage) -> Result:
     ship_by = message.ship_by
     if ship_by is None:
         for key in ("exp_ship_time", "ship_by", "latest_ship_time"):
@@ -373,12 +372,9 @@ def _ship_by_changed(
     return MessageStatus.DONE, f"ship_by {timezone.localtime(ship_by):%Y-%m-%d %H:%M}"
 
 
-def _after_sale(shop: Shop | None, order_no: str, message: DouyinMessage, outcome: MessageOutcome) -> Result:
-    data = message.data
-    order = _order(shop, order_no)
-    if order is None:
-        return MessageStatus.IGNORED, "order not in fahuo"
-    ref = message.aftersale_id or str(data.get("refund_id") or "").strip()
+@_for_order
+def _after_sale(order: Order, message: DouyinMessage) -> Result:
+    ref = message.aftersale_id or str(message.data.get("refund_id") or "").strip()
     line = "、".join(message.sku_order_ids)
     reasons = [r for r in order.review_reasons or [] if r.get("code") != "after_sale"]
     where = f"子订单 {line} " if line else ""
