@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -135,40 +136,42 @@ def _alert(pk: int, user: Any) -> Alert:
     return alert
 
 
-@router.post("/alerts/{alert_id}/assign", response=AlertOut, summary="Assign an alert")
-def assign(request: HttpRequest, alert_id: int, payload: AssignIn) -> Alert:
+def _work(request: HttpRequest, alert_id: int, action: Callable[..., object], **args: Any) -> Alert:
+    """``action(alert=, user=, **args)`` on an alert the user may work, in one transaction; answers
+    the alert as it is now."""
     require(request, selectors.CHANGE_PERMISSION)
     alert = _alert(alert_id, request.user)
-    assignee: Any = None
-    if payload.me:
-        assignee = request.user
-    elif payload.username:
-        assignee = next(
-            (u for u in selectors.assignable_users(alert=alert) if u.get_username() == payload.username), None
-        )
-        if assignee is None:
-            raise InvalidInput(f"该用户不能处理这个店铺的异常：{payload.username}")
     with transaction.atomic():
-        services.assign_alert(alert=alert, assignee=assignee, user=request.user)
+        action(alert=alert, user=request.user, **args)
     return _alert(alert_id, request.user)
+
+
+@router.post("/alerts/{alert_id}/assign", response=AlertOut, summary="Assign an alert")
+def assign(request: HttpRequest, alert_id: int, payload: AssignIn) -> Alert:
+    def to_assignee(*, alert: Alert, user: Any) -> None:
+        assignee: Any = None
+        if payload.me:
+            assignee = user
+        elif payload.username:
+            assignee = next(
+                (u for u in selectors.assignable_users(alert=alert) if u.get_username() == payload.username),
+                None,
+            )
+            if assignee is None:
+                raise InvalidInput(f"该用户不能处理这个店铺的异常：{payload.username}")
+        services.assign_alert(alert=alert, assignee=assignee, user=user)
+
+    return _work(request, alert_id, to_assignee)
 
 
 @router.post("/alerts/{alert_id}/note", response=AlertOut, summary="Set an alert's note")
 def note(request: HttpRequest, alert_id: int, payload: NoteIn) -> Alert:
-    require(request, selectors.CHANGE_PERMISSION)
-    alert = _alert(alert_id, request.user)
-    with transaction.atomic():
-        services.note_alert(alert=alert, note=payload.note, user=request.user)
-    return _alert(alert_id, request.user)
+    return _work(request, alert_id, services.note_alert, note=payload.note)
 
 
 @router.post("/alerts/{alert_id}/resolve", response=AlertOut, summary="Resolve an alert")
 def resolve(request: HttpRequest, alert_id: int, payload: NoteIn) -> Alert:
-    require(request, selectors.CHANGE_PERMISSION)
-    alert = _alert(alert_id, request.user)
-    with transaction.atomic():
-        services.resolve_alert(alert=alert, user=request.user, note=payload.note or None)
-    return _alert(alert_id, request.user)
+    return _work(request, alert_id, services.resolve_alert, note=payload.note or None)
 
 
 @router.post(
@@ -180,14 +183,14 @@ def message_buyer(request: HttpRequest, alert_id: int) -> Alert:
     send_for_alert = events.message_buyer.get()  # provided by notify (tracking never imports it)
     if send_for_alert is None:
         raise NotSupported("买家消息未启用")
-    require(request, selectors.CHANGE_PERMISSION)
-    alert = _alert(alert_id, request.user)
-    if alert.status == AlertStatus.RESOLVED:
-        raise InvalidInput("该异常已解决")
-    with transaction.atomic():
-        if send_for_alert(alert=alert, user=request.user) is None:
+
+    def send(*, alert: Alert, user: Any) -> None:
+        if alert.status == AlertStatus.RESOLVED:
+            raise InvalidInput("该异常已解决")
+        if send_for_alert(alert=alert, user=user) is None:
             raise InvalidInput("该店铺已关闭这类买家消息")
-    return _alert(alert_id, request.user)
+
+    return _work(request, alert_id, send)
 
 
 @router.get("/parcels/{tracking_no}", response=TrackOut, summary="A parcel's state and full trace")
