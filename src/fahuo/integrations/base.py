@@ -6,11 +6,23 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
+
+from fahuo.kit.addressee import Addressee
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the providers' times are Beijing time without an offset
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
+K = TypeVar("K")
+
+
+def first_hint(text: str, hints: Sequence[tuple[K, Sequence[str]]]) -> K | None:
+    """The value of the first ``(value, words)`` row with one of its words in ``text`` (a provider's
+    free-text reason or trace line); None when no row's words appear."""
+    for value, words in hints:
+        if any(w in text for w in words):
+            return value
+    return None
 
 
 def parse_provider_time(value: object, error: type[ValueError] = ValueError) -> datetime:
@@ -26,13 +38,8 @@ def parse_provider_time(value: object, error: type[ValueError] = ValueError) -> 
 
 
 @dataclass(frozen=True, slots=True)
-class Party:
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str
-    detail: str
+class Party(Addressee):
+    """A sender or recipient in a waybill request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +141,14 @@ class ParsedPush:
     errors: list[str]
     ack_body: str
     ack_content_type: str = "application/json"
+
+
+class MappingError(ValueError):
+    """fahuo's data cannot be said in a provider's terms; ``message`` is shown to the seller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class SignatureInvalid(Exception):

@@ -7,6 +7,17 @@ Django-free so that providers' ``codes.py`` tables can use it; ``fahuo.tracking.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TrackCode:
+    """One state code a tracking provider documents, with fahuo's reading of it."""
+
+    code: str
+    zh: str
+    status: str  # a TrackStatus value
+    signed_by_proxy: bool = False  # signed for by someone other than the recipient (代收/代签, 柜, 驿站)
 
 
 class TrackStatus(enum.StrEnum):

@@ -38,6 +38,7 @@ from fahuo.kit.address_region import (
     find_region,
     incompatible_name_at,
 )
+from fahuo.kit.addressee import Addressee
 
 __all__ = [
     "ParsedAddress",
@@ -50,13 +51,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class ParsedAddress:
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str
-    detail: str
+class ParsedAddress(Addressee):
     errors: tuple[str, ...]
     adcode: str  # the deepest resolved code, "" if none
 

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from fahuo.integrations.base import first_hint
+
 SUCCESS_CODE = 10000
 RATE_LIMIT_CODE = 60000
 
@@ -218,9 +220,8 @@ def classify(code: int, sub_code: str = "", message: str = "") -> FailureKind:
     known = BUSINESS_CODES.get(sub_code_number(sub_code))
     if known is not None:
         return known.kind
-    for kind, words in _MESSAGE_HINTS:
-        if any(w in message for w in words):
-            return kind
+    if (hinted := first_hint(message, _MESSAGE_HINTS)) is not None:
+        return hinted
     if sub_code.startswith(("isp.", "dop.service-error")) or code in (20000, 20001):
         return FailureKind.TEMPORARY
     if code in (40002, 40003, 40004):

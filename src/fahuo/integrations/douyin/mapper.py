@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fahuo.integrations.base import MappingError
 from fahuo.integrations.douyin.codes import SUCCESS_CODE, FailureKind, classify, is_retryable
 
 METHOD_LOGISTICS_ADD = "order.logisticsAdd"
@@ -33,14 +34,6 @@ MAX_DECRYPT = 50  # cipher_infos per batchDecrypt call ("最大支持一次解�
 API_VERSION = "2"
 SIGN_METHOD = "hmac-sha256"
 MAX_REQUEST_ID = 64
-
-
-class MappingError(ValueError):
-    """fahuo's data cannot be sent as it is; ``message`` is shown to the seller."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def dump_param_json(params: Mapping[str, Any]) -> str:
@@ -193,16 +186,23 @@ AFTER_SALE_STATUS = {
 
 
 @dataclass(frozen=True, slots=True)
-class Recipient:
-    """Who receives the order. Name, phone and detail are ciphertext until decrypted."""
+class Address:
+    """A 抖店 receiver address. Names and the detail line may be the platform's ciphertext
+    (``#…#``/``$…$``) for shops on its encrypted-data scheme; decrypting is the order API's job."""
 
-    name: str = ""
-    phone: str = ""
     province: str = ""
     city: str = ""
     district: str = ""
     street: str = ""
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient(Address):
+    """Who receives the order, at ``Address``. Name, phone and detail are ciphertext until decrypted."""
+
+    name: str = ""
+    phone: str = ""
     masked_name: str = ""
     masked_phone: str = ""
 

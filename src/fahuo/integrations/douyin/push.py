@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fahuo.integrations.base import MalformedPush, SignatureInvalid, signatures_match
+from fahuo.integrations.douyin.mapper import Address
 
 ACK_BODY = json.dumps({"code": 0, "msg": "success"}, separators=(",", ":"))
 ACK_CONTENT_TYPE = "application/json"
@@ -58,18 +59,6 @@ TAG_NAMES: Mapping[str, tuple[str, str]] = {
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SIGN_MD5 = "md5"
 SIGN_HMAC_SHA256 = "hmac-sha256"
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """A 抖店 receiver address. Names and the detail line may be the platform's ciphertext
-    (``#…#``/``$…$``) for shops on its encrypted-data scheme; decrypting is the order API's job."""
-
-    province: str = ""
-    city: str = ""
-    district: str = ""
-    street: str = ""
-    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

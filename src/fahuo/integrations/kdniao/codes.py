@@ -20,7 +20,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from fahuo.integrations.status import TrackStatus
+from fahuo.integrations.base import first_hint
+from fahuo.integrations.status import TrackCode, TrackStatus
 
 
 class FailureKind(enum.StrEnum):
@@ -78,9 +79,8 @@ def classify(code: str, reason: str) -> FailureKind:
     """fahuo's reading of a Kdniao answer (``code`` is ResultCode, ``reason`` the Reason text)."""
     if code in SUCCESS_CODES:
         return FailureKind.NONE
-    for kind, words in _REASON_HINTS:
-        if any(w in reason for w in words):
-            return kind
+    if (hinted := first_hint(reason, _REASON_HINTS)) is not None:
+        return hinted
     known = RESULT_CODES.get(code)
     return known.kind if known is not None else FailureKind.PROVIDER
 
@@ -110,14 +110,6 @@ def describe(code: str) -> str:
 # take their values from it).
 
 IN_TRANSIT = TrackStatus.IN_TRANSIT  # the fallback status, imported by the tracking parser
-
-
-@dataclass(frozen=True, slots=True)
-class TrackCode:
-    code: str
-    zh: str
-    status: str  # a fahuo TrackStatus value
-    signed_by_proxy: bool = False  # signed for by someone other than the recipient (代收, 柜, 驿站)
 
 
 TRACK_CODES: dict[str, TrackCode] = {
@@ -200,7 +192,4 @@ _TEXT_HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def guess_status(text: str) -> str | None:
     """A status read from a trace line's words, or None when nothing says one."""
-    for status, words in _TEXT_HINTS:
-        if any(w in text for w in words):
-            return status
-    return None
+    return first_hint(text, _TEXT_HINTS)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fahuo.integrations.base import Party, WaybillRequest, WaybillResult
+from fahuo.integrations.base import MappingError, Party, WaybillRequest, WaybillResult
 from fahuo.integrations.kdniao.codes import SUCCESS_CODES, FailureKind, classify, is_retryable
 from fahuo.integrations.kdniao.settings import KdniaoSettings
 from fahuo.kit.address import parse_address
@@ -32,14 +32,6 @@ _MOBILE = re.compile(r"^(?:\+?86)?(1\d{10})(?:[-#转](\d{1,6}))?$")
 _MUNICIPALITIES = frozenset({"北京市", "上海市", "天津市", "重庆市"})
 GOODS_NAME_MAX = 60
 ADDRESS_MAX = 100
-
-
-class MappingError(ValueError):
-    """A request fahuo cannot express in Kdniao's terms; ``message`` is shown to the operator."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,9 @@ from fahuo.integrations import base as integration_base
 from fahuo.integrations.base import MalformedPush, ParsedPush, SignatureInvalid, TraceEvent, signatures_match
 from fahuo.integrations.kdniao import mapper
 from fahuo.integrations.kdniao.client import KdniaoClient, shared_http, sign
-from fahuo.integrations.kdniao.codes import IN_TRANSIT, TrackCode, guess_status, track_code
+from fahuo.integrations.kdniao.codes import IN_TRANSIT, guess_status, track_code
 from fahuo.integrations.kdniao.settings import PROVIDER_KEY, KdniaoSettings
+from fahuo.integrations.status import TrackCode
 from fahuo.kit.errors import FahuoError, NotSupported, ProviderError
 
 SHANGHAI = integration_base.SHANGHAI

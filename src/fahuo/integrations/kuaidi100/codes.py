@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fahuo.integrations.status import TrackStatus
+from fahuo.integrations.status import TrackCode, TrackStatus
 
 SUCCESS = 200
 
@@ -70,14 +70,6 @@ def lookup(code: int | str | None) -> Code:
 # docs/integrations/tracking.md.
 
 IN_TRANSIT = TrackStatus.IN_TRANSIT  # the fallback status, imported by the tracking parser
-
-
-@dataclass(frozen=True, slots=True)
-class TrackCode:
-    code: str
-    zh: str
-    status: str  # a fahuo TrackStatus value
-    signed_by_proxy: bool = False  # 代签, 投柜或站签收
 
 
 TRACK_CODES: dict[str, TrackCode] = {

@@ -15,16 +15,11 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from fahuo.integrations.base import MappingError
 from fahuo.integrations.douyin.mapper import Outcome, parse_response
 
 CONTENT_MAX = 500
 MAX_REQUEST_ID = 64
-
-
-class MappingError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def request_id_for(ref: str, order_id: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 
+from fahuo.integrations.base import first_hint
+
 SUCCESS_CODES = frozenset({"100"})
 
 
@@ -47,9 +49,8 @@ _BY_CODE = {
 def classify(code: str, reason: str) -> FailureKind:
     if code in SUCCESS_CODES:
         return FailureKind.NONE
-    for kind, words in _HINTS:
-        if any(w in reason for w in words):
-            return kind
+    if (hinted := first_hint(reason, _HINTS)) is not None:
+        return hinted
     return _BY_CODE.get(code, FailureKind.PROVIDER)
 
 

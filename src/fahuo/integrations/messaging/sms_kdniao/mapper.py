@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fahuo.integrations import base
 from fahuo.integrations.kdniao.mapper import clean_text, is_success, reason_text, result_code
 from fahuo.integrations.messaging.sms_kdniao.codes import FailureKind, classify, is_retryable
 from fahuo.integrations.messaging.sms_kdniao.settings import KdniaoSmsSettings
@@ -24,10 +25,11 @@ CONTENT_MAX = 500  # long SMS are split into 67-character parts by the gateway a
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 
 
-class MappingError(ValueError):
+class MappingError(base.MappingError):
+    """A message the SMS gateway would refuse; ``kind`` says whose fault it is."""
+
     def __init__(self, message: str, *, kind: FailureKind) -> None:
         super().__init__(message)
-        self.message = message
         self.kind = kind
 
 

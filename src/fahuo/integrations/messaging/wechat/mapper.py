@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fahuo.integrations.base import MappingError
 from fahuo.integrations.messaging.wechat.settings import WechatSettings
 
 _LIMITS = {
@@ -28,12 +29,6 @@ _LIMITS = {
 _TYPE = re.compile(r"^([a-z_]+?)\d*$")
 _NON_ASCII = re.compile(r"[^\x21-\x7e]")
 _NON_HAN = re.compile(r"[^\u4e00-\u9fff]")
-
-
-class MappingError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def field_type(key: str) -> str:
