@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fahuo.integrations.base import MalformedPush, SignatureInvalid, signatures_match
-from fahuo.integrations.kuaidi100.tracking import callback_sign
+from fahuo.integrations.base import MalformedPush
+from fahuo.integrations.kuaidi100.tracking import callback_sign, signed_param
 
 ACK: dict[str, Any] = {"result": True, "returnCode": "200", "message": "提交成功"}
 STATUS_WORDS: dict[int, str] = {
@@ -61,18 +61,7 @@ def callback_form(param: Mapping[str, Any], *, task_id: str, salt: str) -> dict[
 
 def parse(form: Mapping[str, str], *, salt: str) -> PickupNews:
     """Verify and decode one callback; SignatureInvalid or MalformedPush when it cannot be trusted."""
-    text = form.get("param") or ""
-    given = (form.get("sign") or "").strip().upper()
-    if not given:
-        raise SignatureInvalid("快递100 寄件回调缺少 sign")
-    if not text:
-        raise MalformedPush("快递100 寄件回调缺少 param")
-    if not signatures_match(callback_sign(text, salt), given):
-        raise SignatureInvalid("快递100 寄件回调签名校验失败")
-    try:
-        param = json.loads(text)
-    except ValueError:
-        raise MalformedPush("快递100 寄件回调的 param 不是 JSON") from None
+    param = signed_param(form, salt=salt, what="寄件回调")
     data = param.get("data") if isinstance(param, dict) else None
     if not isinstance(data, dict) or not str(data.get("orderId") or ""):
         raise MalformedPush("快递100 寄件回调缺少 data.orderId")

@@ -100,6 +100,23 @@ def callback_sign(param: str, salt: str) -> str:
     return hashlib.md5((param + salt).encode("utf-8")).hexdigest().upper()
 
 
+def signed_param(form: Mapping[str, str], *, salt: str, what: str) -> Any:
+    """The decoded ``param`` of a POSTed callback once its ``sign`` checks out; SignatureInvalid or
+    MalformedPush otherwise (``what`` names the callback in the message: "推送", "寄件回调")."""
+    text = form.get("param") or ""
+    given = (form.get("sign") or "").strip().upper()
+    if not given:
+        raise SignatureInvalid(f"快递100 {what}缺少 sign")
+    if not text:
+        raise MalformedPush(f"快递100 {what}缺少 param")
+    if not signatures_match(callback_sign(text, salt), given):
+        raise SignatureInvalid(f"快递100 {what}签名校验失败")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise MalformedPush(f"快递100 {what}的 param 不是 JSON") from None
+
+
 def _kuaidicom(settings: Kuaidi100Settings, carrier_code: str) -> str:
     kuaidicom = settings.kuaidicom(carrier_code)
     if kuaidicom is None:
@@ -232,18 +249,7 @@ def parse_callback(
     MalformedPush (param missing or not a JSON object). A trace line that cannot be read is reported
     in ``errors``; the other lines still count.
     """
-    param_text = form.get("param") or ""
-    given = (form.get("sign") or "").strip().upper()
-    if not given:
-        raise SignatureInvalid("快递100 推送缺少 sign")
-    if not param_text:
-        raise MalformedPush("快递100 推送缺少 param")
-    if not signatures_match(callback_sign(param_text, salt), given):
-        raise SignatureInvalid("快递100 推送签名校验失败")
-    try:
-        param = json.loads(param_text)
-    except ValueError:
-        raise MalformedPush("快递100 推送的 param 不是 JSON") from None
+    param = signed_param(form, salt=salt, what="推送")
     if not isinstance(param, dict):
         raise MalformedPush("快递100 推送的 param 不是 JSON 对象")
     status = str(param.get("status") or "").strip()
