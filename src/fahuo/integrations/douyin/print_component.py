@@ -62,22 +62,8 @@ def print_task(
     }
 
 
-def print_request(
-    *,
-    task_id: str,
-    documents: Sequence[PrintData],
-    template_url: str,
-    printer: str = "",
-    preview: bool = False,
-) -> dict[str, Any]:
-    """The ``print`` frame for one task."""
-    task = print_task(
-        task_id=task_id, documents=documents, template_url=template_url, printer=printer, preview=preview
-    )
-    return frame_for(task)
-
-
 def frame_for(task: dict[str, Any]) -> dict[str, Any]:
+    """The ``print`` frame that sends one task (a ``print_task``)."""
     return {"cmd": "print", "requestID": uuid.uuid4().hex, "version": VERSION, "task": task}
 
 
@@ -177,9 +163,10 @@ def send_print(
     timeout: float = 10.0,
 ) -> str:
     """Send one print task; returns its taskID. ProviderError with the component's message on refusal."""
-    frame = print_request(
+    task = print_task(
         task_id=task_id or uuid.uuid4().hex, documents=documents, template_url=template_url, printer=printer
     )
+    frame = frame_for(task)
     answer = _exchange(url, frame, timeout)
     if answer.get("status") != "success":
         raise ProviderError(

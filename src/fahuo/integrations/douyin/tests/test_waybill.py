@@ -73,11 +73,12 @@ def test_golden_answers_read_as_numbers_errors_stock_and_print_data() -> None:
 
 def test_print_frame_equals_the_golden_print_task() -> None:
     (data,), _ = dw.parse_waybill_apply(golden("waybill_apply_response.json"))
-    frame = print_component.print_request(
+    task = print_component.print_task(
         task_id="fahuo-batch-7",
         documents=[data],
         template_url="https://lf3-cm.ecombdstatic.com/obj/logistics-davinci/template/zhongtong_76_130.xml",
     )
+    frame = print_component.frame_for(task)
     expected = golden("print_component_print.json")
     assert frame["task"] == expected["task"]
     assert (frame["cmd"], frame["version"]) == (expected["cmd"], expected["version"])
