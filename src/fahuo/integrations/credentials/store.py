@@ -1,11 +1,12 @@
 """The reads every connector's ``settings.py`` shares: an account's decrypted credentials as a dict,
-one credential by its first non-blank spelling, and the active account of a provider for a shop."""
+one credential by its first non-blank spelling, the endpoint options, and the active account of a
+provider for a shop."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from fahuo.kit.errors import InvalidInput
 
@@ -36,6 +37,23 @@ def getter(creds: Mapping[str, Any]) -> Callable[..., str]:
         return ""
 
     return get
+
+
+class Endpoint(TypedDict):
+    """Where a connector calls and how long it waits for an answer (settings dataclass keywords)."""
+
+    base_url: str
+    read_timeout_s: float
+
+
+def endpoint(get: Callable[..., str], *, base_url: str, default_url: str, read_timeout_s: float) -> Endpoint:
+    """``base_url``: the account's, else the ``base_url`` credential, else the provider's
+    ``default_url``; ``read_timeout_s``: the ``timeout_s`` credential, else the provider's default."""
+    timeout = get("timeout_s")
+    return Endpoint(
+        base_url=base_url or get("base_url") or default_url,
+        read_timeout_s=float(timeout) if timeout else read_timeout_s,
+    )
 
 
 def active_account(

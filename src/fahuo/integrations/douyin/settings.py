@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from fahuo.integrations.credentials.store import active_account, credentials_of, getter
+from fahuo.integrations.credentials.store import active_account, credentials_of, endpoint, getter
 from fahuo.kit.errors import FahuoError, InvalidInput, NotSupported
 
 if TYPE_CHECKING:
@@ -58,17 +58,15 @@ class DouyinSettings:
             missing.append("access_token")
         if missing:
             raise InvalidInput(f"抖店账号缺少 {', '.join(missing)}")
-        timeout = get("timeout_s")
         return cls(
             app_key=app_key,
             app_secret=app_secret,
             access_token=token,
-            base_url=base_url or get("base_url") or BASE_URL,
             shop_id=get("shop_id"),
             company_codes=parse_company_codes(creds.get("company_codes")),
-            read_timeout_s=float(timeout) if timeout else 12.0,
             max_attempts=max(1, int(get("max_attempts") or 3)),
             backoff_s=float(get("backoff_s") or 0.5),
+            **endpoint(get, base_url=base_url, default_url=BASE_URL, read_timeout_s=12.0),
         )
 
     @classmethod

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from fahuo.integrations.credentials.store import active_account, credentials_of, getter
+from fahuo.integrations.credentials.store import active_account, credentials_of, endpoint, getter
 from fahuo.kit.errors import InvalidInput, NotSupported
 
 if TYPE_CHECKING:
@@ -73,10 +73,16 @@ class CarrierAccount:
 
 
 @dataclass(frozen=True, slots=True)
-class KdniaoSettings:
+class KdniaoApiAccount:
+    """The Kdniao API account every Kdniao product is called with (e-waybills, tracking, SMS)."""
+
     ebusiness_id: str
     app_key: str
     base_url: str = BASE_URL
+
+
+@dataclass(frozen=True, slots=True)
+class KdniaoSettings(KdniaoApiAccount):
     # Account-wide e-waybill account; ``carrier_accounts`` overrides it per fahuo carrier code.
     customer_name: str = ""
     customer_pwd: str = ""
@@ -132,11 +138,9 @@ class KdniaoSettings:
             raise InvalidInput("快递鸟账号缺少 EBusinessID 或 AppKey")
         codes = dict(DEFAULT_SHIPPER_CODES)
         codes.update(_parse_shipper_codes(creds.get("shipper_codes")))
-        timeout = get("timeout_s")
         return cls(
             ebusiness_id=ebusiness_id,
             app_key=app_key,
-            base_url=base_url or get("base_url") or BASE_URL,
             customer_name=get("customer_name", "CustomerName"),
             customer_pwd=get("customer_pwd", "CustomerPwd"),
             month_code=get("month_code", "MonthCode"),
@@ -147,9 +151,9 @@ class KdniaoSettings:
             exp_type=int(get("exp_type", "ExpType") or 1),
             notify_courier=get("notify_courier").lower() in {"1", "true", "yes"},
             remark=get("remark"),
-            read_timeout_s=float(timeout) if timeout else 15.0,
             max_attempts=int(get("max_attempts") or 3),
             concurrency=max(1, int(get("concurrency") or 4)),
+            **endpoint(get, base_url=base_url, default_url=BASE_URL, read_timeout_s=15.0),
         )
 
     @classmethod

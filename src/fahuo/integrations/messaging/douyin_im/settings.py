@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fahuo.integrations.douyin.settings import DouyinSettings, account_credentials
-from fahuo.integrations.douyin.settings import account_for_shop as douyin_account_for_shop
+from fahuo.integrations.douyin.settings import account_for_shop as account_for_shop  # the shop's 抖店 app
 
 if TYPE_CHECKING:
     from fahuo.integrations.credentials.models import ProviderAccount
-    from fahuo.orders.models import Shop
 
-PROVIDER_KEY = "douyin"
 # fahuo's assumed method name (the send API is not in 抖店's public docs); ``im_method`` overrides it.
 DEFAULT_METHOD = "im.sendMsg"
 
@@ -36,7 +34,3 @@ class DouyinImSettings:
         douyin = dataclasses.replace(douyin, max_attempts=1)
         method = str(creds.get("im_method") or "").strip() or DEFAULT_METHOD
         return cls(douyin=douyin, method=method)
-
-
-def account_for_shop(shop: Shop) -> ProviderAccount | None:
-    return douyin_account_for_shop(shop)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from fahuo.integrations.credentials.store import active_account, credentials_of, getter
-from fahuo.integrations.kdniao.settings import KdniaoSettings
+from fahuo.integrations.credentials.store import active_account, credentials_of, endpoint, getter
+from fahuo.integrations.kdniao.settings import BASE_URL, KdniaoApiAccount, KdniaoSettings
 from fahuo.kit.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -23,16 +23,12 @@ if TYPE_CHECKING:
 
 PROVIDER_KEY = "kdniao_sms"
 FALLBACK_PROVIDER_KEY = "kdniao"
-BASE_URL = "https://api.kdniao.com"
 # Kdniao's SMS commands (8102 设置短信模板 is documented at this path) share the /api/dist gateway.
 SMS_PATH = "/api/dist"
 
 
 @dataclass(frozen=True, slots=True)
-class KdniaoSmsSettings:
-    ebusiness_id: str
-    app_key: str
-    base_url: str = BASE_URL
+class KdniaoSmsSettings(KdniaoApiAccount):
     member_id: str = ""
     sign_name: str = ""
     connect_timeout_s: float = 5.0
@@ -64,14 +60,12 @@ class KdniaoSmsSettings:
         ebusiness_id, app_key = get("ebusiness_id", "EBusinessID"), get("app_key", "AppKey", "api_key")
         if not ebusiness_id or not app_key:
             raise InvalidInput("快递鸟短信账号缺少 EBusinessID 或 AppKey")
-        timeout = get("timeout_s")
         return cls(
             ebusiness_id=ebusiness_id,
             app_key=app_key,
-            base_url=base_url or get("base_url") or BASE_URL,
             member_id=get("member_id", "MemberID") or ebusiness_id,
             sign_name=get("sign_name"),
-            read_timeout_s=float(timeout) if timeout else 10.0,
+            **endpoint(get, base_url=base_url, default_url=BASE_URL, read_timeout_s=10.0),
         )
 
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from fahuo.integrations.credentials.store import active_account, credentials_of, getter
+from fahuo.integrations.credentials.store import active_account, credentials_of, endpoint, getter
 from fahuo.kit.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -65,18 +65,16 @@ class WechatSettings:
         if not templates:
             raise InvalidInput('微信账号缺少订阅消息模板 templates（如 {"*": "模板ID"}）')
         fields = _mapping(creds.get("fields")) or dict(DEFAULT_FIELDS)
-        timeout = get("timeout_s")
         return cls(
             appid=appid,
             secret=secret,
             access_token=token,
-            base_url=base_url or get("base_url") or BASE_URL,
             templates=templates,
             fields=fields,
             page=get("page"),
             miniprogram_state=get("miniprogram_state") or "formal",
             lang=get("lang") or "zh_CN",
-            read_timeout_s=float(timeout) if timeout else 10.0,
+            **endpoint(get, base_url=base_url, default_url=BASE_URL, read_timeout_s=10.0),
         )
 
     @classmethod
