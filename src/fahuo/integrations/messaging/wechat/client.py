@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from fahuo.integrations.http import RetryPolicy, Wording, call_json
+from fahuo.integrations.http import OwnedClient, RetryPolicy, Wording, call_json
 from fahuo.integrations.messaging.base import ProviderChannel, SendResult
 from fahuo.integrations.messaging.wechat import codes, mapper
 from fahuo.integrations.messaging.wechat.settings import SEND_PATH, TOKEN_PATH, WechatSettings
@@ -38,7 +38,7 @@ def forget_tokens() -> None:
         _tokens.clear()
 
 
-class WechatClient:
+class WechatClient(OwnedClient):
     def __init__(
         self,
         settings: WechatSettings,
@@ -48,10 +48,12 @@ class WechatClient:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self._own_http = http is None
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        super().__init__(
+            http,
+            lambda: httpx.Client(
+                timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            ),
         )
 
     def access_token(self, *, refresh: bool = False) -> str:
@@ -101,10 +103,6 @@ class WechatClient:
             return call_json(call, policy=_ONE_ATTEMPT, wording=_WORDING)
         except ProviderError as exc:
             raise _Refused(SendResult.failed(exc.message, retryable=True)) from exc
-
-    def close(self) -> None:
-        if self._own_http:
-            self._http.close()
 
 
 _ONE_ATTEMPT = RetryPolicy(attempts=1)
