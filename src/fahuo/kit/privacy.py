@@ -12,7 +12,8 @@ import hmac
 import json
 import os
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -132,22 +133,31 @@ class EncryptedTextField(models.TextField):
 _DIGITS = re.compile(r"\d")
 
 
-def mask_name(name: str | None) -> str:
+def _masking(mask: Callable[[str], str]) -> Callable[[str | None], str]:
+    """One front for every mask: a value that cannot be decrypted shows as ``UNREADABLE``, a blank one
+    as ""; ``mask`` gets the rest, stripped."""
+
+    @wraps(mask)
+    def masked(value: str | None) -> str:
+        if isinstance(value, Undecryptable):
+            return UNREADABLE
+        text = (value or "").strip()
+        return mask(text) if text else ""
+
+    return masked
+
+
+@_masking
+def mask_name(name: str) -> str:
     """张三 -> 张*, 欧阳娜娜 -> 欧***, 爱新觉罗溥仪 -> 爱***; keeps only the first character."""
-    if isinstance(name, Undecryptable):
-        return UNREADABLE
-    name = (name or "").strip()
-    if not name:
-        return ""
     # At most three stars: a long name must not show its length (the label's rule, the strictest).
     return name[0] + "*" * min(3, max(1, len(name) - 1))
 
 
-def mask_phone(phone: str | None) -> str:
+@_masking
+def mask_phone(phone: str) -> str:
     """13812345678 -> 138****5678; any other number keeps at most its last 4 digits."""
-    if isinstance(phone, Undecryptable):
-        return UNREADABLE
-    digits = "".join(_DIGITS.findall(phone or ""))
+    digits = "".join(_DIGITS.findall(phone))
     if not digits:
         return ""
     if len(digits) >= 11 and digits.startswith("86") and len(digits) == 13:
@@ -159,13 +169,9 @@ def mask_phone(phone: str | None) -> str:
     return "*" * (len(digits) - 4) + digits[-4:]
 
 
-def mask_detail(detail: str | None) -> str:
+@_masking
+def mask_detail(detail: str) -> str:
     """Street detail: keep the first 4 characters (road name) and hide the rest (number, room)."""
-    if isinstance(detail, Undecryptable):
-        return UNREADABLE
-    detail = (detail or "").strip()
-    if not detail:
-        return ""
     keep = min(4, max(1, len(detail) // 3))
     return detail[:keep] + "****"
 
