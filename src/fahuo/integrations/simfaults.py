@@ -6,8 +6,8 @@
   before anything else is looked at; the simulator asks ``take_failure()`` at the top of its app;
 * ``slow_next(n, seconds)`` — the next n HTTP requests wait ``seconds`` first (timeouts, progress);
 * ``arm(knob, n, value)`` / ``take(knob)`` — a named queue of scripted answers for the provider's own
-  error codes: ``rate_limit_next`` and ``busy_next`` (抖店, WeChat, Kdniao SMS), ``refuse_next_query``
-  (Kdniao, Kuaidi100) are one line each on top of it.
+  error codes: ``rate_limit_next`` and ``busy_next`` (every simulator: 抖店, WeChat, Kdniao and its
+  SMS, Kuaidi100), ``refuse_next_query`` (Kdniao, Kuaidi100) are one line each on top of it.
 
 ``_lock`` is re-entrant: a knob may be taken while the simulator already holds the lock."""
 

@@ -21,9 +21,10 @@ base_url at the address it yields. It speaks the same protocol as Kdniao:
 
 Scripted failures for tests: a receiver address containing "超区" is refused as out of delivery range
 (ResultCode 105), an account with ``balance=0`` is refused with "余额不足", ``fail_next(n)``
-makes the next n HTTP requests answer 503, and ``refuse_next_query(n, reason)`` makes the next n
-1002 queries answer ``Success=false`` with that Reason. ``received`` keeps every form as it arrived
-(path, fields), for golden request tests.
+makes the next n HTTP requests answer 503, ``rate_limit_next(n)`` / ``busy_next(n)`` make the next
+n calls answer ResultCode 105 with "请求过于频繁" / "系统繁忙" (after the signature check), and
+``refuse_next_query(n, reason)`` makes the next n 1002 queries answer ``Success=false`` with that
+Reason. ``received`` keeps every form as it arrived (path, fields), for golden request tests.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ REASON_USER = "用户ID不存在或未开通电子面单服务"
 REASON_OUT_OF_RANGE = "收件地址超区，快递公司不派送（超出派送范围）"
 REASON_BALANCE = "电子面单余额不足，请联系快递网点充值"
 REASON_DUPLICATE = "该订单号已下单成功"
+REASON_RATE = "请求过于频繁，请稍后再试"
+REASON_BUSY = "系统繁忙，请稍后再试"
 
 
 @dataclass
@@ -198,7 +201,7 @@ class KdniaoSimulator(SimFaults):
         with self._lock:
             self.accounts[ebusiness_id].balance = balance
 
-    def refuse_next_query(self, count: int = 1, reason: str = "系统繁忙，请稍后再试") -> None:
+    def refuse_next_query(self, count: int = 1, reason: str = REASON_BUSY) -> None:
         """The next ``count`` 1002 queries answer Success=false with ``reason`` (after the checks)."""
         self.arm("query_refusal", count, reason)
 
@@ -309,6 +312,7 @@ class KdniaoSimulator(SimFaults):
         self.calls.append(_Call(request_type, str(data.get("OrderCode", ""))))
         if request_type not in _ENDPOINT_COMMANDS.get(path, frozenset()):
             raise _Refusal("101", f"该接口地址不支持指令类型: {request_type}")
+        self._scripted_refusal()
         if request_type == REQUEST_SUBSCRIBE:
             return self._subscribe(ebusiness_id, data)
         if request_type == REQUEST_QUERY:
@@ -320,6 +324,13 @@ class KdniaoSimulator(SimFaults):
         if request_type in sim_pickup.COMMANDS:
             return sim_pickup.handle(self.pickups, _Refusal, ebusiness_id, request_type, data)
         raise _Refusal("101", f"不支持的指令类型: {request_type}")
+
+    def _scripted_refusal(self) -> None:
+        """Kdniao's own refusal when a test armed ``rate_limit_next`` or ``busy_next``."""
+        if self.take("rate_limit"):
+            raise _Refusal("105", REASON_RATE)
+        if self.take("busy"):
+            raise _Refusal("105", REASON_BUSY)
 
     # -- 1007 ----------------------------------------------------------------------------------
 

@@ -12,6 +12,9 @@ It speaks the real protocol on the real path: ``POST /label/order`` with ``metho
 * scripted failures: a recipient ``printAddr`` containing "超区" is refused by the "carrier"
   (``30005``, Chinese message); a key with zero balance gets ``30004 账号单量不足``;
   ``state.fail_next(n)`` makes the next n calls answer HTTP 503 (to exercise retries);
+  ``state.rate_limit_next(n)`` / ``state.busy_next(n)`` make the next n calls (e-waybill, subscribe,
+  query) answer Kuaidi100's server-busy code (``-1`` / returnCode ``502``) with "请求过于频繁" /
+  "服务器繁忙" after the signature check (Kuaidi100 documents no rate-limit code of its own);
 * ``method=cancel`` voids a waybill; the same orderId ordered again afterwards gets a new number;
 * reverse pickup (商家寄件) on ``POST /order/borderapi.do`` (``sim_pickup.py``);
 * tracking, on the real paths of poll.kuaidi100.com: ``POST /poll`` subscribes a number (501 重复订阅
@@ -80,6 +83,8 @@ COMPANIES: dict[str, str] = {
 CARRIER_ORDER_NUMBERS = frozenset({"shunfeng", "jd"})
 PRINT_TYPES = frozenset({"NON", "IMAGE", "HTML", "CLOUD", "ORDERFIRST"})
 OUT_OF_RANGE_MESSAGE = "收件地址超区，快递公司暂不支持派送该地址"
+RATE_LIMIT_MESSAGE = "请求过于频繁，请稍后再试"
+BUSY_MESSAGE = "服务器繁忙，请稍后再试"
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -392,6 +397,8 @@ def handle(state: SimulatorState, form: Mapping[str, str], host: str = "127.0.0.
             raise Refusal(30001, "参数错误：param 不是合法的 JSON") from None
         if not isinstance(param, dict):
             raise Refusal(30001, "参数错误：param 必须是 JSON 对象")
+        if (scripted := _scripted_refusal(state)) is not None:
+            raise Refusal(-1, scripted)
         with state.lock:
             if form["method"] == "order":
                 data: dict[str, Any] | None = dict(_order(state, form["key"], param, host))
@@ -451,6 +458,15 @@ def _poll_refusal(code: str, message: str) -> dict[str, Any]:
     return {"result": False, "returnCode": code, "message": message}
 
 
+def _scripted_refusal(state: SimulatorState) -> str | None:
+    """The message of the refusal a test armed with ``rate_limit_next`` / ``busy_next``, if any."""
+    if state.take("rate_limit"):
+        return RATE_LIMIT_MESSAGE
+    if state.take("busy"):
+        return BUSY_MESSAGE
+    return None
+
+
 def handle_subscribe(state: SimulatorState, form: Mapping[str, str]) -> dict[str, Any]:
     """Answer one ``POST /poll`` (subscribe)."""
     try:
@@ -465,6 +481,8 @@ def handle_subscribe(state: SimulatorState, form: Mapping[str, str]) -> dict[str
     with state.lock:
         if param.get("key") not in state.accounts:
             return _poll_refusal("600", "您不是合法的订阅者（授权key错误）")
+        if (scripted := _scripted_refusal(state)) is not None:
+            return _poll_refusal("502", scripted)
         if company not in COMPANIES:
             return _poll_refusal("700", "订阅参数错误：不支持的快递公司")
         if not 6 <= len(number) <= 32:
@@ -498,6 +516,8 @@ def handle_query(state: SimulatorState, form: Mapping[str, str]) -> dict[str, An
             return _poll_refusal("503", "验证签名失败")
         if (refusal := state.take("query_refusal")) is not None:
             return _poll_refusal(*refusal)
+        if (scripted := _scripted_refusal(state)) is not None:
+            return _poll_refusal("502", scripted)
         try:
             param = json.loads(param_text)
         except ValueError:

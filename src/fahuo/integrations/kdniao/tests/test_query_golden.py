@@ -69,3 +69,15 @@ def test_a_5xx_is_retried_then_reported(sim: KdniaoSimulator, settings: KdniaoSe
     sim.fail_next(5, status=503)
     with pytest.raises(ProviderError, match="503"):
         query(settings)
+
+
+def test_scripted_rate_limit_and_busy_refuse_the_next_calls_with_kdniaos_reason(
+    sim: KdniaoSimulator, settings: KdniaoSettings
+) -> None:
+    sim.rate_limit_next(1)
+    sim.busy_next(1)
+    with pytest.raises(ProviderError, match="请求过于频繁"):
+        query(settings)
+    with pytest.raises(ProviderError, match="系统繁忙"):
+        query(settings)
+    assert query(settings) == []  # each knob refused one call only

@@ -353,6 +353,19 @@ def test_http_5xx_beyond_the_retries_raises_provider_error(sim: tuple[SimulatorS
     assert state.calls == 3
 
 
+def test_scripted_rate_limit_and_busy_fail_only_that_parcel_with_kuaidi100s_message(
+    sim: tuple[SimulatorState, str],
+) -> None:
+    state, base_url = sim
+    state.rate_limit_next(1)
+    state.busy_next(1)
+    limited, busy, issued = provider_for(base_url).issue([parcel("rl-1"), parcel("rl-2"), parcel("rl-3")])
+    assert (limited.ok, limited.error) == (False, "请求过于频繁，请稍后再试")
+    assert (busy.ok, busy.error) == (False, "服务器繁忙，请稍后再试")
+    assert issued.ok
+    assert state.calls == 3  # a business answer is not retried
+
+
 def test_business_errors_are_not_retried(sim: tuple[SimulatorState, str]) -> None:
     state, base_url = sim
     provider_for(base_url).issue([parcel("nr", detail="超区大道1号")])

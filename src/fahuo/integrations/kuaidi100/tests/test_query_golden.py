@@ -59,3 +59,19 @@ def test_a_refused_query_raises_kuaidi100s_message(
         tracking.query(settings, tracking_no="SF1234567890123", carrier_code="SF", phone=GOLDEN["phone"])
     events = tracking.query(settings, tracking_no="SF1234567890123", carrier_code="SF", phone=GOLDEN["phone"])
     assert [e.status for e in events] == ["picked_up"]
+
+
+def test_scripted_rate_limit_and_busy_refuse_the_next_queries(
+    state: SimulatorState, settings: Kuaidi100Settings
+) -> None:
+    state.add_trace(
+        "shunfeng", "SF1234567890123", time="2025-06-18 09:00:00", context="已揽收", status_code="103"
+    )
+    state.rate_limit_next(1)
+    state.busy_next(1)
+    with pytest.raises(ProviderError, match="请求过于频繁"):
+        tracking.query(settings, tracking_no="SF1234567890123", carrier_code="SF", phone=GOLDEN["phone"])
+    with pytest.raises(ProviderError, match="服务器繁忙"):
+        tracking.query(settings, tracking_no="SF1234567890123", carrier_code="SF", phone=GOLDEN["phone"])
+    events = tracking.query(settings, tracking_no="SF1234567890123", carrier_code="SF", phone=GOLDEN["phone"])
+    assert [e.status for e in events] == ["picked_up"]
