@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -440,6 +440,20 @@ def _unknown_code(code: str) -> NotFound:
     return NotFound(f"未找到面单号或订单号：{code}")
 
 
+_Numbered = TypeVar("_Numbered", Waybill, VoidedWaybill)
+
+
+def _newest_numbered(model: type[_Numbered], code: str, newest_first: str) -> _Numbered | None:
+    """The newest ``model`` row (with its parcel's carrier and carton) numbered ``code`` as scanned or
+    upper-cased."""
+    return (
+        model.objects.select_related("parcel__carrier", "parcel__carton")
+        .filter(tracking_no__in={code, code.upper()})
+        .order_by(newest_first)
+        .first()
+    )
+
+
 def scan(*, code: str, user: Any = None) -> ScanResult:
     """Look up a scanned waybill number (or order number): the order to pack and how.
     ``NotFound`` for a number fahuo does not know — or that belongs to a shop outside ``user``'s."""
@@ -452,21 +466,11 @@ def scan(*, code: str, user: Any = None) -> ScanResult:
     parcel: Parcel | None = None
     tracking = ""
     void_reason = ""
-    waybill = (
-        Waybill.objects.select_related("parcel__carrier", "parcel__carton")
-        .filter(tracking_no__in={code, code.upper()})
-        .order_by("-issued_at")
-        .first()
-    )
+    waybill = _newest_numbered(Waybill, code, "-issued_at")
     if waybill is not None:
         parcel, tracking = waybill.parcel, waybill.tracking_no
     else:
-        voided = (
-            VoidedWaybill.objects.select_related("parcel__carrier", "parcel__carton")
-            .filter(tracking_no__in={code, code.upper()})
-            .order_by("-voided_at")
-            .first()
-        )
+        voided = _newest_numbered(VoidedWaybill, code, "-voided_at")
         if voided is not None:
             parcel, tracking, void_reason = voided.parcel, voided.tracking_no, voided.reason or "面单已作废"
     found = orders.filter(pk=parcel.order_id) if parcel is not None else orders.filter(platform_order_id=code)
