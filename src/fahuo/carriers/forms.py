@@ -45,6 +45,13 @@ def _province_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in province_names()]
 
 
+def _optional_decimal(max_value: int, places: int, label: Any) -> forms.DecimalField:
+    """An optional quote input: from 0 to ``max_value`` with at most ``places`` decimals."""
+    return forms.DecimalField(
+        min_value=Decimal(0), max_value=Decimal(max_value), decimal_places=places, required=False, label=label
+    )
+
+
 def _whole(value: Decimal, factor: int) -> int:
     return int((value * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -63,32 +70,14 @@ class QuoteForm(forms.Form):
     weight_kg = forms.DecimalField(
         min_value=Decimal(0), max_value=Decimal(1000), decimal_places=3, label=_("Weight (kg)")
     )
-    length_cm = forms.DecimalField(
-        min_value=Decimal(0), max_value=Decimal(500), decimal_places=1, required=False, label=_("Length (cm)")
-    )
-    width_cm = forms.DecimalField(
-        min_value=Decimal(0), max_value=Decimal(500), decimal_places=1, required=False, label=_("Width (cm)")
-    )
-    height_cm = forms.DecimalField(
-        min_value=Decimal(0), max_value=Decimal(500), decimal_places=1, required=False, label=_("Height (cm)")
-    )
-    declared_yuan = forms.DecimalField(
-        min_value=Decimal(0),
-        max_value=Decimal(10_000_000),
-        decimal_places=2,
-        required=False,
-        label=_("Declared value (yuan)"),
-    )
+    length_cm = _optional_decimal(500, 1, _("Length (cm)"))
+    width_cm = _optional_decimal(500, 1, _("Width (cm)"))
+    height_cm = _optional_decimal(500, 1, _("Height (cm)"))
+    declared_yuan = _optional_decimal(10_000_000, 2, _("Declared value (yuan)"))
     insured = forms.BooleanField(required=False, label=_("Insure (保价)"))
     cold_chain = forms.BooleanField(required=False, label=_("Cold chain"))
     door_delivery = forms.BooleanField(required=False, label=_("Door delivery"))
-    daily_avg = forms.DecimalField(
-        min_value=Decimal(0),
-        max_value=Decimal(10_000_000),
-        decimal_places=1,
-        required=False,
-        label=_("Daily parcels (volume tier)"),
-    )
+    daily_avg = _optional_decimal(10_000_000, 1, _("Daily parcels (volume tier)"))
     on = forms.DateField(required=False, label=_("Date"), widget=DateInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
