@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
@@ -76,16 +76,24 @@ class CellError(ValueError):
     pass
 
 
-def parse_weight_g(text: str) -> int | None:
-    """Grams from '650', '650g', '1.2kg', '1.2 公斤', '0.5斤' … (blank: unknown)."""
+def _measure(text: str, units: str, unreadable: str) -> tuple[Decimal, str] | None:
+    """A number and its unit ('' when none), one of ``units`` (a regex alternation); None when blank."""
     raw = text.strip().lower().replace(" ", "")
     if not raw:
         return None
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(g|克|kg|公斤|千克|斤)?", raw)
+    match = re.fullmatch(rf"(\d+(?:\.\d+)?)({units})?", raw)
     if match is None:
-        raise CellError(f"重量无法识别：{text!r}（例如 650 或 650g 或 1.2kg）")
-    number = Decimal(match.group(1))
-    factor = {"kg": 1000, "公斤": 1000, "千克": 1000, "斤": 500}.get(match.group(2) or "", 1)
+        raise CellError(unreadable)
+    return Decimal(match.group(1)), match.group(2) or ""
+
+
+def parse_weight_g(text: str) -> int | None:
+    """Grams from '650', '650g', '1.2kg', '1.2 公斤', '0.5斤' … (blank: unknown)."""
+    measure = _measure(text, "g|克|kg|公斤|千克|斤", f"重量无法识别：{text!r}（例如 650 或 650g 或 1.2kg）")
+    if measure is None:
+        return None
+    number, unit = measure
+    factor = {"kg": 1000, "公斤": 1000, "千克": 1000, "斤": 500}.get(unit, 1)
     grams = (number * factor).quantize(Decimal(1))
     if grams <= 0 or grams > MAX_WEIGHT_G:
         raise CellError(f"重量超出范围：{text!r}")
@@ -93,13 +101,11 @@ def parse_weight_g(text: str) -> int | None:
 
 
 def parse_mm(text: str, what: str) -> int | None:
-    raw = text.strip().lower().replace(" ", "")
-    if not raw:
+    measure = _measure(text, "mm|cm|毫米|厘米", f"{what}无法识别：{text!r}（毫米整数，例如 300 或 30cm）")
+    if measure is None:
         return None
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(mm|cm|毫米|厘米)?", raw)
-    if match is None:
-        raise CellError(f"{what}无法识别：{text!r}（毫米整数，例如 300 或 30cm）")
-    value = Decimal(match.group(1)) * (10 if match.group(2) in ("cm", "厘米") else 1)
+    number, unit = measure
+    value = number * (10 if unit in ("cm", "厘米") else 1)
     mm = int(value.quantize(Decimal(1)))
     if mm <= 0 or mm > MAX_SIZE_MM:
         raise CellError(f"{what}超出范围：{text!r}")
@@ -152,23 +158,7 @@ class SkuImport:
     errors: list[dict[str, Any]] = field(default_factory=list)  # [{row, reason}]
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "errors": self.errors,
-        }
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    norm = [re.sub(r"\s+", "", h).lower() for h in header]
-    found: dict[str, int] = {}
-    for key, names in ALIASES.items():
-        for i, title in enumerate(norm):
-            if title in names:
-                found[key] = i
-                break
-    return found
+        return asdict(self)
 
 
 def _parse_row(number: int, cells: list[str], cols: dict[str, int]) -> tuple[SkuRow | None, list[str]]:
@@ -219,7 +209,7 @@ def import_skus(*, fileobj: BinaryIO, filename: str) -> SkuImport:
     from fahuo.orders.formats import read_table
 
     table = read_table(fileobj=fileobj, filename=filename)
-    cols = _columns(table.header)
+    cols = table.columns_of(ALIASES)
     if "sku_code" not in cols:
         raise InvalidInput("缺少 sku_code（商家编码）列；用 `fahuo skus template` 取得模板")
     if len(table.rows) > MAX_ROWS:

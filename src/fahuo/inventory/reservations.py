@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import transaction
@@ -52,12 +52,7 @@ class Shortfall:
         return self.needed - self.available
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "sku_code": self.sku_code,
-            "needed": self.needed,
-            "available": self.available,
-            "short": self.short,
-        }
+        return {**asdict(self), "short": self.short}
 
 
 def stock_managed() -> bool:

@@ -9,7 +9,7 @@ Every change of ``Stock.on_hand`` or ``Stock.reserved`` goes through :func:`move
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -205,17 +205,6 @@ STOCK_COLUMNS = {
 }
 
 
-def _header_map(header: Sequence[str], columns: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    norm = [re.sub(r"\s+", "", h).lower() for h in header]
-    found: dict[str, int] = {}
-    for key, names in columns.items():
-        for i, title in enumerate(norm):
-            if title in names:
-                found[key] = i
-                break
-    return found
-
-
 def _int_cell(text: str, what: str) -> int:
     text = text.strip().replace(",", "")
     if not re.fullmatch(r"-?\d+", text):
@@ -230,7 +219,7 @@ def read_quantities(
     from fahuo.orders.formats import read_table
 
     table = read_table(fileobj=fileobj, filename=filename)
-    cols = _header_map(table.header, STOCK_COLUMNS)
+    cols = table.columns_of(STOCK_COLUMNS)
     missing = [k for k in ("sku_code", "quantity") if k not in cols]
     if missing:
         raise InvalidInput(f"缺少列：{', '.join(missing)}（需要 sku_code, quantity）")

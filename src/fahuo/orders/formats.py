@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -131,6 +132,18 @@ class Table:
     header: list[str]
     header_row: int  # 1-based
     rows: list[tuple[int, list[str]]]  # (row number, cells), blank rows left out
+
+    def columns_of(self, names: Mapping[str, Collection[str]]) -> dict[str, int]:
+        """Key -> position of the first header cell that is one of the key's names (spaces and case
+        ignored); a key none of whose names is there is left out."""
+        titles = [_norm_title(h) for h in self.header]
+        found: dict[str, int] = {}
+        for key, accepted in names.items():
+            for i, title in enumerate(titles):
+                if title in accepted:
+                    found[key] = i
+                    break
+        return found
 
 
 def cell_text(value: Any) -> str:
