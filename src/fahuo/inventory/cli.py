@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from fahuo.kit.cli_io import add_json, emit, fail
+
+if TYPE_CHECKING:
+    from fahuo.inventory.models import Warehouse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,14 +70,23 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import(args: argparse.Namespace) -> int:
-    from fahuo.inventory.services import get_warehouse, import_stock
+@contextmanager
+def _warehouse_file(args: argparse.Namespace) -> Iterator[tuple[Warehouse, BinaryIO]]:
+    """The ``--warehouse`` and the FILE, open, of ``stock import`` and ``stock count``."""
+    from fahuo.inventory.services import get_warehouse
     from fahuo.kit.errors import NotFound
 
     warehouse = get_warehouse(code=args.warehouse)
     if not args.file.is_file():
         raise NotFound(f"文件不存在：{args.file}")
     with args.file.open("rb") as fileobj:
+        yield warehouse, fileobj
+
+
+def _import(args: argparse.Namespace) -> int:
+    from fahuo.inventory.services import import_stock
+
+    with _warehouse_file(args) as (warehouse, fileobj):
         report = import_stock(fileobj=fileobj, filename=args.file.name, warehouse=warehouse)
     if report.errors:
         lines = ["有错误，未导入任何行（修正后重新导入）："]
@@ -100,13 +115,9 @@ def _adjust(args: argparse.Namespace) -> int:
 
 
 def _count(args: argparse.Namespace) -> int:
-    from fahuo.inventory.services import get_warehouse, import_count_file, variance_report
-    from fahuo.kit.errors import NotFound
+    from fahuo.inventory.services import import_count_file, variance_report
 
-    warehouse = get_warehouse(code=args.warehouse)
-    if not args.file.is_file():
-        raise NotFound(f"文件不存在：{args.file}")
-    with args.file.open("rb") as fileobj:
+    with _warehouse_file(args) as (warehouse, fileobj):
         count = import_count_file(fileobj=fileobj, filename=args.file.name, warehouse=warehouse)
     rows = variance_report(count=count)
     text = "\n".join(
