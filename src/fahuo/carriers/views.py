@@ -22,7 +22,7 @@ from fahuo.accounts.models import Role
 from fahuo.accounts.services import audit, role_of
 from fahuo.carriers import selectors, services
 from fahuo.carriers.forms import BREAKDOWN_LABELS, NOT_SERVED_LABELS, QuoteForm, RateUploadForm
-from fahuo.carriers.importing import RateFileError, RowError, import_rate_file
+from fahuo.carriers.importing import RateFileError, RateImport, RowError, import_rate_file
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import desk_view, error_page, is_htmx, vary_on_htmx
 
@@ -105,6 +105,31 @@ def quote(request: HttpRequest) -> HttpResponse:
     return vary_on_htmx(_page(request, status=status, **context))
 
 
+def import_uploaded_rates(request: HttpRequest, *, carrier_code: str, data: dict[str, Any]) -> RateImport:
+    """A valid ``RateUploadForm``'s rate file imported for the carrier and audited, in one transaction;
+    ``RateFileError`` (or another ``FahuoError``) when it is refused."""
+    upload_file = data["file"]
+    with transaction.atomic():
+        result = import_rate_file(
+            fileobj=upload_file,
+            filename=upload_file.name,
+            carrier_code=carrier_code,
+            origin_province=data["origin"],
+            effective_from=data.get("effective_from"),
+            announced_on=data.get("announced_on"),
+            today=timezone.localdate(),
+        )
+        audit(
+            user=request.user,
+            action="rates.import",
+            object_type="carrier",
+            object_id=carrier_code,
+            request=request,
+            detail=result.as_dict(),
+        )
+    return result
+
+
 @require_POST
 @desk_view(READ_PERMISSION)
 def upload(request: HttpRequest) -> HttpResponse:
@@ -117,24 +142,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     upload_file = data["file"]
     carrier = data["carrier"]
     try:
-        with transaction.atomic():
-            result = import_rate_file(
-                fileobj=upload_file,
-                filename=upload_file.name,
-                carrier_code=carrier.code,
-                origin_province=data["origin"],
-                effective_from=data.get("effective_from"),
-                announced_on=data.get("announced_on"),
-                today=timezone.localdate(),
-            )
-            audit(
-                user=request.user,
-                action="rates.import",
-                object_type="carrier",
-                object_id=carrier.code,
-                request=request,
-                detail=result.as_dict(),
-            )
+        result = import_uploaded_rates(request, carrier_code=carrier.code, data=data)
     except RateFileError as exc:
         count = exc.detail["error_count"] if isinstance(exc.detail, dict) else len(exc.errors)
         return _page(

@@ -13,16 +13,15 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from fahuo.accounts.selectors import sees_every_shop
-from fahuo.accounts.services import audit
 from fahuo.carriers import setup as carriers_setup
 from fahuo.carriers.forms import RateUploadForm
-from fahuo.carriers.importing import RateFileError, RowError, import_rate_file
+from fahuo.carriers.importing import RateFileError, RowError
+from fahuo.carriers.views import import_uploaded_rates
 from fahuo.kit.errors import FahuoError
 from fahuo.kit.web import error_page
 from fahuo.setup.forms import Form
@@ -99,24 +98,7 @@ def _import(
 ) -> HttpResponse | tuple[int, list[RowError]]:
     upload_file = data["file"]
     try:
-        with transaction.atomic():
-            result = import_rate_file(
-                fileobj=upload_file,
-                filename=upload_file.name,
-                carrier_code=carrier_code,
-                origin_province=data["origin"],
-                effective_from=data.get("effective_from"),
-                announced_on=data.get("announced_on"),
-                today=timezone.localdate(),
-            )
-            audit(
-                user=request.user,
-                action="rates.import",
-                object_type="carrier",
-                object_id=carrier_code,
-                request=request,
-                detail=result.as_dict(),
-            )
+        result = import_uploaded_rates(request, carrier_code=carrier_code, data=data)
     except RateFileError as exc:
         return exc.status, exc.errors
     except FahuoError as exc:
