@@ -62,6 +62,18 @@ def _page(
     return private(render(request, "accounts/members.html", context, status=status))
 
 
+def _audit_member(request: HttpRequest, action: str, user_id: int, detail: dict[str, Any]) -> None:
+    """A change of someone's membership, logged against that user."""
+    audit(
+        user=request.user,
+        action=action,
+        object_type="user",
+        object_id=user_id,
+        request=request,
+        detail=detail,
+    )
+
+
 def _managed(request: HttpRequest, membership_pk: int) -> Membership:
     """A membership in one of the shops this user manages; 404 otherwise (another shop's)."""
     found = (
@@ -111,14 +123,8 @@ def member_add(request: HttpRequest) -> HttpResponse:
                 validate_password(password, User(username=name))
                 user = User.objects.create_user(username=name, password=password)
             add_member(user=user, shop=shop, role=role)
-            audit(
-                user=request.user,
-                action="member.add",
-                object_type="user",
-                object_id=user.pk,
-                request=request,
-                detail={"shop": shop.code, "role": role, "created": bool(password)},
-            )
+            detail = {"shop": shop.code, "role": role, "created": bool(password)}
+            _audit_member(request, "member.add", user.pk, detail)
     except (FahuoError, ValidationError) as exc:
         text = exc.message if isinstance(exc, FahuoError) else " ".join(exc.messages)
         form.add_error(None, text)
@@ -142,14 +148,8 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
     role = form.cleaned_data["role"]
     with transaction.atomic():
         add_member(user=membership.user, shop=membership.shop, role=role)
-        audit(
-            user=request.user,
-            action="member.role",
-            object_type="user",
-            object_id=membership.user_id,
-            request=request,
-            detail={"shop": membership.shop.code, "from": membership.role, "to": role},
-        )
+        detail = {"shop": membership.shop.code, "from": membership.role, "to": role}
+        _audit_member(request, "member.role", membership.user_id, detail)
     messages.success(
         request,
         f"{membership.user.get_username()} 在「{membership.shop.name}」的角色改为 {Role(role).label}。",
@@ -165,13 +165,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
         return error_page(request, "不能把自己移出店铺（请另一位店主操作）。", status=409)
     with transaction.atomic():
         remove_member(user=membership.user, shop=membership.shop)
-        audit(
-            user=request.user,
-            action="member.remove",
-            object_type="user",
-            object_id=membership.user_id,
-            request=request,
-            detail={"shop": membership.shop.code, "role": membership.role},
-        )
+        detail = {"shop": membership.shop.code, "role": membership.role}
+        _audit_member(request, "member.remove", membership.user_id, detail)
     messages.success(request, f"已把 {membership.user.get_username()} 移出「{membership.shop.name}」。")
     return redirect("accounts:members")
