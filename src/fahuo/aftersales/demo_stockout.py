@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F
 
 from fahuo.aftersales import stockout
 from fahuo.aftersales.models import StockChoice
 from fahuo.catalog.models import Sku
 from fahuo.inventory.models import Stock, Warehouse
 from fahuo.inventory.reservations import reserve_orders
-from fahuo.orders.models import Customer, Order, OrderLine, OrderStatus, Shop
-from fahuo.orders.services import customer_for, verify_recipient
+from fahuo.orders.models import Order, OrderLine, OrderStatus, Shop
+from fahuo.orders.services import apply_verification, attach_customers, verify_recipient
 
 SHORT_CODE, SWAP_CODE = "DEMO-LIP-LTD", "DEMO-LIP-NUDE"
 # Weighed and measured like every demo SKU: the swapped order is printed like any other.
@@ -42,37 +41,10 @@ def seed(*, shop: Shop, now: dt.datetime) -> int:
             warehouse=place, sku=swap, defaults={"on_hand": 30 if n == 0 else 10, "location": "A-09-02"}
         )
     Order.objects.filter(shop=shop, platform_order_id__startswith="DEMO-OOS-").delete()
-    orders = []
-    for n, (name, phone) in enumerate(BUYERS, start=1):
-        # verified and linked to the buyer like an imported order
-        v = verify_recipient(
-            name=name,
-            phone=phone,
-            province="浙江省",
-            city="杭州市",
-            district="西湖区",
-            detail=f"文三路{100 + n}号",
-        )
-        order = Order.objects.create(
-            shop=shop,
-            platform_order_id=f"DEMO-OOS-{n:03d}",
-            channel="private",
-            status=OrderStatus.READY,
-            source="demo",
-            recipient_name=v.name,
-            recipient_phone=v.phone,
-            province=v.province,
-            city=v.city,
-            district=v.district,
-            adcode=v.adcode,
-            address_detail=v.detail,
-            promise_hours=48,
-            customer=(customer := customer_for(shop=shop, name=v.name, phone=v.phone)),
-            paid_at=now - dt.timedelta(hours=20 + n),
-            total_fen=12900,
-        )
-        if customer is not None:
-            Customer.objects.filter(pk=customer.pk).update(orders_count=F("orders_count") + 1)
+    orders = [_order(shop, n, name, phone, now=now) for n, (name, phone) in enumerate(BUYERS, start=1)]
+    attach_customers(shop=shop, orders=orders)  # linked to the buyer like an imported order
+    for n, order in enumerate(orders, start=1):
+        order.save(force_insert=True)
         OrderLine.objects.create(
             order=order,
             platform_line_id=f"OOS{n}",
@@ -83,12 +55,28 @@ def seed(*, shop: Shop, now: dt.datetime) -> int:
             quantity=1,
             unit_price_fen=12900,
         )
-        orders.append(order)
     reserve_orders(orders=orders)
     for order in orders:
         order.refresh_from_db()
     _offers(orders, now=now)
     return len(orders)
+
+
+def _order(shop: Shop, n: int, name: str, phone: str, *, now: dt.datetime) -> Order:
+    """The n-th buyer's order, its recipient verified like an imported one's (not saved yet)."""
+    order = Order(
+        shop=shop,
+        platform_order_id=f"DEMO-OOS-{n:03d}",
+        channel="private",
+        status=OrderStatus.READY,
+        source="demo",
+        promise_hours=48,
+        paid_at=now - dt.timedelta(hours=20 + n),
+        total_fen=12900,
+    )
+    address = {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": f"文三路{100 + n}号"}
+    apply_verification(order=order, verification=verify_recipient(name=name, phone=phone, **address))
+    return order
 
 
 def _offer(order: Order, *, now: dt.datetime, hours: int = 48, default: str = "wait") -> StockChoice:

@@ -16,13 +16,15 @@ No signals, no ``save()`` (as ``bulk_create``); ``ignore_conflicts`` as ``bulk_c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
 from django.db.models.constants import OnConflict
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
+CHUNK = 500  # ids per IN (...) query and rows per INSERT batch
 # Field classes whose Python value is already what the driver takes (no prep needed).
 _PLAIN = (
     models.CharField,
@@ -36,6 +38,12 @@ _PLAIN = (
 )
 MAX_PARAMS = 30_000  # per statement: below SQLite's default 32,766 host parameters (PostgreSQL: 65,535)
 COPY_MIN_ROWS = 1000  # PostgreSQL: from this many rows COPY, below it INSERT
+
+
+def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size`` (IN lists and batches of a set-wise step)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _plain(field: models.Field[Any, Any]) -> bool:

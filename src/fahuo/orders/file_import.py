@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from fahuo.kit.bulk import chunked
 from fahuo.kit.errors import InvalidInput
 from fahuo.orders import exports
 from fahuo.orders.exports import Recognition, Skip
@@ -30,7 +31,7 @@ from fahuo.orders.formats import (
     parse_quantity,
     parse_yuan,
 )
-from fahuo.orders.importing import CHANNELS, LineDraft, OrderDraft, chunked, verify_draft
+from fahuo.orders.importing import CHANNELS, LineDraft, OrderDraft, verify_draft
 from fahuo.orders.models import ImportBatch, ImportRowError, Order, OrderStatus, Shop
 from fahuo.orders.services import apply_verification
 

@@ -8,20 +8,16 @@ so the number of queries depends on the number of batches, not of orders.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
-from django.db.models import F
 from django.utils import timezone
 
 from fahuo.catalog.models import Sku
-from fahuo.kit.bulk import bulk_insert
-from fahuo.kit.privacy import lookup_hash
+from fahuo.kit.bulk import CHUNK, bulk_insert, chunked
 from fahuo.orders.exports import WITHHELD_REASONS, after_sale_state, withheld
 from fahuo.orders.models import (
-    Customer,
     ImportBatch,
     Order,
     OrderLine,
@@ -29,12 +25,10 @@ from fahuo.orders.models import (
     Platform,
     Shop,
 )
-from fahuo.orders.services import Verification, apply_verification, customer_for, verify_recipient
+from fahuo.orders.services import Verification, apply_verification, attach_customers, verify_recipient
 
-CHUNK = 500  # ids per IN (...) query and rows per INSERT batch
 CHANNELS = {"live": "live", "直播": "live", "private": "private", "私域": "private", "微信": "private"}
 CHANNELS |= {"shelf": "shelf", "货架": "shelf", "商品卡": "shelf"}
-T = TypeVar("T")
 Progress = Callable[[str, int, int], None]  # (step: read / verify / write, done, total)
 PROGRESS_EVERY = 2000  # orders between two progress reports
 
@@ -111,11 +105,6 @@ def after_sale_in_progress(text: str) -> bool:
 
 def default_channel(shop: Shop) -> str:
     return "private" if shop.platform == Platform.WECHAT else "live"
-
-
-def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # --- the core ------------------------------------------------------------------------------------
@@ -198,7 +187,7 @@ def write_orders(prepared: Prepared, *, recheck: bool = True) -> IntakeResult:
                 else o
                 for o in outcomes
             ]
-    _attach_customers(shop=shop, orders=[o for o, _ in new])
+    attach_customers(shop=shop, orders=[o for o, _ in new])
     skus, skus_created = _skus_for([line for _, d in new for line in d.lines])
     bulk_insert([o for o, _ in new])
     lines = [
@@ -298,46 +287,6 @@ def _build_order(
     if draft.shipped_elsewhere:
         order.status = OrderStatus.SHIPPED
     return order
-
-
-def _attach_customers(*, shop: Shop, orders: list[Order]) -> None:
-    """One customer per (shop, phone hash): fetch the known ones, bulk-create the rest, link them."""
-    wanted: dict[str, Order] = {}
-    for order in orders:
-        if order.recipient_phone and not any(r["code"] == "phone" for r in order.review_reasons):
-            wanted.setdefault(lookup_hash(order.recipient_phone), order)
-    cache: dict[str, Customer] = {}
-    for part in chunked(list(wanted)):
-        for customer in Customer.objects.filter(shop=shop, phone_hash__in=part):
-            cache[customer.phone_hash] = customer
-    missing = [
-        Customer(shop=shop, phone_hash=key, name=o.recipient_name, phone=o.recipient_phone)
-        for key, o in wanted.items()
-        if key not in cache
-    ]
-    bulk_insert(missing)
-    if any(c.pk is None for c in missing):  # backends that cannot return ids from a bulk insert
-        for part in chunked([c.phone_hash for c in missing]):
-            for customer in Customer.objects.filter(shop=shop, phone_hash__in=part):
-                cache[customer.phone_hash] = customer
-    else:
-        cache.update((c.phone_hash, c) for c in missing)
-    counts: dict[int, int] = defaultdict(int)
-    for order in orders:
-        if order.recipient_phone and not any(r["code"] == "phone" for r in order.review_reasons):
-            # every key is in the cache by now, so customer_for makes no query
-            order.customer = customer_for(
-                shop=shop, name=order.recipient_name, phone=order.recipient_phone, cache=cache
-            )
-            if order.customer is not None:
-                counts[order.customer.pk] += 1
-    # One UPDATE per distinct increment (almost always just 1 and 2), not one per customer.
-    by_increment: dict[int, list[int]] = defaultdict(list)
-    for pk, n in counts.items():
-        by_increment[n].append(pk)
-    for n, pks in by_increment.items():
-        for pk_part in chunked(pks):
-            Customer.objects.filter(pk__in=pk_part).update(orders_count=F("orders_count") + n)
 
 
 def _skus_for(lines: Iterable[LineDraft]) -> tuple[dict[str, Sku], int]:

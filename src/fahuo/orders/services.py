@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import F
 from django.http import HttpRequest
 
 from fahuo.accounts.selectors import can
 from fahuo.accounts.services import REVEAL_PERMISSION, audit
 from fahuo.kit.address import normalize_phone, parse_address, resolve_region
+from fahuo.kit.bulk import bulk_insert, chunked
 from fahuo.kit.errors import Conflict, PermissionDenied
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.models import Customer, Order, OrderStatus, Shop
@@ -117,6 +120,47 @@ def customer_for(
     if cache is not None:
         cache[key] = customer
     return customer
+
+
+def attach_customers(*, shop: Shop, orders: list[Order]) -> None:
+    """Link new orders to the shop's customers, one per phone hash (the known ones fetched, the rest
+    bulk-created), and count the orders on them (``orders_count``); the orders are not saved."""
+    wanted: dict[str, Order] = {}
+    for order in orders:
+        if order.recipient_phone and not any(r["code"] == "phone" for r in order.review_reasons):
+            wanted.setdefault(lookup_hash(order.recipient_phone), order)
+    cache: dict[str, Customer] = {}
+    for part in chunked(list(wanted)):
+        for customer in Customer.objects.filter(shop=shop, phone_hash__in=part):
+            cache[customer.phone_hash] = customer
+    missing = [
+        Customer(shop=shop, phone_hash=key, name=o.recipient_name, phone=o.recipient_phone)
+        for key, o in wanted.items()
+        if key not in cache
+    ]
+    bulk_insert(missing)
+    if any(c.pk is None for c in missing):  # backends that cannot return ids from a bulk insert
+        for part in chunked([c.phone_hash for c in missing]):
+            for customer in Customer.objects.filter(shop=shop, phone_hash__in=part):
+                cache[customer.phone_hash] = customer
+    else:
+        cache.update((c.phone_hash, c) for c in missing)
+    counts: dict[int, int] = defaultdict(int)
+    for order in orders:
+        if order.recipient_phone and not any(r["code"] == "phone" for r in order.review_reasons):
+            # every key is in the cache by now, so customer_for makes no query
+            order.customer = customer_for(
+                shop=shop, name=order.recipient_name, phone=order.recipient_phone, cache=cache
+            )
+            if order.customer is not None:
+                counts[order.customer.pk] += 1
+    # One UPDATE per distinct increment (almost always just 1 and 2), not one per customer.
+    by_increment: dict[int, list[int]] = defaultdict(list)
+    for pk, n in counts.items():
+        by_increment[n].append(pk)
+    for n, pks in by_increment.items():
+        for pk_part in chunked(pks):
+            Customer.objects.filter(pk__in=pk_part).update(orders_count=F("orders_count") + n)
 
 
 def update_recipient(
