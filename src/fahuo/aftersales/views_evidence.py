@@ -15,7 +15,7 @@ from fahuo.aftersales import storage, uploads
 from fahuo.aftersales.models import Evidence
 from fahuo.fulfilment.models import Parcel
 from fahuo.kit.errors import FahuoError, InvalidInput, NotFound
-from fahuo.kit.web import desk_view, private
+from fahuo.kit.web import buyer_page, desk_view, private
 
 PACK_PERMISSION = "fulfilment.print_labels"  # every desk role packs
 READ = "orders.view_order"
@@ -125,9 +125,6 @@ def unboxing(request: HttpRequest, token: str) -> HttpResponse:
 
 def buyer_response(response: HttpResponse) -> HttpResponse:
     """Headers of a buyer's page behind a link (no login): not cached, not indexed."""
-    private(response)
-    response["X-Robots-Tag"] = "noindex, nofollow"
     # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on the form's
     # POST and Django's CSRF check refuses it; the token still never leaves the site.
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return buyer_page(response, referrer="same-origin")

@@ -65,6 +65,15 @@ def private(response: R) -> R:
     return response
 
 
+def buyer_page(response: R, *, referrer: str = "no-referrer") -> R:
+    """A page a buyer opens from a shop's link (no login, desk/buyer_base.html): private, not
+    indexed, with its referrer policy."""
+    private(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = referrer
+    return response
+
+
 def error_page(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
     """A domain error as a page, or as a fragment for htmx (swapped where the action was)."""
     template = "desk/_error.html" if is_htmx(request) else "desk/error.html"

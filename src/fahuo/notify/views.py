@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fahuo.accounts.selectors import can, shops_for, visible
 from fahuo.kit.errors import FahuoError
-from fahuo.kit.web import desk_view, error_page, htmx_target, is_htmx, private, vary_on_htmx
+from fahuo.kit.web import buyer_page, desk_view, error_page, htmx_target, is_htmx, private, vary_on_htmx
 from fahuo.notify import selectors, sending, services
 from fahuo.notify.forms import (
     CHANNEL_LABELS,
@@ -272,7 +272,4 @@ def track_page(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "notify/track_404.html", status=404)
     else:
         response = render(request, "notify/track_page.html", {"page": page})
-    private(response)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return buyer_page(response)
