@@ -286,14 +286,7 @@ def import_orders(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status
             else:
-                audit(
-                    user=request.user,
-                    action="orders.import",
-                    object_type="import_batch",
-                    object_id=batch.pk,
-                    request=request,
-                    detail={"file": batch.filename, "rows": batch.rows_total, "shop": shop.code},
-                )
+                import_runs.audit_staged(batch=batch, request=request)
                 return redirect("desk:import_report", pk=batch.pk)
         else:
             status = 400
@@ -344,13 +337,7 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except FahuoError as exc:
         messages.error(request, exc.message)
     else:
-        audit(
-            user=request.user,
-            action="orders.import_cancel",
-            object_type="import_batch",
-            object_id=batch.pk,
-            request=request,
-        )
+        import_runs.audit_run("orders.import_cancel", batch=batch, request=request)
         if batch.active:  # the worker stops after its chunk; a queued run ended at once (the page says so)
             messages.info(
                 request,
@@ -368,11 +355,5 @@ def import_resume(request: HttpRequest, pk: int) -> HttpResponse:
     except FahuoError as exc:
         messages.error(request, exc.message)
     else:
-        audit(
-            user=request.user,
-            action="orders.import_resume",
-            object_type="import_batch",
-            object_id=batch.pk,
-            request=request,
-        )
+        import_runs.audit_run("orders.import_resume", batch=batch, request=request)
     return redirect("desk:import_report", pk=pk)

@@ -13,7 +13,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fahuo.accounts.selectors import shops_for, visible
-from fahuo.accounts.services import audit, require
+from fahuo.accounts.services import require
 from fahuo.kit.errors import NotFound
 from fahuo.orders import import_runs
 from fahuo.orders.models import ImportBatch
@@ -118,14 +118,7 @@ def start(
     batch = import_runs.stage_import(
         fileobj=cast(BinaryIO, file), filename=file.name or "orders.csv", shop=found, user=request.user
     )
-    audit(
-        user=request.user,
-        action="orders.import",
-        object_type="import_batch",
-        object_id=batch.pk,
-        request=request,
-        detail={"file": batch.filename, "rows": batch.rows_total, "shop": found.code, "via": "api"},
-    )
+    import_runs.audit_staged(batch=batch, request=request, via="api")
     batch.refresh_from_db()
     return Status(202, _out(batch))
 
@@ -142,11 +135,5 @@ def cancel(request: HttpRequest, run_id: int) -> dict[str, Any]:
     """Orders already imported stay; importing the same file again continues with the rest. 409 when
     the run has already ended."""
     batch = import_runs.cancel_import(batch=_run(request, run_id))
-    audit(
-        user=request.user,
-        action="orders.import_cancel",
-        object_type="import_batch",
-        object_id=batch.pk,
-        request=request,
-    )
+    import_runs.audit_run("orders.import_cancel", batch=batch, request=request)
     return _out(batch)

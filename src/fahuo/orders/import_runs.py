@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.db import OperationalError, transaction
 from django.db.models import F
@@ -57,6 +57,9 @@ from fahuo.orders.models import (
     OrderStatus,
     Shop,
 )
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 log = logging.getLogger(__name__)
 CHUNK_ORDERS = int(os.environ.get("FAHUO_IMPORT_CHUNK") or 500)  # orders per write transaction
@@ -100,13 +103,12 @@ def import_orders_file(
     if on_progress is not None:
         on_progress("read", parsed.rows, parsed.rows)
     now = timezone.now()
-    batch = ImportBatch.objects.create(
+    batch = _new_batch(
         shop=shop,
-        filename=filename[:255],
-        file_format=parsed.layout.key,
-        created_by=_user_or_none(user),
+        filename=filename,
+        parsed=parsed,
+        user=user,
         status=ImportStatus.RUNNING,
-        rows_total=parsed.rows,
         worker=worker_id(),
         started_at=now,
         heartbeat_at=now,
@@ -125,17 +127,46 @@ def stage_import(*, fileobj: BinaryIO, filename: str, shop: Shop, user: Any = No
     data = sheets.read_upload(fileobj)
     parsed = read_file(fileobj=io.BytesIO(data), filename=filename)
     with transaction.atomic():
-        batch = ImportBatch.objects.create(
-            shop=shop,
-            filename=filename[:255],
-            file_format=parsed.layout.key,
-            created_by=_user_or_none(user),
-            status=ImportStatus.QUEUED,
-            rows_total=parsed.rows,
-        )
+        batch = _new_batch(shop=shop, filename=filename, parsed=parsed, user=user, status=ImportStatus.QUEUED)
         ImportFile.objects.create(batch=batch, data=encrypt_bytes(data), size=len(data))
         enqueue_import(batch.pk)
     return batch
+
+
+def _new_batch(*, shop: Shop, filename: str, parsed: Parsed, user: Any, **state: Any) -> ImportBatch:
+    """The run's row: which file, for which shop, by whom; ``state`` is its status (and times)."""
+    return ImportBatch.objects.create(
+        shop=shop,
+        filename=filename[:255],
+        file_format=parsed.layout.key,
+        created_by=_user_or_none(user),
+        rows_total=parsed.rows,
+        **state,
+    )
+
+
+def audit_run(
+    action: str, *, batch: ImportBatch, request: HttpRequest, detail: dict[str, Any] | None = None
+) -> None:
+    """Who started, cancelled or resumed an import run (desk or API), in the audit log."""
+    from fahuo.accounts.services import audit
+
+    audit(
+        user=request.user,
+        action=action,
+        object_type="import_batch",
+        object_id=batch.pk,
+        request=request,
+        detail=detail,
+    )
+
+
+def audit_staged(*, batch: ImportBatch, request: HttpRequest, via: str = "") -> None:
+    """The audit entry of a file staged from the desk (or ``via="api"``)."""
+    detail: dict[str, Any] = {"file": batch.filename, "rows": batch.rows_total, "shop": batch.shop.code}
+    if via:
+        detail["via"] = via
+    audit_run("orders.import", batch=batch, request=request, detail=detail)
 
 
 def enqueue_import(batch_id: int) -> None:
