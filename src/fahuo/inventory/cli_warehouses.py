@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from fahuo.kit.cli_io import add_json, emit, fail
+from fahuo.kit.cli_io import add_json, write_and_emit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,25 +34,23 @@ def warehouse_dict(w: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from django.db import transaction
-
     from fahuo.inventory.services import create_warehouse
-    from fahuo.kit.errors import FahuoError
 
-    try:
-        with transaction.atomic():
-            w = create_warehouse(
-                code=args.code,
-                name=args.name,
-                province=args.province,
-                city=args.city,
-                district=args.district,
-                address=args.address,
-                pickup_hours=args.pickup_hours,
-                packers=args.packers,
-                packing_rate=args.packing_rate,
-            )
-    except FahuoError as exc:
-        return fail(args, exc)
-    emit(args, warehouse_dict(w), f"已添加仓库 {w.code}（{w.name}，{w.province}{w.city}{w.district}）")
-    return 0
+    def show(w: Any) -> tuple[dict[str, Any], str]:
+        return warehouse_dict(w), f"已添加仓库 {w.code}（{w.name}，{w.province}{w.city}{w.district}）"
+
+    return write_and_emit(
+        args,
+        lambda: create_warehouse(
+            code=args.code,
+            name=args.name,
+            province=args.province,
+            city=args.city,
+            district=args.district,
+            address=args.address,
+            pickup_hours=args.pickup_hours,
+            packers=args.packers,
+            packing_rate=args.packing_rate,
+        ),
+        show,
+    )

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fahuo.kit.errors import FahuoError
+
+T = TypeVar("T")
 
 
 def fail(args: argparse.Namespace, exc: FahuoError) -> int:
@@ -23,6 +26,22 @@ def emit(args: argparse.Namespace, payload: Any, text: str) -> None:
         print(json.dumps(payload, ensure_ascii=False))
     else:
         print(text)
+
+
+def write_and_emit(
+    args: argparse.Namespace, write: Callable[[], T], show: Callable[[T], tuple[Any, str]]
+) -> int:
+    """A set-up command's run: ``write()`` in one transaction, then ``show(result)`` as (JSON
+    payload, sentence) printed by ``emit``; a refusal is printed by ``fail`` (exit status 2)."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            result = write()
+    except FahuoError as exc:
+        return fail(args, exc)
+    emit(args, *show(result))
+    return 0
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

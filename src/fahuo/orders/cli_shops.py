@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from fahuo.kit.cli_io import add_json, emit, fail
+from fahuo.kit.cli_io import add_json, write_and_emit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,22 +20,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from django.db import transaction
-
-    from fahuo.kit.errors import FahuoError
+    from fahuo.orders.models import Shop
     from fahuo.orders.shops import create_shop, shop_dict
 
-    try:
-        with transaction.atomic():
-            shop = create_shop(
-                code=args.code,
-                name=args.name,
-                platform=args.platform,
-                sender_name=args.sender_name,
-                sender_phone=args.sender_phone,
-                sender_address=args.sender_address,
-            )
-    except FahuoError as exc:
-        return fail(args, exc)
-    emit(args, shop_dict(shop), f"已添加店铺 {shop.code}（{shop.name}，{shop.get_platform_display()}）")
-    return 0
+    def show(shop: Shop) -> tuple[dict[str, Any], str]:
+        return shop_dict(shop), f"已添加店铺 {shop.code}（{shop.name}，{shop.get_platform_display()}）"
+
+    return write_and_emit(
+        args,
+        lambda: create_shop(
+            code=args.code,
+            name=args.name,
+            platform=args.platform,
+            sender_name=args.sender_name,
+            sender_phone=args.sender_phone,
+            sender_address=args.sender_address,
+        ),
+        show,
+    )
