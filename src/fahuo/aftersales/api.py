@@ -5,6 +5,7 @@ requests for private-domain orders, approve/reject. Reading needs ``orders.view_
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -153,12 +154,7 @@ def offer_choices(request: HttpRequest, order_id: str, payload: OfferIn) -> dict
     require(request, EDIT)
     if not 1 <= payload.hours <= 360:
         raise InvalidInput("选择时限须为 1–360 小时")
-    order = (
-        visible(Order.objects.select_related("shop"), request.user).filter(platform_order_id=order_id).first()
-    )
-    if order is None:
-        raise NotFound("订单不存在")
-    require(request, EDIT, shop=order.shop)
+    order = _editable_order(request, order_id)
     with transaction.atomic():
         choice = stockout.offer(
             order=order,
@@ -182,17 +178,21 @@ def get_rma(request: HttpRequest, rma_id: int) -> dict[str, Any]:
 def create_rma(request: HttpRequest, payload: ManualIn) -> dict[str, Any]:
     """A manual request for a private-domain (私域) order."""
     require(request, EDIT)
+    order = _editable_order(request, payload.order_id)
+    with transaction.atomic():
+        rma = services.create_manual(order=order, user=request.user, **payload.dict(exclude={"order_id"}))
+    return _detail(rma)
+
+
+def _editable_order(request: HttpRequest, order_id: str) -> Order:
+    """The caller's order to act on: 404 outside their shops, 403 without the right in its shop."""
     order = (
-        visible(Order.objects.select_related("shop"), request.user)
-        .filter(platform_order_id=payload.order_id)
-        .first()
+        visible(Order.objects.select_related("shop"), request.user).filter(platform_order_id=order_id).first()
     )
     if order is None:
         raise NotFound("订单不存在")
     require(request, EDIT, shop=order.shop)
-    with transaction.atomic():
-        rma = services.create_manual(order=order, user=request.user, **payload.dict(exclude={"order_id"}))
-    return _detail(rma)
+    return order
 
 
 def _editable(request: HttpRequest, rma_id: int) -> Rma:
@@ -203,21 +203,22 @@ def _editable(request: HttpRequest, rma_id: int) -> Rma:
     return rma
 
 
+def _change(request: HttpRequest, rma_id: int, service: Callable[..., Rma], **fields: Any) -> dict[str, Any]:
+    """One service step on the caller's RMA, in one transaction; answers the RMA's detail."""
+    with transaction.atomic():
+        rma = service(rma=_editable(request, rma_id), user=request.user, **fields)
+    return _detail(rma)
+
+
 @router.post("/{rma_id}/decision")
 def decide(request: HttpRequest, rma_id: int, payload: DecisionIn) -> dict[str, Any]:
-    with transaction.atomic():
-        rma = _editable(request, rma_id)
-        rma = services.decide(rma=rma, user=request.user, **payload.dict())
-    return _detail(rma)
+    return _change(request, rma_id, services.decide, **payload.dict())
 
 
 @router.post("/{rma_id}/receive")
 def receive(request: HttpRequest, rma_id: int, payload: ReceiveIn) -> dict[str, Any]:
     """The returned parcel arrived: inspection, then restock or write-off (the shop's rule by default)."""
-    with transaction.atomic():
-        rma = _editable(request, rma_id)
-        rma = services.receive(rma=rma, user=request.user, **payload.dict())
-    return _detail(rma)
+    return _change(request, rma_id, services.receive, **payload.dict())
 
 
 @router.post("/{rma_id}/photos")
@@ -232,10 +233,7 @@ def add_photo(request: HttpRequest, rma_id: int, photo: UploadedFile = File(...)
 @router.post("/{rma_id}/refunded")
 def refunded(request: HttpRequest, rma_id: int) -> dict[str, Any]:
     """A manual (私域) RMA's money went back to the buyer."""
-    with transaction.atomic():
-        rma = _editable(request, rma_id)
-        rma = services.mark_refunded(rma=rma, user=request.user)
-    return _detail(rma)
+    return _change(request, rma_id, services.mark_refunded)
 
 
 @router.post("/{rma_id}/exchange")
@@ -250,7 +248,4 @@ def exchange(request: HttpRequest, rma_id: int) -> dict[str, Any]:
 @router.post("/{rma_id}/pickup")
 def book_pickup(request: HttpRequest, rma_id: int) -> dict[str, Any]:
     """Book the reverse pickup (上门取件) with the order's carrier provider."""
-    with transaction.atomic():
-        rma = _editable(request, rma_id)
-        rma = services.book_pickup(rma=rma, user=request.user)
-    return _detail(rma)
+    return _change(request, rma_id, services.book_pickup)
