@@ -72,23 +72,14 @@ def parse_time(text: str) -> datetime:
     return value
 
 
-def _int(text: str) -> int:
-    value = int(text)
-    return value
-
-
-def _nonneg_int(text: str) -> int:
-    value = int(text)
+def _not_negative(value: int) -> int:
     if value < 0:
         raise ValueError("must not be negative")
     return value
 
 
-def _pos_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError("must be positive")
-    return value
+def _nonneg_int(text: str) -> int:
+    return _not_negative(int(text))
 
 
 def _read_csv(
@@ -177,10 +168,7 @@ def terms_from_mapping(
         return int(Decimal(str(v)))
 
     def nonneg(v: Any) -> int:
-        i = whole(v)
-        if i < 0:
-            raise ValueError("must not be negative")
-        return i
+        return _not_negative(whole(v))
 
     def positive(v: Any) -> int:
         i = whole(v)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
@@ -78,6 +79,12 @@ def company_wide(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 def _last_monday() -> dt.date:
     today = timezone.localdate()
     return today - dt.timedelta(days=today.weekday() + 7)
+
+
+def _refused(request: HttpRequest, form: forms.BaseForm, to: str) -> HttpResponse:
+    """A posted form that did not validate: its errors as one message, back to the page ``to``."""
+    messages.error(request, "；".join(f"{e}" for errs in form.errors.values() for e in errs))
+    return redirect(to)
 
 
 def _file(name: str, data: bytes, content_type: str) -> HttpResponse:
@@ -157,8 +164,7 @@ def terms(request: HttpRequest, code: str) -> HttpResponse:
 def generate(request: HttpRequest) -> HttpResponse:
     form = GenerateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{e}" for errs in form.errors.values() for e in errs))
-        return redirect("contracts:home")
+        return _refused(request, form, "contracts:home")
     try:
         with transaction.atomic():
             stmt = services.generate_statement(
@@ -512,8 +518,7 @@ def claim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def incident_add(request: HttpRequest) -> HttpResponse:
     form = IncidentForm(request.POST, prefix="inc")
     if not form.is_valid():
-        messages.error(request, "；".join(f"{e}" for errs in form.errors.values() for e in errs))
-        return redirect("contracts:claims")
+        return _refused(request, form, "contracts:claims")
     with transaction.atomic():
         services.record_privacy_incident(
             carrier=form.cleaned_data["carrier"], tracking_no=form.cleaned_data["tracking_no"].strip(),
@@ -530,8 +535,7 @@ def deposit_add(request: HttpRequest) -> HttpResponse:
     """保证金 paid in by a carrier, or refunded to it."""
     form = DepositForm(request.POST, prefix="dep")
     if not form.is_valid():
-        messages.error(request, "；".join(f"{e}" for errs in form.errors.values() for e in errs))
-        return redirect("contracts:home")
+        return _refused(request, form, "contracts:home")
     try:
         with transaction.atomic():
             entry = services.record_deposit(
