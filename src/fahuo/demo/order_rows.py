@@ -21,7 +21,7 @@ from fahuo.integrations.sandbox.client import SandboxWaybillProvider
 from fahuo.inventory.models import Warehouse
 from fahuo.kit.privacy import lookup_hash
 from fahuo.orders.models import Customer, Order, OrderLine, OrderStatus, Shop
-from fahuo.orders.services import Verification, apply_verification, verify_recipient
+from fahuo.orders.services import Verification, apply_verification, recipient_fields, verify_recipient
 
 # --- order rows ------------------------------------------------------------------------------------
 
@@ -29,15 +29,7 @@ from fahuo.orders.services import Verification, apply_verification, verify_recip
 def _verify(r: Recipient) -> Verification:
     if r.raw:
         return verify_recipient(name="", phone="", raw_address=r.raw)
-    return verify_recipient(
-        name=r.name,
-        phone=r.phone,
-        province=r.province,
-        city=r.city,
-        district=r.district,
-        street=r.street,
-        detail=r.detail,
-    )
+    return verify_recipient(**recipient_fields(r))
 
 
 def _platform_ids(plan: Plan, rng: random.Random) -> str:

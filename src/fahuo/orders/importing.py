@@ -25,7 +25,13 @@ from fahuo.orders.models import (
     Platform,
     Shop,
 )
-from fahuo.orders.services import Verification, apply_verification, attach_customers, verify_recipient
+from fahuo.orders.services import (
+    Verification,
+    apply_verification,
+    attach_customers,
+    recipient_fields,
+    verify_recipient,
+)
 
 CHANNELS = {"live": "live", "直播": "live", "private": "private", "私域": "private", "微信": "private"}
 CHANNELS |= {"shelf": "shelf", "货架": "shelf", "商品卡": "shelf"}
@@ -215,16 +221,7 @@ def write_orders(prepared: Prepared, *, recheck: bool = True) -> IntakeResult:
 
 def verify_draft(draft: OrderDraft, *, raw_address: str = "") -> Verification:
     """``verify_recipient`` on a draft's recipient (the raw address only where the edge parses it)."""
-    return verify_recipient(
-        name=draft.name,
-        phone=draft.phone,
-        province=draft.province,
-        city=draft.city,
-        district=draft.district,
-        street=draft.street,
-        detail=draft.detail,
-        raw_address=raw_address,
-    )
+    return verify_recipient(**recipient_fields(draft), raw_address=raw_address)
 
 
 def _build_order(

@@ -18,7 +18,7 @@ from django.db import transaction
 from fahuo.accounts.services import audit
 from fahuo.kit.errors import FahuoError, InvalidInput
 from fahuo.orders.models import Order, OrderStatus, Platform, Shop
-from fahuo.orders.services import apply_verification, customer_for, verify_recipient
+from fahuo.orders.services import apply_verification, customer_for, recipient_fields, verify_recipient
 
 HELD_CODES = frozenset({"encrypted", "masked"})
 
@@ -74,10 +74,8 @@ def complete_from_platform(
 
 
 def _apply(order: Order, platform_order: Any, *, user: Any) -> dict[str, Any]:
-    from fahuo.tracking.shop_fetch import _recipient
-
     r = platform_order.recipient
-    verification = verify_recipient(**_recipient(r))
+    verification = verify_recipient(**recipient_fields(r))
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         apply_verification(order=order, verification=verification, street=r.street[:60])

@@ -19,6 +19,8 @@ from fahuo.orders.models import Customer, Order, OrderStatus, Shop
 
 # Reasons a new recipient replaces; "encrypted"/"masked": the export held no usable receiver.
 RECIPIENT_REASON_CODES = frozenset({"name", "phone", "address", "encrypted", "masked", "platform_waybill"})
+# Who and where an edge gives a recipient by: verify_recipient's (and OrderDraft's) arguments.
+RECIPIENT_FIELDS = ("name", "phone", "province", "city", "district", "street", "detail")
 
 
 @dataclass(slots=True)
@@ -37,6 +39,12 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.reasons
+
+
+def recipient_fields(source: Any) -> dict[str, Any]:
+    """A recipient's ``RECIPIENT_FIELDS`` (a draft, a platform's decrypted receiver, a demo buyer) as
+    keyword arguments for ``verify_recipient`` or ``OrderDraft``."""
+    return {name: getattr(source, name) for name in RECIPIENT_FIELDS}
 
 
 def verify_recipient(

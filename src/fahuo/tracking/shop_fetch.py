@@ -236,6 +236,7 @@ def _import(
 def order_draft(platform_order: DouyinOrder) -> Any:
     """The OrderDraft the intake core takes, from a fetched (decrypted) 抖店 order."""
     from fahuo.orders.importing import LineDraft, OrderDraft
+    from fahuo.orders.services import recipient_fields
 
     r = platform_order.recipient
     return OrderDraft(
@@ -253,7 +254,7 @@ def order_draft(platform_order: DouyinOrder) -> Any:
             )
             for item in platform_order.items
         ],
-        **_recipient(r),
+        **recipient_fields(r),
         buyer_note=platform_order.buyer_words,
         seller_note=platform_order.seller_words,
         total_fen=platform_order.pay_fen,
@@ -265,24 +266,11 @@ def order_draft(platform_order: DouyinOrder) -> Any:
     )
 
 
-def _recipient(r: Any) -> dict[str, Any]:
-    """The decrypted recipient as the intake's keyword arguments (OrderDraft, verify_recipient)."""
-    return {
-        "name": r.name,
-        "phone": r.phone,
-        "province": r.province,
-        "city": r.city,
-        "district": r.district,
-        "street": r.street,
-        "detail": r.detail,
-    }
-
-
 def _apply_address(order: Order, platform_order: DouyinOrder) -> None:
-    from fahuo.orders.services import apply_verification, verify_recipient
+    from fahuo.orders.services import apply_verification, recipient_fields, verify_recipient
 
     r = platform_order.recipient
-    verification = verify_recipient(**_recipient(r))
+    verification = verify_recipient(**recipient_fields(r))
     with transaction.atomic():
         apply_verification(order=order, verification=verification, street=r.street[:60])
         order.save()
