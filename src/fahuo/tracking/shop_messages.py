@@ -53,8 +53,8 @@ class MessageOutcome:
     processed: int = 0
     duplicates: int = 0
     pending_fetch: int = 0
-    created_orders: int = 0
     errors: list[str] = field(default_factory=list)
+    created_orders: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
