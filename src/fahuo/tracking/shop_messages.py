@@ -435,9 +435,10 @@ def _readable(text: str) -> bool:
     return bool(text) and "*" not in text and text[0] not in "#$~"
 
 
-def _receiver(data: Mapping[str, Any]) -> dict[str, str] | None:
-    """The clear recipient of a 105 message (``receiver_msg``: name, tel, addr{province{name} …});
-    None when it is missing or encrypted (``encrypt_*`` fields, masked ``*`` values)."""
+def _receiver(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The clear recipient of a 105 message (``receiver_msg``: name, tel, addr{province{name} …}) as
+    ``orders.services.RECIPIENT_FIELDS``; None when it is missing or encrypted (``encrypt_*`` fields,
+    masked ``*`` values)."""
     msg = data.get("receiver_msg") or data.get("post_receiver") or data.get("receiver")
     if isinstance(msg, str):
         try:
@@ -498,13 +499,7 @@ def draft_from_message(order_no: str, data: Mapping[str, Any]) -> Any:
     return OrderDraft(
         platform_order_id=order_no,
         lines=lines,
-        name=receiver["name"],
-        phone=receiver["phone"],
-        province=receiver["province"],
-        city=receiver["city"],
-        district=receiver["district"],
-        street=receiver["street"],
-        detail=receiver["detail"],
+        **receiver,
         buyer_note=str(data.get("buyer_words") or ""),
         paid_at=parse_time(paid) if paid not in (None, "") else None,
         door_delivery=bool(data.get("door_delivery") or False),
