@@ -498,11 +498,12 @@ def after_printed(*, order_ids: Sequence[int]) -> None:
     calls happen in the worker after commit. Shops that ship back at pack scan wait for the scan
     station (``ship_moment``)."""
     from fahuo.fulfilment.shipback import moment as ship_moment
-    from fahuo.tracking.ingest import ensure_tracks
+    from fahuo.tracking.ingest import create_tracks
 
     if not order_ids:
         return
-    ensure_tracks(Waybill.objects.filter(parcel__order_id__in=order_ids))
+    waybills = Waybill.objects.filter(parcel__order_id__in=order_ids).values_list("pk", flat=True)
+    create_tracks(waybill_ids=list(waybills))
     ship_moment.after_printed(order_ids=order_ids)
 
 

@@ -14,7 +14,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import connection, models
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
@@ -152,7 +152,8 @@ def _ingest_chunk(events: Sequence[TraceEvent], late_default: list[int]) -> Inge
     missing = [n for n in numbers if n not in by_number]
     if missing:
         # Waybills issued before tracking knew about them get their Track now.
-        ensure_tracks(Waybill.objects.filter(tracking_no__in=missing), subscribe=False)
+        waybills = Waybill.objects.filter(tracking_no__in=missing).values_list("pk", flat=True)
+        create_tracks(waybill_ids=list(waybills), subscribe=False)
         by_number.update(_tracks_by_number(missing))
     # Match on carrier + number; a number only one parcel has also matches when the provider's
     # carrier code is spelled differently (YD/YUNDA).
@@ -423,7 +424,7 @@ def ensure_tracks(waybills: Iterable[Waybill] | QuerySet[Waybill], *, subscribe:
     """Create the Track of each waybill that has none (idempotent); returns the waybills' tracks.
 
     Call it where waybills are issued (in the same transaction). With ``subscribe`` the new parcels
-    are subscribed to the tracking provider's push after commit (when a tracking account exists).
+    are subscribed to the tracking provider's push after commit (when a tracking account is configured).
 
     The promise used for LATE comes from the lane's rate line (``transit_hours``) in force on the
     issue day, else from the order's ``promise_hours``; a parcel with neither gets the LATE rule's
@@ -433,16 +434,26 @@ def ensure_tracks(waybills: Iterable[Waybill] | QuerySet[Waybill], *, subscribe:
         ids = list(waybills.values_list("pk", flat=True))
     else:
         ids = [w.pk for w in waybills if w.pk is not None]
-    out: list[Track] = []
-    created = 0
-    for part in chunked(ids):
-        created += _create_tracks(part)
-        out.extend(Track.objects.filter(waybill_id__in=part))
+    create_tracks(waybill_ids=ids, subscribe=subscribe)
+    return [t for part in chunked(ids) for t in Track.objects.filter(waybill_id__in=part)]
+
+
+def create_tracks(*, waybill_ids: Sequence[int], subscribe: bool = True) -> int:
+    """``ensure_tracks`` without loading the tracks back (the batch path: thousands of waybills);
+    returns how many tracks were created."""
+    created = sum(_create_tracks(part) for part in chunked(waybill_ids))
     if subscribe and created:
         from fahuo.tracking.subscriptions import enqueue_subscriptions
 
-        enqueue_subscriptions(out)
-    return out
+        unsubscribed = Track.objects.filter(subscribed_provider="")
+        enqueue_subscriptions(
+            [
+                pk
+                for part in chunked(waybill_ids)
+                for pk in unsubscribed.filter(waybill_id__in=part).values_list("pk", flat=True)
+            ]
+        )
+    return created
 
 
 def backfill_tracks(*, days: int = 30) -> int:
@@ -451,36 +462,80 @@ def backfill_tracks(*, days: int = 30) -> int:
     return len(ensure_tracks(Waybill.objects.filter(track__isnull=True, issued_at__gte=since)))
 
 
+class _Issued(NamedTuple):
+    """The columns of a waybill, its parcel and order that its Track is made from."""
+
+    pk: int
+    carrier_id: int
+    carrier_code: str
+    tracking_no: str
+    issued_at: dt.datetime | None
+    order_id: int
+    province: str
+    door_delivery: bool
+    promise_hours: int | None
+    parcel_warehouse_id: int | None
+    parcel_warehouse_province: str | None
+    order_warehouse_id: int | None
+    order_warehouse_province: str | None
+
+    @property
+    def origin(self) -> str:
+        """The province the parcel leaves from: its warehouse's, else its order's, else unknown."""
+        if self.parcel_warehouse_id is not None:
+            return self.parcel_warehouse_province or ""
+        if self.order_warehouse_id is not None:
+            return self.order_warehouse_province or ""
+        return ""
+
+
+ISSUED_COLUMNS = (
+    "pk",
+    "carrier_id",
+    "carrier__code",
+    "tracking_no",
+    "issued_at",
+    "parcel__order_id",
+    "parcel__order__province",
+    "parcel__order__door_delivery",
+    "parcel__order__promise_hours",
+    "parcel__warehouse_id",
+    "parcel__warehouse__province",
+    "parcel__order__warehouse_id",
+    "parcel__order__warehouse__province",
+)
+
+
 def _create_tracks(waybill_ids: Sequence[int]) -> int:
-    rows = list(
-        Waybill.objects.filter(pk__in=waybill_ids, track__isnull=True).select_related(
-            "carrier", "parcel__order", "parcel__warehouse", "parcel__order__warehouse"
-        )
-    )
+    # Plain rows (values_list), not five model instances per waybill: thousands per printed batch.
+    rows = [
+        _Issued(*row)
+        for row in Waybill.objects.filter(pk__in=waybill_ids, track__isnull=True).values_list(*ISSUED_COLUMNS)
+    ]
     if not rows:
         return 0
     lanes = _lane_hours(rows)
+    now = timezone.now()
     new = []
     for w in rows:
-        order = w.parcel.order
-        issued = w.issued_at or timezone.now()
+        issued = w.issued_at or now
         day = timezone.localtime(issued).date()
         hours = (
-            _lane_for(lanes, w.carrier_id, _origin(w), order.province, day)
-            or _lane_for(lanes, w.carrier_id, "", order.province, day)
-            or order.promise_hours
+            _lane_for(lanes, w.carrier_id, w.origin, w.province, day)
+            or _lane_for(lanes, w.carrier_id, "", w.province, day)
+            or w.promise_hours
         )
         new.append(
             Track(
-                waybill=w,
-                order=order,
+                waybill_id=w.pk,
+                order_id=w.order_id,
                 tracking_no=w.tracking_no,
-                carrier_code=w.carrier.code.upper(),
+                carrier_code=w.carrier_code.upper(),
                 status=TrackStatus.AWAITING_PICKUP,
                 status_at=issued,
                 issued_at=issued,
-                dest_province=order.province,
-                door_delivery=order.door_delivery,
+                dest_province=w.province,
+                door_delivery=w.door_delivery,
                 promised_hours=hours,
             )
         )
@@ -488,23 +543,15 @@ def _create_tracks(waybill_ids: Sequence[int]) -> int:
     return len(new)
 
 
-def _origin(w: Waybill) -> str:
-    if w.parcel.warehouse is not None:
-        return w.parcel.warehouse.province
-    if w.parcel.order.warehouse is not None:
-        return w.parcel.order.warehouse.province
-    return ""
-
-
 LaneKey = tuple[int, str, str]
 
 
-def _lane_hours(rows: Sequence[Waybill]) -> dict[LaneKey, list[tuple[dt.date, int]]]:
+def _lane_hours(rows: Sequence[_Issued]) -> dict[LaneKey, list[tuple[dt.date, int]]]:
     """Transit hours per (carrier, origin, destination), each with the day it took effect (ascending)."""
     lanes: dict[LaneKey, list[tuple[dt.date, int]]] = defaultdict(list)
     qs = RateLine.objects.filter(
         carrier_id__in={w.carrier_id for w in rows},
-        dest_province__in={w.parcel.order.province for w in rows},
+        dest_province__in={w.province for w in rows},
     ).order_by("effective_from")
     for carrier_id, origin, dest, since, hours in qs.values_list(
         "carrier_id", "origin_province", "dest_province", "effective_from", "transit_hours"

@@ -76,9 +76,8 @@ def tracking_configured() -> bool:
     return ProviderAccount.objects.filter(provider__in=registry.tracking_providers(), active=True).exists()
 
 
-def enqueue_subscriptions(tracks: Sequence[Track]) -> None:
-    """After commit, subscribe these new parcels (only when a tracking account is configured)."""
-    ids = [t.pk for t in tracks if t.pk is not None and not t.subscribed_provider]
+def enqueue_subscriptions(ids: list[int]) -> None:
+    """After commit, subscribe these new parcels, by track id (only when a tracking account is configured)."""
     if not ids or not tracking_configured():
         return
     from fahuo.tracking.tasks import subscribe_tracks_task

@@ -191,6 +191,50 @@ def test_ensure_tracks_falls_back_to_the_order_promise(shop: Any) -> None:
     assert t.promised_hours == 36
 
 
+def test_a_track_is_made_from_its_parcel_warehouse_lane_with_every_column(shop: Any) -> None:
+    hz = Warehouse.objects.create(
+        code="HZ", name="杭州仓", province="浙江省", city="杭州市", district="余杭区"
+    )
+    gz = Warehouse.objects.create(
+        code="GZ", name="广州仓", province="广东省", city="广州市", district="白云区"
+    )
+    o = f.order(shop, province="四川省", warehouse=hz, door_delivery=True, promise_hours=99)
+    w = f.waybill(o)
+    w.parcel.warehouse = gz  # the parcel leaves from another warehouse than the order's
+    w.parcel.save()
+    for origin, hours in (("浙江省", 60), ("广东省", 36)):
+        RateLine.objects.create(
+            carrier=w.carrier,
+            origin_province=origin,
+            dest_province="四川省",
+            first_price_fen=800,
+            step_price_fen=500,
+            transit_hours=hours,
+        )
+    [t] = ensure_tracks([w])
+    row = Track.objects.filter(pk=t.pk).values().get()
+    assert row == {
+        **row,
+        "waybill_id": w.pk,
+        "order_id": o.pk,
+        "tracking_no": w.tracking_no,
+        "carrier_code": "ZTO",
+        "status": TrackStatus.AWAITING_PICKUP,
+        "status_at": w.issued_at,
+        "issued_at": w.issued_at,
+        "dest_province": "四川省",
+        "door_delivery": True,
+        "promised_hours": 36,
+        "last_event_at": None,
+        "picked_up_at": None,
+        "due_at": None,
+        "last_location": "",
+        "subscribed_provider": "",
+        "active": True,
+        "token": None,
+    }
+
+
 def _batch(tracks: list[Track], start: float) -> list[Any]:
     return [f.event(t, s, h(start + i)) for t in tracks for i, s in enumerate(["picked_up", "in_transit"])]
 
