@@ -18,6 +18,7 @@ from django.http import FileResponse, HttpRequest
 from fahuo.accounts.middleware import current_ip
 from fahuo.accounts.models import AuditLog
 from fahuo.fulfilment.models import BatchItemStatus, PrintBatch, PrintBatchItem
+from fahuo.kit.bulk import bulk_insert
 
 WRITTEN = "labels.written"
 DOWNLOADED = "labels.downloaded"
@@ -34,19 +35,21 @@ def record(
 ) -> int:
     """One audit row per order whose label is in ``file``; returns how many."""
     ip = request.META.get("REMOTE_ADDR") if request is not None else current_ip.get()
-    who = user if getattr(user, "is_authenticated", False) else None
+    who = user.pk if getattr(user, "is_authenticated", False) else None
+    detail = {"file": file, **detail}
+    # A batch writes one row per order (thousands): set-wise, without bulk_create's per-value SQL.
     rows = [
         AuditLog(
-            user=who,
+            user_id=who,
             action=action,
             object_type="order",
             object_id=str(pk),
             ip=ip or None,
-            detail={"file": file, **detail},
+            detail=detail,
         )
         for pk in dict.fromkeys(order_ids)
     ]
-    AuditLog.objects.bulk_create(rows, batch_size=1000)
+    bulk_insert(rows)
     return len(rows)
 
 
