@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from fahuo.fulfilment.labels.render import LabelData
 
 RENDER_PART = int(os.environ.get("FAHUO_RENDER_PART") or 1000)  # labels per part file
+# The last labels of a run (less than a part) are shared among the pool's processes, in pieces of
+# at least this many (every file embeds its fonts once).
+TAIL_PIECE = 100
 
 QueuePart = Callable[[str, list[int]], Any]
 """Put one part (its file path, its order ids) on the worker queue; returns the Huey result."""
@@ -97,6 +100,11 @@ def _shared_pool(processes: int) -> ProcessPoolExecutor:
         return _pool
 
 
+def _pool_running(processes: int) -> bool:
+    with _pool_lock:
+        return _pool is not None and _pool_size == processes and not getattr(_pool, "_broken", False)
+
+
 def render_part(path: str, labels: Sequence[LabelData], size: str) -> int:
     """Draw one part file (runs in a pool process); returns its pages."""
     from fahuo.fulfilment.labels.render import render_labels_to
@@ -143,6 +151,19 @@ class PartRenderer:
         while len(self._buffer) >= self.part:
             self._submit(self._buffer[: self.part])
             del self._buffer[: self.part]
+
+    def _pooled(self) -> bool:
+        """Does this run draw in the pool? Yes once a part went there, or when the pool is running
+        already (an earlier batch of this process); a run smaller than one part does not start
+        processes, it draws in the job's own."""
+        if self.processes <= 0:
+            return False
+        return any(p.future is not None for p in self.parts) or _pool_running(self.processes)
+
+    def _pieces(self, n: int) -> list[slice]:
+        """n pages as slices of at most a part, spread evenly over the pool's processes."""
+        size = min(self.part, max(TAIL_PIECE, -(-n // self.processes)))
+        return [slice(i, i + size) for i in range(0, n, size)]
 
     def _submit(self, labels: Sequence[PrintedLabel], *, background: bool = True) -> _Part:
         path = self.directory / f"part-{self._drawn:05d}.pdf"
@@ -209,10 +230,14 @@ class PartRenderer:
         part.queued = part.data = None
 
     def _gap(self, labels: list[PrintedLabel]) -> list[_Part]:
-        """Pages no part holds, drawn now: in the pool when there are several parts' worth."""
-        background = len(labels) > self.part and self.processes > 0
+        """Pages no part holds, drawn now: in the pool when there are several parts' worth or the
+        pool is at work for this run (spread over its processes), else here."""
+        if not labels:
+            return []
+        if self.processes > 0 and (len(labels) > self.part or self._pooled()):
+            return [self._submit(labels[piece]) for piece in self._pieces(len(labels))]
         return [
-            self._submit(labels[i : i + self.part], background=background)
+            self._submit(labels[i : i + self.part], background=False)
             for i in range(0, len(labels), self.part)
         ]
 
