@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from fahuo.orders.models import Shop
 
 R = TypeVar("R")
+
+
+class Result(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+Res = TypeVar("Res", bound=Result)
 
 
 def on_shop(args: argparse.Namespace, action: Callable[[Shop], R]) -> R | int:
@@ -26,3 +34,13 @@ def on_shop(args: argparse.Namespace, action: Callable[[Shop], R]) -> R | int:
         return action(shop)
     except FahuoError as exc:
         return fail(args, exc)
+
+
+def on_held_orders(args: argparse.Namespace, action: Callable[..., Res]) -> Res | int:
+    """``action(shop=, order_ids=)`` on the held orders ``--shop`` and ``--order`` name (every held
+    one without ``--order``); with ``--json`` its result is printed here. A refusal's exit status
+    (an int) instead of the result."""
+    result = on_shop(args, lambda shop: action(shop=shop, order_ids=args.order or None))
+    if not isinstance(result, int) and args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))
+    return result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,14 +16,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fahuo.orders.cli_common import on_shop
+    from fahuo.orders.cli_common import on_held_orders
     from fahuo.orders.platform_recipients import complete_from_platform
 
-    result = on_shop(args, lambda shop: complete_from_platform(shop=shop, order_ids=args.order or None))
+    result = on_held_orders(args, complete_from_platform)
     if isinstance(result, int):
         return result
     if args.json:
-        print(json.dumps(result.as_dict(), ensure_ascii=False))
         return 0
     print(
         f"补全收件信息：成功 {len(result.completed)} 单，平台不允许 {len(result.refused)} 单，"

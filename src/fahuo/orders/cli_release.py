@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,15 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fahuo.orders.cli_common import on_shop
+    from fahuo.orders.cli_common import on_held_orders
     from fahuo.orders.platform_waybill import release_held
 
-    result = on_shop(args, lambda shop: release_held(shop=shop, order_ids=args.order or None))
+    result = on_held_orders(args, release_held)
     if isinstance(result, int):
         return result
-    if args.json:
-        print(json.dumps(result.as_dict(), ensure_ascii=False))
-    else:
+    if not args.json:
         print(f"改用抖音电子面单发货：{len(result.released)} 单，未改 {len(result.refused)} 单。")
         for oid in result.released:
             print(f"  订单 {oid}：待打单（仅限抖音电子面单）")
