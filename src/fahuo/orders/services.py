@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from fahuo.accounts.selectors import can
 from fahuo.accounts.services import REVEAL_PERMISSION, audit
 from fahuo.kit.address import normalize_phone, parse_address, resolve_region
+from fahuo.kit.addressee import Addressee
 from fahuo.kit.bulk import bulk_insert, chunked
 from fahuo.kit.errors import Conflict, PermissionDenied
 from fahuo.kit.privacy import lookup_hash
@@ -23,16 +24,10 @@ RECIPIENT_REASON_CODES = frozenset({"name", "phone", "address", "encrypted", "ma
 RECIPIENT_FIELDS = ("name", "phone", "province", "city", "district", "street", "detail")
 
 
-@dataclass(slots=True)
-class Verification:
+@dataclass(frozen=True, slots=True)
+class Verification(Addressee):
     """The result of checking one recipient: normalised values and the reasons it needs review."""
 
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str
-    detail: str
     adcode: str
     reasons: list[dict[str, str]] = field(default_factory=list)
 
