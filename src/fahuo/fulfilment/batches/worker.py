@@ -262,11 +262,15 @@ def _record_chunk(batch: PrintBatch, part: _Chunk, answers: list[Answer], run: _
     failure, the claim lost, or no item moved)."""
     outcome = apply_answers(part.plan, answers, stop_on_call_error=True)
     chunk = part.pending
+    # The goods line of each label is the one the provider was sent: not built again per order.
+    goods = {o.pk: r.goods for c in part.plan.calls for (o, _), r in zip(c.chunk, c.requests, strict=True)}
     recorded = []
     for order_id in chunk.item_of:  # seq order
         waybill = outcome.recorded.get(order_id)
         if waybill is not None:
-            label = label_for(chunk.orders[order_id], waybill, printed_at=run.printed_at)
+            label = label_for(
+                chunk.orders[order_id], waybill, printed_at=run.printed_at, summary=goods.get(order_id)
+            )
             run.labels[order_id] = PrintedLabel(order_id, waybill.parcel_id, label)
             recorded.append(run.labels[order_id])
     issued = [chunk.item_of[order_id] for order_id in outcome.issued]
