@@ -58,7 +58,7 @@ def _fail(args: argparse.Namespace, code: str, message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from fahuo.kit.errors import FahuoError
-    from fahuo.orders.import_runs import Interrupted
+    from fahuo.orders.import_runs import Interrupted, ctrl_c_remembered
     from fahuo.orders.importing import import_orders_file
     from fahuo.orders.models import Shop
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         return _fail(args, "not_found", f"文件不存在：{path}")
     try:
-        with path.open("rb") as fileobj:
+        with ctrl_c_remembered(), path.open("rb") as fileobj:
             report = import_orders_file(
                 fileobj=fileobj, filename=path.name, shop=shop, on_progress=_progress(args)
             )

@@ -20,7 +20,11 @@ from __future__ import annotations
 import io
 import logging
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -252,11 +256,13 @@ def work(
             _start(batch, planned)
         tick = _Ticker(on_progress, len(drafts))
         for start in range(batch.orders_done, len(drafts), size):
+            _stop_if_ctrl_c()
             if ImportBatch.objects.filter(pk=batch.pk, cancel_requested=True).exists():
                 return _end(batch, ImportStatus.CANCELLED, error=CANCELLED_AT_DESK, planned=planned)
             part = drafts[start : start + size]
             prepared = intake.prepare_orders(shop=batch.shop, drafts=part, source="import", batch=batch)
             tick("verify", start, start + len(part))
+            _stop_if_ctrl_c()
             _write_chunk(batch, start, part, prepared)
             tick("write", start, start + len(part))
     except _ClaimLost:
@@ -274,6 +280,39 @@ def work(
         )
         raise
     return _end(batch, ImportStatus.DONE, planned=planned)
+
+
+_ctrl_c = threading.Event()
+
+
+@contextmanager
+def ctrl_c_remembered() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt as usual and is also remembered for the run.
+
+    Python swallows a KeyboardInterrupt that lands in a finaliser the garbage collector runs
+    ("Exception ignored in …"); remembered, it still stops the run before its next chunk is verified
+    or written. Only in the main thread (where signal handlers live); elsewhere a no-op.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        _ctrl_c.set()
+        raise KeyboardInterrupt
+
+    _ctrl_c.clear()
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _ctrl_c.clear()
+
+
+def _stop_if_ctrl_c() -> None:
+    if _ctrl_c.is_set():
+        raise KeyboardInterrupt
 
 
 def _start(batch: ImportBatch, planned: Planned) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,31 @@ def test_a_command_line_run_cut_off_is_closed_with_a_sentence(shop: Shop) -> Non
 
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED and "请重新导入同一文件" in batch.error
+
+
+def test_a_ctrl_c_that_python_swallowed_still_stops_the_run_before_its_next_chunk(shop: Shop) -> None:
+    """A KeyboardInterrupt raised inside a finaliser the GC runs is printed and dropped by Python;
+    the remembered Ctrl-C still stops the command-line run, with the chunks already written kept."""
+    chunks_written: list[int] = []
+    real_write = import_runs._write_chunk
+
+    def write_then_ctrl_c_lost(batch: Any, start: int, *args: Any) -> None:
+        real_write(batch, start, *args)
+        chunks_written.append(start)
+        try:
+            signal.raise_signal(signal.SIGINT)  # the handler runs here, as it would in a finaliser
+        except KeyboardInterrupt:
+            pass  # ... where Python swallows it
+
+    with import_runs.ctrl_c_remembered(), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(import_runs, "_write_chunk", write_then_ctrl_c_lost)
+        with pytest.raises(import_runs.Interrupted) as stopped:
+            run_inline(shop, export(30), chunk=10)
+
+    assert chunks_written == [0]
+    assert stopped.value.report.orders_created == 10
+    assert ImportBatch.objects.get().status == ImportStatus.CANCELLED
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 
 def test_the_staged_file_is_stored_encrypted(shop: Shop, django_capture_on_commit_callbacks: Any) -> None:
