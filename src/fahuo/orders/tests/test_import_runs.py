@@ -136,6 +136,7 @@ def test_a_ctrl_c_that_python_swallowed_still_stops_the_run_before_its_next_chun
     the remembered Ctrl-C still stops the command-line run, with the chunks already written kept."""
     chunks_written: list[int] = []
     real_write = import_runs._write_chunk
+    handler_before = signal.getsignal(signal.SIGINT)  # default_int_handler; SIG_IGN in an xdist worker
 
     def write_then_ctrl_c_lost(batch: Any, start: int, *args: Any) -> None:
         real_write(batch, start, *args)
@@ -153,7 +154,7 @@ def test_a_ctrl_c_that_python_swallowed_still_stops_the_run_before_its_next_chun
     assert chunks_written == [0]
     assert stopped.value.report.orders_created == 10
     assert ImportBatch.objects.get().status == ImportStatus.CANCELLED
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    assert signal.getsignal(signal.SIGINT) is handler_before  # put back
 
 
 def test_the_staged_file_is_stored_encrypted(shop: Shop, django_capture_on_commit_callbacks: Any) -> None:
