@@ -88,7 +88,7 @@ def seed(*, carriers: Iterable[Carrier], origin_province: str, now: dt.datetime 
     settle = sorted(w for w in weeks if w + dt.timedelta(days=7) <= today)[-4:] or [max(weeks)]
     _departures(tracks)
     start, end = week_data.bounds(settle[-1])
-    _claims(by_code, tracks.filter(issued_at__gte=start, issued_at__lt=end), now)
+    _claims(by_code, tracks.filter(issued_at__gte=start, issued_at__lt=end), now, week_end=end)
     codes = sorted(set(tracks.values_list("carrier_code", flat=True).distinct()))
     made = 0
     for week in settle:
@@ -151,8 +151,11 @@ def _labelled(carriers: dict[str, Carrier]) -> list[Any]:
     ]  # fmt: skip
 
 
-def _claims(carriers: dict[str, Carrier], tracks: Any, now: dt.datetime) -> None:
-    """Four claims in four states, and a buyer's privacy complaint."""
+def _claims(
+    carriers: dict[str, Carrier], tracks: Any, now: dt.datetime, week_end: dt.datetime | None = None
+) -> None:
+    """Four claims in four states, and a buyer's privacy complaint (within ``week_end``'s week, so the
+    week's statement carries its fine whatever the hour the demo is built)."""
     from fahuo.tracking.models import TrackStatus
 
     if isinstance(tracks, list):
@@ -199,12 +202,27 @@ def _claims(carriers: dict[str, Carrier], tracks: Any, now: dt.datetime) -> None
         if paid:
             services.pay_claim(claim=claim, at=reported + dt.timedelta(hours=30))
     if picked:
-        complaint = picked[-1]
+        # the complaint is about the stream's main carrier (ZTO in the demo) when it carried a parcel
+        main = (
+            tracks.filter(carrier_code=MAIN_CARRIER).order_by("-pk").first()
+            if not isinstance(tracks, list)
+            else None
+        )
+        complaint = main or picked[-1]
         services.record_privacy_incident(
             carrier=carriers[complaint.carrier_code], tracking_no=complaint.tracking_no,
-            occurred_at=(complaint.picked_up_at or complaint.issued_at) + dt.timedelta(hours=20),
+            occurred_at=_before(
+                (complaint.picked_up_at or complaint.issued_at) + dt.timedelta(hours=20), week_end
+            ),
             note="买家投诉：派件员在小区群里发了完整收件信息",
         )  # fmt: skip
+
+
+MAIN_CARRIER = "ZTO"  # the demo stream's cheapest contract carrier: most of its parcels
+
+
+def _before(at: dt.datetime, end: dt.datetime | None) -> dt.datetime:
+    return at if end is None or at < end else end - dt.timedelta(minutes=30)
 
 
 def _photo(color: str) -> bytes:
