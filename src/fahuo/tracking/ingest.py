@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
@@ -23,14 +23,13 @@ from django.utils import timezone
 from fahuo.carriers.models import RateLine
 from fahuo.fulfilment.models import Waybill
 from fahuo.integrations.base import TraceEvent
-from fahuo.kit.bulk import bulk_insert
+from fahuo.kit.bulk import bulk_insert, chunked
 from fahuo.orders.models import Order, OrderStatus
 from fahuo.orders.selectors import _has_reason as has_review_reason
 from fahuo.tracking import events as tracking_events
 from fahuo.tracking.models import FINAL_STATUSES, AlertKind, AlertRule, Track, TrackEvent, TrackStatus
 
 CHUNK = 900  # values per IN (...) and events per round (SQLite allows 999 parameters per query)
-T = TypeVar("T")
 
 # Tie-break between events stamped with the same minute: the further-along status wins, so the
 # result does not depend on the order pushes arrive in.
@@ -124,11 +123,6 @@ class IngestResult:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "unknown": self.unknown}
 
 
-def chunked(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def event_key(event: TraceEvent) -> str:
     """hash(provider, carrier, tracking number, time, description): the natural key of a trace line."""
     at = event.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -140,7 +134,7 @@ def ingest_events(events: Sequence[TraceEvent]) -> IngestResult:
     """Store new trace events and bring the touched parcels' state up to date (idempotent)."""
     result = IngestResult()
     late_default: list[int] = []  # loaded once, only when a parcel without a lane promise is picked up
-    for chunk in chunked(list(events)):
+    for chunk in chunked(list(events), CHUNK):
         result.add(_ingest_chunk(chunk, late_default))
     return result
 
@@ -368,7 +362,7 @@ def _array_type(db_type: str | None) -> str:
 
 def _tracks_by_number(numbers: Sequence[str]) -> dict[str, list[TrackState]]:
     out: dict[str, list[TrackState]] = defaultdict(list)
-    for part in chunked(numbers):
+    for part in chunked(numbers, CHUNK):
         for row in Track.objects.filter(tracking_no__in=part).values_list(*STATE_COLUMNS):
             state = TrackState(*row)
             out[state.tracking_no].append(state)
@@ -435,21 +429,23 @@ def ensure_tracks(waybills: Iterable[Waybill] | QuerySet[Waybill], *, subscribe:
     else:
         ids = [w.pk for w in waybills if w.pk is not None]
     create_tracks(waybill_ids=ids, subscribe=subscribe)
-    return [t for part in chunked(ids) for t in Track.objects.filter(waybill_id__in=part)]
+    return [t for part in chunked(ids, CHUNK) for t in Track.objects.filter(waybill_id__in=part)]
 
 
 def create_tracks(*, waybill_ids: Sequence[int], subscribe: bool = True) -> int:
     """``ensure_tracks`` without loading the tracks back (the batch path: thousands of waybills);
     returns how many tracks were created."""
-    created = sum(_create_tracks(part) for part in chunked(waybill_ids))
-    if subscribe and created:
-        from fahuo.tracking.subscriptions import enqueue_subscriptions
+    created = sum(_create_tracks(part) for part in chunked(waybill_ids, CHUNK))
+    if not (subscribe and created):
+        return created
+    from fahuo.tracking.subscriptions import enqueue_subscriptions, tracking_configured
 
+    if tracking_configured():  # before reading the ids back: no tracking account, nothing to subscribe
         unsubscribed = Track.objects.filter(subscribed_provider="")
         enqueue_subscriptions(
             [
                 pk
-                for part in chunked(waybill_ids)
+                for part in chunked(waybill_ids, CHUNK)
                 for pk in unsubscribed.filter(waybill_id__in=part).values_list("pk", flat=True)
             ]
         )
