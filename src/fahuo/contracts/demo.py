@@ -41,6 +41,7 @@ TERMS: dict[str, dict[str, Any]] = {
     "EMS": {"pickup_target_pct": 95, "ship_hours": 72, "late_penalty_pct": 10},
 }
 DEPOSITS = {"ZTO": 300000, "YTO": 200000, "YD": 500000}  # 保证金 paid in, fen
+COMPLAINT_CARRIER = "ZTO"  # the buyer's privacy complaint is about this carrier's courier when it shipped
 
 
 def seed(*, carriers: Iterable[Carrier], origin_province: str, now: dt.datetime | None = None) -> int:
@@ -202,9 +203,8 @@ def _claims(
         if paid:
             services.pay_claim(claim=claim, at=reported + dt.timedelta(hours=30))
     if picked:
-        # the complaint is about the stream's main carrier (ZTO in the demo) when it carried a parcel
         main = (
-            tracks.filter(carrier_code=MAIN_CARRIER).order_by("-pk").first()
+            tracks.filter(carrier_code=COMPLAINT_CARRIER).order_by("-pk").first()
             if not isinstance(tracks, list)
             else None
         )
@@ -216,9 +216,6 @@ def _claims(
             ),
             note="买家投诉：派件员在小区群里发了完整收件信息",
         )  # fmt: skip
-
-
-MAIN_CARRIER = "ZTO"  # the demo stream's cheapest contract carrier: most of its parcels
 
 
 def _before(at: dt.datetime, end: dt.datetime | None) -> dt.datetime:

@@ -1,5 +1,6 @@
 """Who and where: the six fields a parcel's sender or recipient is given by, shared by the address
-parser (``kit.address.ParsedAddress``) and the providers' waybill requests (``integrations.base.Party``)."""
+parser (``kit.address.ParsedAddress``), the providers' waybill requests (``integrations.base.Party``)
+and a checked recipient (``orders.services.Verification``)."""
 
 from __future__ import annotations
 
